@@ -1,0 +1,51 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+// Every setting comes from the environment so that schedulers and tests can point one
+// checkout at another warehouse without editing files.
+const envSchema = z.object({
+  WAREHOUSE_PATH: z.string().optional(),
+  WAREHOUSE_DATA_DIR: z.string().default('data'),
+  WAREHOUSE_INBOX: z.string().optional(),
+  WAREHOUSE_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'like 4GB').default('4GB'),
+  WAREHOUSE_THREADS: z.coerce.number().int().positive().optional(),
+  WAREHOUSE_MEMBER_SALT: z.string().min(8).optional(),
+});
+
+export interface WarehouseConfig {
+  projectDir: string;
+  dataDir: string;
+  warehousePath: string;
+  inboxDir: string;
+  tempDirectory: string;
+  memoryLimit: string;
+  threads: number | undefined;
+  modelsDir: string;
+  seedsDir: string;
+  assertionsDir: string;
+  /** Salt for member keys; when absent a random one is created once and kept in the data folder. */
+  memberSalt: string | undefined;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, projectDir = process.cwd()): WarehouseConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid environment: ${problems.join('; ')}`);
+  }
+  const settings = parsed.data;
+  const dataDir = resolve(projectDir, settings.WAREHOUSE_DATA_DIR);
+  return {
+    projectDir,
+    dataDir,
+    warehousePath: resolve(projectDir, settings.WAREHOUSE_PATH ?? resolve(dataDir, 'warehouse.duckdb')),
+    inboxDir: resolve(projectDir, settings.WAREHOUSE_INBOX ?? resolve(dataDir, 'inbox')),
+    tempDirectory: resolve(dataDir, 'tmp'),
+    memoryLimit: settings.WAREHOUSE_MEMORY_LIMIT,
+    threads: settings.WAREHOUSE_THREADS,
+    modelsDir: resolve(projectDir, 'models'),
+    seedsDir: resolve(projectDir, 'seeds'),
+    assertionsDir: resolve(projectDir, 'test/assertions'),
+    memberSalt: settings.WAREHOUSE_MEMBER_SALT,
+  };
+}

@@ -1,0 +1,66 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date, Date>;
+
+export interface RunsTable {
+  run_id: Generated<number>;
+  command: string;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  status: 'running' | 'succeeded' | 'failed';
+  message: string | null;
+}
+
+export interface ModelRunsTable {
+  run_id: number;
+  model: string;
+  materialized: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  rows: number | null;
+  seconds: number | null;
+  message: string | null;
+  finished_at: Timestamp;
+}
+
+export interface TestResultsTable {
+  run_id: number;
+  model: string;
+  test: string;
+  status: 'pass' | 'fail' | 'error';
+  failing_rows: number | null;
+  message: string | null;
+  sample_rows: string | null;
+  finished_at: Timestamp;
+}
+
+export interface LoadedFilesTable {
+  file_id: Generated<number>;
+  content_hash: string;
+  path: string;
+  table_name: string;
+  format: string;
+  rows_read: number;
+  rows_loaded: number;
+  rows_quarantined: number;
+  run_id: number | null;
+  loaded_at: Timestamp;
+}
+
+export interface QuarantineTable {
+  file_id: number;
+  path: string;
+  table_name: string;
+  line: number | null;
+  reason: string;
+  record: string | null;
+  quarantined_at: Timestamp;
+}
+
+/** The tables pipelines address through Kysely; models are plain SQL and need no types here. */
+export interface Database {
+  'ops.runs': RunsTable;
+  'ops.model_runs': ModelRunsTable;
+  'ops.test_results': TestResultsTable;
+  'ops.loaded_files': LoadedFilesTable;
+  'ops.quarantine': QuarantineTable;
+}

@@ -1,0 +1,125 @@
+import {
+  BOOLEAN,
+  DuckDBTimestampValue,
+  TIMESTAMP,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBInstance,
+  type DuckDBPreparedStatement,
+} from '@duckdb/node-api';
+import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
+import { toJsRow } from './to-js-value.js';
+
+export interface DuckDBDriverConfig {
+  instance: DuckDBInstance;
+  /** Connections kept open on the instance; DuckDB runs queries of different connections in parallel. */
+  poolSize?: number;
+  /** Runs on every new connection, e.g. to set DuckDB variables. */
+  onCreateConnection?: (connection: DuckDBConnection) => Promise<void>;
+}
+
+export class DuckDBDriver implements Driver {
+  readonly #config: DuckDBDriverConfig;
+  readonly #idle: DuckDBKyselyConnection[] = [];
+  readonly #all: DuckDBKyselyConnection[] = [];
+  readonly #waiting: Array<(connection: DuckDBKyselyConnection) => void> = [];
+
+  constructor(config: DuckDBDriverConfig) {
+    this.#config = config;
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const idle = this.#idle.pop();
+    if (idle) return idle;
+    if (this.#all.length < (this.#config.poolSize ?? 4)) {
+      const raw = await this.#config.instance.connect();
+      await this.#config.onCreateConnection?.(raw);
+      const connection = new DuckDBKyselyConnection(raw);
+      this.#all.push(connection);
+      return connection;
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await (connection as DuckDBKyselyConnection).run('begin transaction');
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await (connection as DuckDBKyselyConnection).run('commit');
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await (connection as DuckDBKyselyConnection).run('rollback');
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const next = this.#waiting.shift();
+    if (next) next(connection as DuckDBKyselyConnection);
+    else this.#idle.push(connection as DuckDBKyselyConnection);
+  }
+
+  async destroy(): Promise<void> {
+    for (const connection of this.#all) connection.close();
+    this.#all.length = 0;
+    this.#idle.length = 0;
+  }
+}
+
+class DuckDBKyselyConnection implements DatabaseConnection {
+  readonly #connection: DuckDBConnection;
+
+  constructor(connection: DuckDBConnection) {
+    this.#connection = connection;
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.#connection.run(sql);
+  }
+
+  close(): void {
+    this.#connection.closeSync();
+  }
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    // Without parameters the text may hold several statements (a script); DuckDB runs them all.
+    const reader = compiledQuery.parameters.length === 0
+      ? await this.#connection.runAndReadAll(compiledQuery.sql)
+      : await (await this.#prepare(compiledQuery)).runAndReadAll();
+    const rows = reader.getRowObjects().map(toJsRow) as R[];
+    const kind = compiledQuery.query.kind;
+    const changes = kind === 'InsertQueryNode' || kind === 'UpdateQueryNode' || kind === 'DeleteQueryNode';
+    // With RETURNING, DuckDB reports the returned rows, not a change count.
+    return changes ? { rows, numAffectedRows: BigInt(rows.length > 0 ? rows.length : reader.rowsChanged) } : { rows };
+  }
+
+  async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    const prepared = await this.#prepare(compiledQuery);
+    const result = await prepared.stream();
+    for await (const rows of result.yieldRowObjects()) {
+      yield { rows: rows.map(toJsRow) as R[] };
+    }
+  }
+
+  async #prepare(compiledQuery: CompiledQuery): Promise<DuckDBPreparedStatement> {
+    const prepared = await this.#connection.prepare(compiledQuery.sql);
+    compiledQuery.parameters.forEach((value, index) => bindParameter(prepared, index + 1, value));
+    return prepared;
+  }
+}
+
+function bindParameter(prepared: DuckDBPreparedStatement, position: number, value: unknown): void {
+  if (value === null || value === undefined) prepared.bindNull(position);
+  else if (value instanceof Date) {
+    // A JS Date cannot be bound directly ("Cannot create values of type ANY").
+    prepared.bindValue(position, new DuckDBTimestampValue(BigInt(value.getTime()) * 1000n), TIMESTAMP);
+  } else if (typeof value === 'number') {
+    if (Number.isSafeInteger(value)) prepared.bindBigInt(position, BigInt(value));
+    else prepared.bindDouble(position, value);
+  } else if (typeof value === 'bigint') prepared.bindBigInt(position, value);
+  else if (typeof value === 'boolean') prepared.bindValue(position, value, BOOLEAN);
+  else if (typeof value === 'string') prepared.bindValue(position, value, VARCHAR);
+  else prepared.bindValue(position, JSON.stringify(value), VARCHAR);
+}

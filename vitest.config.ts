@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // DuckDB uses both cores per file already; two files at once is plenty on the 2-core machines.
+    maxWorkers: 2,
+  },
+});
