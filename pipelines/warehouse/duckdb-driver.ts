@@ -90,9 +90,10 @@ class DuckDBKyselyConnection implements DatabaseConnection {
       : await (await this.#prepare(compiledQuery)).runAndReadAll();
     const rows = reader.getRowObjects().map(toJsRow) as R[];
     const kind = compiledQuery.query.kind;
-    const changes = kind === 'InsertQueryNode' || kind === 'UpdateQueryNode' || kind === 'DeleteQueryNode';
-    // With RETURNING, DuckDB reports the returned rows, not a change count.
-    return changes ? { rows, numAffectedRows: BigInt(rows.length > 0 ? rows.length : reader.rowsChanged) } : { rows };
+    // With RETURNING, DuckDB reports the returned rows rather than a change count.
+    const returned = kind === 'InsertQueryNode' || kind === 'UpdateQueryNode' || kind === 'DeleteQueryNode' ? rows.length : 0;
+    const changed = returned > 0 ? returned : reader.rowsChanged;
+    return kind === 'SelectQueryNode' ? { rows } : { rows, numAffectedRows: BigInt(changed) };
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {

@@ -13,7 +13,9 @@ export interface Warehouse {
   close(): Promise<void>;
 }
 
-const opsSchema = readFileSync(new URL('./ops-schema.sql', import.meta.url), 'utf8');
+// The run log and the canonical raw tables exist in every warehouse, created idempotently.
+const setupScripts = [new URL('./ops-schema.sql', import.meta.url), new URL('../load/raw-tables.sql', import.meta.url)]
+  .map((url) => readFileSync(url, 'utf8'));
 
 export async function openWarehouse(config: WarehouseConfig, options: { readOnly?: boolean } = {}): Promise<Warehouse> {
   mkdirSync(dirname(config.warehousePath), { recursive: true });
@@ -31,7 +33,7 @@ export async function openWarehouse(config: WarehouseConfig, options: { readOnly
     throw new Error(`cannot open warehouse ${config.warehousePath}: ${error.message}`);
   });
   const db = new Kysely<Database>({ dialect: new DuckDBDialect({ instance }) });
-  if (!options.readOnly) await sql.raw(opsSchema).execute(db);
+  if (!options.readOnly) for (const script of setupScripts) await sql.raw(script).execute(db);
   return {
     config,
     instance,

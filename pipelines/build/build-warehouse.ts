@@ -1,0 +1,162 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import type { WarehouseConfig } from '../config.js';
+import type { Database } from '../warehouse/database.js';
+import { compileTest, grainTests } from './compile-test.js';
+import { discoverAssertions, discoverModels } from './discover-models.js';
+import { loadSeeds, setParameters } from './load-seeds.js';
+import { ModelError, type Assertion, type Model } from './model.js';
+import { orderModels, selectModels } from './order-models.js';
+
+export interface BuildOptions {
+  runId: number;
+  /** Selectors as in `--select`: `name`, `name+`, `+name`. Empty: every model. */
+  select?: string[];
+  /** Parameter values that replace those of seeds/parameters.csv for this build. */
+  parameters?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface TestOutcome {
+  model: string;
+  file: string;
+  test: string;
+  failingRows: number;
+  sample: Record<string, unknown>[];
+}
+
+export class DataTestError extends Error {
+  constructor(readonly failures: TestOutcome[]) {
+    super(`${failures.length} data test${failures.length === 1 ? '' : 's'} failed:\n${failures.map(describeFailure).join('\n')}`);
+    this.name = 'DataTestError';
+  }
+}
+
+/** Seeds, parameters, then every selected model in dependency order; then their data tests. */
+export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConfig, options: BuildOptions): Promise<Model[]> {
+  const log = options.log ?? (() => {});
+  return db.connection().execute(async (connection) => {
+    const { models, assertions } = await prepareSession(connection, config, options.parameters);
+    const selected = selectModels(models, options.select ?? []);
+    await materializeModels(connection, selected, options.runId, log);
+    const selectedNames = new Set(selected.map((model) => model.name));
+    const touched = assertions.filter((assertion) => assertion.dependsOn.some((name) => selectedNames.has(name)));
+    await runDataTests(connection, selected, touched, options.runId, log);
+    return selected;
+  });
+}
+
+/** The data tests of every model and every assertion, on the warehouse as it stands. */
+export async function testWarehouse(db: Kysely<Database>, config: WarehouseConfig, options: BuildOptions): Promise<void> {
+  const log = options.log ?? (() => {});
+  await db.connection().execute(async (connection) => {
+    const { models, assertions } = await prepareSession(connection, config, options.parameters);
+    await runDataTests(connection, selectModels(models, options.select ?? []), assertions, options.runId, log);
+  });
+}
+
+/** Loads seeds and sets parameters on one connection (DuckDB variables belong to a connection). */
+export async function prepareSession(db: Kysely<Database>, config: WarehouseConfig, parameters: Record<string, string> = {}) {
+  await loadSeeds(db, config.seedsDir);
+  await setParameters(db, parameters);
+  await sql`set variable member_salt = ${memberSalt(config)}`.execute(db);
+  const models = orderModels(await discoverModels(db, config.modelsDir, config.projectDir));
+  const assertions = await discoverAssertions(db, config.assertionsDir, config.projectDir);
+  return { models, assertions };
+}
+
+// Member keys must stay stable across runs, so a generated salt is kept beside the warehouse.
+function memberSalt(config: WarehouseConfig): string {
+  if (config.memberSalt) return config.memberSalt;
+  const path = join(config.dataDir, 'member_salt');
+  if (!existsSync(path)) writeFileSync(path, randomBytes(24).toString('hex'), { mode: 0o600 });
+  return readFileSync(path, 'utf8').trim();
+}
+
+// All models in one transaction: a failing model leaves the previous build in place.
+async function materializeModels(db: Kysely<Database>, models: Model[], runId: number, log: (line: string) => void) {
+  const records: Array<{ model: Model; status: 'succeeded' | 'failed' | 'skipped'; rows: number | null; seconds: number | null; message: string | null }> = [];
+  let failure: ModelError | undefined;
+  await sql`begin transaction`.execute(db);
+  for (const [index, model] of models.entries()) {
+    if (failure) {
+      records.push({ model, status: 'skipped', rows: null, seconds: null, message: `not built: ${failure.file} failed` });
+      continue;
+    }
+    const started = performance.now();
+    try {
+      await sql.raw(`create or replace ${model.materialized} ${model.name} as\n${model.sql}`).execute(db);
+      const rows = model.materialized === 'table' ? await countRows(db, model.name) : null;
+      const seconds = (performance.now() - started) / 1000;
+      records.push({ model, status: 'succeeded', rows, seconds, message: null });
+      log(`[${index + 1}/${models.length}] ${model.name.padEnd(40)} ${model.materialized.padEnd(5)} ${seconds.toFixed(2).padStart(7)}s${rows === null ? '' : `  ${rows.toLocaleString('en-US')} rows`}`);
+    } catch (error) {
+      failure = new ModelError(model.file, (error as Error).message);
+      records.push({ model, status: 'failed', rows: null, seconds: (performance.now() - started) / 1000, message: failure.message });
+    }
+  }
+  await sql.raw(failure ? 'rollback' : 'commit').execute(db);
+  if (records.length > 0) {
+    await db.insertInto('ops.model_runs').values(records.map((record) => ({
+      run_id: runId,
+      model: record.model.name,
+      materialized: record.model.materialized,
+      status: record.status,
+      rows: record.rows,
+      seconds: record.seconds,
+      message: record.message,
+      finished_at: new Date(),
+    }))).execute();
+  }
+  if (failure) throw failure;
+}
+
+async function countRows(db: Kysely<Database>, relation: string): Promise<number> {
+  const { rows } = await sql.raw<{ n: number }>(`select count(*) as n from ${relation}`).execute(db);
+  return rows[0]?.n ?? 0;
+}
+
+async function runDataTests(db: Kysely<Database>, models: Model[], assertions: Assertion[], runId: number, log: (line: string) => void) {
+  const checks = [
+    ...models.flatMap((model) => [...grainTests(model), ...model.tests].map((test) => ({
+      model: model.name, file: model.file, test: test.text, query: compileTest(model, test),
+    }))),
+    ...assertions.map((assertion) => ({ model: `assertion.${assertion.name}`, file: assertion.file, test: assertion.description || assertion.name, query: assertion.sql })),
+  ];
+  const failures: TestOutcome[] = [];
+  for (const check of checks) {
+    let outcome: TestOutcome;
+    try {
+      const counted = await sql.raw<{ n: number }>(`select count(*) as n from (${check.query})`).execute(db);
+      const failingRows = counted.rows[0]?.n ?? 0;
+      const sample = failingRows > 0 ? (await sql.raw<Record<string, unknown>>(`select * from (${check.query}) limit 5`).execute(db)).rows : [];
+      outcome = { model: check.model, file: check.file, test: check.test, failingRows, sample };
+    } catch (error) {
+      throw new ModelError(check.file, `test '${check.test}' cannot run: ${(error as Error).message}`);
+    }
+    if (outcome.failingRows > 0) failures.push(outcome);
+    await db.insertInto('ops.test_results').values({
+      run_id: runId,
+      model: check.model,
+      test: check.test,
+      status: outcome.failingRows > 0 ? 'fail' : 'pass',
+      failing_rows: outcome.failingRows,
+      message: outcome.failingRows > 0 ? describeFailure(outcome) : null,
+      sample_rows: outcome.failingRows > 0 ? toJson(outcome.sample) : null,
+      finished_at: new Date(),
+    }).execute();
+  }
+  log(`${checks.length - failures.length} of ${checks.length} data tests passed`);
+  if (failures.length > 0) throw new DataTestError(failures);
+}
+
+function describeFailure(failure: TestOutcome): string {
+  const sample = failure.sample.map((row) => `    ${toJson(row)}`).join('\n');
+  return `  ${failure.file}: ${failure.test}: ${failure.failingRows} failing row${failure.failingRows === 1 ? '' : 's'}, e.g.\n${sample}`;
+}
+
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item) => (typeof item === 'bigint' ? item.toString() : item));
+}

@@ -1,0 +1,65 @@
+-- The canonical input tables (DESIGN.md, Inputs). `not null` marks the columns a file must
+-- have and fill; the others may be absent. _file_id and _line say where each row came from.
+create table if not exists raw.orders (
+  order_id varchar not null,
+  member_id varchar not null,
+  created_at timestamp not null, -- shop time zone
+  paid_at timestamp,
+  status varchar not null,
+  paid_amount decimal(18, 2) not null,
+  refund_amount decimal(18, 2),
+  item_count integer,
+  province varchar,
+  city varchar,
+  phone varchar,
+  channel varchar,
+  coupon_code varchar,
+  _file_id bigint not null,
+  _line bigint not null
+);
+
+create table if not exists raw.order_items (
+  order_id varchar not null,
+  product_id varchar not null,
+  product_name varchar,
+  category varchar,
+  quantity integer not null,
+  unit_price decimal(18, 2),
+  amount decimal(18, 2) not null,
+  _file_id bigint not null,
+  _line bigint not null
+);
+
+create table if not exists raw.members (
+  member_id varchar not null,
+  joined_at timestamp,
+  gender varchar,
+  birth_year integer,
+  province varchar,
+  city varchar,
+  source varchar,
+  _file_id bigint not null,
+  _line bigint not null
+);
+
+create table if not exists raw.campaigns (
+  campaign_id varchar not null,
+  name varchar not null,
+  channel varchar not null,
+  sent_at timestamp not null,
+  cost_per_contact decimal(18, 4) not null,
+  coupon_value decimal(18, 2),
+  attribution_days integer,
+  _file_id bigint not null,
+  _line bigint not null
+);
+
+create table if not exists raw.campaign_contacts (
+  campaign_id varchar not null,
+  member_id varchar not null,
+  contacted_at timestamp not null,
+  arm varchar not null,
+  delivered boolean,
+  _file_id bigint not null,
+  _line bigint not null
+);
