@@ -6,7 +6,7 @@ import { ModelError } from './model.js';
  * regular expressions: CTE names and comments cannot be mistaken for tables.
  */
 export async function inferDependencies(db: Kysely<any>, file: string, query: string): Promise<string[]> {
-  const { rows } = await sql<{ tree: string }>`select json_serialize_sql(${query}) as tree`.execute(db);
+  const { rows } = await sql<{ tree: string }>`select json_serialize_sql(${query}::varchar) as tree`.execute(db);
   const tree = JSON.parse(rows[0]?.tree ?? '{}');
   if (tree.error) throw new ModelError(file, `SQL does not parse: ${tree.error_message}`);
   const found = new Set<string>();

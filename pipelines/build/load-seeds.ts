@@ -33,7 +33,7 @@ function readSeedTypes(seedsDir: string): Map<string, string> {
   const lines = readFileSync(join(seedsDir, typesFile), 'utf8').split(/\r?\n/).slice(1).filter((line) => line.trim() !== '');
   return new Map(lines.map((line) => {
     const [seed, column, ...type] = line.split(',').map((part) => part.trim());
-    return [`${seed}.${column}`, type.join(',')];
+    return [`${seed}.${column}`, type.join(',').replace(/^"|"$/g, '')];
   }));
 }
 

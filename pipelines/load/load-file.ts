@@ -110,7 +110,7 @@ async function readIntoStaging(db: Kysely<Database>, path: string, format: Input
         from range(2, (select count(*) from _records) + (select count(*) from _rejects) + 2) as lines(line)
         where line not in (select line from _rejects)
       )
-      select columns(* exclude (_record)), free_lines.line as _line
+      select _records.* exclude (_record), free_lines.line as _line
       from _records inner join free_lines using (_record);
       drop table _records`).execute(db);
   } else {

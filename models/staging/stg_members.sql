@@ -1,0 +1,25 @@
+-- One row per member in its latest known profile, keyed by the salted hash of the buyer id.
+-- grain: member_id
+with
+
+members as (select * from raw.members),
+
+latest as (
+  select *
+  from members
+  qualify row_number() over (partition by member_id order by _file_id desc, _line desc) = 1
+),
+
+final as (
+  select
+    md5(getvariable('member_salt') || ':' || member_id) as member_id,
+    joined_at,
+    gender,
+    birth_year,
+    nullif(trim(province), '') as province,
+    nullif(trim(city), '') as city,
+    source
+  from latest
+)
+
+select * from final

@@ -1,0 +1,122 @@
+#!/usr/bin/env -S npx tsx
+import { defineCommand, runCommand, runMain } from 'citty';
+import { buildWarehouse, testWarehouse } from './build/build-warehouse.js';
+import { loadConfig } from './config.js';
+import { generateShop } from './generate/generate-shop.js';
+import { loadFiles } from './load/load-files.js';
+import { logger } from './logger.js';
+import { runMainJob } from './main-job.js';
+import { runQuery, type QueryFormat } from './query.js';
+import { refresh } from './refresh.js';
+import { withRun } from './run-log.js';
+import { openWarehouse, type Warehouse } from './warehouse/open-warehouse.js';
+
+const log = (line: string) => logger.log(line);
+
+async function withWarehouse(work: (warehouse: Warehouse) => Promise<void>, readOnly = false): Promise<void> {
+  const warehouse = await openWarehouse(loadConfig(), { readOnly });
+  try {
+    await work(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+// `--set name=value` (repeatable) overrides a parameter of seeds/parameters.csv for one run.
+const setArg = { type: 'string', description: 'override a parameter of seeds/parameters.csv, name=value (repeatable)' } as const;
+function parseSets(raw: unknown): Record<string, string> {
+  const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  return Object.fromEntries(values.map((item) => {
+    const [name, ...rest] = String(item).split('=');
+    if (!name || rest.length === 0) throw new Error(`--set takes name=value, got '${item}'`);
+    return [name, rest.join('=')];
+  }));
+}
+const selectArg = { type: 'string', description: "models: 'name', 'name+' (and downstream), '+name' (and upstream); several separated by spaces" } as const;
+const selectors = (raw: unknown) => (raw === undefined ? [] : String(raw).split(/[\s,]+/).filter(Boolean));
+
+const load = defineCommand({
+  meta: { name: 'load', description: 'load canonical input files (csv, parquet, jsonl) or folders of them into raw.*' },
+  args: {
+    paths: { type: 'positional', description: 'files or folders', required: true },
+    table: { type: 'string', description: 'the raw table, when a file name does not tell it' },
+  },
+  run: ({ args }) => withWarehouse(async ({ db }) => {
+    await withRun(db, 'load', (runId) => loadFiles(db, args._, { table: args.table, runId, log }));
+  }),
+});
+
+const build = defineCommand({
+  meta: { name: 'build', description: 'build models (all, or --select) and run their data tests' },
+  args: {
+    select: selectArg,
+    set: setArg,
+  },
+  run: ({ args }) => withWarehouse(async ({ db, config }) => {
+    await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId, select: selectors(args.select), parameters: parseSets(args.set), log }));
+  }),
+});
+
+const test = defineCommand({
+  meta: { name: 'test', description: 'run the data tests of the models as built' },
+  args: { select: selectArg, set: setArg },
+  run: ({ args }) => withWarehouse(async ({ db, config }) => {
+    await withRun(db, 'test', (runId) => testWarehouse(db, config, { runId, select: selectors(args.select), parameters: parseSets(args.set), log }));
+  }),
+});
+
+const refreshCommand = defineCommand({
+  meta: { name: 'refresh', description: 'load new inbox files, build every model, run the data tests' },
+  args: { set: setArg },
+  run: () => withWarehouse((warehouse) => refresh(warehouse, { log })),
+});
+
+const query = defineCommand({
+  meta: { name: 'query', description: 'run SQL against the warehouse (read-only) and print the result' },
+  args: {
+    sql: { type: 'positional', description: 'the statement', required: true },
+    format: { type: 'string', description: 'table | csv | json', default: 'table' },
+  },
+  run: ({ args }) => withWarehouse(async ({ db }) => {
+    if (!['table', 'csv', 'json'].includes(args.format)) throw new Error(`--format must be table, csv or json, not '${args.format}'`);
+    process.stdout.write(await runQuery(db, args.sql, args.format as QueryFormat));
+  }, true),
+});
+
+const generate = defineCommand({
+  meta: { name: 'generate', description: 'write a sample shop (canonical input files) with its planted truth' },
+  args: {
+    members: { type: 'string', description: 'members', default: '20000' },
+    days: { type: 'string', description: 'days of history, ending on --end', default: '730' },
+    end: { type: 'string', description: 'last day of history', default: '2026-11-20' },
+    seed: { type: 'string', description: 'random seed; same seed, same bytes', default: '1' },
+    out: { type: 'string', description: 'output folder', default: 'data/sample' },
+  },
+  run: async ({ args }) => {
+    const truth = await generateShop({
+      members: Number(args.members), days: Number(args.days), endDate: args.end, seed: Number(args.seed), outDir: args.out,
+    }, log);
+    log(`wrote ${args.out}: ${Object.entries(truth.rows).map(([table, rows]) => `${rows.toLocaleString('en-US')} ${table}`).join(', ')}`);
+  },
+});
+
+const main = defineCommand({
+  meta: { name: 'main', description: 'the main job on the embedded default: sample shop → warehouse → tests' },
+  run: () => runMainJob(loadConfig(), log),
+});
+
+const cli = defineCommand({
+  meta: { name: 'warehouse', description: 'member-analytics warehouse' },
+  subCommands: { load, build, test, refresh: refreshCommand, query, generate, main },
+});
+
+// citty prints usage for --help; everything else runs here so that an error shows its message
+// (which names the file at fault) rather than a stack trace, and exits non-zero.
+const rawArgs = process.argv.slice(2);
+if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) await runMain(cli);
+else {
+  await runCommand(cli, { rawArgs }).catch((error: Error & { code?: string }) => {
+    logger.error(error.code?.startsWith('E_') ? `${error.message} (see --help)` : error.message);
+    process.exit(1);
+  });
+}

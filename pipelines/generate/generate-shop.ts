@@ -1,0 +1,231 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { toJsRow } from '../warehouse/to-js-value.js';
+
+export interface GenerateOptions {
+  members: number;
+  days: number;
+  /** Last day of history, YYYY-MM-DD. */
+  endDate: string;
+  seed: number;
+  outDir: string;
+  /** P(occasion n+1 within maturity | occasion n), n = 1, 2, …; the last value holds for all further steps. */
+  ladder?: number[];
+  regionTiersPath?: string;
+}
+
+/** The planted truth written beside the data as truth.json. */
+export interface ShopTruth {
+  seed: number;
+  members: number;
+  days: number;
+  end_date: string;
+  ladder: { purchase_grain: 'day'; maturity_days: number; conversion: number[]; note: string };
+  categories: Array<{ category: string; category_zh: string; cycle_median_days: number; cycle_sigma: number }>;
+  intervals: string;
+  campaigns: Array<CampaignPlan & { targeted: number; treatment_size: number; control_size: number; eligible_share: number; true_uplift: number }>;
+  rows: Record<string, number>;
+}
+
+interface CampaignPlan {
+  campaign_id: string;
+  name: string;
+  channel: string;
+  days_before_end: number;
+  target_rule: 'lapsing_60_180' | 'sleeping_180_365' | 'recent_buyers_30' | 'prospects';
+  control_fraction: number;
+  /**
+   * P(a delivered treatment member whose next purchase is due after the window buys within the
+   * window instead). Campaigns move purchases earlier and never add one, so the planted ladder holds.
+   */
+  pull_forward: number;
+  cost_per_contact: number;
+  coupon_value: number;
+  attribution_days: number;
+  pool: number;
+}
+
+// The women's apparel ladder of METRICS.md §1: 26%, 45%, 57%, 64%, 68%, then flat.
+export const womensApparelLadder = [0.26, 0.45, 0.57, 0.64, 0.68];
+
+const categories = [
+  { category: 'accessories', category_zh: '配饰', share: 0.1, cycle_median_days: 120, cycle_sigma: 0.5 },
+  { category: 'dresses', category_zh: '连衣裙', share: 0.25, cycle_median_days: 90, cycle_sigma: 0.45 },
+  { category: 'pants', category_zh: '裤装', share: 0.2, cycle_median_days: 75, cycle_sigma: 0.45 },
+  { category: 'tops', category_zh: '上衣', share: 0.3, cycle_median_days: 60, cycle_sigma: 0.5 },
+  { category: 'underwear', category_zh: '内衣袜子', share: 0.15, cycle_median_days: 40, cycle_sigma: 0.4 },
+];
+
+const products: Record<string, Array<[string, number]>> = {
+  accessories: [['真丝小方巾', 89], ['珍珠耳钉', 59], ['羊毛贝雷帽', 129], ['编织腰带', 69], ['托特包', 299], ['发夹套装', 39]],
+  dresses: [['法式碎花连衣裙', 259], ['针织长裙', 329], ['衬衫裙', 219], ['小黑裙', 399], ['吊带裙', 169], ['旗袍改良款', 459]],
+  pants: [['高腰阔腿裤', 179], ['直筒牛仔裤', 199], ['西装裤', 229], ['运动束脚裤', 129], ['半身裙', 159], ['打底裤', 59]],
+  tops: [['纯棉T恤', 79], ['真丝衬衫', 289], ['羊绒开衫', 499], ['卫衣', 189], ['雪纺衫', 139], ['针织背心', 99]],
+  underwear: [['莫代尔内裤三条装', 69], ['无痕文胸', 129], ['棉袜五双装', 39], ['丝袜三双装', 45], ['家居服套装', 199], ['保暖内衣', 159]],
+};
+
+const campaignPlan: CampaignPlan[] = [
+  { campaign_id: 'C01', name: '老客召回短信', channel: 'sms', days_before_end: 330, target_rule: 'lapsing_60_180', control_fraction: 0.15, pull_forward: 0.4, cost_per_contact: 0.04, coupon_value: 10, attribution_days: 7, pool: 0 },
+  { campaign_id: 'C02', name: '沉睡会员唤醒券', channel: 'coupon', days_before_end: 270, target_rule: 'sleeping_180_365', control_fraction: 0.2, pull_forward: 0.3, cost_per_contact: 0.05, coupon_value: 20, attribution_days: 7, pool: 1 },
+  { campaign_id: 'C03', name: '新品上市邮件', channel: 'edm', days_before_end: 200, target_rule: 'recent_buyers_30', control_fraction: 0.1, pull_forward: 0.1, cost_per_contact: 0.01, coupon_value: 0, attribution_days: 7, pool: 2 },
+  { campaign_id: 'C04', name: '旺旺关怀回购', channel: 'wangwang', days_before_end: 150, target_rule: 'lapsing_60_180', control_fraction: 0.15, pull_forward: 0.5, cost_per_contact: 0.02, coupon_value: 5, attribution_days: 7, pool: 3 },
+  { campaign_id: 'C05', name: '潜客首单推送', channel: 'push', days_before_end: 90, target_rule: 'prospects', control_fraction: 0.2, pull_forward: 0.3, cost_per_contact: 0.01, coupon_value: 10, attribution_days: 7, pool: 4 },
+  { campaign_id: 'C06', name: '双十一预热短信', channel: 'sms', days_before_end: 45, target_rule: 'lapsing_60_180', control_fraction: 0, pull_forward: 0.4, cost_per_contact: 0.04, coupon_value: 10, attribution_days: 7, pool: 5 },
+  { campaign_id: 'C07', name: '年末沉睡唤醒', channel: 'sms', days_before_end: 20, target_rule: 'sleeping_180_365', control_fraction: 0.15, pull_forward: 0.3, cost_per_contact: 0.05, coupon_value: 15, attribution_days: 7, pool: 6 },
+];
+
+const script = readFileSync(new URL('./generate-shop.sql', import.meta.url), 'utf8');
+
+/**
+ * Writes the canonical input tables of a sample shop into outDir, with truth.json. Everything
+ * is computed in DuckDB (spilling to disk when large), so memory stays bounded at any size.
+ */
+export async function generateShop(options: GenerateOptions, log: (line: string) => void = () => {}): Promise<ShopTruth> {
+  const outDir = resolve(options.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const ladder = options.ladder ?? womensApparelLadder;
+  const instance = await DuckDBInstance.create(':memory:', {
+    memory_limit: '2GB',
+    temp_directory: join(outDir, '.tmp'),
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
+  const connection = await instance.connect();
+  try {
+    await connection.run(`
+      set variable seed = ${Math.trunc(options.seed)};
+      set variable members = ${Math.trunc(options.members)};
+      set variable days = ${Math.trunc(options.days)};
+      set variable end_date = '${isoDate(options.endDate)}';
+      set variable ladder = [${ladder.join(', ')}]::double[];
+      set variable max_occasions = 40;
+      create table gen_categories as select * from (values ${categories.map((c) => `('${c.category}', '${c.category_zh}', ${c.share}, ${c.cycle_median_days}, ${c.cycle_sigma})`).join(', ')})
+        as t(category, category_zh, share, cycle_median_days, cycle_sigma);
+      create table gen_products as select * from (values ${Object.entries(products).flatMap(([category, list]) => list.map(([name, price], slot) =>
+        `('${category}', ${slot}, '${category.slice(0, 3).toUpperCase()}${String(slot + 1).padStart(3, '0')}', '${name}', ${price}::decimal(18, 2))`)).join(', ')})
+        as t(category, slot, product_id, product_name, unit_price);
+      create table gen_campaign_plan as select *, getvariable('end_date')::date - days_before_end as sent_date from (values ${campaignPlan.map((c) =>
+        `('${c.campaign_id}', '${c.name}', '${c.channel}', ${c.days_before_end}, '${c.target_rule}', ${c.control_fraction}, ${c.pull_forward}, ${c.cost_per_contact}, ${c.coupon_value}, ${c.attribution_days}, ${c.pool})`).join(', ')})
+        as t(campaign_id, name, channel, days_before_end, target_rule, control_fraction, pull_forward, cost_per_contact, coupon_value, attribution_days, pool);
+      create table gen_region_tiers as select * from read_csv('${options.regionTiersPath ?? resolve('seeds/region_tiers.csv')}', header = true);`);
+    log(`generating ${options.members.toLocaleString('en-US')} members over ${options.days} days (seed ${options.seed})`);
+    await connection.run(script);
+    const rows: Record<string, number> = {};
+    for (const [table, query] of Object.entries(outputQueries)) {
+      const path = join(outDir, `${table}.csv`);
+      const result = await connection.run(`copy (${query}) to '${path}' (header, delimiter ',')`);
+      rows[table] = result.rowsChanged;
+      log(`  ${table}.csv: ${rows[table].toLocaleString('en-US')} rows`);
+    }
+    const truth: ShopTruth = {
+      seed: options.seed,
+      members: options.members,
+      days: options.days,
+      end_date: isoDate(options.endDate),
+      ladder: {
+        purchase_grain: 'day',
+        maturity_days: 365,
+        conversion: ladder,
+        note: 'P(an (n+1)-th purchase occasion within maturity_days of the n-th | n occasions); the last value holds for every further step. Campaign responders move later purchases earlier, never add or remove one.',
+      },
+      categories: categories.map(({ category, category_zh, cycle_median_days, cycle_sigma }) => ({ category, category_zh, cycle_median_days, cycle_sigma })),
+      intervals: 'days between consecutive occasions of a member: round(exp(ln(median) + sigma * N(0,1))) of the favourite category, clamped to 12..340; Double 11, 618 and the Spring Festival then move some dates forward by up to 10 days',
+      campaigns: await campaignTruth(connection),
+      rows,
+    };
+    writeFileSync(join(outDir, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`);
+    return truth;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+// Measured lift compares all treatment members (delivered or not) with control: the true
+// uplift is pull_forward x P(delivered) x P(eligible: a later purchase scheduled, none in the window).
+async function campaignTruth(connection: DuckDBConnection): Promise<ShopTruth['campaigns']> {
+  const reader = await connection.runAndReadAll(`
+    with eligibility as (
+      select targets.campaign_id, targets.member_no, targets.arm,
+             coalesce(min(schedule.purchase_date) filter (where schedule.purchase_date >= targets.sent_date) > targets.sent_date + targets.attribution_days, false) as eligible
+      from gen_targets as targets
+      left join gen_schedule as schedule on schedule.member_no = targets.member_no
+      group by targets.campaign_id, targets.member_no, targets.arm, targets.sent_date, targets.attribution_days
+    )
+    select campaign_id, count(*)::integer as targeted,
+           count(*) filter (where arm = 'treatment')::integer as treatment_size,
+           count(*) filter (where arm = 'control')::integer as control_size,
+           avg(eligible::integer) as eligible_share
+    from eligibility group by campaign_id order by campaign_id`);
+  const measured = new Map(reader.getRowObjects().map(toJsRow).map((row) => [row.campaign_id as string, row]));
+  return campaignPlan.map((plan) => {
+    const row = measured.get(plan.campaign_id);
+    const eligibleShare = Number(row?.eligible_share ?? 0);
+    return {
+      ...plan,
+      targeted: Number(row?.targeted ?? 0),
+      treatment_size: Number(row?.treatment_size ?? 0),
+      control_size: Number(row?.control_size ?? 0),
+      eligible_share: eligibleShare,
+      true_uplift: plan.pull_forward * 0.97 * eligibleShare,
+    };
+  });
+}
+
+function isoDate(text: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(text))) throw new Error(`not a date (YYYY-MM-DD): '${text}'`);
+  return text;
+}
+
+const outputQueries: Record<string, string> = {
+  orders: `
+    with totals as (
+      select order_no, any_value(member_no) as member_no, any_value(created_at) as created_at, any_value(status) as status,
+             any_value(kind) as kind, any_value(used_coupon) as used_coupon, any_value(partial_refund) as partial_refund,
+             sum(unit_price * quantity) as gross_amount, sum(quantity) as item_count
+      from gen_order_lines group by order_no
+    ),
+    priced as (
+      select totals.*,
+             case when used_coupon then case when gross_amount >= 300 then 30 when gross_amount >= 150 then 15 else 5 end else 0 end as coupon_amount
+      from totals
+    )
+    select
+      '3' || lpad(order_no::varchar, 17, '0') as order_id,
+      members.member_id,
+      strftime(priced.created_at, '%Y-%m-%d %H:%M:%S') as created_at,
+      case when status = 'created' then null
+           else strftime(priced.created_at + to_seconds(5 + floor(u(order_no, 'pay', 0) * 300)::integer), '%Y-%m-%d %H:%M:%S') end as paid_at,
+      status,
+      (gross_amount - coupon_amount)::decimal(18, 2) as paid_amount,
+      case when status = 'refunded' then gross_amount - coupon_amount
+           when partial_refund then round((gross_amount - coupon_amount) * 0.3, 2)
+           else 0 end::decimal(18, 2) as refund_amount,
+      item_count,
+      members.province,
+      members.city,
+      members.phone,
+      case when u(order_no, 'channel', 0) < 0.82 then 'mobile' else 'pc' end as channel,
+      case when used_coupon then 'CPN' || coupon_amount::integer end as coupon_code
+    from priced
+    inner join gen_members as members using (member_no)
+    order by order_no`,
+  order_items: `
+    select '3' || lpad(order_no::varchar, 17, '0') as order_id, product_id, product_name, category, quantity,
+           unit_price, (unit_price * quantity)::decimal(18, 2) as amount
+    from gen_order_lines order by order_no, line_number`,
+  members: `
+    select member_id, strftime(join_date + to_hours(8 + floor(u(member_no, 'join_hour', 0) * 14)::integer), '%Y-%m-%d %H:%M:%S') as joined_at,
+           gender, birth_year, province, city, source
+    from gen_members order by member_no`,
+  campaigns: `
+    select campaign_id, name, channel, strftime(sent_date + to_hours(10), '%Y-%m-%d %H:%M:%S') as sent_at,
+           cost_per_contact::decimal(18, 4) as cost_per_contact, coupon_value::decimal(18, 2) as coupon_value, attribution_days
+    from gen_campaign_plan order by campaign_id`,
+  campaign_contacts: `
+    select targets.campaign_id, members.member_id, strftime(targets.sent_date + to_hours(10), '%Y-%m-%d %H:%M:%S') as contacted_at,
+           targets.arm, case when targets.arm = 'control' then false else targets.delivered end as delivered
+    from gen_targets as targets inner join gen_members as members using (member_no)
+    order by targets.campaign_id, targets.member_no`,
+};

@@ -1,0 +1,31 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type { WarehouseConfig } from './config.js';
+import { buildWarehouse } from './build/build-warehouse.js';
+import { loadFiles } from './load/load-files.js';
+import { withRun } from './run-log.js';
+import type { Warehouse } from './warehouse/open-warehouse.js';
+
+export interface RefreshOptions {
+  /** Files or folders to load; default: the inbox. */
+  inputs?: string[];
+  parameters?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+/** Load new input files, build every model and run the data tests, as one logged run. */
+export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}): Promise<void> {
+  const { db, config } = warehouse;
+  const log = options.log ?? (() => {});
+  const inputs = options.inputs ?? [inboxOf(config)];
+  await withRun(db, 'refresh', async (runId) => {
+    log(`loading ${inputs.join(', ')}`);
+    await loadFiles(db, inputs, { runId, log });
+    log('building models');
+    await buildWarehouse(db, config, { runId, parameters: options.parameters, log });
+  });
+}
+
+function inboxOf(config: WarehouseConfig): string {
+  if (!existsSync(config.inboxDir)) mkdirSync(config.inboxDir, { recursive: true });
+  return config.inboxDir;
+}
