@@ -87,7 +87,7 @@ async function materializeModels(db: Kysely<Database>, models: Model[], runId: n
     }
     const started = performance.now();
     try {
-      await sql.raw(`create or replace ${model.materialized} ${model.name} as\n${model.sql}`).execute(db);
+      await materializeModel(db, model);
       const rows = model.materialized === 'table' ? await countRows(db, model.name) : null;
       const seconds = (performance.now() - started) / 1000;
       records.push({ model, status: 'succeeded', rows, seconds, message: null });
@@ -111,6 +111,10 @@ async function materializeModels(db: Kysely<Database>, models: Model[], runId: n
     }))).execute();
   }
   if (failure) throw failure;
+}
+
+export async function materializeModel(db: Kysely<any>, model: Model): Promise<void> {
+  await sql.raw(`create or replace ${model.materialized} ${model.name} as\n${model.sql}`).execute(db);
 }
 
 async function countRows(db: Kysely<Database>, relation: string): Promise<number> {
