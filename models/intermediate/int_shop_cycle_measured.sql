@@ -1,7 +1,8 @@
 -- The shop repurchase cycle C: the shop_cycle_days parameter, or else the median number of
--- days between consecutive purchase occasions of the same member.
--- grain: shop_cycle_days
--- tests: not_null(shop_cycle_days)
+-- days between consecutive purchase occasions of the same member. Without any repeat purchase
+-- there is no cycle (NULL), and lifecycle stages then follow occasions only.
+-- grain: cycle_source
+-- tests: accepted_values(cycle_source, 'parameter', 'median interval', 'no repeat purchases')
 with
 
 occasions as (select * from intermediate.int_purchase_occasions),
@@ -13,7 +14,13 @@ measured as (
 ),
 
 final as (
-  select coalesce(getvariable('shop_cycle_days'), median_interval_days::double) as shop_cycle_days -- days
+  select
+    coalesce(getvariable('shop_cycle_days'), median_interval_days::double) as shop_cycle_days, -- days
+    case
+      when getvariable('shop_cycle_days') is not null then 'parameter'
+      when median_interval_days is not null then 'median interval'
+      else 'no repeat purchases'
+    end as cycle_source
   from measured
 )
 

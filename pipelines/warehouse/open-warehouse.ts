@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Kysely, sql } from 'kysely';
@@ -18,6 +18,9 @@ const setupScripts = [new URL('./ops-schema.sql', import.meta.url), new URL('../
   .map((url) => readFileSync(url, 'utf8'));
 
 export async function openWarehouse(config: WarehouseConfig, options: { readOnly?: boolean } = {}): Promise<Warehouse> {
+  if (options.readOnly && !existsSync(config.warehousePath)) {
+    throw new Error(`no warehouse at ${config.warehousePath} yet: build one first (npm start, or npm run warehouse -- refresh)`);
+  }
   mkdirSync(dirname(config.warehousePath), { recursive: true });
   mkdirSync(config.tempDirectory, { recursive: true });
   const settings: Record<string, string> = {
