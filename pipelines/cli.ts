@@ -3,6 +3,7 @@ import { defineCommand, runCommand, runMain } from 'citty';
 import { buildWarehouse, testWarehouse } from './build/build-warehouse.js';
 import { loadConfig } from './config.js';
 import { generateShop } from './generate/generate-shop.js';
+import { readMapping } from './load/input-mapping.js';
 import { loadFiles } from './load/load-files.js';
 import { logger } from './logger.js';
 import { runMainJob } from './main-job.js';
@@ -40,9 +41,11 @@ const load = defineCommand({
   args: {
     paths: { type: 'positional', description: 'files or folders', required: true },
     table: { type: 'string', description: 'the raw table, when a file name does not tell it' },
+    mapping: { type: 'string', description: 'read the files through a column mapping: a name from pipelines/load/mappings/ (e.g. cdnow) or a path' },
   },
   run: ({ args }) => withWarehouse(async ({ db }) => {
-    await withRun(db, 'load', (runId) => loadFiles(db, args._, { table: args.table, runId, log }));
+    const mapping = args.mapping ? readMapping(args.mapping) : undefined;
+    await withRun(db, 'load', (runId) => loadFiles(db, args._, { table: args.table, mapping, runId, log }));
   }),
 });
 

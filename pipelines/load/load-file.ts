@@ -4,11 +4,13 @@ import { resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../warehouse/database.js';
 import { detectFormat, detectTable, type InputFormat } from './detect-input.js';
+import type { InputMapping } from './input-mapping.js';
 
 export interface LoadResult {
   path: string;
   table: string;
-  format: InputFormat;
+  /** csv, parquet or jsonl; `mapping:<name>` for a file read through a mapping. */
+  format: string;
   skipped: boolean;
   /** Set when the file was loaded before: that load's file id. */
   fileId: number;
@@ -16,6 +18,12 @@ export interface LoadResult {
   rowsLoaded: number;
   rowsQuarantined: number;
   ignoredColumns: string[];
+}
+
+export interface LoadOptions {
+  table?: string;
+  mapping?: InputMapping;
+  runId?: number;
 }
 
 interface ColumnSpec {
@@ -29,11 +37,13 @@ interface ColumnSpec {
  * quarantined with its line and reason, in one transaction; a file already loaded (same
  * content hash) is skipped.
  */
-export async function loadFile(db: Kysely<Database>, path: string, options: { table?: string; runId?: number } = {}): Promise<LoadResult> {
+export async function loadFile(db: Kysely<Database>, path: string, options: LoadOptions = {}): Promise<LoadResult> {
   const absolute = resolve(path);
-  const format = detectFormat(absolute);
+  const { mapping } = options;
+  const sourceFormat = mapping ? 'csv' : detectFormat(absolute);
+  const format = mapping ? `mapping:${mapping.name}` : sourceFormat;
   const tables = await rawTables(db);
-  const table = options.table ?? detectTable(absolute, [...tables.keys()]);
+  const table = options.table ?? mapping?.table ?? detectTable(absolute, [...tables.keys()]);
   const columns = tables.get(table);
   if (!columns) throw new Error(`${path}: unknown table '${table}' (known: ${[...tables.keys()].join(', ')})`);
   const hash = await hashFile(absolute);
@@ -42,7 +52,7 @@ export async function loadFile(db: Kysely<Database>, path: string, options: { ta
     return { path, table: known.table_name, format, skipped: true, fileId: known.file_id, rowsRead: known.rows_read, rowsLoaded: known.rows_loaded, rowsQuarantined: known.rows_quarantined, ignoredColumns: [] };
   }
   return db.connection().execute(async (connection) => {
-    await readIntoStaging(connection, absolute, format);
+    await readIntoStaging(connection, absolute, sourceFormat, mapping);
     try {
       const found = (await sql<{ name: string }>`select column_name as name from information_schema.columns where table_name = '_incoming' and column_name not in ('_line') order by ordinal_position`.execute(connection)).rows.map((row) => row.name);
       const missing = columns.filter((column) => column.required && !found.includes(column.name)).map((column) => column.name);
@@ -74,7 +84,7 @@ export async function loadFile(db: Kysely<Database>, path: string, options: { ta
         return { path, table, format, skipped: false, fileId, rowsRead: rowsLoaded + rowsQuarantined, rowsLoaded, rowsQuarantined, ignoredColumns };
       });
     } finally {
-      await sql`drop table if exists _incoming; drop table if exists _rejects; drop table if exists _reject_scans`.execute(connection);
+      await sql`drop table if exists _incoming; drop table if exists _rejects; drop table if exists _reject_scans; drop table if exists _fields; drop table if exists _lines; drop table if exists _records; drop table if exists _typed`.execute(connection);
     }
   });
 }
@@ -94,26 +104,19 @@ async function rawTables(db: Kysely<Database>): Promise<Map<string, ColumnSpec[]
 }
 
 // Everything is read as text first so that one bad value quarantines its row instead of failing the file.
-async function readIntoStaging(db: Kysely<Database>, path: string, format: InputFormat): Promise<void> {
-  const file = `'${path.replaceAll("'", "''")}'`;
+async function readIntoStaging(db: Kysely<Database>, path: string, format: InputFormat, mapping: InputMapping | undefined): Promise<void> {
   await sql`create temp table _rejects (line bigint, csv_line varchar, error_message varchar)`.execute(db);
-  if (format === 'csv') {
-    await sql.raw(`create temp table _records as select row_number() over () as _record, *
-      from read_csv(${file}, header = true, all_varchar = true, strict_mode = true, store_rejects = true,
-                    rejects_table = '_csv_rejects', rejects_scan = '_reject_scans')`).execute(db);
-    await sql.raw(`insert into _rejects select line, csv_line, string_agg(error_message, '; ') from _csv_rejects group by all;
-      drop table _csv_rejects;
-      -- Data records fill the lines (after the header) not taken by rejected lines, in order.
-      create temp table _incoming as
-      with free_lines as (
-        select line, row_number() over (order by line) as _record
-        from range(2, (select count(*) from _records) + (select count(*) from _rejects) + 2) as lines(line)
-        where line not in (select line from _rejects)
-      )
-      select _records.* exclude (_record), free_lines.line as _line
-      from _records inner join free_lines using (_record);
-      drop table _records`).execute(db);
+  if (mapping) {
+    await readFields(db, path, mapping);
+    const expressions = Object.entries(mapping.columns).map(([column, expression]) => `(${expression})::varchar as ${quote(column)}`);
+    await sql.raw(`create temp table _incoming as select ${expressions.join(', ')}, _line from _fields; drop table _fields`).execute(db).catch((error: Error) => {
+      throw new Error(`mapping ${mapping.name}: ${error.message}`);
+    });
+  } else if (format === 'csv') {
+    await readFields(db, path, { delimiter: ',', header: true });
+    await sql`alter table _fields rename to _incoming`.execute(db);
   } else {
+    const file = sqlString(path);
     const reader = format === 'parquet' ? `read_parquet(${file}, file_row_number = true)` : `read_json(${file}, format = 'newline_delimited')`;
     await sql.raw(`create temp table _typed as select * from ${reader}`).execute(db).catch((error: Error) => {
       throw new Error(`${path}: cannot read as ${format}: ${error.message}`);
@@ -124,8 +127,56 @@ async function readIntoStaging(db: Kysely<Database>, path: string, format: Input
     // A JSON field of mixed types arrives as JSON; its text is the value without JSON quoting.
     const asText = rows.map(({ name, type }) => `${type === 'JSON' ? `json_extract_string(${quote(name)}, '$')` : `${quote(name)}::varchar`} as ${quote(name)}`);
     const lineNumber = format === 'parquet' ? 'file_row_number + 1' : 'row_number() over ()';
-    await sql.raw(`create temp table _incoming as select ${asText.join(', ')}, ${lineNumber} as _line from _typed; drop table _typed`).execute(db);
+    await sql.raw(`create temp table _incoming as select ${asText.join(', ')}, _line from (select *, ${lineNumber} as _line from _typed); drop table _typed`).execute(db);
   }
+}
+
+/**
+ * A delimited text file as temp table _fields: one text column per field and the file line of
+ * each record; lines that cannot be split go to _rejects.
+ */
+async function readFields(db: Kysely<Database>, path: string, layout: { delimiter: string; header: boolean; fields?: string[] }): Promise<void> {
+  const file = sqlString(path);
+  const firstLine = layout.header ? 2 : 1;
+  if (layout.delimiter === 'whitespace') {
+    // Runs of spaces and tabs separate fields: read whole lines and split them here.
+    await sql.raw(`create temp table _lines as
+      select row_number() over () + ${firstLine - 1} as _line, string_split_regex(regexp_replace(line, '^\\s+|\\s+$', '', 'g'), '\\s+') as parts
+      from read_csv(${file}, columns = {'line': 'VARCHAR'}, header = ${layout.header}, delim = chr(31), quote = '', escape = '', auto_detect = false)`).execute(db);
+    const names = layout.fields ?? await headerFields(db, path);
+    await sql.raw(`insert into _rejects select _line, array_to_string(parts, ' '), 'expected ${names.length} fields, found ' || len(parts)
+        from _lines where len(parts) <> ${names.length};
+      create temp table _fields as select ${names.map((name, index) => `parts[${index + 1}] as ${quote(name)}`).join(', ')}, _line
+        from _lines where len(parts) = ${names.length};
+      drop table _lines`).execute(db);
+    return;
+  }
+  const names = layout.fields ? `, names = [${layout.fields.map(sqlString).join(', ')}]` : '';
+  await sql.raw(`create temp table _records as select row_number() over () as _record, *
+    from read_csv(${file}, header = ${layout.header}, delim = ${sqlString(layout.delimiter)}${names}, all_varchar = true, strict_mode = true,
+                  store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_reject_scans')`).execute(db);
+  await sql.raw(`insert into _rejects select line, csv_line, string_agg(error_message, '; ') from _csv_rejects group by all;
+    drop table _csv_rejects;
+    -- Data records fill the lines not taken by the header and by rejected lines, in order.
+    create temp table _fields as
+    with free_lines as (
+      select line, row_number() over (order by line) as _record
+      from range(${firstLine}, (select count(*) from _records) + (select count(*) from _rejects) + ${firstLine}) as lines(line)
+      where line not in (select line from _rejects)
+    )
+    select _records.* exclude (_record), free_lines.line as _line
+    from _records inner join free_lines using (_record);
+    drop table _records`).execute(db);
+}
+
+async function headerFields(db: Kysely<Database>, path: string): Promise<string[]> {
+  const { rows } = await sql.raw<{ line: string }>(`select line from read_csv(${sqlString(path)}, columns = {'line': 'VARCHAR'}, header = false,
+    delim = chr(31), quote = '', escape = '', auto_detect = false) limit 1`).execute(db);
+  return (rows[0]?.line ?? '').replace(/^\uFEFF/, '').trim().split(/\s+/);
+}
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** A SQL expression listing what is wrong with a row ('' when nothing). */

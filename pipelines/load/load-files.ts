@@ -2,13 +2,13 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../warehouse/database.js';
-import { loadFile, type LoadResult } from './load-file.js';
+import { loadFile, type LoadOptions, type LoadResult } from './load-file.js';
 
 /** Loads files and the files inside folders (sorted by name, so dated exports load in order). */
 export async function loadFiles(
   db: Kysely<Database>,
   paths: string[],
-  options: { table?: string; runId?: number; log?: (line: string) => void } = {},
+  options: LoadOptions & { log?: (line: string) => void } = {},
 ): Promise<LoadResult[]> {
   const log = options.log ?? (() => {});
   const files = paths.flatMap(expandPath);
