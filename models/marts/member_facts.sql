@@ -109,15 +109,7 @@ final as (
   select
     combined.*,
     region_tiers.city_tier,
-    case
-      when combined.occasions = 0 then 'prospect'
-      when combined.recency_days > getvariable('churned_cycles') * combined.shop_cycle_days then 'churned'
-      when combined.recency_days > getvariable('sleeping_cycles') * combined.shop_cycle_days then 'sleeping'
-      when combined.recency_days > getvariable('silent_cycles') * combined.shop_cycle_days then 'silent'
-      when combined.occasions = 1 then 'new'
-      when combined.occasions = 2 then 'returning'
-      else 'active'
-    end as lifecycle_stage
+    lifecycle_stage(combined.occasions, combined.recency_days, combined.shop_cycle_days) as lifecycle_stage
   from combined
   left join region_tiers on region_tiers.city = combined.city
 )

@@ -1,5 +1,6 @@
 -- One row per member in its latest known profile, keyed by the salted hash of the buyer id.
 -- grain: member_id
+-- materialized: table
 with
 
 members as (select * from raw.members),
@@ -12,7 +13,7 @@ latest as (
 
 final as (
   select
-    md5(getvariable('member_salt') || ':' || member_id) as member_id,
+    member_key(member_id) as member_id,
     joined_at,
     gender,
     birth_year,

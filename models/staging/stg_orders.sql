@@ -1,7 +1,8 @@
 -- One row per order in its latest known state: a later row for the same order_id (a later
 -- file, or a later line of the same file) is a status update and replaces the earlier one.
--- member_id is the salted hash of the buyer id; phone numbers stay in raw.
+-- member_id is the salted hash of the buyer id; buyer ids and phones stay in stg_member_contacts.
 -- grain: order_id
+-- materialized: table
 -- tests: not_null(member_id, created_at, status, purchased_at); relationships(status, seeds.order_statuses, status)
 with
 
@@ -18,7 +19,7 @@ latest as (
 final as (
   select
     latest.order_id,
-    md5(getvariable('member_salt') || ':' || latest.member_id) as member_id,
+    member_key(latest.member_id) as member_id,
     latest.created_at,
     latest.paid_at,
     coalesce(latest.paid_at, latest.created_at) as purchased_at, -- shop time zone

@@ -27,6 +27,8 @@ export interface TestOutcome {
   sample: Record<string, unknown>[];
 }
 
+const sessionMacros = readFileSync(new URL('./session-macros.sql', import.meta.url), 'utf8');
+
 export class DataTestError extends Error {
   constructor(readonly failures: TestOutcome[]) {
     super(`${failures.length} data test${failures.length === 1 ? '' : 's'} failed:\n${failures.map(describeFailure).join('\n')}`);
@@ -62,6 +64,7 @@ export async function prepareSession(db: Kysely<Database>, config: WarehouseConf
   await loadSeeds(db, config.seedsDir);
   await setParameters(db, parameters);
   await sql`set variable member_salt = ${memberSalt(config)}`.execute(db);
+  await sql.raw(sessionMacros).execute(db);
   const models = orderModels(await discoverModels(db, config.modelsDir, config.projectDir));
   const assertions = await discoverAssertions(db, config.assertionsDir, config.projectDir);
   return { models, assertions };

@@ -19,6 +19,11 @@ export async function discoverModels(db: Kysely<any>, modelsDir: string, project
     const table = basename(path, '.sql');
     const sql = readModelSql(path, file);
     const header = parseModelHeader(file, sql);
+    const materialized = header.materialized ?? (schema === 'staging' ? 'view' : 'table');
+    // A view is evaluated by whoever reads it, in a session where the parameters are not set.
+    if (materialized === 'view' && /\b(getvariable|member_key|lifecycle_stage)\s*\(/i.test(sql)) {
+      throw new ModelError(file, 'a view cannot read parameters (getvariable, member_key, lifecycle_stage): readers would see them unset; add "-- materialized: table"');
+    }
     models.push({
       name: `${schema}.${table}`,
       schema,
@@ -27,7 +32,7 @@ export async function discoverModels(db: Kysely<any>, modelsDir: string, project
       sql,
       description: header.description,
       grain: header.grain,
-      materialized: header.materialized ?? (schema === 'staging' ? 'view' : 'table'),
+      materialized,
       tests: header.tests,
       dependsOn: await inferDependencies(db, file, sql),
     });

@@ -1,0 +1,42 @@
+-- One row per RFM segment (all eight, empty ones with zero members), with its Chinese name, the
+-- members' share of scored members, their lookback revenue and its share, average R/F/M and the
+-- recommended action.
+-- grain: segment
+-- tests: not_null(segment_zh, members, recommended_action); accepted_range(share, 0, 1)
+with
+
+member_rfm as (select * from marts.member_rfm),
+
+segment_labels as (select * from seeds.segment_labels),
+
+by_segment as (
+  select
+    segment,
+    count(*) as members,
+    sum(monetary) as revenue,
+    avg(recency_days) as avg_recency_days,
+    avg(frequency) as avg_frequency,
+    avg(monetary)::double as avg_monetary
+  from member_rfm
+  group by segment
+),
+
+final as (
+  select
+    segment_labels.segment,
+    segment_labels.segment_zh,
+    segment_labels.segment_order,
+    coalesce(by_segment.members, 0) as members,
+    coalesce(by_segment.members, 0) / nullif(sum(by_segment.members) over (), 0) as share,
+    coalesce(by_segment.revenue, 0) as revenue,
+    (coalesce(by_segment.revenue, 0) / nullif(sum(by_segment.revenue) over (), 0))::double as revenue_share,
+    by_segment.avg_recency_days,
+    by_segment.avg_frequency,
+    by_segment.avg_monetary,
+    segment_labels.description,
+    segment_labels.recommended_action
+  from segment_labels
+  left join by_segment on by_segment.segment = segment_labels.segment
+)
+
+select * from final

@@ -1,0 +1,34 @@
+-- Protected: the one table that joins member keys back to buyer ids and phone numbers (the
+-- latest non-empty phone of the member's orders). Only audience exports may read it; no mart does.
+-- grain: member_id
+-- materialized: table
+-- tests: not_null(buyer_id)
+with
+
+orders as (select * from raw.orders),
+
+members as (select * from raw.members),
+
+buyer_ids as (
+  select member_id as buyer_id from orders
+  union
+  select member_id as buyer_id from members
+),
+
+latest_phones as (
+  select member_id as buyer_id, trim(phone) as phone
+  from orders
+  where nullif(trim(phone), '') is not null
+  qualify row_number() over (partition by member_id order by created_at desc, _file_id desc, _line desc) = 1
+),
+
+final as (
+  select
+    member_key(buyer_ids.buyer_id) as member_id,
+    buyer_ids.buyer_id,
+    latest_phones.phone
+  from buyer_ids
+  left join latest_phones on latest_phones.buyer_id = buyer_ids.buyer_id
+)
+
+select * from final
