@@ -44,6 +44,11 @@ describe('model conventions', () => {
     expect(violations).toEqual([]);
   });
 
+  it('keeps the protected contacts table out of every mart and intermediate model', () => {
+    const readers = models.filter((model) => model.dependsOn.includes('staging.stg_member_contacts')).map((model) => model.file);
+    expect(readers).toEqual([]);
+  });
+
   it('keeps models deterministic: no wall clock, no randomness', () => {
     const offending = models.filter((model) => /\b(current_date|current_timestamp|now\(\)|today\(\)|random\(\)|uuid\(\)|gen_random_uuid)/i.test(model.sql))
       .map((model) => model.file);
