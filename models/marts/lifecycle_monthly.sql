@@ -7,9 +7,7 @@
 -- tests: not_null(stage_zh, members, moved_in); relationships(stage, seeds.lifecycle_stages, stage)
 with
 
-members as (select * from staging.stg_members),
-
-orders as (select * from staging.stg_orders),
+members_first_seen as (select * from intermediate.int_members_first_seen),
 
 occasions as (select * from intermediate.int_purchase_occasions),
 
@@ -19,20 +17,10 @@ shop_cycle as (select * from intermediate.int_shop_cycle_measured),
 
 stages as (select * from seeds.lifecycle_stages),
 
-member_since as (
-  select member_id, min(since_date) as since_date
-  from (
-    select member_id, joined_at::date as since_date from members where joined_at is not null
-    union all
-    select member_id, created_at::date as since_date from orders
-  )
-  group by member_id
-),
-
 month_ends as (
   select last_day(month_start)::date as month_end
   from as_of
-  cross join (select min(since_date) as first_date from member_since) as bounds
+  cross join (select min(first_seen_date) as first_date from members_first_seen) as bounds
   cross join generate_series(date_trunc('month', bounds.first_date), date_trunc('month', as_of.as_of_date), interval 1 month) as months(month_start)
   where last_day(month_start) <= as_of.as_of_date
 ),
@@ -45,17 +33,17 @@ monthly_occasions as (
 
 member_months as (
   select
-    member_since.member_id,
+    members_first_seen.member_id,
     month_ends.month_end,
     coalesce(sum(monthly_occasions.occasions) over member_history, 0) as occasions_to_date,
     max(monthly_occasions.last_date) over member_history as last_purchase_date,
     lead(monthly_occasions.occasions) over member_history is not null as bought_next_month,
     lead(month_ends.month_end) over member_history as next_month_end
-  from member_since
-  inner join month_ends on month_ends.month_end >= member_since.since_date
+  from members_first_seen
+  inner join month_ends on month_ends.month_end >= members_first_seen.first_seen_date
   left join monthly_occasions
-    on monthly_occasions.member_id = member_since.member_id and monthly_occasions.month_end = month_ends.month_end
-  window member_history as (partition by member_since.member_id order by month_ends.month_end)
+    on monthly_occasions.member_id = members_first_seen.member_id and monthly_occasions.month_end = month_ends.month_end
+  window member_history as (partition by members_first_seen.member_id order by month_ends.month_end)
 ),
 
 staged as (

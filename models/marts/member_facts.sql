@@ -1,4 +1,5 @@
--- One row per member, prospects (members without a purchase) included, as of the as-of date.
+-- One row per member known by the as-of date (joined or ordered), prospects (members without a
+-- purchase) included.
 -- Level: the highest rule of seeds/member_levels.csv met by cumulative completed (交易成功)
 -- orders, by net revenue or by order count. Lifecycle: the first matching rule of
 -- prospect, churned (recency > churned_cycles x C), sleeping, silent, then new / returning /
@@ -8,6 +9,8 @@
 with
 
 members as (select * from staging.stg_members),
+
+members_first_seen as (select * from intermediate.int_members_first_seen),
 
 orders as (select * from staging.stg_orders),
 
@@ -26,12 +29,6 @@ orders_to_date as (
   from orders
   cross join as_of
   where orders.created_at::date <= as_of.as_of_date
-),
-
-member_ids as (
-  select member_id from members
-  union
-  select member_id from orders_to_date
 ),
 
 occasion_summary as (
@@ -66,19 +63,19 @@ latest_address as (
 
 member_levels as (
   select
-    member_ids.member_id,
+    members_first_seen.member_id,
     max_by(levels.level, levels.level_rank) as member_level
-  from member_ids
-  left join completed_orders on completed_orders.member_id = member_ids.member_id
+  from members_first_seen
+  left join completed_orders on completed_orders.member_id = members_first_seen.member_id
   inner join levels
     on coalesce(completed_orders.completed_revenue, 0) >= levels.min_revenue
     or coalesce(completed_orders.completed_orders, 0) >= levels.min_purchases
-  group by member_ids.member_id
+  group by members_first_seen.member_id
 ),
 
 combined as (
   select
-    member_ids.member_id,
+    members_first_seen.member_id,
     occasion_summary.first_purchase_at,
     occasion_summary.last_purchase_at,
     coalesce(occasion_summary.occasions, 0) as occasions,
@@ -95,14 +92,14 @@ combined as (
     members.joined_at,
     shop_cycle.shop_cycle_days,
     as_of.as_of_date
-  from member_ids
+  from members_first_seen
   cross join as_of
   cross join shop_cycle
-  left join members on members.member_id = member_ids.member_id
-  left join occasion_summary on occasion_summary.member_id = member_ids.member_id
-  left join completed_orders on completed_orders.member_id = member_ids.member_id
-  left join latest_address on latest_address.member_id = member_ids.member_id
-  left join member_levels on member_levels.member_id = member_ids.member_id
+  left join members on members.member_id = members_first_seen.member_id
+  left join occasion_summary on occasion_summary.member_id = members_first_seen.member_id
+  left join completed_orders on completed_orders.member_id = members_first_seen.member_id
+  left join latest_address on latest_address.member_id = members_first_seen.member_id
+  left join member_levels on member_levels.member_id = members_first_seen.member_id
 ),
 
 final as (

@@ -1,0 +1,79 @@
+-- Cohorts by the month of a member's first purchase occasion. For each month offset k from 0 up
+-- to the as-of month (later offsets are absent, not zero): members with an occasion in month k,
+-- members with a second occasion by the end of month k (or the as-of date), and net revenue in
+-- month k, each also per cohort member.
+-- grain: cohort_month, month_offset
+-- tests: accepted_range(active_share, 0, 1); accepted_range(cumulative_repurchase_share, 0, 1); not_null(cohort_size)
+with
+
+occasions as (select * from intermediate.int_purchase_occasions),
+
+as_of as (select * from intermediate.int_as_of_date_resolved),
+
+member_cohorts as (
+  select
+    member_id,
+    date_trunc('month', min(occasion_date) filter (where occasion_number = 1))::date as cohort_month,
+    min(occasion_date) filter (where occasion_number = 2) as second_occasion_date
+  from occasions
+  group by member_id
+),
+
+cohort_sizes as (
+  select cohort_month, count(*) as cohort_size
+  from member_cohorts
+  group by cohort_month
+),
+
+offsets as (
+  select
+    cohort_sizes.cohort_month,
+    cohort_sizes.cohort_size,
+    month_offset,
+    (cohort_sizes.cohort_month + to_months(month_offset))::date as activity_month
+  from cohort_sizes
+  cross join as_of
+  cross join range(0, datediff('month', cohort_sizes.cohort_month, as_of.as_of_date) + 1) as months(month_offset)
+),
+
+activity as (
+  select
+    member_cohorts.cohort_month,
+    date_trunc('month', occasions.occasion_date)::date as activity_month,
+    count(distinct occasions.member_id) as active_members,
+    sum(occasions.revenue) as revenue
+  from occasions
+  inner join member_cohorts on member_cohorts.member_id = occasions.member_id
+  group by 1, 2
+),
+
+repurchased as (
+  select
+    offsets.cohort_month,
+    offsets.month_offset,
+    count(member_cohorts.second_occasion_date) as repurchased_members
+  from offsets
+  left join member_cohorts
+    on member_cohorts.cohort_month = offsets.cohort_month
+   and member_cohorts.second_occasion_date < offsets.activity_month + interval 1 month
+  group by 1, 2
+),
+
+final as (
+  select
+    offsets.cohort_month,
+    offsets.month_offset,
+    offsets.activity_month,
+    offsets.cohort_size,
+    coalesce(activity.active_members, 0) as active_members,
+    coalesce(activity.active_members, 0) / offsets.cohort_size as active_share,
+    repurchased.repurchased_members,
+    repurchased.repurchased_members / offsets.cohort_size as cumulative_repurchase_share,
+    coalesce(activity.revenue, 0) as revenue,
+    (coalesce(activity.revenue, 0) / offsets.cohort_size)::double as revenue_per_member
+  from offsets
+  inner join repurchased on repurchased.cohort_month = offsets.cohort_month and repurchased.month_offset = offsets.month_offset
+  left join activity on activity.cohort_month = offsets.cohort_month and activity.activity_month = offsets.activity_month
+)
+
+select * from final

@@ -1,0 +1,121 @@
+-- Monthly KPIs from the first purchase month to the as-of month (the last month may be partial:
+-- month_complete). Buyers have a purchase occasion in the month; new buyers made their first one
+-- in it, returning buyers had purchased before it. AOV (笔单价) = revenue / purchase orders;
+-- revenue per buyer (客单价) = revenue / buyers; repurchase rate = buyers with 2+ occasions in the
+-- month / buyers. Second-purchase rate (二次购买率) of the month's new buyers: among those whose
+-- first purchase is at least maturity_days before the as-of date, the share with a second
+-- occasion within maturity_days (NULL while none is old enough). members_total: members known
+-- by the month's end (joined or ordered).
+-- grain: month
+-- tests: accepted_range(repurchase_rate, 0, 1); accepted_range(returning_buyer_share, 0, 1); accepted_range(second_purchase_rate, 0, 1); not_null(buyers, revenue, members_total)
+with
+
+orders as (select * from staging.stg_orders),
+
+occasions as (select * from intermediate.int_purchase_occasions),
+
+as_of as (select * from intermediate.int_as_of_date_resolved),
+
+members_first_seen as (select * from intermediate.int_members_first_seen),
+
+first_purchases as (
+  select
+    member_id,
+    min(occasion_date) filter (where occasion_number = 1) as first_date,
+    min(occasion_date) filter (where occasion_number = 2) as second_date
+  from occasions
+  group by member_id
+),
+
+months as (
+  select month_start::date as month
+  from as_of
+  cross join (select min(first_date) as first_date from first_purchases) as bounds
+  cross join generate_series(date_trunc('month', bounds.first_date), date_trunc('month', as_of.as_of_date), interval 1 month) as series(month_start)
+),
+
+buyer_months as (
+  select
+    occasions.member_id,
+    date_trunc('month', occasions.occasion_date)::date as month,
+    count(*) as occasions,
+    sum(occasions.revenue) as revenue
+  from occasions
+  group by 1, 2
+),
+
+buyer_months_flagged as (
+  select
+    buyer_months.*,
+    first_purchases.first_date < buyer_months.month as is_returning
+  from buyer_months
+  inner join first_purchases on first_purchases.member_id = buyer_months.member_id
+),
+
+buyers_by_month as (
+  select
+    month,
+    count(*) as buyers,
+    count(*) filter (where not is_returning) as new_buyers,
+    count(*) filter (where is_returning) as returning_buyers,
+    count(*) filter (where occasions >= 2) as repeat_buyers,
+    sum(revenue) as revenue,
+    coalesce(sum(revenue) filter (where is_returning), 0) as returning_revenue
+  from buyer_months_flagged
+  group by month
+),
+
+orders_by_month as (
+  select date_trunc('month', orders.purchased_at)::date as month, count(*) as purchases
+  from orders
+  cross join as_of
+  where orders.is_purchase and orders.purchased_at::date <= as_of.as_of_date
+  group by 1
+),
+
+second_purchases as (
+  select
+    date_trunc('month', first_purchases.first_date)::date as month,
+    count(*) as matured_new_buyers,
+    count(*) filter (where first_purchases.second_date - first_purchases.first_date <= getvariable('maturity_days')) as second_purchasers
+  from first_purchases
+  cross join as_of
+  where first_purchases.first_date <= as_of.as_of_date - getvariable('maturity_days')
+  group by 1
+),
+
+members_by_month as (
+  select months.month, count(members_first_seen.member_id) as members_total
+  from months
+  left join members_first_seen on members_first_seen.first_seen_date < months.month + interval 1 month
+  group by months.month
+),
+
+final as (
+  select
+    months.month,
+    last_day(months.month) <= as_of.as_of_date as month_complete,
+    coalesce(buyers_by_month.buyers, 0) as buyers,
+    coalesce(buyers_by_month.new_buyers, 0) as new_buyers,
+    coalesce(buyers_by_month.returning_buyers, 0) as returning_buyers,
+    coalesce(buyers_by_month.revenue, 0) as revenue,
+    coalesce(orders_by_month.purchases, 0) as purchases,
+    (buyers_by_month.revenue / nullif(orders_by_month.purchases, 0))::double as aov, -- 笔单价
+    (buyers_by_month.revenue / nullif(buyers_by_month.buyers, 0))::double as revenue_per_buyer, -- 客单价
+    buyers_by_month.repeat_buyers / nullif(buyers_by_month.buyers, 0) as repurchase_rate,
+    buyers_by_month.returning_buyers / nullif(buyers_by_month.buyers, 0) as returning_buyer_share,
+    (buyers_by_month.returning_revenue / nullif(buyers_by_month.revenue, 0))::double as returning_revenue_share,
+    coalesce(returning_revenue, 0) as returning_revenue,
+    second_purchases.matured_new_buyers,
+    second_purchases.second_purchasers,
+    second_purchases.second_purchasers / nullif(second_purchases.matured_new_buyers, 0) as second_purchase_rate,
+    members_by_month.members_total
+  from months
+  cross join as_of
+  left join buyers_by_month on buyers_by_month.month = months.month
+  left join orders_by_month on orders_by_month.month = months.month
+  left join second_purchases on second_purchases.month = months.month
+  left join members_by_month on members_by_month.month = months.month
+)
+
+select * from final

@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { generateShop } from '../pipelines/generate/generate-shop.js';
+import { refresh } from '../pipelines/refresh.js';
+import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
+import { tempConfig } from './helpers/temp-warehouse.js';
+
+const cutDate = '2026-05-31';
+
+describe('the as-of date', () => {
+  it('builds the same marts as of an earlier date as from the data cut at that date', async () => {
+    const whole = tempConfig();
+    const shopDir = join(whole.dataDir, 'shop');
+    await generateShop({ members: 20_000, days: 730, endDate: '2026-11-20', seed: 9, outDir: shopDir });
+
+    // The cut: what the shop's files held at the end of the cut date.
+    const cutDir = join(whole.dataDir, 'cut');
+    mkdirSync(cutDir);
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const file = (name: string) => `'${join(shopDir, name)}'`;
+    await connection.run(`
+      copy (select * from read_csv(${file('orders.csv')}, types = {'order_id': 'VARCHAR', 'phone': 'VARCHAR'}) where coalesce(paid_at, created_at)::date <= date '${cutDate}')
+        to '${join(cutDir, 'orders.csv')}' (header);
+      copy (select * from read_csv(${file('order_items.csv')}, types = {'order_id': 'VARCHAR'}) where order_id in
+              (select order_id from read_csv('${join(cutDir, 'orders.csv')}', types = {'order_id': 'VARCHAR'})))
+        to '${join(cutDir, 'order_items.csv')}' (header);
+      copy (select * from read_csv(${file('members.csv')}) where joined_at::date <= date '${cutDate}')
+        to '${join(cutDir, 'members.csv')}' (header);`);
+    connection.closeSync();
+    instance.closeSync();
+
+    const cut = tempConfig({ memberSalt: whole.memberSalt });
+    for (const [config, inputs, parameters] of [[whole, [join(shopDir, 'orders.csv'), join(shopDir, 'order_items.csv'), join(shopDir, 'members.csv')], { as_of_date: cutDate }], [cut, [cutDir], {}]] as const) {
+      const warehouse = await openWarehouse(config);
+      await refresh(warehouse, { inputs: [...inputs], parameters });
+      await warehouse.close();
+    }
+
+    const warehouse = await openWarehouse(cut);
+    try {
+      const db = warehouse.db;
+      await sql.raw(`attach '${whole.warehousePath}' as whole (read_only)`).execute(db);
+      const [asOf] = (await sql<{ as_of_date: string }>`select as_of_date from intermediate.int_as_of_date_resolved`.execute(db)).rows;
+      expect(asOf?.as_of_date).toBe(cutDate); // the cut's latest purchase is on the cut date itself
+      const tables = (await sql<{ name: string }>`select table_name as name from information_schema.tables
+        where table_catalog = current_database() and table_schema = 'marts' order by 1`.execute(db)).rows.map((row) => row.name);
+      expect(tables.length).toBeGreaterThanOrEqual(9);
+      const differences: string[] = [];
+      for (const table of tables) {
+        const { rows } = await sql.raw<{ only_cut: number; only_whole: number; cut_rows: number }>(`select
+          (select count(*) from (select * from marts.${table} except all select * from whole.marts.${table})) as only_cut,
+          (select count(*) from (select * from whole.marts.${table} except all select * from marts.${table})) as only_whole,
+          (select count(*) from marts.${table}) as cut_rows`).execute(db);
+        const row = rows[0]!;
+        if (row.only_cut > 0 || row.only_whole > 0 || row.cut_rows === 0) differences.push(`${table}: ${JSON.stringify(row)}`);
+      }
+      expect(differences).toEqual([]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
