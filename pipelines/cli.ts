@@ -8,6 +8,8 @@ import { loadFiles } from './load/load-files.js';
 import { logger } from './logger.js';
 import { runMainJob } from './main-job.js';
 import { runQuery, type QueryFormat } from './query.js';
+import { siteDir } from './publish/build-site.js';
+import { serveSite } from './publish/serve-site.js';
 import { refresh } from './refresh.js';
 import { withRun } from './run-log.js';
 import { openWarehouse, type Warehouse } from './warehouse/open-warehouse.js';
@@ -69,9 +71,12 @@ const test = defineCommand({
 });
 
 const refreshCommand = defineCommand({
-  meta: { name: 'refresh', description: 'load new inbox files, build every model, run the data tests' },
-  args: { set: setArg },
-  run: () => withWarehouse((warehouse) => refresh(warehouse, { log })),
+  meta: { name: 'refresh', description: 'load new inbox files, build every model, run the data tests, publish the marts and build the site' },
+  args: {
+    set: setArg,
+    site: { type: 'boolean', description: 'build the report site (--no-site: warehouse and published marts only)', default: true },
+  },
+  run: ({ args }) => withWarehouse((warehouse) => refresh(warehouse, { site: args.site, parameters: parseSets(args.set), log })),
 });
 
 const query = defineCommand({
@@ -103,14 +108,24 @@ const generate = defineCommand({
   },
 });
 
+const serve = defineCommand({
+  meta: { name: 'serve', description: 'serve the built report site on localhost' },
+  args: { port: { type: 'string', description: 'port', default: '4173' } },
+  run: async ({ args }) => {
+    const dir = siteDir(loadConfig());
+    await serveSite(dir, Number(args.port));
+    log(`serving ${dir} at http://127.0.0.1:${args.port}/ (Ctrl-C to stop)`);
+  },
+});
+
 const main = defineCommand({
-  meta: { name: 'main', description: 'the main job on the embedded default: sample shop → warehouse → tests' },
+  meta: { name: 'main', description: 'the main job on the embedded default: sample shop → warehouse → tests → report site' },
   run: () => runMainJob(loadConfig(), log),
 });
 
 const cli = defineCommand({
   meta: { name: 'warehouse', description: 'member-analytics warehouse' },
-  subCommands: { load, build, test, refresh: refreshCommand, query, generate, main },
+  subCommands: { load, build, test, refresh: refreshCommand, query, generate, serve, main },
 });
 
 // citty prints usage for --help; everything else runs here so that an error shows its message

@@ -2,17 +2,24 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { WarehouseConfig } from './config.js';
 import { buildWarehouse } from './build/build-warehouse.js';
 import { loadFiles } from './load/load-files.js';
+import { buildSite } from './publish/build-site.js';
+import { publishMarts } from './publish/publish-marts.js';
 import { withRun } from './run-log.js';
 import type { Warehouse } from './warehouse/open-warehouse.js';
 
 export interface RefreshOptions {
   /** Files or folders to load; default: the inbox. */
   inputs?: string[];
+  /** Build the report site after publishing (default: no; the CLI's default is yes). */
+  site?: boolean;
   parameters?: Record<string, string>;
   log?: (line: string) => void;
 }
 
-/** Load new input files, build every model and run the data tests, as one logged run. */
+/**
+ * Load new input files, build every model, run the data tests, publish the marts and (with
+ * `site`) build the report site, as one logged run. Nothing is published unless every test passed.
+ */
 export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}): Promise<void> {
   const { db, config } = warehouse;
   const log = options.log ?? (() => {});
@@ -21,7 +28,9 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     log(`loading ${inputs.join(', ')}`);
     await loadFiles(db, inputs, { runId, log });
     log('building models');
-    await buildWarehouse(db, config, { runId, parameters: options.parameters, log });
+    const models = await buildWarehouse(db, config, { runId, parameters: options.parameters, log });
+    log(`published ${await publishMarts(db, config, { runId, models })}`);
+    if (options.site) await buildSite(config, log);
   });
 }
 

@@ -5,7 +5,7 @@
 -- prospect, churned (recency > churned_cycles x C), sleeping, silent, then new / returning /
 -- active by occasions (1 / 2 / 3+), where C is the shop cycle.
 -- grain: member_id
--- tests: not_null(member_level, lifecycle_stage, occasions); relationships(lifecycle_stage, seeds.lifecycle_stages, stage); accepted_range(city_tier, 1, 5)
+-- tests: not_null(member_level, member_level_zh, lifecycle_stage, lifecycle_stage_zh, occasions); relationships(lifecycle_stage, seeds.lifecycle_stages, stage); accepted_range(city_tier, 1, 5)
 with
 
 members as (select * from staging.stg_members),
@@ -23,6 +23,8 @@ shop_cycle as (select * from intermediate.int_shop_cycle_measured),
 levels as (select * from seeds.member_levels),
 
 region_tiers as (select * from seeds.region_tiers),
+
+stages as (select * from seeds.lifecycle_stages),
 
 orders_to_date as (
   select orders.*
@@ -102,13 +104,23 @@ combined as (
   left join member_levels on member_levels.member_id = members_first_seen.member_id
 ),
 
-final as (
+staged as (
   select
     combined.*,
     region_tiers.city_tier,
     lifecycle_stage(combined.occasions, combined.recency_days, combined.shop_cycle_days) as lifecycle_stage
   from combined
   left join region_tiers on region_tiers.city = combined.city
+),
+
+final as (
+  select
+    staged.*,
+    levels.level_zh as member_level_zh,
+    stages.stage_zh as lifecycle_stage_zh
+  from staged
+  left join levels on levels.level = staged.member_level
+  left join stages on stages.stage = staged.lifecycle_stage
 )
 
 select * from final

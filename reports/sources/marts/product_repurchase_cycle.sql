@@ -1,0 +1,1 @@
+select * from marts.product_repurchase_cycle

@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateShop } from '../pipelines/generate/generate-shop.js';
+import { siteDir } from '../pipelines/publish/build-site.js';
+import { serveSite } from '../pipelines/publish/serve-site.js';
+import { refresh } from '../pipelines/refresh.js';
+import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
+import { repoDir } from './helpers/temp-project.js';
+import { tempConfig } from './helpers/temp-warehouse.js';
+
+// The real thing: a generated shop, refreshed into a warehouse, published, built by Evidence,
+// served, and read by Debian's chromium.
+const screenshotDir = join(repoDir, 'data/screenshots');
+// Each page and the charts its markdown draws.
+const pages: Array<[string, number]> = [['', 3], ['members', 7], ['rfm', 2], ['repurchase', 2], ['cohorts', 2], ['data', 0]];
+const config = tempConfig();
+let server: Server;
+let browser: Browser;
+let baseUrl: string;
+let headline: Record<string, number>;
+
+beforeAll(async () => {
+  const shopDir = join(config.dataDir, 'shop');
+  await generateShop({ members: 5000, days: 730, endDate: '2026-11-20', seed: 4, outDir: shopDir });
+  const warehouse = await openWarehouse(config);
+  try {
+    await refresh(warehouse, { inputs: [shopDir], site: true });
+    const { rows } = await sql<Record<string, number>>`
+      select buyers, revenue, repurchase_rate, returning_buyer_share from marts.kpi_monthly
+      where month_complete order by month desc limit 1`.execute(warehouse.db);
+    headline = rows[0]!;
+  } finally {
+    await warehouse.close();
+  }
+  server = await serveSite(siteDir(config), 0);
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  mkdirSync(screenshotDir, { recursive: true });
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+describe('the report site', () => {
+  it.each(pages)('renders /%s without errors, with all %i charts drawn', async (path, charts) => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 2000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle' });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: join(screenshotDir, `${path || 'index'}.png`), fullPage: true });
+    expect(errors).toEqual([]);
+    // Evidence's error box (a failed query or a component error) has this background.
+    expect(await page.locator('[class*="bg-negative/10"]').count()).toBe(0);
+    // Every ECharts instance on the page has drawn its canvas.
+    expect(await page.locator('[_echarts_instance_]').count()).toBe(charts);
+    expect(await page.locator('[_echarts_instance_]:has(canvas)').count()).toBe(charts);
+    await page.close();
+  });
+
+  it('shows the Overview headline numbers as the warehouse computes them', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/`, { waitUntil: 'networkidle' });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    const text = await page.locator('body').innerText();
+    expect(text).toContain(headline.buyers!.toLocaleString('en-US'));
+    expect(text).toContain(`¥${Math.round(headline.revenue!).toLocaleString('en-US')}`);
+    expect(text).toContain(`${(headline.repurchase_rate! * 100).toFixed(1)}%`);
+    expect(text).toContain(`${(headline.returning_buyer_share! * 100).toFixed(1)}%`);
+    expect(text).toMatch(/数据截至 Data as of\s*2026-11-2\d/);
+    await page.close();
+  });
+});
