@@ -17,12 +17,15 @@ import { tempConfig } from './helpers/temp-warehouse.js';
 // served, and read by Debian's chromium.
 const screenshotDir = join(repoDir, 'data/screenshots');
 // Each page and the charts its markdown draws.
-const pages: Array<[string, number]> = [['', 3], ['members', 7], ['rfm', 2], ['repurchase', 2], ['cohorts', 2], ['data', 0]];
+const pages: Array<[string, number]> = [
+  ['', 3], ['members', 7], ['rfm', 2], ['repurchase', 2], ['cohorts', 2], ['campaigns', 1], ['campaigns/C01', 1], ['campaigns/C06', 1], ['data', 0],
+];
 const config = tempConfig();
 let server: Server;
 let browser: Browser;
 let baseUrl: string;
 let headline: Record<string, number>;
+let campaign: { name: string; naive_roi: number; response_rate_t: number };
 
 beforeAll(async () => {
   const shopDir = join(config.dataDir, 'shop');
@@ -34,6 +37,8 @@ beforeAll(async () => {
       select buyers, revenue, repurchase_rate, returning_buyer_share from marts.kpi_monthly
       where month_complete order by month desc limit 1`.execute(warehouse.db);
     headline = rows[0]!;
+    const campaigns = await sql<typeof campaign>`select name, naive_roi, response_rate_t from marts.campaign_roi where campaign_id = 'C01'`.execute(warehouse.db);
+    campaign = campaigns.rows[0]!;
   } finally {
     await warehouse.close();
   }
@@ -59,7 +64,7 @@ describe('the report site', () => {
     await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle' });
     await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
     await page.waitForTimeout(1000);
-    await page.screenshot({ path: join(screenshotDir, `${path || 'index'}.png`), fullPage: true });
+    await page.screenshot({ path: join(screenshotDir, `${path.replaceAll('/', '-') || 'index'}.png`), fullPage: true });
     expect(errors).toEqual([]);
     // Evidence's error box (a failed query or a component error) has this background.
     expect(await page.locator('[class*="bg-negative/10"]').count()).toBe(0);
@@ -79,6 +84,17 @@ describe('the report site', () => {
     expect(text).toContain(`${(headline.repurchase_rate! * 100).toFixed(1)}%`);
     expect(text).toContain(`${(headline.returning_buyer_share! * 100).toFixed(1)}%`);
     expect(text).toMatch(/数据截至 Data as of\s*2026-11-2\d/);
+    await page.close();
+  });
+
+  it('shows each campaign with its ROI as the warehouse computes it', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/campaigns/C01`, { waitUntil: 'networkidle' });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    const text = await page.locator('body').innerText();
+    expect(text).toContain(campaign.name);
+    expect(text).toContain(campaign.naive_roi.toFixed(1));
+    expect(text).toContain(`${(campaign.response_rate_t * 100).toFixed(1)}%`);
     await page.close();
   });
 });

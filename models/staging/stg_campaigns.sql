@@ -1,0 +1,28 @@
+-- One row per campaign in its latest known form; the attribution window defaults to the
+-- attribution_days parameter.
+-- grain: campaign_id
+-- materialized: table
+-- tests: not_null(sent_at, cost_per_contact, attribution_days); accepted_values(channel, 'sms', 'edm', 'coupon', 'wangwang', 'push')
+with
+
+campaigns as (select * from raw.campaigns),
+
+latest as (
+  select *
+  from campaigns
+  qualify row_number() over (partition by campaign_id order by _file_id desc, _line desc) = 1
+),
+
+final as (
+  select
+    campaign_id,
+    name,
+    lower(trim(channel)) as channel,
+    sent_at,
+    cost_per_contact, -- per delivered message
+    coalesce(coupon_value, 0) as coupon_value,
+    coalesce(attribution_days, getvariable('attribution_days')) as attribution_days
+  from latest
+)
+
+select * from final
