@@ -18,7 +18,9 @@ import { tempConfig } from './helpers/temp-warehouse.js';
 const screenshotDir = join(repoDir, 'data/screenshots');
 // Each page and the charts its markdown draws.
 const pages: Array<[string, number]> = [
-  ['', 3], ['members', 7], ['rfm', 2], ['repurchase', 2], ['cohorts', 2], ['campaigns', 1], ['campaigns/C01', 1], ['campaigns/C06', 1], ['data', 0],
+  ['', 3], ['members', 7], ['rfm', 2], ['repurchase', 2], ['cohorts', 2], ['campaigns', 1], ['data', 0],
+  // One page per campaign of the generated shop (C01..C07).
+  ...[1, 2, 3, 4, 5, 6, 7].map((n): [string, number] => [`campaigns/C0${n}`, 1]),
 ];
 const config = tempConfig();
 let server: Server;
