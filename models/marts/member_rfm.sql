@@ -53,9 +53,9 @@ threshold_scores as (
 
 population as (
   select
-    case getvariable('segment_threshold') when 'median' then median(recency_days) else avg(recency_days) end as recency_threshold,
-    case getvariable('segment_threshold') when 'median' then median(frequency) else avg(frequency) end as frequency_threshold,
-    case getvariable('segment_threshold') when 'median' then median(monetary) else avg(monetary) end as monetary_threshold
+    rfm_threshold(recency_days) as recency_threshold,
+    rfm_threshold(frequency) as frequency_threshold,
+    rfm_threshold(monetary) as monetary_threshold
   from lookback
 ),
 

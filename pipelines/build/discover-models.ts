@@ -21,8 +21,8 @@ export async function discoverModels(db: Kysely<any>, modelsDir: string, project
     const header = parseModelHeader(file, sql);
     const materialized = header.materialized ?? (schema === 'staging' ? 'view' : 'table');
     // A view is evaluated by whoever reads it, in a session where the parameters are not set.
-    if (materialized === 'view' && /\b(getvariable|member_key|lifecycle_stage)\s*\(/i.test(sql)) {
-      throw new ModelError(file, 'a view cannot read parameters (getvariable, member_key, lifecycle_stage): readers would see them unset; add "-- materialized: table"');
+    if (materialized === 'view' && /\b(getvariable|member_key|lifecycle_stage|rfm_threshold)\s*\(/i.test(sql)) {
+      throw new ModelError(file, 'a view cannot read parameters (getvariable, member_key, lifecycle_stage, rfm_threshold): readers would see them unset; add "-- materialized: table"');
     }
     models.push({
       name: `${schema}.${table}`,

@@ -17,3 +17,7 @@ create or replace temp macro lifecycle_stage(occasions, recency_days, cycle_days
     when occasions = 2 then 'returning'
     else 'active'
   end;
+
+-- The population value an RFM segment compares R, F or M with (segment_threshold: mean or median).
+create or replace temp macro rfm_threshold(value) as
+  case getvariable('segment_threshold') when 'median' then median(value) else avg(value) end;

@@ -119,7 +119,7 @@ describe('building models', () => {
   it('refuses a view that reads parameters, which its readers would see unset', async () => {
     const config = tempProject({ models: { 'staging/stg_settings.sql': "-- Settings.\n-- grain: days\nselect getvariable('maturity_days') as days" } });
     await expect(build(config)).rejects.toThrow(
-      'models/staging/stg_settings.sql: a view cannot read parameters (getvariable, member_key, lifecycle_stage): readers would see them unset; add "-- materialized: table"',
+      'models/staging/stg_settings.sql: a view cannot read parameters (getvariable, member_key, lifecycle_stage, rfm_threshold): readers would see them unset; add "-- materialized: table"',
     );
   });
 

@@ -64,3 +64,23 @@ describe('marts.campaign_roi', () => {
     expect(rows[0]!.incremental_roi).toBeCloseTo((70 * 0.3 - 10.15) / 10.15, 12);
   });
 });
+
+describe('marts.campaign_roi_by_segment', () => {
+  it('compares the arms within the lifecycle stage and RFM segment members had at sending time', async () => {
+    const rows = await runModel('marts.campaign_roi_by_segment', given, { parameters: { as_of_date: '2026-06-30' }, orderBy: 'campaign_id, dimension, segment' });
+    // K1 (06-01 10:00): nobody had bought before it (T2's order at exactly 10:00 is not before), so all
+    // are prospects and unscored. K2 (06-10 09:00): shop cycle = median of T1's 4 and T2's 7 days = 5.5;
+    // T1 bought 2 days before (new), C1 8 days before (silent). RFM means at sending: R 4.75 days,
+    // F 1.25, M ¥87.5, so T1 (2, 1, ¥100) is important_to_develop and C1 (8, 1, ¥40) lost_low_value.
+    expect(rows.map((row) => [row.campaign_id, row.dimension, row.segment, row.segment_zh, row.treatment_size, row.control_size, row.responders_t, row.responders_c])).toEqual([
+      ['K1', 'lifecycle_stage', 'prospect', '潜客', 4, 2, 2, 1],
+      ['K1', 'rfm_segment', 'unscored', '未评分', 4, 2, 2, 1],
+      ['K2', 'lifecycle_stage', 'new', '新客', 1, 0, 1, 0],
+      ['K2', 'lifecycle_stage', 'silent', '沉默', 1, 0, 0, 0],
+      ['K2', 'rfm_segment', 'important_to_develop', '重要发展客户', 1, 0, 1, 0],
+      ['K2', 'rfm_segment', 'lost_low_value', '一般挽留客户', 1, 0, 0, 0],
+    ]);
+    expect(rows[0]).toMatchObject({ lift: 0, response_rate_t: 0.5, incremental_revenue: 70 });
+  });
+});
+

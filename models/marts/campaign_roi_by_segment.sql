@@ -1,0 +1,46 @@
+-- Each campaign's treatment and control compared within the lifecycle stage and the RFM segment
+-- members were in when it was sent (see intermediate.int_campaign_arms_compared), with Chinese names.
+-- grain: campaign_id, dimension, segment
+-- tests: accepted_values(dimension, 'lifecycle_stage', 'rfm_segment'); not_null(segment_zh, treatment_size, control_size)
+with
+
+arms as (select * from intermediate.int_campaign_arms_compared),
+
+stages as (select * from seeds.lifecycle_stages),
+
+segment_labels as (select * from seeds.segment_labels),
+
+labels as (
+  select 'lifecycle_stage' as dimension, stage as segment, stage_zh as segment_zh, stage_order as segment_order from stages
+  union all
+  select 'rfm_segment' as dimension, segment, segment_zh, segment_order from segment_labels
+  union all
+  select 'rfm_segment' as dimension, 'unscored' as segment, '未评分' as segment_zh, 9 as segment_order
+),
+
+final as (
+  select
+    arms.campaign_id,
+    arms.dimension,
+    arms.segment,
+    labels.segment_zh,
+    labels.segment_order,
+    arms.treatment_size,
+    arms.control_size,
+    arms.responders_t,
+    arms.responders_c,
+    arms.response_rate_t,
+    arms.response_rate_c,
+    arms.lift,
+    arms.lift_ci_low,
+    arms.lift_ci_high,
+    arms.attributed_revenue,
+    arms.revenue_per_member_t,
+    arms.revenue_per_member_c,
+    arms.incremental_revenue
+  from arms
+  left join labels on labels.dimension = arms.dimension and labels.segment = arms.segment
+  where arms.dimension <> 'all'
+)
+
+select * from final
