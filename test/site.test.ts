@@ -28,6 +28,7 @@ let browser: Browser;
 let baseUrl: string;
 let headline: Record<string, number>;
 let campaign: { name: string; naive_roi: number; response_rate_t: number };
+let breakdown: string[];
 
 beforeAll(async () => {
   const shopDir = join(config.dataDir, 'shop');
@@ -41,6 +42,9 @@ beforeAll(async () => {
     headline = rows[0]!;
     const campaigns = await sql<typeof campaign>`select name, naive_roi, response_rate_t from marts.campaign_roi where campaign_id = 'C01'`.execute(warehouse.db);
     campaign = campaigns.rows[0]!;
+    const segments = await sql<{ label: string }>`select segment_zh || ' ' || segment as label from marts.campaign_roi_by_segment where campaign_id = 'C01'`.execute(warehouse.db);
+    breakdown = segments.rows.map((row) => row.label);
+    expect(breakdown.length).toBeGreaterThanOrEqual(2);
   } finally {
     await warehouse.close();
   }
@@ -97,6 +101,8 @@ describe('the report site', () => {
     expect(text).toContain(campaign.name);
     expect(text).toContain(campaign.naive_roi.toFixed(1));
     expect(text).toContain(`${(campaign.response_rate_t * 100).toFixed(1)}%`);
+    // The breakdown by stage and segment at sending time lists what the mart holds.
+    for (const label of breakdown) expect(text).toContain(label);
     await page.close();
   });
 });
