@@ -56,6 +56,18 @@ export interface QuarantineTable {
   quarantined_at: Timestamp;
 }
 
+export interface ExportsTable {
+  export_id: Generated<number>;
+  campaign_id: string;
+  path: string;
+  format: string;
+  filters: string;
+  control_fraction: number;
+  rows: number;
+  control_rows: number;
+  exported_at: Timestamp;
+}
+
 /** The tables pipelines address through Kysely; models are plain SQL and need no types here. */
 export interface Database {
   'ops.runs': RunsTable;
@@ -63,4 +75,5 @@ export interface Database {
   'ops.test_results': TestResultsTable;
   'ops.loaded_files': LoadedFilesTable;
   'ops.quarantine': QuarantineTable;
+  'ops.exports': ExportsTable;
 }

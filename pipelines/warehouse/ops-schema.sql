@@ -62,3 +62,17 @@ create table if not exists ops.quarantine (
   record varchar, -- the row as read, json
   quarantined_at timestamp not null
 );
+
+create sequence if not exists ops.export_id_seq;
+
+create table if not exists ops.exports (
+  export_id bigint primary key default nextval('ops.export_id_seq'),
+  campaign_id varchar not null,
+  path varchar not null,
+  format varchar not null,
+  filters varchar not null, -- json
+  control_fraction double not null,
+  rows bigint not null,
+  control_rows bigint not null,
+  exported_at timestamp not null
+);

@@ -1,0 +1,114 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportAudience } from '../pipelines/audience/export-audience.js';
+import { generateShop } from '../pipelines/generate/generate-shop.js';
+import { loadFile } from '../pipelines/load/load-file.js';
+import { refresh } from '../pipelines/refresh.js';
+import { openWarehouse, type Warehouse } from '../pipelines/warehouse/open-warehouse.js';
+import { tempConfig } from './helpers/temp-warehouse.js';
+import { writeFiles } from './helpers/write-files.js';
+
+const config = tempConfig();
+let warehouse: Warehouse;
+
+async function rows<T>(text: string): Promise<T[]> {
+  return (await sql.raw<T>(text).execute(warehouse.db)).rows;
+}
+
+beforeAll(async () => {
+  const shopDir = join(config.dataDir, 'shop');
+  await generateShop({ members: 8000, days: 730, endDate: '2026-11-20', seed: 8, outDir: shopDir });
+  warehouse = await openWarehouse(config);
+  await refresh(warehouse, { inputs: [shopDir] });
+}, 300_000);
+
+afterAll(async () => {
+  await warehouse?.close();
+});
+
+describe('audience export', () => {
+  it('selects by stage, recent purchase and order value, with phones and a control group of the asked share', async () => {
+    const out = join(config.dataDir, 'winback.csv');
+    const result = await exportAudience(warehouse.db, {
+      campaignId: 'W1', sendAt: '2026-11-21 10:00', out, controlFraction: 0.2,
+      filters: { stages: ['silent', 'sleeping'], excludeBoughtWithinDays: 90, price: 199, minOrderValueRatio: 0.5 },
+    });
+    await sql.raw(`create temp table exported as select * from read_csv('${out}', types = {'phone': 'VARCHAR'})`).execute(warehouse.db);
+    // Checked against the raw orders, not the marts the export read: the last purchase day and
+    // the average order value of each exported buyer.
+    const [check] = await rows<Record<string, number>>(`
+      with purchases as (
+        select member_id, coalesce(paid_at, created_at)::date as day, paid_amount - coalesce(refund_amount, 0) as net
+        from raw.orders where status in ('paid', 'shipped', 'completed')
+      ),
+      buyers as (select member_id, max(day) as last_day, sum(net) / count(*) as avg_order from purchases group by member_id)
+      select count(*) as exported,
+             count(*) filter (where date '2026-11-20' - buyers.last_day <= 90) as bought_recently,
+             count(*) filter (where buyers.avg_order < 99.5) as below_value,
+             count(*) filter (where exported.phone not in (select phone from raw.orders where orders.member_id = exported.member_id)) as wrong_phone,
+             count(*) filter (where exported.arm = 'control') as control
+      from exported left join buyers using (member_id)`);
+    expect(check).toMatchObject({ exported: result.rows, bought_recently: 0, below_value: 0, wrong_phone: 0, control: result.controlRows });
+    expect(result.rows).toBeGreaterThan(500);
+    const share = result.controlRows / result.rows;
+    expect(Math.abs(share - 0.2)).toBeLessThanOrEqual(4 * Math.sqrt(0.2 * 0.8 / result.rows));
+    const [logged] = await rows<{ rows: number; control_rows: number; filters: string }>("select rows, control_rows, filters from ops.exports where campaign_id = 'W1'");
+    expect(logged).toMatchObject({ rows: result.rows, control_rows: result.controlRows });
+    expect(JSON.parse(logged!.filters)).toMatchObject({ stages: ['silent', 'sleeping'], excludeBoughtWithinDays: 90, price: 199 });
+  });
+
+  it('selects members due for repurchase of a category: last bought it 0.8 to 1.2 of its cycle ago', async () => {
+    const out = join(config.dataDir, 'due.parquet');
+    const result = await exportAudience(warehouse.db, { campaignId: 'D1', sendAt: '2026-11-21', out, filters: { dueCategory: 'tops' } });
+    const [cycle] = await rows<{ days: number }>("select median_cycle_days as days from marts.product_repurchase_cycle where level = 'category' and item_key = 'tops'");
+    const lastTops = await rows<{ member_id: string; days_ago: number }>(`
+      select orders.member_id, date '2026-11-20' - max(coalesce(orders.paid_at, orders.created_at)::date) as days_ago
+      from raw.orders inner join raw.order_items using (order_id)
+      where orders.status in ('paid', 'shipped', 'completed') and order_items.category = 'tops'
+      group by orders.member_id`);
+    const due = new Set(lastTops.filter((row) => row.days_ago >= 0.8 * cycle!.days && row.days_ago <= 1.2 * cycle!.days).map((row) => row.member_id));
+    const exported = await rows<{ member_id: string }>(`select member_id from read_parquet('${out}')`);
+    expect(result.format).toBe('parquet');
+    expect(new Set(exported.map((row) => row.member_id))).toEqual(due);
+  });
+
+  it('is measured like any campaign once sent: its contacts load back and campaign_roi reports it', async () => {
+    const out = join(config.dataDir, 'campaign_contacts-S1.csv');
+    const result = await exportAudience(warehouse.db, { campaignId: 'S1', sendAt: '2026-11-01 10:00', out, controlFraction: 0.25, filters: { stages: ['active', 'returning'] } });
+    const campaigns = join(config.dataDir, 'campaigns-S1.csv');
+    writeFileSync(campaigns, 'campaign_id,name,channel,sent_at,cost_per_contact,coupon_value,attribution_days\nS1,回头客短信,sms,2026-11-01 10:00:00,0.04,0,7\n');
+    const loaded = await loadFile(warehouse.db, out);
+    expect(loaded).toMatchObject({ table: 'campaign_contacts', rowsLoaded: result.rows, rowsQuarantined: 0 });
+    expect(loaded.ignoredColumns).toEqual(['phone', 'segment', 'lifecycle_stage', 'member_level', 'city_tier']);
+    await refresh(warehouse, { inputs: [campaigns] });
+    const [roi] = await rows<{ treatment_size: number; control_size: number; lift_ci_low: number | null }>(
+      "select treatment_size, control_size, lift_ci_low from marts.campaign_roi where campaign_id = 'S1'");
+    expect(roi).toMatchObject({ treatment_size: result.rows - result.controlRows, control_size: result.controlRows });
+    expect(roi!.lift_ci_low).not.toBeNull();
+  });
+
+  it('neutralises spreadsheet formulas in CSV cells', async () => {
+    const small = tempConfig();
+    const dir = writeFiles({
+      'orders.csv': 'order_id,member_id,created_at,paid_at,status,paid_amount,phone\n'
+        + 'o1,"=HYPERLINK(""http://x"",""y"")",2026-11-01 10:00:00,2026-11-01 10:00:00,completed,10,+8613800000000\n'
+        + 'o2,@sum,2026-11-02 10:00:00,2026-11-02 10:00:00,completed,10,13800000001\n',
+    });
+    const other = await openWarehouse(small);
+    try {
+      await refresh(other, { inputs: [dir] });
+      const out = join(small.dataDir, 'audience.csv');
+      await exportAudience(other.db, { campaignId: 'F1', sendAt: '2026-11-03', out });
+      const lines = readFileSync(out, 'utf8').trim().split('\n').slice(1).sort();
+      // As of 11-02 the mean recency is 0.5 days: the first buyer (1 day) is low R, F and M.
+      expect(lines).toEqual([
+        `F1,"'=HYPERLINK(""http://x"",""y"")",2026-11-03 00:00:00,treatment,'+8613800000000,lost_low_value,new,regular,`,
+        `F1,'@sum,2026-11-03 00:00:00,treatment,13800000001,new_or_promising,new,regular,`,
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+});
