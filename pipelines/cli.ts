@@ -113,11 +113,11 @@ const list = (raw: unknown) => (raw === undefined ? undefined : String(raw).spli
 const number = (raw: unknown) => (raw === undefined ? undefined : Number(raw));
 
 const audience = defineCommand({
-  meta: { name: 'audience', description: 'export the audience of a campaign (with phones) as CSV or Parquet, with an optional control group' },
+  meta: { name: 'audience', description: 'export the audience of a campaign (with phones) as CSV, Parquet or Arrow IPC, with an optional control group' },
   args: {
     campaign: { type: 'string', description: 'campaign id the contacts are for', required: true },
     'send-at': { type: 'string', description: 'when the campaign is sent, YYYY-MM-DD [HH:MM]', required: true },
-    out: { type: 'string', description: 'output file, .csv or .parquet', required: true },
+    out: { type: 'string', description: 'output file: .csv, .parquet or .arrow (Arrow IPC)', required: true },
     segment: { type: 'string', description: 'RFM segments, comma separated (e.g. champions,important_to_retain)' },
     stage: { type: 'string', description: 'lifecycle stages, comma separated (e.g. silent,sleeping)' },
     level: { type: 'string', description: 'member levels, comma separated (e.g. senior,vip)' },

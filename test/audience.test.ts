@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportAudience } from '../pipelines/audience/export-audience.js';
@@ -87,6 +88,18 @@ describe('audience export', () => {
       "select treatment_size, control_size, lift_ci_low from marts.campaign_roi where campaign_id = 'S1'");
     expect(roi).toMatchObject({ treatment_size: result.rows - result.controlRows, control_size: result.controlRows });
     expect(roi!.lift_ci_low).not.toBeNull();
+  });
+
+  it('writes Arrow IPC with the same rows as CSV', async () => {
+    const filters = { stages: ['active'] };
+    const csv = await exportAudience(warehouse.db, { campaignId: 'A1', sendAt: '2026-11-21', out: join(config.dataDir, 'a.csv'), filters });
+    const arrow = await exportAudience(warehouse.db, { campaignId: 'A1', sendAt: '2026-11-21', out: join(config.dataDir, 'a.arrow'), filters });
+    const table = tableFromIPC(readFileSync(join(config.dataDir, 'a.arrow')));
+    expect(arrow).toMatchObject({ format: 'arrow', rows: csv.rows });
+    expect(table.numRows).toBe(csv.rows);
+    expect(table.schema.fields.map((field) => field.name)).toEqual(['campaign_id', 'member_id', 'contacted_at', 'arm', 'phone', 'segment', 'lifecycle_stage', 'member_level', 'city_tier']);
+    const csvMembers = readFileSync(join(config.dataDir, 'a.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[1]);
+    expect(table.getChild('member_id')!.toArray()).toEqual(csvMembers);
   });
 
   it('neutralises spreadsheet formulas in CSV cells', async () => {

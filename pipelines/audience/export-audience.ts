@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
@@ -8,7 +9,7 @@ export const audienceOptionsSchema = z.object({
   campaignId: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'),
   /** When the campaign will be sent (shop time): the contacted_at of every row. */
   sendAt: z.string().regex(/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/, 'YYYY-MM-DD [HH:MM[:SS]]'),
-  out: z.string().regex(/\.(csv|parquet)$/, 'a .csv or .parquet file'),
+  out: z.string().regex(/\.(csv|parquet|arrow)$/, 'a .csv, .parquet or .arrow (Arrow IPC) file'),
   controlFraction: z.number().min(0).max(0.9).default(0),
   seed: z.number().int().default(1),
   filters: z.object({
@@ -28,7 +29,7 @@ export type AudienceOptions = z.input<typeof audienceOptionsSchema>;
 
 export interface AudienceExport {
   path: string;
-  format: 'csv' | 'parquet';
+  format: 'csv' | 'parquet' | 'arrow';
   rows: number;
   controlRows: number;
 }
@@ -48,7 +49,7 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
   const options = parsed.data;
   const { filters } = options;
   const path = resolve(options.out);
-  const format = path.endsWith('.parquet') ? 'parquet' : 'csv';
+  const format = path.endsWith('.parquet') ? 'parquet' : path.endsWith('.arrow') ? 'arrow' : 'csv';
   const variables: Record<string, string> = {
     audience_campaign_id: text(options.campaignId),
     audience_send_at: `${text(options.sendAt)}::timestamp`,
@@ -71,7 +72,8 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
     const selection = format === 'csv'
       ? `select case when regexp_matches(columns(*)::varchar, '^[=+\\-@\\t\\r]') then '''' || columns(*)::varchar else columns(*)::varchar end from (${audienceSql})`
       : audienceSql;
-    await sql.raw(`copy (${selection}) to '${path.replaceAll("'", "''")}' (format ${format}${format === 'csv' ? ', header' : ''})`).execute(connection);
+    if (format === 'arrow') await writeArrow(connection, audienceSql, path);
+    else await sql.raw(`copy (${selection}) to '${path.replaceAll("'", "''")}' (format ${format}${format === 'csv' ? ', header' : ''})`).execute(connection);
     const { rows } = await sql.raw<{ rows: number; control_rows: number }>(
       `select count(*) as rows, count(*) filter (where arm = 'control') as control_rows from (${audienceSql})`).execute(connection);
     const counts = rows[0] ?? { rows: 0, control_rows: 0 };
@@ -81,6 +83,15 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
     }).execute();
     return { path, format, rows: counts.rows, controlRows: counts.control_rows };
   });
+}
+
+// DuckDB here has no Arrow extension: columns go through JavaScript into an Arrow IPC file.
+// An audience is a selection of members, small enough to hold.
+async function writeArrow(db: Kysely<Database>, query: string, path: string): Promise<void> {
+  const { rows } = await sql.raw<Record<string, unknown>>(query).execute(db);
+  const names = Object.keys(rows[0] ?? {});
+  const columns = Object.fromEntries(names.map((name) => [name, rows.map((row) => row[name])]));
+  writeFileSync(path, tableToIPC(tableFromArrays(columns as Parameters<typeof tableFromArrays>[0]), 'file'));
 }
 
 function text(value: string): string {
