@@ -123,6 +123,7 @@ const audience = defineCommand({
     level: { type: 'string', description: 'member levels, comma separated (e.g. senior,vip)' },
     tier: { type: 'string', description: 'city tiers, comma separated (e.g. 1,2)' },
     'due-category': { type: 'string', description: 'category due for repurchase: last bought it between --due-window times its cycle ago' },
+    'due-product': { type: 'string', description: 'product id due for repurchase, as --due-category' },
     'due-window': { type: 'string', description: 'low,high multiples of the category cycle', default: '0.8,1.2' },
     'exclude-bought-within': { type: 'string', description: 'leave out members who bought within this many days' },
     price: { type: 'string', description: 'promoted price: leave out members whose average order is below --min-value-ratio of it' },
@@ -135,7 +136,7 @@ const audience = defineCommand({
       campaignId: args.campaign, sendAt: args['send-at'], out: args.out, controlFraction: Number(args.control), seed: Number(args.seed),
       filters: {
         segments: list(args.segment), stages: list(args.stage), levels: list(args.level), tiers: list(args.tier)?.map(Number),
-        dueCategory: args['due-category'], dueWindow: list(args['due-window'])!.map(Number) as [number, number],
+        dueCategory: args['due-category'], dueProduct: args['due-product'], dueWindow: list(args['due-window'])!.map(Number) as [number, number],
         excludeBoughtWithinDays: number(args['exclude-bought-within']), price: number(args.price), minOrderValueRatio: Number(args['min-value-ratio']),
       },
     });

@@ -75,6 +75,21 @@ describe('audience export', () => {
     expect(new Set(exported.map((row) => row.member_id))).toEqual(due);
   });
 
+  it('selects members due for repurchase of one product the same way', async () => {
+    const out = join(config.dataDir, 'due-product.csv');
+    await exportAudience(warehouse.db, { campaignId: 'D2', sendAt: '2026-11-21', out, filters: { dueProduct: 'TOP001' } });
+    const [cycle] = await rows<{ days: number }>("select median_cycle_days as days from marts.product_repurchase_cycle where level = 'product' and item_key = 'TOP001'");
+    const last = await rows<{ member_id: string; days_ago: number }>(`
+      select orders.member_id, date '2026-11-20' - max(coalesce(orders.paid_at, orders.created_at)::date) as days_ago
+      from raw.orders inner join raw.order_items using (order_id)
+      where orders.status in ('paid', 'shipped', 'completed') and order_items.product_id = 'TOP001'
+      group by orders.member_id`);
+    const due = last.filter((row) => row.days_ago >= 0.8 * cycle!.days && row.days_ago <= 1.2 * cycle!.days).map((row) => row.member_id).sort();
+    const exported = await rows<{ member_id: string }>(`select member_id from read_csv('${out}') order by member_id`);
+    expect(due.length).toBeGreaterThan(0);
+    expect(exported.map((row) => row.member_id)).toEqual(due);
+  });
+
   it('is measured like any campaign once sent: its contacts load back and campaign_roi reports it', async () => {
     const out = join(config.dataDir, 'campaign_contacts-S1.csv');
     const result = await exportAudience(warehouse.db, { campaignId: 'S1', sendAt: '2026-11-01 10:00', out, controlFraction: 0.25, filters: { stages: ['active', 'returning'] } });

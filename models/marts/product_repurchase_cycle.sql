@@ -24,43 +24,31 @@ category_days as (
   from (select distinct member_id, category, purchase_date from product_purchases)
 ),
 
-by_product as (
-  select
-    'product' as level,
-    product_id as item_key,
-    count(distinct member_id) as buyers,
-    count(distinct member_id) filter (where days_since_previous is not null) as repeat_buyers,
-    median(days_since_previous) as median_cycle_days
-  from product_purchases
-  group by product_id
+item_days as (
+  select 'product' as level, product_id as item_key, member_id, days_since_previous from product_purchases
+  union all
+  select 'category' as level, category as item_key, member_id, days_since_previous from category_days
 ),
 
-by_category as (
+cycles as (
   select
-    'category' as level,
-    category as item_key,
+    level,
+    item_key,
     count(distinct member_id) as buyers,
     count(distinct member_id) filter (where days_since_previous is not null) as repeat_buyers,
     median(days_since_previous) as median_cycle_days
-  from category_days
-  group by category
+  from item_days
+  group by level, item_key
 ),
 
 final as (
   select
-    by_product.*,
-    by_product.item_key as product_id,
+    cycles.*,
+    product_names.product_id,
     product_names.product_name,
-    product_names.category
-  from by_product
-  left join product_names on product_names.product_id = by_product.item_key
-  union all
-  select
-    by_category.*,
-    null as product_id,
-    null as product_name,
-    by_category.item_key as category
-  from by_category
+    coalesce(product_names.category, cycles.item_key) as category
+  from cycles
+  left join product_names on cycles.level = 'product' and product_names.product_id = cycles.item_key
 )
 
 select * from final

@@ -18,6 +18,7 @@ export const audienceOptionsSchema = z.object({
     levels: z.array(z.string()).optional(),
     tiers: z.array(z.number().int()).optional(),
     dueCategory: z.string().optional(),
+    dueProduct: z.string().optional(),
     dueWindow: z.tuple([z.number(), z.number()]).default([0.8, 1.2]),
     excludeBoughtWithinDays: z.number().int().nonnegative().optional(),
     price: z.number().positive().optional(),
@@ -47,6 +48,7 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
     throw new Error(`audience: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   }
   const options = parsed.data;
+  if (options.filters.dueProduct && options.filters.dueCategory) throw new Error('audience: give a due product or a due category, not both');
   const { filters } = options;
   const path = resolve(options.out);
   const format = path.endsWith('.parquet') ? 'parquet' : path.endsWith('.arrow') ? 'arrow' : 'csv';
@@ -59,7 +61,8 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
     audience_stages: textList(filters.stages),
     audience_levels: textList(filters.levels),
     audience_tiers: filters.tiers ? `[${filters.tiers.join(', ')}]::integer[]` : 'null::integer[]',
-    audience_due_category: filters.dueCategory ? text(filters.dueCategory) : 'null::varchar',
+    audience_due_level: text(filters.dueProduct ? 'product' : 'category'),
+    audience_due_item: filters.dueProduct ?? filters.dueCategory ? text((filters.dueProduct ?? filters.dueCategory)!) : 'null::varchar',
     audience_due_low: String(filters.dueWindow[0]),
     audience_due_high: String(filters.dueWindow[1]),
     audience_exclude_days: filters.excludeBoughtWithinDays === undefined ? 'null::integer' : String(filters.excludeBoughtWithinDays),

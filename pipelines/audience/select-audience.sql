@@ -2,8 +2,9 @@
 -- match every filter that is set (an unset filter, NULL, lets everyone through), joined back to
 -- their buyer ids and phones (the one place that happens), with a random, recorded control group.
 -- Filters, as DuckDB variables: audience_segments, audience_stages, audience_levels (lists),
--- audience_tiers (integer list), audience_due_category with audience_due_low/high (last purchase of
--- the category between low and high times its repurchase cycle ago), audience_exclude_days (no
+-- audience_tiers (integer list), audience_due_level ('product' or 'category') and audience_due_item
+-- with audience_due_low/high (last purchase of the product or category between low and high times
+-- its repurchase cycle ago), audience_exclude_days (no
 -- purchase within that many days), audience_price with audience_min_value_ratio (usual order
 -- value at least that share of the promoted price), audience_control_fraction and audience_seed.
 with
@@ -16,19 +17,21 @@ member_contacts as (select * from staging.stg_member_contacts),
 
 product_purchases as (select * from intermediate.int_product_purchases_dated),
 
-category_cycles as (select * from marts.product_repurchase_cycle where level = 'category'),
+repurchase_cycles as (select * from marts.product_repurchase_cycle),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
 due_members as (
   select product_purchases.member_id
   from product_purchases
-  inner join category_cycles on category_cycles.item_key = product_purchases.category
+  inner join repurchase_cycles
+    on repurchase_cycles.level = getvariable('audience_due_level')
+   and repurchase_cycles.item_key = getvariable('audience_due_item')
   cross join as_of
-  where product_purchases.category = getvariable('audience_due_category')
-  group by product_purchases.member_id, category_cycles.median_cycle_days, as_of.as_of_date
+  where getvariable('audience_due_item') = case getvariable('audience_due_level') when 'product' then product_purchases.product_id else product_purchases.category end
+  group by product_purchases.member_id, repurchase_cycles.median_cycle_days, as_of.as_of_date
   having as_of.as_of_date - max(product_purchases.purchase_date)
-    between getvariable('audience_due_low') * category_cycles.median_cycle_days and getvariable('audience_due_high') * category_cycles.median_cycle_days
+    between getvariable('audience_due_low') * repurchase_cycles.median_cycle_days and getvariable('audience_due_high') * repurchase_cycles.median_cycle_days
 ),
 
 candidates as (
@@ -49,7 +52,7 @@ candidates as (
     and (getvariable('audience_stages') is null or list_contains(getvariable('audience_stages'), member_facts.lifecycle_stage))
     and (getvariable('audience_levels') is null or list_contains(getvariable('audience_levels'), member_facts.member_level))
     and (getvariable('audience_tiers') is null or list_contains(getvariable('audience_tiers'), member_facts.city_tier))
-    and (getvariable('audience_due_category') is null or member_facts.member_id in (select member_id from due_members))
+    and (getvariable('audience_due_item') is null or member_facts.member_id in (select member_id from due_members))
     and (getvariable('audience_exclude_days') is null or member_facts.recency_days is null or member_facts.recency_days > getvariable('audience_exclude_days'))
     and (getvariable('audience_price') is null or member_facts.aov >= getvariable('audience_min_value_ratio') * getvariable('audience_price'))
 ),

@@ -9,7 +9,12 @@ export function siteDir(config: WarehouseConfig): string {
 }
 
 // Evidence can exit 0 while a page query failed: its log is checked too.
-const failurePatterns = [/Error in Query/i, /\berror\b.*\bquery\b/i, /Catalog Error|Binder Error|Parser Error/];
+const failurePatterns = [/Error in Query/i, /\berror\b.*\bquery\b/i, /Catalog Error|Binder Error|Parser Error/, /✖/];
+
+/** The first line of an Evidence log that reports a failed query or source, if any. */
+export function findBuildFailure(output: string): string | undefined {
+  return output.split('\n').find((line) => failurePatterns.some((pattern) => pattern.test(line)));
+}
 
 /**
  * Extracts the published marts for Evidence and builds the report site into a new folder,
@@ -55,7 +60,7 @@ function runEvidence(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promi
     child.stderr.on('data', (chunk) => (output += chunk));
     child.on('error', reject);
     child.on('close', (code) => {
-      const failure = output.split('\n').find((line) => failurePatterns.some((pattern) => pattern.test(line)));
+      const failure = findBuildFailure(output);
       if (code !== 0 || failure) {
         const tail = output.trim().split('\n').slice(-15).join('\n');
         reject(new Error(`evidence ${args.join(' ')} failed${code !== 0 ? ` (exit ${code})` : ''}: ${failure ?? ''}\n${tail}`));
