@@ -1,4 +1,4 @@
--- One row per campaign: response in each arm, lift with a 95% confidence interval, revenue, cost
+-- One row per campaign sent by the as-of date: response in each arm, lift with a 95% confidence interval, revenue, cost
 -- and both ROIs. Treatment counts every member selected for contact (delivered or not); control
 -- members were held out. Lift, its interval (Wald) and incremental revenue as in
 -- intermediate.int_campaign_arms_compared.
@@ -14,6 +14,8 @@ with
 arms as (select * from intermediate.int_campaign_arms_compared),
 
 campaigns as (select * from staging.stg_campaigns),
+
+as_of as (select * from intermediate.int_as_of_date_resolved),
 
 overall as (
   select * from arms where dimension = 'all'
@@ -46,7 +48,9 @@ costed as (
       + coalesce(overall.redeemed_coupons, 0) * campaigns.coupon_value)::decimal(18, 2) as cost,
     coalesce(overall.window_complete, false) as window_complete
   from campaigns
+  cross join as_of
   left join overall on overall.campaign_id = campaigns.campaign_id
+  where campaigns.sent_at::date <= as_of.as_of_date
 ),
 
 final as (
