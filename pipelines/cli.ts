@@ -12,13 +12,27 @@ import { runQuery, type QueryFormat } from './query.js';
 import { siteDir } from './publish/build-site.js';
 import { serveSite } from './publish/serve-site.js';
 import { refresh } from './refresh.js';
+import { describeStatus } from './status.js';
 import { withRun } from './run-log.js';
 import { openWarehouse, type Warehouse } from './warehouse/open-warehouse.js';
 
 const log = (line: string) => logger.log(line);
 
-async function withWarehouse(work: (warehouse: Warehouse) => Promise<void>, readOnly = false): Promise<void> {
-  const warehouse = await openWarehouse(loadConfig(), { readOnly });
+// Writers take the warehouse lock; --wait says how long to wait for another writer.
+const waitArg = { type: 'string', description: 'seconds to wait when another process is writing the warehouse', default: '0' } as const;
+function waitSeconds(raw: unknown): number {
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`--wait takes a number of seconds, not '${raw}'`);
+  return seconds;
+}
+
+async function withWarehouse(
+  access: { command: string; wait?: unknown } | 'read-only',
+  work: (warehouse: Warehouse) => Promise<void>,
+): Promise<void> {
+  const warehouse = await openWarehouse(loadConfig(), access === 'read-only'
+    ? { readOnly: true }
+    : { command: access.command, waitSeconds: waitSeconds(access.wait), log });
   try {
     await work(warehouse);
   } finally {
@@ -45,8 +59,9 @@ const load = defineCommand({
     paths: { type: 'positional', description: 'files or folders', required: true },
     table: { type: 'string', description: 'the raw table, when a file name does not tell it' },
     mapping: { type: 'string', description: 'read the files through a column mapping: a name from pipelines/load/mappings/ (e.g. cdnow) or a path' },
+    wait: waitArg,
   },
-  run: ({ args }) => withWarehouse(async ({ db }) => {
+  run: ({ args }) => withWarehouse({ command: 'load', wait: args.wait }, async ({ db }) => {
     const mapping = args.mapping ? readMapping(args.mapping) : undefined;
     await withRun(db, 'load', (runId) => loadFiles(db, args._, { table: args.table, mapping, runId, log }));
   }),
@@ -57,16 +72,17 @@ const build = defineCommand({
   args: {
     select: selectArg,
     set: setArg,
+    wait: waitArg,
   },
-  run: ({ args }) => withWarehouse(async ({ db, config }) => {
+  run: ({ args }) => withWarehouse({ command: 'build', wait: args.wait }, async ({ db, config }) => {
     await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId, select: selectors(args.select), parameters: parseSets(args.set), log }));
   }),
 });
 
 const test = defineCommand({
   meta: { name: 'test', description: 'run the data tests of the models as built' },
-  args: { select: selectArg, set: setArg },
-  run: ({ args }) => withWarehouse(async ({ db, config }) => {
+  args: { select: selectArg, set: setArg, wait: waitArg },
+  run: ({ args }) => withWarehouse({ command: 'test', wait: args.wait }, async ({ db, config }) => {
     await withRun(db, 'test', (runId) => testWarehouse(db, config, { runId, select: selectors(args.select), parameters: parseSets(args.set), log }));
   }),
 });
@@ -76,8 +92,9 @@ const refreshCommand = defineCommand({
   args: {
     set: setArg,
     site: { type: 'boolean', description: 'build the report site (--no-site: warehouse and published marts only)', default: true },
+    wait: waitArg,
   },
-  run: ({ args }) => withWarehouse((warehouse) => refresh(warehouse, { site: args.site, parameters: parseSets(args.set), log })),
+  run: ({ args }) => withWarehouse({ command: 'refresh', wait: args.wait }, (warehouse) => refresh(warehouse, { site: args.site, parameters: parseSets(args.set), log })),
 });
 
 const query = defineCommand({
@@ -86,10 +103,10 @@ const query = defineCommand({
     sql: { type: 'positional', description: 'the statement', required: true },
     format: { type: 'string', description: 'table | csv | json', default: 'table' },
   },
-  run: ({ args }) => withWarehouse(async ({ db }) => {
+  run: ({ args }) => withWarehouse('read-only', async ({ db }) => {
     if (!['table', 'csv', 'json'].includes(args.format)) throw new Error(`--format must be table, csv or json, not '${args.format}'`);
     process.stdout.write(await runQuery(db, args.sql, args.format as QueryFormat));
-  }, true),
+  }),
 });
 
 const generate = defineCommand({
@@ -130,8 +147,9 @@ const audience = defineCommand({
     'min-value-ratio': { type: 'string', description: 'share of --price a member\'s average order must reach', default: '0.5' },
     control: { type: 'string', description: 'random share held out as control group (recorded in the file)', default: '0' },
     seed: { type: 'string', description: 'seed of the control draw', default: '1' },
+    wait: waitArg,
   },
-  run: ({ args }) => withWarehouse(async ({ db }) => {
+  run: ({ args }) => withWarehouse({ command: 'audience', wait: args.wait }, async ({ db }) => {
     const result = await exportAudience(db, {
       campaignId: args.campaign, sendAt: args['send-at'], out: args.out, controlFraction: Number(args.control), seed: Number(args.seed),
       filters: {
@@ -154,6 +172,13 @@ const serve = defineCommand({
   },
 });
 
+const status = defineCommand({
+  meta: { name: 'status', description: 'the lock, the last runs, the freshness check and what is published' },
+  run: async () => {
+    process.stdout.write(await describeStatus(loadConfig()));
+  },
+});
+
 const main = defineCommand({
   meta: { name: 'main', description: 'the main job on the embedded default: sample shop → warehouse → tests → report site' },
   run: () => runMainJob(loadConfig(), log),
@@ -161,7 +186,7 @@ const main = defineCommand({
 
 const cli = defineCommand({
   meta: { name: 'warehouse', description: 'member-analytics warehouse' },
-  subCommands: { load, build, test, refresh: refreshCommand, query, generate, audience, serve, main },
+  subCommands: { load, build, test, refresh: refreshCommand, query, status, generate, audience, serve, main },
 });
 
 // citty prints usage for --help; everything else runs here so that an error shows its message

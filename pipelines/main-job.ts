@@ -14,7 +14,7 @@ export async function runMainJob(config: WarehouseConfig, log: (line: string) =>
   const sampleDir = join(config.dataDir, 'sample');
   if (existsSync(join(sampleDir, 'truth.json'))) log(`using the sample shop in ${sampleDir}`);
   else await generateShop({ ...sampleShop, outDir: sampleDir, regionTiersPath: join(config.seedsDir, 'region_tiers.csv') }, log);
-  const warehouse = await openWarehouse(config);
+  const warehouse = await openWarehouse(config, { command: 'main', log });
   try {
     await refresh(warehouse, { inputs: [sampleDir], site: true, log });
   } finally {

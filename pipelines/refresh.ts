@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import type { WarehouseConfig } from './config.js';
 import { buildWarehouse } from './build/build-warehouse.js';
+import { checkFreshness } from './build/check-freshness.js';
 import { loadFiles } from './load/load-files.js';
 import { buildSite } from './publish/build-site.js';
-import { publishMarts } from './publish/publish-marts.js';
+import { stageMarts } from './publish/publish-marts.js';
 import { withRun } from './run-log.js';
 import type { Warehouse } from './warehouse/open-warehouse.js';
 
@@ -17,8 +18,9 @@ export interface RefreshOptions {
 }
 
 /**
- * Load new input files, build every model, run the data tests, publish the marts and (with
- * `site`) build the report site, as one logged run. Nothing is published unless every test passed.
+ * Load new input files, build every model, run the data tests, check freshness, publish the marts
+ * and (with `site`) the report site, as one logged run. Nothing is published unless every step
+ * before passed; a failed build or test leaves the previous build in the warehouse.
  */
 export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}): Promise<void> {
   const { db, config } = warehouse;
@@ -29,8 +31,12 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     await loadFiles(db, inputs, { runId, log });
     log('building models');
     const models = await buildWarehouse(db, config, { runId, parameters: options.parameters, log });
-    log(`published ${await publishMarts(db, config, { runId, models })}`);
-    if (options.site) await buildSite(config, log);
+    await checkFreshness(db, { runId, parameters: options.parameters, log });
+    const marts = await stageMarts(db, config, { runId, models });
+    // The site is built from the staged marts, so that a failed site build publishes nothing.
+    const site = options.site ? await buildSite(config, marts.path, log) : undefined;
+    log(`published ${marts.publish()}`);
+    if (site) log(`site: ${site.publish()}`);
   });
 }
 

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
+import { crashPoint } from '../crash-point.js';
 import type { WarehouseConfig } from '../config.js';
 import type { Database } from '../warehouse/database.js';
 import { compileTest, grainTests } from './compile-test.js';
@@ -31,21 +32,37 @@ const sessionMacros = readFileSync(new URL('./session-macros.sql', import.meta.u
 
 export class DataTestError extends Error {
   constructor(readonly failures: TestOutcome[]) {
-    super(`${failures.length} data test${failures.length === 1 ? '' : 's'} failed:\n${failures.map(describeFailure).join('\n')}`);
+    super(`${failures.length} data test${failures.length === 1 ? '' : 's'} failed, so the build was rolled back:\n${failures.map(describeFailure).join('\n')}`);
     this.name = 'DataTestError';
   }
 }
 
-/** Seeds, parameters, then every selected model in dependency order; then their data tests. */
+/**
+ * Seeds, parameters, then every selected model in dependency order, then their data tests, all in
+ * one transaction: a failing model or test rolls back to the previous build.
+ */
 export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConfig, options: BuildOptions): Promise<Model[]> {
   const log = options.log ?? (() => {});
   return db.connection().execute(async (connection) => {
     const { models, assertions } = await prepareSession(connection, config, options.parameters);
     const selected = selectModels(models, options.select ?? []);
-    await materializeModels(connection, selected, options.runId, log);
     const selectedNames = new Set(selected.map((model) => model.name));
     const touched = assertions.filter((assertion) => assertion.dependsOn.some((name) => selectedNames.has(name)));
-    await runDataTests(connection, selected, touched, options.runId, log);
+    await sql`begin transaction`.execute(connection);
+    let built: Awaited<ReturnType<typeof materializeModels>>;
+    let tested: Awaited<ReturnType<typeof runDataTests>>;
+    try {
+      built = await materializeModels(connection, selected, log);
+      tested = built.failure ? { results: [], failures: [] } : await runDataTests(connection, selected, touched, log);
+    } catch (error) {
+      await sql`rollback`.execute(connection);
+      throw error;
+    }
+    crashPoint('build:tested');
+    await sql.raw(built.failure || tested.failures.length > 0 ? 'rollback' : 'commit').execute(connection);
+    await recordRun(connection, options.runId, built.records, tested.results);
+    if (built.failure) throw built.failure;
+    if (tested.failures.length > 0) throw new DataTestError(tested.failures);
     return selected;
   });
 }
@@ -55,7 +72,9 @@ export async function testWarehouse(db: Kysely<Database>, config: WarehouseConfi
   const log = options.log ?? (() => {});
   await db.connection().execute(async (connection) => {
     const { models, assertions } = await prepareSession(connection, config, options.parameters);
-    await runDataTests(connection, selectModels(models, options.select ?? []), assertions, options.runId, log);
+    const tested = await runDataTests(connection, selectModels(models, options.select ?? []), assertions, log);
+    await recordRun(connection, options.runId, [], tested.results);
+    if (tested.failures.length > 0) throw new DataTestError(tested.failures);
   });
 }
 
@@ -78,11 +97,18 @@ function memberSalt(config: WarehouseConfig): string {
   return readFileSync(path, 'utf8').trim();
 }
 
-// All models in one transaction: a failing model leaves the previous build in place.
-async function materializeModels(db: Kysely<Database>, models: Model[], runId: number, log: (line: string) => void) {
-  const records: Array<{ model: Model; status: 'succeeded' | 'failed' | 'skipped'; rows: number | null; seconds: number | null; message: string | null }> = [];
+interface ModelRecord {
+  model: Model;
+  status: 'succeeded' | 'failed' | 'skipped';
+  rows: number | null;
+  seconds: number | null;
+  message: string | null;
+}
+
+// Stops at the first failing model; the ones after it are recorded as skipped.
+async function materializeModels(db: Kysely<Database>, models: Model[], log: (line: string) => void) {
+  const records: ModelRecord[] = [];
   let failure: ModelError | undefined;
-  await sql`begin transaction`.execute(db);
   for (const [index, model] of models.entries()) {
     if (failure) {
       records.push({ model, status: 'skipped', rows: null, seconds: null, message: `not built: ${failure.file} failed` });
@@ -95,12 +121,17 @@ async function materializeModels(db: Kysely<Database>, models: Model[], runId: n
       const seconds = (performance.now() - started) / 1000;
       records.push({ model, status: 'succeeded', rows, seconds, message: null });
       log(`[${index + 1}/${models.length}] ${model.name.padEnd(40)} ${model.materialized.padEnd(5)} ${seconds.toFixed(2).padStart(7)}s${rows === null ? '' : `  ${rows.toLocaleString('en-US')} rows`}`);
+      crashPoint('build:model');
     } catch (error) {
       failure = new ModelError(model.file, (error as Error).message);
       records.push({ model, status: 'failed', rows: null, seconds: (performance.now() - started) / 1000, message: failure.message });
     }
   }
-  await sql.raw(failure ? 'rollback' : 'commit').execute(db);
+  return { records, failure };
+}
+
+// Written after the transaction ends, so that a rolled-back build still leaves its log.
+async function recordRun(db: Kysely<Database>, runId: number, records: ModelRecord[], results: TestResult[]) {
   if (records.length > 0) {
     await db.insertInto('ops.model_runs').values(records.map((record) => ({
       run_id: runId,
@@ -113,10 +144,16 @@ async function materializeModels(db: Kysely<Database>, models: Model[], runId: n
       finished_at: new Date(),
     }))).execute();
   }
-  if (failure) throw failure;
+  if (results.length > 0) await db.insertInto('ops.test_results').values(results.map((result) => ({ ...result, run_id: runId }))).execute();
 }
 
 export async function materializeModel(db: Kysely<any>, model: Model): Promise<void> {
+  // `create or replace` cannot turn a table into a view or back: a model whose header changed
+  // drops the old kind first.
+  const { rows } = await sql<{ kind: string }>`select table_type as kind from information_schema.tables
+    where table_schema = ${model.schema} and table_name = ${model.table}`.execute(db);
+  const existing = rows[0]?.kind === 'VIEW' ? 'view' : rows[0] ? 'table' : undefined;
+  if (existing && existing !== model.materialized) await sql.raw(`drop ${existing} ${model.name}`).execute(db);
   await sql.raw(`create or replace ${model.materialized} ${model.name} as\n${model.sql}`).execute(db);
 }
 
@@ -125,7 +162,9 @@ async function countRows(db: Kysely<Database>, relation: string): Promise<number
   return rows[0]?.n ?? 0;
 }
 
-async function runDataTests(db: Kysely<Database>, models: Model[], assertions: Assertion[], runId: number, log: (line: string) => void) {
+type TestResult = Omit<Insertable<Database['ops.test_results']>, 'run_id'>;
+
+async function runDataTests(db: Kysely<Database>, models: Model[], assertions: Assertion[], log: (line: string) => void) {
   const checks = [
     ...models.flatMap((model) => [...grainTests(model), ...model.tests].map((test) => ({
       model: model.name, file: model.file, test: test.text, query: compileTest(model, test),
@@ -133,6 +172,7 @@ async function runDataTests(db: Kysely<Database>, models: Model[], assertions: A
     ...assertions.map((assertion) => ({ model: `assertion.${assertion.name}`, file: assertion.file, test: assertion.description || assertion.name, query: assertion.sql })),
   ];
   const failures: TestOutcome[] = [];
+  const results: TestResult[] = [];
   for (const check of checks) {
     let outcome: TestOutcome;
     try {
@@ -144,8 +184,7 @@ async function runDataTests(db: Kysely<Database>, models: Model[], assertions: A
       throw new ModelError(check.file, `test '${check.test}' cannot run: ${(error as Error).message}`);
     }
     if (outcome.failingRows > 0) failures.push(outcome);
-    await db.insertInto('ops.test_results').values({
-      run_id: runId,
+    results.push({
       model: check.model,
       test: check.test,
       status: outcome.failingRows > 0 ? 'fail' : 'pass',
@@ -153,10 +192,10 @@ async function runDataTests(db: Kysely<Database>, models: Model[], assertions: A
       message: outcome.failingRows > 0 ? describeFailure(outcome) : null,
       sample_rows: outcome.failingRows > 0 ? toJson(outcome.sample) : null,
       finished_at: new Date(),
-    }).execute();
+    });
   }
   log(`${checks.length - failures.length} of ${checks.length} data tests passed`);
-  if (failures.length > 0) throw new DataTestError(failures);
+  return { results, failures };
 }
 
 function describeFailure(failure: TestOutcome): string {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import { crashPoint } from '../crash-point.js';
 import type { Database } from '../warehouse/database.js';
 import { detectFormat, detectTable, type InputFormat } from './detect-input.js';
 import type { InputMapping } from './input-mapping.js';
@@ -75,6 +76,7 @@ export async function loadFile(db: Kysely<Database>, path: string, options: Load
           union all
           select ${fileId}, '${absolute.replaceAll("'", "''")}', '${table}', line, 'unreadable line: ' || error_message, to_json({line: csv_line})::varchar, now()::timestamp
           from _rejects`).execute(trx);
+        crashPoint('load:inserted');
         const rowsLoaded = Number(loaded.numAffectedRows ?? 0);
         const rowsQuarantined = Number(quarantined.numAffectedRows ?? 0);
         await trx.updateTable('ops.loaded_files')

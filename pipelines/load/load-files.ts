@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
+import { crashPoint } from '../crash-point.js';
 import type { Database } from '../warehouse/database.js';
 import { loadFile, type LoadOptions, type LoadResult } from './load-file.js';
 
@@ -16,6 +17,7 @@ export async function loadFiles(
   for (const [index, file] of files.entries()) {
     const result = await loadFile(db, file, options);
     results.push(result);
+    crashPoint('load:file');
     const position = `[${index + 1}/${files.length}]`;
     if (result.skipped) log(`${position} ${file}: already loaded (file ${result.fileId}), nothing changed`);
     else {

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, renameSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { crashPoint } from '../crash-point.js';
 import type { WarehouseConfig } from '../config.js';
-import { publishedMartsPath } from './publish-marts.js';
 
 export function siteDir(config: WarehouseConfig): string {
   return join(config.dataDir, 'site');
@@ -16,39 +16,58 @@ export function findBuildFailure(output: string): string | undefined {
   return output.split('\n').find((line) => failurePatterns.some((pattern) => pattern.test(line)));
 }
 
+export interface StagedSite {
+  /** The new site, complete but not yet what `data/site` points to. */
+  dir: string;
+  /** Points `data/site` at it in one rename, removes older sites, and returns `data/site`. */
+  publish(): string;
+}
+
 /**
- * Extracts the published marts for Evidence and builds the report site into a new folder,
- * swapped in only when the build succeeded: a failed build leaves the last site untouched.
+ * Extracts the given marts file for Evidence and builds the report site into a new folder under
+ * `data/sites/`. Nothing readers see changes until the staged site is published.
  */
-export async function buildSite(config: WarehouseConfig, log: (line: string) => void): Promise<string> {
+export async function buildSite(config: WarehouseConfig, martsFile: string, log: (line: string) => void): Promise<StagedSite> {
   const reportsDir = join(config.projectDir, 'reports');
   if (!existsSync(join(reportsDir, 'node_modules/.bin/evidence'))) {
     throw new Error(`Evidence is not installed in ${reportsDir}: run npm install (it installs reports/ too)`);
   }
-  const target = siteDir(config);
-  const next = `${target}.next`;
+  const sitesDir = join(config.dataDir, 'sites');
+  const next = join(sitesDir, `site-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const built = join(reportsDir, 'build');
   // Old hashed files pile up in the build folder otherwise.
-  for (const dir of [next, built]) rmSync(dir, { recursive: true, force: true });
+  rmSync(built, { recursive: true, force: true });
   const env = {
     // A test runner's NODE_ENV=test makes Evidence prerender its dev-only pages, and fail.
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && !name.startsWith('VITEST'))),
     NODE_ENV: 'production',
     // Evidence joins an absolute filename wrongly: give it relative to the source folder.
-    EVIDENCE_SOURCE__marts__filename: relative(join(reportsDir, 'sources/marts'), publishedMartsPath(config)),
+    EVIDENCE_SOURCE__marts__filename: relative(join(reportsDir, 'sources/marts'), martsFile),
   };
-  log('site: extracting the published marts');
+  log('site: extracting the marts');
   await runEvidence(reportsDir, ['sources'], env);
   log('site: building pages');
   await runEvidence(reportsDir, ['build'], env);
   if (!existsSync(join(built, 'index.html'))) throw new Error(`site build wrote no ${join(built, 'index.html')}`);
+  mkdirSync(sitesDir, { recursive: true });
   cpSync(built, next, { recursive: true });
-  const previous = `${target}.previous`;
-  rmSync(previous, { recursive: true, force: true });
-  if (existsSync(target)) renameSync(target, previous);
-  renameSync(next, target);
-  rmSync(previous, { recursive: true, force: true });
-  log(`site: ${target}`);
+  crashPoint('site:built');
+  return { dir: next, publish: () => publishSite(config, next) };
+}
+
+// A symlink renamed over the old one: `data/site` is the old site or the new one at every moment.
+function publishSite(config: WarehouseConfig, dir: string): string {
+  const target = siteDir(config);
+  const sitesDir = dirname(dir);
+  // A site folder from before sites were swapped by symlink moves aside once.
+  if (lstatSync(target, { throwIfNoEntry: false })?.isDirectory()) renameSync(target, join(sitesDir, 'site-unversioned'));
+  const link = `${target}.link`;
+  rmSync(link, { force: true });
+  symlinkSync(relative(dirname(target), dir), link);
+  renameSync(link, target);
+  for (const name of readdirSync(sitesDir)) {
+    if (join(sitesDir, name) !== dir) rmSync(join(sitesDir, name), { recursive: true, force: true });
+  }
   return target;
 }
 

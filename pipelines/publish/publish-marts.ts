@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Model } from '../build/model.js';
+import { crashPoint } from '../crash-point.js';
 import type { WarehouseConfig } from '../config.js';
 import type { Database } from '../warehouse/database.js';
 
@@ -9,16 +10,25 @@ export function publishedMartsPath(config: WarehouseConfig): string {
   return join(config.dataDir, 'published', 'warehouse_marts.duckdb');
 }
 
+export interface StagedMarts {
+  /** The new marts file, complete but not yet what readers see. */
+  path: string;
+  /** Renames it into place and returns the published path. */
+  publish(): string;
+}
+
 /**
- * Copies the marts, and nothing else, into a new file beside the published one and renames it
- * into place: readers see the old file or the new one, never half of one. The Data page's
- * tables (freshness, runs, test results, quarantine, the model catalogue) go with them.
+ * Copies the marts, and nothing else, into a new file (same name, in a folder beside the
+ * published one); publishing renames it into place, so readers see the old file or the new one,
+ * never half of one. The Data page's tables (freshness, runs, test results, quarantine, the
+ * model catalogue) go with them.
  */
-export async function publishMarts(db: Kysely<Database>, config: WarehouseConfig, options: { runId: number; models: Model[] }): Promise<string> {
+export async function stageMarts(db: Kysely<Database>, config: WarehouseConfig, options: { runId: number; models: Model[] }): Promise<StagedMarts> {
   const target = publishedMartsPath(config);
-  const next = `${target}.next`;
-  mkdirSync(join(config.dataDir, 'published'), { recursive: true });
-  for (const path of [next, `${next}.wal`]) rmSync(path, { force: true });
+  // Same file name as the published one: Evidence names the catalog after it.
+  const next = join(dirname(target), 'next', basename(target));
+  rmSync(dirname(next), { recursive: true, force: true });
+  mkdirSync(dirname(next), { recursive: true });
   const marts = options.models.filter((model) => model.schema === 'marts');
   await db.connection().execute(async (connection) => {
     // Evidence reads the file with an older DuckDB: write a storage format it knows.
@@ -51,7 +61,13 @@ export async function publishMarts(db: Kysely<Database>, config: WarehouseConfig
       await sql.raw('detach published').execute(connection);
     }
   });
-  renameSync(next, target);
-  if (existsSync(`${next}.wal`)) rmSync(`${next}.wal`);
-  return target;
+  crashPoint('publish:staged');
+  return {
+    path: next,
+    publish() {
+      renameSync(next, target);
+      rmSync(dirname(next), { recursive: true, force: true });
+      return target;
+    },
+  };
 }

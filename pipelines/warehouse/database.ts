@@ -7,7 +7,7 @@ export interface RunsTable {
   command: string;
   started_at: Timestamp;
   finished_at: Timestamp | null;
-  status: 'running' | 'succeeded' | 'failed';
+  status: 'running' | 'succeeded' | 'failed' | 'interrupted';
   message: string | null;
 }
 
@@ -26,7 +26,7 @@ export interface TestResultsTable {
   run_id: number;
   model: string;
   test: string;
-  status: 'pass' | 'fail' | 'error';
+  status: 'pass' | 'warn' | 'fail' | 'error';
   failing_rows: number | null;
   message: string | null;
   sample_rows: string | null;

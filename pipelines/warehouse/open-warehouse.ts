@@ -5,6 +5,7 @@ import { Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../config.js';
 import type { Database } from './database.js';
 import { DuckDBDialect } from './duckdb-dialect.js';
+import { acquireWarehouseLock, lockPathOf, readHolder } from './warehouse-lock.js';
 
 export interface Warehouse {
   config: WarehouseConfig;
@@ -17,12 +18,37 @@ export interface Warehouse {
 const setupScripts = [new URL('./ops-schema.sql', import.meta.url), new URL('../load/raw-tables.sql', import.meta.url)]
   .map((url) => readFileSync(url, 'utf8'));
 
-export async function openWarehouse(config: WarehouseConfig, options: { readOnly?: boolean } = {}): Promise<Warehouse> {
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** What the writer is doing, shown to anyone who finds the lock taken. */
+  command?: string;
+  /** How long a writer waits for another writer's lock. */
+  waitSeconds?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Opens the warehouse file. A writer first takes the warehouse lock (released by close), and
+ * marks runs left 'running' by a process that died as interrupted.
+ */
+export async function openWarehouse(config: WarehouseConfig, options: OpenOptions = {}): Promise<Warehouse> {
   if (options.readOnly && !existsSync(config.warehousePath)) {
     throw new Error(`no warehouse at ${config.warehousePath} yet: build one first (npm start, or npm run warehouse -- refresh)`);
   }
   mkdirSync(dirname(config.warehousePath), { recursive: true });
   mkdirSync(config.tempDirectory, { recursive: true });
+  const release = options.readOnly
+    ? () => {}
+    : await acquireWarehouseLock(config.warehousePath, { command: options.command ?? 'write', waitSeconds: options.waitSeconds, log: options.log });
+  try {
+    return await openInstance(config, options, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function openInstance(config: WarehouseConfig, options: OpenOptions, release: () => void): Promise<Warehouse> {
   const settings: Record<string, string> = {
     memory_limit: config.memoryLimit,
     temp_directory: config.tempDirectory,
@@ -33,17 +59,29 @@ export async function openWarehouse(config: WarehouseConfig, options: { readOnly
   if (config.threads) settings.threads = String(config.threads);
   if (options.readOnly) settings.access_mode = 'READ_ONLY';
   const instance = await DuckDBInstance.create(config.warehousePath, settings).catch((error: Error) => {
+    const writer = options.readOnly ? readHolder(lockPathOf(config.warehousePath)) : undefined;
+    if (writer) throw new Error(`cannot open warehouse ${config.warehousePath}: '${writer.command}' (pid ${writer.pid}, since ${writer.since}) is writing it; try again when it has finished`);
     throw new Error(`cannot open warehouse ${config.warehousePath}: ${error.message}`);
   });
   const db = new Kysely<Database>({ dialect: new DuckDBDialect({ instance }) });
-  if (!options.readOnly) for (const script of setupScripts) await sql.raw(script).execute(db);
+  if (!options.readOnly) {
+    for (const script of setupScripts) await sql.raw(script).execute(db);
+    // Holding the lock, any run still marked running belongs to a process that is gone.
+    await db.updateTable('ops.runs')
+      .set({ status: 'interrupted', finished_at: new Date(), message: 'the process ended before the run finished' })
+      .where('status', '=', 'running').execute();
+  }
   return {
     config,
     instance,
     db,
     async close() {
-      await db.destroy();
-      instance.closeSync();
+      try {
+        await db.destroy();
+        instance.closeSync();
+      } finally {
+        release();
+      }
     },
   };
 }

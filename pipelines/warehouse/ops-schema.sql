@@ -14,7 +14,7 @@ create table if not exists ops.runs (
   command varchar not null,
   started_at timestamp not null,
   finished_at timestamp,
-  status varchar not null, -- running | succeeded | failed
+  status varchar not null, -- running | succeeded | failed | interrupted (its process died)
   message varchar
 );
 
@@ -33,7 +33,7 @@ create table if not exists ops.test_results (
   run_id bigint not null,
   model varchar not null,
   test varchar not null,
-  status varchar not null, -- pass | fail | error
+  status varchar not null, -- pass | warn | fail | error
   failing_rows bigint,
   message varchar,
   sample_rows varchar, -- json, a few failing rows

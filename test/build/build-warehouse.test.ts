@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { buildWarehouse, DataTestError, testWarehouse } from '../../pipelines/build/build-warehouse.js';
@@ -141,9 +143,18 @@ describe('building models', () => {
       ['models/marts/scores.sql', 'relationships(n, staging.stg_numbers, n)', 1], // 9
       ['test/assertions/scores_below_ten.sql', 'No score above 9.', 1], // 10
     ]);
-    expect((error as Error).message).toContain('5 data tests failed:\n  models/marts/scores.sql: accepted_range(score, 1, 5): 3 failing rows, e.g.\n    {"n":3,"score":6,"label":"high"}');
+    expect((error as Error).message).toContain('5 data tests failed, so the build was rolled back:\n  models/marts/scores.sql: accepted_range(score, 1, 5): 3 failing rows, e.g.\n    {"n":3,"score":6,"label":"high"}');
     const results = await query<{ status: string; n: number }>(config, 'select status, count(*) as n from ops.test_results group by status order by status');
     expect(results).toEqual([{ status: 'fail', n: 5 }, { status: 'pass', n: 4 }]); // the grain tests of both models
+  });
+
+  it('rolls a build back when a data test fails: the previous build stays', async () => {
+    const config = tempProject({ models: { 'staging/stg_numbers.sql': numbers } });
+    await build(config);
+    writeFileSync(join(config.modelsDir, 'staging/stg_numbers.sql'), '-- Numbers.\n-- grain: n\nselect 1 as n union all select 1');
+    await expect(build(config)).rejects.toThrow('1 data test failed, so the build was rolled back');
+    expect(await query(config, 'select count(*) as n from staging.stg_numbers')).toEqual([{ n: 5 }]);
+    expect(await query(config, "select status, count(*) as n from ops.model_runs group by status")).toEqual([{ status: 'succeeded', n: 2 }]);
   });
 
   it('fails a duplicate grain key', async () => {
