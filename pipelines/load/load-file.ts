@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { crashPoint } from '../crash-point.js';
@@ -47,6 +47,7 @@ export async function loadFile(db: Kysely<Database>, path: string, options: Load
   const table = options.table ?? mapping?.table ?? detectTable(absolute, [...tables.keys()]);
   const columns = tables.get(table);
   if (!columns) throw new Error(`${path}: unknown table '${table}' (known: ${[...tables.keys()].join(', ')})`);
+  if (isEmpty(absolute)) throw new Error(`${path}: the file is empty (not even a header line)`);
   const hash = await hashFile(absolute);
   const known = await db.selectFrom('ops.loaded_files').selectAll().where('content_hash', '=', hash).executeTakeFirst();
   if (known) {
@@ -68,6 +69,7 @@ export async function loadFile(db: Kysely<Database>, path: string, options: Load
           run_id: options.runId ?? null, loaded_at: new Date(),
         }).returning('file_id').executeTakeFirstOrThrow();
         await sql.raw(`create temp table _checked as select *, ${rowProblems(present)} as _reason from _incoming`).execute(trx);
+        await markBrokenRules(trx, present, await checkConstraints(trx, table));
         const loaded = await sql.raw(`insert into raw.${table} (${present.map((c) => c.name).join(', ')}, _file_id, _line)
           select ${present.map((c) => `cast(${quote(c.name)} as ${c.type})`).join(', ')}, ${fileId}, _line from _checked where _reason = ''`).execute(trx);
         const quarantined = await sql.raw(`insert into ops.quarantine
@@ -156,8 +158,14 @@ async function readFields(db: Kysely<Database>, path: string, layout: { delimite
   const names = layout.fields ? `, names = [${layout.fields.map(sqlString).join(', ')}]` : '';
   await sql.raw(`create temp table _records as select row_number() over () as _record, *
     from read_csv(${file}, header = ${layout.header}, delim = ${sqlString(layout.delimiter)}${names}, all_varchar = true, strict_mode = true,
-                  store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_reject_scans')`).execute(db);
-  await sql.raw(`insert into _rejects select line, csv_line, string_agg(error_message, '; ') from _csv_rejects group by all;
+                  max_line_size = ${maxLineBytes}, buffer_size = ${2 * maxLineBytes},
+                  store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_reject_scans')`).execute(db).catch((error: Error) => {
+    throw new Error(`${path}: cannot read as CSV: ${shorten(error.message)}`);
+  });
+  // DuckDB reports a short line once per missing column: keep the first report of each kind.
+  await sql.raw(`insert into _rejects select line, any_value(csv_line), string_agg(error_message, '; ')
+      from (select line, error_type, any_value(csv_line) as csv_line, arg_min(error_message, column_idx) as error_message from _csv_rejects group by all)
+      group by line;
     drop table _csv_rejects;
     -- Data records fill the lines not taken by the header and by rejected lines, in order.
     create temp table _fields as
@@ -177,6 +185,41 @@ async function headerFields(db: Kysely<Database>, path: string): Promise<string[
   return (rows[0]?.line ?? '').replace(/^\uFEFF/, '').trim().split(/\s+/);
 }
 
+// A line may be long (a product list, a long address), but a field over 64K characters is a
+// broken export, not data: its row is quarantined. Longer lines than this fail the file.
+const maxFieldLength = 65_536;
+const maxLineBytes = 16 * 1024 * 1024;
+
+function shorten(message: string): string {
+  return message.length > 400 ? `${message.slice(0, 400)}… (${message.length.toLocaleString('en-US')} characters)` : message;
+}
+
+function isEmpty(path: string): boolean {
+  const { size } = statSync(path);
+  if (size > 64) return false;
+  return readFileSync(path, 'utf8').replace(/^\uFEFF/, '').trim() === '';
+}
+
+/** The check constraints of raw.<table>, as SQL expressions over its columns. */
+async function checkConstraints(db: Kysely<Database>, table: string): Promise<string[]> {
+  const { rows } = await sql<{ expression: string }>`select expression from duckdb_constraints()
+    where schema_name = 'raw' and table_name = ${table} and constraint_type = 'CHECK' order by constraint_index`.execute(db);
+  return rows.map((row) => row.expression);
+}
+
+// Rows with the right types are checked against the table's rules on their typed values.
+async function markBrokenRules(db: Kysely<Database>, columns: ColumnSpec[], rules: string[]): Promise<void> {
+  const names = new Set(columns.map((column) => column.name));
+  const applicable = rules.filter((rule) => [...rule.replace(/'[^']*'/g, '').matchAll(/[a-z_]+/g)].every(([word]) => names.has(word) || /^(and|or|not|in|is|null)$/.test(word)));
+  if (applicable.length === 0) return;
+  const broken = applicable.map((rule) => `case when not (${rule}) then 'breaks the rule ${rule.replace(/^\((.*)\)$/, '$1').replaceAll("'", "''")}' end`);
+  await sql.raw(`update _checked set _reason = typed.reason
+    from (select _line, concat_ws('; ', ${broken.join(', ')}) as reason
+          from (select ${columns.map((column) => `try_cast(${quote(column.name)} as ${column.type}) as ${quote(column.name)}`).join(', ')}, _line
+                from _checked where _reason = '')) as typed
+    where typed._line = _checked._line and typed.reason <> ''`).execute(db);
+}
+
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
@@ -188,6 +231,7 @@ function rowProblems(columns: ColumnSpec[]): string {
     const problems = [`case when ${value} is not null and try_cast(${value} as ${column.type}) is null
       then '${column.name}: ''' || left(${value}, 40) || ''' is not a ${column.type}' end`];
     if (column.required) problems.push(`case when ${value} is null or trim(${value}) = '' then '${column.name} is missing' end`);
+    problems.push(`case when length(${value}) > ${maxFieldLength} then '${column.name}: ' || format('{:,}', length(${value})) || ' characters, more than ${maxFieldLength.toLocaleString('en-US')}' end`);
     return problems;
   });
   return `concat_ws('; ', ${checks.join(', ')})`;

@@ -5,7 +5,18 @@ import { crashPoint } from '../crash-point.js';
 import type { Database } from '../warehouse/database.js';
 import { loadFile, type LoadOptions, type LoadResult } from './load-file.js';
 
-/** Loads files and the files inside folders (sorted by name, so dated exports load in order). */
+export class UnloadableFilesError extends Error {
+  constructor(readonly failures: Array<{ path: string; message: string }>, total: number) {
+    super(`${failures.length} of ${total} file${total === 1 ? '' : 's'} could not be loaded${failures.length < total ? ' (the others were)' : ''}:\n${failures.map((failure) => `  ${failure.message.replaceAll('\n', '\n  ')}`).join('\n')}`);
+    this.name = 'UnloadableFilesError';
+  }
+}
+
+/**
+ * Loads files and the files inside folders (sorted by name, so dated exports load in order).
+ * A file that cannot be loaded at all does not stop the others; all such files are reported
+ * together at the end, as an error.
+ */
 export async function loadFiles(
   db: Kysely<Database>,
   paths: string[],
@@ -14,17 +25,26 @@ export async function loadFiles(
   const log = options.log ?? (() => {});
   const files = paths.flatMap(expandPath);
   const results: LoadResult[] = [];
+  const failures: Array<{ path: string; message: string }> = [];
   for (const [index, file] of files.entries()) {
-    const result = await loadFile(db, file, options);
+    const position = `[${index + 1}/${files.length}]`;
+    let result: LoadResult;
+    try {
+      result = await loadFile(db, file, options);
+    } catch (error) {
+      failures.push({ path: file, message: (error as Error).message });
+      log(`${position} ${file}: not loaded`);
+      continue;
+    }
     results.push(result);
     crashPoint('load:file');
-    const position = `[${index + 1}/${files.length}]`;
     if (result.skipped) log(`${position} ${file}: already loaded (file ${result.fileId}), nothing changed`);
     else {
       log(`${position} ${file} → raw.${result.table}: ${result.rowsRead} read, ${result.rowsLoaded} loaded, ${result.rowsQuarantined} quarantined`);
       if (result.ignoredColumns.length > 0) log(`    columns not in raw.${result.table}, ignored: ${result.ignoredColumns.join(', ')}`);
     }
   }
+  if (failures.length > 0) throw new UnloadableFilesError(failures, files.length);
   return results;
 }
 

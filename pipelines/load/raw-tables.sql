@@ -1,5 +1,6 @@
 -- The canonical input tables (DESIGN.md, Inputs). `not null` marks the columns a file must
 -- have and fill; the others may be absent. _file_id and _line say where each row came from.
+-- A row breaking a check constraint is quarantined with the rule it breaks.
 create table if not exists raw.orders (
   order_id varchar not null,
   member_id varchar not null,
@@ -15,7 +16,11 @@ create table if not exists raw.orders (
   channel varchar,
   coupon_code varchar,
   _file_id bigint not null,
-  _line bigint not null
+  _line bigint not null,
+  check (paid_amount >= 0),
+  check (refund_amount >= 0),
+  check (refund_amount <= paid_amount),
+  check (item_count >= 0)
 );
 
 create table if not exists raw.order_items (
@@ -27,7 +32,10 @@ create table if not exists raw.order_items (
   unit_price decimal(18, 2),
   amount decimal(18, 2) not null,
   _file_id bigint not null,
-  _line bigint not null
+  _line bigint not null,
+  check (quantity >= 0),
+  check (unit_price >= 0),
+  check (amount >= 0)
 );
 
 create table if not exists raw.members (
@@ -51,7 +59,10 @@ create table if not exists raw.campaigns (
   coupon_value decimal(18, 2),
   attribution_days integer,
   _file_id bigint not null,
-  _line bigint not null
+  _line bigint not null,
+  check (cost_per_contact >= 0),
+  check (coupon_value >= 0),
+  check (attribution_days > 0)
 );
 
 create table if not exists raw.campaign_contacts (
@@ -61,5 +72,6 @@ create table if not exists raw.campaign_contacts (
   arm varchar not null,
   delivered boolean,
   _file_id bigint not null,
-  _line bigint not null
+  _line bigint not null,
+  check (arm in ('treatment', 'control'))
 );

@@ -1,20 +1,35 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoDir } from './temp-project.js';
 
 export interface CliResult {
   status: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
+const cliArgs = (args: string[]) => ['--import', 'tsx', join(repoDir, 'pipelines/cli.ts'), ...args];
+
+function cliEnv(dataDir: string, env: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, WAREHOUSE_DATA_DIR: dataDir, WAREHOUSE_MEMBER_SALT: 'test-salt-0001', WAREHOUSE_MEMORY_LIMIT: '1GB', NO_COLOR: '1', ...env };
+}
+
 /** Runs `npm run warehouse -- ...args` as a user would, against the given data folder. */
 export function runCli(args: string[], dataDir: string, env: Record<string, string> = {}): CliResult {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(repoDir, 'pipelines/cli.ts'), ...args], {
-    cwd: repoDir,
-    encoding: 'utf8',
-    env: { ...process.env, WAREHOUSE_DATA_DIR: dataDir, WAREHOUSE_MEMBER_SALT: 'test-salt-0001', WAREHOUSE_MEMORY_LIMIT: '1GB', NO_COLOR: '1', ...env },
-    timeout: 120_000,
+  const result = spawnSync(process.execPath, cliArgs(args), { cwd: repoDir, encoding: 'utf8', env: cliEnv(dataDir, env), timeout: 120_000 });
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** As runCli, without waiting: for runs that overlap. */
+export function startCli(args: string[], dataDir: string, env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, cliArgs(args), { cwd: repoDir, env: cliEnv(dataDir, env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
   });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
