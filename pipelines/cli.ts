@@ -42,10 +42,14 @@ async function withWarehouse(
 
 // `--set name=value` (repeatable) overrides a parameter of seeds/parameters.csv for one run.
 const setArg = { type: 'string', description: 'override a parameter of seeds/parameters.csv, name=value (repeatable)' } as const;
-function parseSets(raw: unknown): Record<string, string> {
-  const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+// citty keeps only the last of a repeated option, so every --set is read from the raw arguments.
+function parseSets(): Record<string, string> {
+  const values = process.argv.slice(2).flatMap((arg, index, all) => {
+    if (arg === '--set') return all[index + 1] === undefined ? [''] : [all[index + 1]!];
+    return arg.startsWith('--set=') ? [arg.slice('--set='.length)] : [];
+  });
   return Object.fromEntries(values.map((item) => {
-    const [name, ...rest] = String(item).split('=');
+    const [name, ...rest] = item.split('=');
     if (!name || rest.length === 0) throw new Error(`--set takes name=value, got '${item}'`);
     return [name, rest.join('=')];
   }));
@@ -75,7 +79,7 @@ const build = defineCommand({
     wait: waitArg,
   },
   run: ({ args }) => withWarehouse({ command: 'build', wait: args.wait }, async ({ db, config }) => {
-    await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId, select: selectors(args.select), parameters: parseSets(args.set), log }));
+    await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId, select: selectors(args.select), parameters: parseSets(), log }));
   }),
 });
 
@@ -83,7 +87,7 @@ const test = defineCommand({
   meta: { name: 'test', description: 'run the data tests of the models as built' },
   args: { select: selectArg, set: setArg, wait: waitArg },
   run: ({ args }) => withWarehouse({ command: 'test', wait: args.wait }, async ({ db, config }) => {
-    await withRun(db, 'test', (runId) => testWarehouse(db, config, { runId, select: selectors(args.select), parameters: parseSets(args.set), log }));
+    await withRun(db, 'test', (runId) => testWarehouse(db, config, { runId, select: selectors(args.select), parameters: parseSets(), log }));
   }),
 });
 
@@ -94,7 +98,7 @@ const refreshCommand = defineCommand({
     site: { type: 'boolean', description: 'build the report site (--no-site: warehouse and published marts only)', default: true },
     wait: waitArg,
   },
-  run: ({ args }) => withWarehouse({ command: 'refresh', wait: args.wait }, (warehouse) => refresh(warehouse, { site: args.site, parameters: parseSets(args.set), log })),
+  run: ({ args }) => withWarehouse({ command: 'refresh', wait: args.wait }, (warehouse) => refresh(warehouse, { site: args.site, parameters: parseSets(), log })),
 });
 
 const query = defineCommand({

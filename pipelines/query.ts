@@ -12,6 +12,7 @@ export async function runQuery(db: Kysely<any>, text: string, format: QueryForma
     const lines = [columns.map(csvField), ...rows.map((row) => columns.map((column) => csvField(toText(row[column] ?? null))))];
     return lines.map((line) => `${line.join(',')}\n`).join('');
   }
+  if (rows.length === 0) return '(0 rows)\n';
   const cells = [columns, ...rows.map((row) => columns.map((column) => toText(row[column] ?? null)))];
   const widths = columns.map((_, index) => Math.max(...cells.map((line) => displayWidth(line[index] ?? ''))));
   const render = (line: string[]) => line.map((cell, index) => cell + ' '.repeat((widths[index] ?? 0) - displayWidth(cell))).join('  ').trimEnd();

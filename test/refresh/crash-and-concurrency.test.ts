@@ -93,7 +93,8 @@ describe('a refresh killed with SIGKILL', () => {
     deliver(dataDir, shop.last);
     const crashed = runCli(['refresh', '--no-site'], dataDir, { WAREHOUSE_CRASH_AT: point });
     expect(crashed.signal).toBe('SIGKILL');
-    expect(existsSync(join(dataDir, 'warehouse.duckdb.lock'))).toBe(true);
+    // The operator's view: the dead holder is still named in the lock file.
+    expect(runCli(['status'], dataDir).stdout).toMatch(/^lock {7}held by 'refresh' \(pid \d+ on .+, since .+\)$/m);
     // Readers of the published file see exactly the previous state.
     expect(fileHash(published(dataDir))).toBe(stateAPublished);
     expect(await warehouseDigest(dataDir)).toEqual(committed ? reference : stateAMarts);
@@ -107,6 +108,9 @@ describe('a refresh killed with SIGKILL', () => {
     expect(await scalar(dataDir, 'select count(*) from raw.orders')).toBe(String(shop.orders));
     expect(await scalar(dataDir, 'select count(*) - count(distinct content_hash) from ops.loaded_files')).toBe('0');
     expect(await scalar(dataDir, "select string_agg(status, ' ' order by run_id) from ops.runs where command = 'refresh'")).toBe('succeeded interrupted succeeded');
+    const status = runCli(['status'], dataDir).stdout;
+    expect(status).toMatch(/^lock {7}free$/m);
+    expect(status).toMatch(/^\d+ +refresh +interrupted .+the process ended before the run finished$/m);
     expect(existsSync(join(dataDir, 'warehouse.duckdb.lock'))).toBe(false);
   }, 120_000);
 });
