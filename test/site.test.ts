@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -7,9 +7,11 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
 import { siteDir } from '../pipelines/publish/build-site.js';
+import { publishedMartsPath } from '../pipelines/publish/publish-marts.js';
 import { serveSite } from '../pipelines/publish/serve-site.js';
 import { refresh } from '../pipelines/refresh.js';
 import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
+import { collectSecrets, filesHoldingSecrets, relationsHoldingSecrets } from './helpers/find-secrets.js';
 import { repoDir } from './helpers/temp-project.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 
@@ -91,6 +93,23 @@ describe('the report site', () => {
     expect(text).toContain(`${(headline.returning_buyer_share! * 100).toFixed(1)}%`);
     expect(text).toMatch(/数据截至 Data as of\s*2026-11-2\d/);
     await page.close();
+  });
+
+  it('holds none of the input\'s buyer ids or phone numbers, in the published marts file or the built site', async () => {
+    const warehouse = await openWarehouse(config, { readOnly: true });
+    try {
+      const secrets = await collectSecrets(warehouse.db);
+      expect(secrets.length).toBeGreaterThan(5000);
+      await sql.raw(`attach '${publishedMartsPath(config)}' as published (read_only)`).execute(warehouse.db);
+      const tables = (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_catalog = 'published' order by 1`.execute(warehouse.db)).rows;
+      expect(tables.length).toBeGreaterThanOrEqual(15);
+      expect(await relationsHoldingSecrets(warehouse.db, tables.map(({ name }) => `published.marts.${name}`))).toEqual([]);
+      expect(await filesHoldingSecrets(warehouse.db, realpathSync(siteDir(config)), secrets)).toEqual([]);
+      // The scan does find a secret where one is: the protected contacts table.
+      expect(await relationsHoldingSecrets(warehouse.db, ['staging.stg_member_contacts'])).toHaveLength(1);
+    } finally {
+      await warehouse.close();
+    }
   });
 
   it('shows each campaign with its ROI as the warehouse computes it', async () => {
