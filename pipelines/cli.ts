@@ -54,6 +54,7 @@ function parseSets(): Record<string, string> {
     return [name, rest.join('=')];
   }));
 }
+const fullRefreshArg = { type: 'boolean', description: 'rebuild incremental models in full', default: false } as const;
 const selectArg = { type: 'string', description: "models: 'name', 'name+' (and downstream), '+name' (and upstream); several separated by spaces" } as const;
 const selectors = (raw: unknown) => (raw === undefined ? [] : String(raw).split(/[\s,]+/).filter(Boolean));
 
@@ -76,10 +77,11 @@ const build = defineCommand({
   args: {
     select: selectArg,
     set: setArg,
+    'full-refresh': fullRefreshArg,
     wait: waitArg,
   },
   run: ({ args }) => withWarehouse({ command: 'build', wait: args.wait }, async ({ db, config }) => {
-    await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId, select: selectors(args.select), parameters: parseSets(), log }));
+    await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId, select: selectors(args.select), parameters: parseSets(), fullRefresh: args['full-refresh'], log }));
   }),
 });
 
@@ -96,9 +98,11 @@ const refreshCommand = defineCommand({
   args: {
     set: setArg,
     site: { type: 'boolean', description: 'build the report site (--no-site: warehouse and published marts only)', default: true },
+    'full-refresh': fullRefreshArg,
     wait: waitArg,
   },
-  run: ({ args }) => withWarehouse({ command: 'refresh', wait: args.wait }, (warehouse) => refresh(warehouse, { site: args.site, parameters: parseSets(), log })),
+  run: ({ args }) => withWarehouse({ command: 'refresh', wait: args.wait }, (warehouse) =>
+    refresh(warehouse, { site: args.site, parameters: parseSets(), fullRefresh: args['full-refresh'], log })),
 });
 
 const query = defineCommand({

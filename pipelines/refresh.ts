@@ -14,6 +14,8 @@ export interface RefreshOptions {
   /** Build the report site after publishing (default: no; the CLI's default is yes). */
   site?: boolean;
   parameters?: Record<string, string>;
+  /** Rebuild incremental models in full. */
+  fullRefresh?: boolean;
   log?: (line: string) => void;
 }
 
@@ -30,7 +32,7 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     log(`loading ${inputs.join(', ')}`);
     await loadFiles(db, inputs, { runId, log });
     log('building models');
-    const models = await buildWarehouse(db, config, { runId, parameters: options.parameters, log });
+    const models = await buildWarehouse(db, config, { runId, parameters: options.parameters, fullRefresh: options.fullRefresh, log });
     await checkFreshness(db, { runId, parameters: options.parameters, log });
     const marts = await stageMarts(db, config, { runId, models });
     // The site is built from the staged marts, so that a failed site build publishes nothing.

@@ -1,57 +1,19 @@
--- One row per purchase occasion up to the as-of date. With purchase_grain = day all purchases
--- of a member on one calendar day (shop time zone) are one occasion; with = order each order is.
+-- One row per purchase occasion up to the as-of date (see int_purchase_occasions_numbered). An
+-- occasion's number counts the member's earlier occasions only, so cutting at the as-of date
+-- leaves every number as it would be in data cut at that date.
 -- grain: member_id, occasion_number
--- tests: not_null(occasion_at, revenue, orders); accepted_values(purchase_grain, 'day', 'order')
+-- materialized: view
 with
 
-orders as (select * from staging.stg_orders),
+occasions as (select * from intermediate.int_purchase_occasions_numbered),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
-purchases as (
-  select
-    orders.member_id,
-    orders.order_id,
-    orders.purchased_at,
-    orders.net_amount,
-    case getvariable('purchase_grain')
-      when 'order' then orders.order_id
-      else strftime(orders.purchased_at, '%Y-%m-%d')
-    end as occasion_key
-  from orders
-  cross join as_of
-  where orders.is_purchase
-    and orders.purchased_at::date <= as_of.as_of_date
-),
-
-occasions as (
-  select
-    member_id,
-    occasion_key,
-    min(purchased_at) as occasion_at,
-    count(*) as orders,
-    sum(net_amount) as revenue
-  from purchases
-  group by member_id, occasion_key
-),
-
-numbered as (
-  select
-    member_id,
-    row_number() over (partition by member_id order by occasion_at, occasion_key) as occasion_number,
-    occasion_at,
-    occasion_at::date as occasion_date,
-    orders,
-    revenue,
-    getvariable('purchase_grain') as purchase_grain
-  from occasions
-),
-
 final as (
-  select
-    *,
-    occasion_date - lag(occasion_date) over (partition by member_id order by occasion_number) as days_since_previous
-  from numbered
+  select occasions.*
+  from occasions
+  cross join as_of
+  where occasions.occasion_date <= as_of.as_of_date
 )
 
 select * from final

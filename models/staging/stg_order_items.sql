@@ -1,6 +1,8 @@
 -- One row per line of an order, as last sent: when an order's items arrive in several files,
 -- the latest file's lines replace the earlier ones.
 -- grain: order_id, line_number
+-- materialized: incremental
+-- incremental_key: order_id
 -- tests: not_null(product_id, quantity, amount)
 with
 

@@ -2,7 +2,8 @@
 -- file, or a later line of the same file) is a status update and replaces the earlier one.
 -- member_id is the salted hash of the buyer id; buyer ids and phones stay in stg_member_contacts.
 -- grain: order_id
--- materialized: table
+-- materialized: incremental
+-- incremental_key: order_id
 -- tests: not_null(member_id, created_at, status, purchased_at); relationships(status, seeds.order_statuses, status)
 with
 

@@ -8,6 +8,8 @@ import type { Database } from '../warehouse/database.js';
 import { compileTest, grainTests } from './compile-test.js';
 import { discoverAssertions, discoverModels } from './discover-models.js';
 import { loadSeeds, setParameters } from './load-seeds.js';
+import { materializeModel } from './materialize-model.js';
+import { materializeIncremental, type BuildMode, type IncrementalContext } from './materialize-incremental.js';
 import { ModelError, type Assertion, type Model } from './model.js';
 import { orderModels, selectModels } from './order-models.js';
 
@@ -15,6 +17,8 @@ export interface BuildOptions {
   runId: number;
   /** Selectors as in `--select`: `name`, `name+`, `+name`. Empty: every model. */
   select?: string[];
+  /** Rebuild incremental models in full. */
+  fullRefresh?: boolean;
   /** Parameter values that replace those of seeds/parameters.csv for this build. */
   parameters?: Record<string, string>;
   log?: (line: string) => void;
@@ -48,11 +52,20 @@ export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConf
     const selected = selectModels(models, options.select ?? []);
     const selectedNames = new Set(selected.map((model) => model.name));
     const touched = assertions.filter((assertion) => assertion.dependsOn.some((name) => selectedNames.has(name)));
+    const incremental: IncrementalContext = {
+      seedsDir: config.seedsDir,
+      macros: sessionMacros,
+      incrementalModels: new Set(models.filter((model) => model.materialized === 'incremental').map((model) => model.name)),
+      newestFileId: (await sql<{ id: number }>`select coalesce(max(file_id), 0) as id from ops.loaded_files`.execute(connection)).rows[0]!.id,
+      fullRefresh: options.fullRefresh ?? false,
+      rebuiltInFull: new Set(),
+      deltas: new Map(),
+    };
     await sql`begin transaction`.execute(connection);
     let built: Awaited<ReturnType<typeof materializeModels>>;
     let tested: Awaited<ReturnType<typeof runDataTests>>;
     try {
-      built = await materializeModels(connection, selected, log);
+      built = await materializeModels(connection, selected, incremental, log);
       tested = built.failure ? { results: [], failures: [] } : await runDataTests(connection, selected, touched, log);
     } catch (error) {
       await sql`rollback`.execute(connection);
@@ -60,6 +73,7 @@ export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConf
     }
     crashPoint('build:tested');
     await sql.raw(built.failure || tested.failures.length > 0 ? 'rollback' : 'commit').execute(connection);
+    for (const table of incremental.deltas.values()) await sql.raw(`drop table if exists ${table}`).execute(connection);
     await recordRun(connection, options.runId, built.records, tested.results);
     if (built.failure) throw built.failure;
     if (tested.failures.length > 0) throw new DataTestError(tested.failures);
@@ -100,13 +114,15 @@ function memberSalt(config: WarehouseConfig): string {
 interface ModelRecord {
   model: Model;
   status: 'succeeded' | 'failed' | 'skipped';
+  mode?: BuildMode;
+  changedKeys?: number | null;
   rows: number | null;
   seconds: number | null;
   message: string | null;
 }
 
 // Stops at the first failing model; the ones after it are recorded as skipped.
-async function materializeModels(db: Kysely<Database>, models: Model[], log: (line: string) => void) {
+async function materializeModels(db: Kysely<Database>, models: Model[], incremental: IncrementalContext, log: (line: string) => void) {
   const records: ModelRecord[] = [];
   let failure: ModelError | undefined;
   for (const [index, model] of models.entries()) {
@@ -116,11 +132,15 @@ async function materializeModels(db: Kysely<Database>, models: Model[], log: (li
     }
     const started = performance.now();
     try {
-      await materializeModel(db, model);
-      const rows = model.materialized === 'table' ? await countRows(db, model.name) : null;
+      let built: { mode: BuildMode; changedKeys: number | null } = { mode: 'full', changedKeys: null };
+      if (model.materialized === 'incremental') built = await materializeIncremental(db, model, incremental);
+      else await materializeModel(db, model);
+      const { mode, changedKeys } = built;
+      const rows = model.materialized === 'view' ? null : await countRows(db, model.name);
       const seconds = (performance.now() - started) / 1000;
-      records.push({ model, status: 'succeeded', rows, seconds, message: null });
-      log(`[${index + 1}/${models.length}] ${model.name.padEnd(40)} ${model.materialized.padEnd(5)} ${seconds.toFixed(2).padStart(7)}s${rows === null ? '' : `  ${rows.toLocaleString('en-US')} rows`}`);
+      records.push({ model, status: 'succeeded', mode, changedKeys, rows, seconds, message: null });
+      const how = model.materialized === 'incremental' ? (mode === 'full' ? 'incremental, in full' : `${mode}, ${changedKeys!.toLocaleString('en-US')} ${model.incrementalKey} values`) : model.materialized;
+      log(`[${index + 1}/${models.length}] ${model.name.padEnd(40)} ${how.padEnd(5)} ${seconds.toFixed(2).padStart(7)}s${rows === null ? '' : `  ${rows.toLocaleString('en-US')} rows`}`);
       crashPoint('build:model');
     } catch (error) {
       failure = new ModelError(model.file, (error as Error).message);
@@ -138,6 +158,8 @@ async function recordRun(db: Kysely<Database>, runId: number, records: ModelReco
       model: record.model.name,
       materialized: record.model.materialized,
       status: record.status,
+      mode: record.mode ?? null,
+      changed_keys: record.changedKeys ?? null,
       rows: record.rows,
       seconds: record.seconds,
       message: record.message,
@@ -145,16 +167,6 @@ async function recordRun(db: Kysely<Database>, runId: number, records: ModelReco
     }))).execute();
   }
   if (results.length > 0) await db.insertInto('ops.test_results').values(results.map((result) => ({ ...result, run_id: runId }))).execute();
-}
-
-export async function materializeModel(db: Kysely<any>, model: Model): Promise<void> {
-  // `create or replace` cannot turn a table into a view or back: a model whose header changed
-  // drops the old kind first.
-  const { rows } = await sql<{ kind: string }>`select table_type as kind from information_schema.tables
-    where table_schema = ${model.schema} and table_name = ${model.table}`.execute(db);
-  const existing = rows[0]?.kind === 'VIEW' ? 'view' : rows[0] ? 'table' : undefined;
-  if (existing && existing !== model.materialized) await sql.raw(`drop ${existing} ${model.name}`).execute(db);
-  await sql.raw(`create or replace ${model.materialized} ${model.name} as\n${model.sql}`).execute(db);
 }
 
 async function countRows(db: Kysely<Database>, relation: string): Promise<number> {

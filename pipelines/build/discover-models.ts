@@ -33,6 +33,7 @@ export async function discoverModels(db: Kysely<any>, modelsDir: string, project
       description: header.description,
       grain: header.grain,
       materialized,
+      incrementalKey: header.incrementalKey,
       tests: header.tests,
       dependsOn: await inferDependencies(db, file, sql),
     });

@@ -1,4 +1,4 @@
-export type Materialization = 'view' | 'table';
+export type Materialization = 'view' | 'table' | 'incremental';
 
 export interface ModelTest {
   /** As written in the header, e.g. `accepted_range(r_score, 1, 5)`. */
@@ -18,6 +18,8 @@ export interface Model {
   description: string;
   grain: string[];
   materialized: Materialization;
+  /** For incremental models: the column whose values are rebuilt when their upstream rows change. */
+  incrementalKey: string | undefined;
   tests: ModelTest[];
   /** Upstream relations the SQL reads (`schema.table`), models or sources. */
   dependsOn: string[];

@@ -4,10 +4,11 @@ export interface ModelHeader {
   description: string;
   grain: string[];
   materialized: Materialization | undefined;
+  incrementalKey: string | undefined;
   tests: ModelTest[];
 }
 
-const knownKeys = ['grain', 'materialized', 'tests'] as const;
+const knownKeys = ['grain', 'materialized', 'incremental_key', 'tests'] as const;
 const testArity: Record<ModelTest['name'], [number, number]> = {
   unique: [1, Infinity],
   not_null: [1, Infinity],
@@ -22,7 +23,7 @@ const testArity: Record<ModelTest['name'], [number, number]> = {
  * silently drop a test.
  */
 export function parseModelHeader(file: string, sql: string): ModelHeader {
-  const header: ModelHeader = { description: '', grain: [], materialized: undefined, tests: [] };
+  const header: ModelHeader = { description: '', grain: [], materialized: undefined, incrementalKey: undefined, tests: [] };
   const description: string[] = [];
   for (const line of sql.split('\n')) {
     const trimmed = line.trim();
@@ -40,10 +41,14 @@ export function parseModelHeader(file: string, sql: string): ModelHeader {
         header.grain = splitList(value, ',');
         break;
       case 'materialized':
-        if (value !== 'view' && value !== 'table') {
-          throw new ModelError(file, `materialized must be view or table, not '${value}'`);
+        if (value !== 'view' && value !== 'table' && value !== 'incremental') {
+          throw new ModelError(file, `materialized must be view, table or incremental, not '${value}'`);
         }
         header.materialized = value;
+        break;
+      case 'incremental_key':
+        if (!/^[a-z_][a-z0-9_]*$/.test(value)) throw new ModelError(file, `incremental_key must be one column name, not '${value}'`);
+        header.incrementalKey = value;
         break;
       case 'tests':
         header.tests = splitList(value, ';').map((test) => parseTest(file, test));
@@ -53,6 +58,9 @@ export function parseModelHeader(file: string, sql: string): ModelHeader {
     }
   }
   header.description = description.join(' ').trim();
+  if ((header.materialized === 'incremental') !== (header.incrementalKey !== undefined)) {
+    throw new ModelError(file, 'an incremental model needs an incremental_key, and only an incremental model has one');
+  }
   return header;
 }
 

@@ -16,6 +16,8 @@ export interface ModelRunsTable {
   model: string;
   materialized: string;
   status: 'succeeded' | 'failed' | 'skipped';
+  mode: 'full' | 'incremental' | 'unchanged' | null;
+  changed_keys: number | null;
   rows: number | null;
   seconds: number | null;
   message: string | null;

@@ -29,6 +29,18 @@ create table if not exists ops.model_runs (
   finished_at timestamp not null
 );
 
+-- Added after the first release: how each model was built.
+alter table ops.model_runs add column if not exists mode varchar; -- full | incremental | unchanged
+alter table ops.model_runs add column if not exists changed_keys bigint; -- incremental: key values rebuilt
+
+-- Where each incremental model stands: what it was computed with, and the newest file it has seen.
+create table if not exists ops.model_state (
+  model varchar primary key,
+  fingerprint varchar not null,
+  watermark bigint not null, -- file_id of ops.loaded_files
+  built_at timestamp not null
+);
+
 create table if not exists ops.test_results (
   run_id bigint not null,
   model varchar not null,

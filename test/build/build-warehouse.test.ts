@@ -107,10 +107,12 @@ describe('building models', () => {
 
   it('rejects an unknown header key, an unknown test and a wrong argument count', async () => {
     const cases: Array<[string, string]> = [
-      ['-- X.\n-- grain: n\n-- owner: crm\nselect 1 as n', "unknown header key 'owner' (known: grain, materialized, tests)"],
+      ['-- X.\n-- grain: n\n-- owner: crm\nselect 1 as n', "unknown header key 'owner' (known: grain, materialized, incremental_key, tests)"],
       ['-- X.\n-- grain: n\n-- tests: positive(n)\nselect 1 as n', "unknown test 'positive(n)' (known: unique, not_null, accepted_values, accepted_range, relationships)"],
       ['-- X.\n-- grain: n\n-- tests: accepted_range(n, 1)\nselect 1 as n', "test 'accepted_range(n, 1)' takes 3 arguments, got 2"],
-      ['-- X.\n-- grain: n\n-- materialized: incremental\nselect 1 as n', "materialized must be view or table, not 'incremental'"],
+      ['-- X.\n-- grain: n\n-- materialized: ephemeral\nselect 1 as n', "materialized must be view, table or incremental, not 'ephemeral'"],
+      ['-- X.\n-- grain: n\n-- materialized: incremental\nselect 1 as n', 'an incremental model needs an incremental_key, and only an incremental model has one'],
+      ['-- X.\n-- grain: n\n-- incremental_key: n\nselect 1 as n', 'an incremental model needs an incremental_key, and only an incremental model has one'],
     ];
     for (const [text, message] of cases) {
       const config = tempProject({ models: { 'marts/x.sql': text } });

@@ -1,7 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { materializeModel, prepareSession } from '../../pipelines/build/build-warehouse.js';
+import { prepareSession } from '../../pipelines/build/build-warehouse.js';
+import { materializeModel } from '../../pipelines/build/materialize-model.js';
 import { selectModels } from '../../pipelines/build/order-models.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { tempConfig } from './temp-warehouse.js';

@@ -15,22 +15,24 @@ let shop: Awaited<ReturnType<typeof shopInTwoDeliveries>>;
 const stateA = join(root, 'state-a');
 /** What both deliveries give when refreshed in one go, uninterrupted. */
 let reference: Record<string, string>;
+/** The same, for every model's table: staging, intermediate and marts. */
+let referenceModels: Record<string, string>;
 let stateAMarts: Record<string, string>;
 let stateAPublished: string;
 
 const published = (dataDir: string) => join(dataDir, 'published/warehouse_marts.duckdb');
 const fileHash = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-/** One digest per marts table: equal digests, equal rows. */
-async function martsDigest(file: string, catalog: string): Promise<Record<string, string>> {
+/** One digest per table of the schemas (marts by default): equal digests, equal rows. */
+async function martsDigest(file: string, catalog: string, schemas = ['marts']): Promise<Record<string, string>> {
   const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
   const connection = await instance.connect();
   try {
-    const tables = (await connection.runAndReadAll(`select table_name from information_schema.tables
-      where table_catalog = '${catalog}' and table_schema = 'marts' and table_name not like 'data\\_%' escape '\\' order by 1`)).getRows().map(([name]) => String(name));
+    const tables = (await connection.runAndReadAll(`select table_schema || '.' || table_name from information_schema.tables
+      where table_catalog = '${catalog}' and table_schema in ('${schemas.join("', '")}') and table_name not like 'data\\_%' escape '\\' order by 1`)).getRows().map(([name]) => String(name));
     const digest: Record<string, string> = {};
     for (const table of tables) {
-      const reader = await connection.runAndReadAll(`select count(*) || ':' || coalesce(md5(string_agg(t::varchar, '|' order by t::varchar)), '') from ${catalog}.marts.${table} as t`);
+      const reader = await connection.runAndReadAll(`select count(*) || ':' || coalesce(md5(string_agg(t::varchar, '|' order by t::varchar)), '') from ${catalog}.${table} as t`);
       digest[table] = String(reader.getRows()[0]![0]);
     }
     return digest;
@@ -40,7 +42,7 @@ async function martsDigest(file: string, catalog: string): Promise<Record<string
   }
 }
 
-const warehouseDigest = (dataDir: string) => martsDigest(join(dataDir, 'warehouse.duckdb'), 'warehouse');
+const warehouseDigest = (dataDir: string, schemas?: string[]) => martsDigest(join(dataDir, 'warehouse.duckdb'), 'warehouse', schemas);
 const publishedDigest = (dataDir: string) => martsDigest(published(dataDir), 'warehouse_marts');
 
 async function scalar(dataDir: string, query: string): Promise<string> {
@@ -67,6 +69,7 @@ beforeAll(async () => {
   deliver(whole, shop.last);
   expectSucceeded(runCli(['refresh', '--no-site'], whole));
   reference = await warehouseDigest(whole);
+  referenceModels = await warehouseDigest(whole, ['staging', 'intermediate', 'marts']);
   expect(await publishedDigest(whole)).toEqual(reference);
   deliver(stateA, shop.before);
   expectSucceeded(runCli(['refresh', '--no-site'], stateA));
@@ -76,6 +79,25 @@ beforeAll(async () => {
   expect(shop.lastDayOrders).toBeGreaterThan(0);
   expect(stateAMarts).not.toEqual(reference);
 }, 300_000);
+
+describe('an incremental refresh', () => {
+  it('rebuilds only the new day\'s orders and their members, and equals a full refresh', async () => {
+    const dataDir = join(root, 'incremental');
+    cpSync(stateA, dataDir, { recursive: true });
+    deliver(dataDir, shop.last);
+    expectSucceeded(runCli(['refresh', '--no-site'], dataDir));
+    const modes = await scalar(dataDir, `select string_agg(model || ' ' || mode || ' ' || changed_keys, '; ' order by model) from ops.model_runs
+      where run_id = (select max(run_id) from ops.runs) and materialized = 'incremental'`);
+    const members = await scalar(dataDir, `select count(distinct member_id) from raw.orders where _file_id = (select max(file_id) from ops.loaded_files where table_name = 'orders')`);
+    expect(modes).toBe([
+      `intermediate.int_purchase_occasions_numbered incremental ${members}`,
+      `staging.stg_order_items incremental ${shop.lastDayOrders}`,
+      `staging.stg_orders incremental ${shop.lastDayOrders}`,
+    ].join('; '));
+    expect(await warehouseDigest(dataDir, ['staging', 'intermediate', 'marts'])).toEqual(referenceModels);
+    expect(await publishedDigest(dataDir)).toEqual(reference);
+  }, 120_000);
+});
 
 describe('a refresh killed with SIGKILL', () => {
   // Where it dies, and whether the new build had been committed to the warehouse by then.
