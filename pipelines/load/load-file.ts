@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isUtf8 } from 'node:buffer';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import iconv from 'iconv-lite';
 import { sql, type Kysely } from 'kysely';
 import { crashPoint } from '../crash-point.js';
 import type { Database } from '../warehouse/database.js';
 import { detectFormat, detectTable, type InputFormat } from './detect-input.js';
-import type { InputMapping } from './input-mapping.js';
+import { detectableMappings, detectMapping, type InputMapping } from './input-mapping.js';
 
 export interface LoadResult {
   path: string;
@@ -40,21 +45,23 @@ interface ColumnSpec {
  */
 export async function loadFile(db: Kysely<Database>, path: string, options: LoadOptions = {}): Promise<LoadResult> {
   const absolute = resolve(path);
-  const { mapping } = options;
-  const sourceFormat = mapping ? 'csv' : detectFormat(absolute);
+  if (isEmpty(absolute)) throw new Error(`${path}: the file is empty (not even a header line)`);
+  const sourceFormat = options.mapping ? 'csv' : detectFormat(absolute);
+  // A shop export is recognised by its header unless the caller named a mapping or a table.
+  const mapping = options.mapping ?? (sourceFormat === 'csv' && !options.table ? detectMapping(await headerLine(absolute)) : undefined);
   const format = mapping ? `mapping:${mapping.name}` : sourceFormat;
   const tables = await rawTables(db);
-  const table = options.table ?? mapping?.table ?? detectTable(absolute, [...tables.keys()]);
+  const table = options.table ?? mapping?.table ?? await tableFromName(absolute, [...tables.keys()], sourceFormat);
   const columns = tables.get(table);
   if (!columns) throw new Error(`${path}: unknown table '${table}' (known: ${[...tables.keys()].join(', ')})`);
-  if (isEmpty(absolute)) throw new Error(`${path}: the file is empty (not even a header line)`);
   const hash = await hashFile(absolute);
   const known = await db.selectFrom('ops.loaded_files').selectAll().where('content_hash', '=', hash).executeTakeFirst();
   if (known) {
     return { path, table: known.table_name, format, skipped: true, fileId: known.file_id, rowsRead: known.rows_read, rowsLoaded: known.rows_loaded, rowsQuarantined: known.rows_quarantined, ignoredColumns: [] };
   }
+  const decoded = mapping && !(await isUtf8File(absolute)) ? await decodeToUtf8(absolute, mapping.encoding) : undefined;
   return db.connection().execute(async (connection) => {
-    await readIntoStaging(connection, absolute, sourceFormat, mapping);
+    await readIntoStaging(connection, decoded?.path ?? absolute, sourceFormat, mapping);
     try {
       const found = (await sql<{ name: string }>`select column_name as name from information_schema.columns where table_name = '_incoming' and column_name not in ('_line') order by ordinal_position`.execute(connection)).rows.map((row) => row.name);
       const missing = columns.filter((column) => column.required && !found.includes(column.name)).map((column) => column.name);
@@ -88,6 +95,7 @@ export async function loadFile(db: Kysely<Database>, path: string, options: Load
         return { path, table, format, skipped: false, fileId, rowsRead: rowsLoaded + rowsQuarantined, rowsLoaded, rowsQuarantined, ignoredColumns };
       });
     } finally {
+      decoded?.remove();
       await sql`drop table if exists _incoming; drop table if exists _rejects; drop table if exists _reject_scans; drop table if exists _fields; drop table if exists _lines; drop table if exists _records; drop table if exists _typed`.execute(connection);
     }
   });
@@ -112,7 +120,12 @@ async function readIntoStaging(db: Kysely<Database>, path: string, format: Input
   await sql`create temp table _rejects (line bigint, csv_line varchar, error_message varchar)`.execute(db);
   if (mapping) {
     await readFields(db, path, mapping);
-    const expressions = Object.entries(mapping.columns).map(([column, expression]) => `(${expression})::varchar as ${quote(column)}`);
+    const optional: Array<[string, string]> = [];
+    for (const [column, expression] of Object.entries(mapping.optional_columns)) {
+      const binds = await sql.raw(`select (${expression})::varchar from _fields limit 0`).execute(db).then(() => true, () => false);
+      if (binds) optional.push([column, expression]);
+    }
+    const expressions = [...Object.entries(mapping.columns), ...optional].map(([column, expression]) => `(${expression})::varchar as ${quote(column)}`);
     await sql.raw(`create temp table _incoming as select ${expressions.join(', ')}, _line from _fields; drop table _fields`).execute(db).catch((error: Error) => {
       throw new Error(`mapping ${mapping.name}: ${error.message}`);
     });
@@ -192,6 +205,51 @@ const maxLineBytes = 16 * 1024 * 1024;
 
 function shorten(message: string): string {
   return message.length > 400 ? `${message.slice(0, 400)}… (${message.length.toLocaleString('en-US')} characters)` : message;
+}
+
+// A file neither named after a table nor recognised by its header: say what each layout needs.
+async function tableFromName(path: string, tables: string[], format: InputFormat): Promise<string> {
+  try {
+    return detectTable(path, tables);
+  } catch (error) {
+    if (format !== 'csv') throw error;
+    const layouts = detectableMappings().map((mapping) => `  ${mapping.name} needs: ${mapping.detect!.join(', ')}`);
+    throw new Error(`${(error as Error).message}; nor is its header a known export layout\n  found:    ${(await headerLine(path)).join(', ')}\n${layouts.join('\n')}`);
+  }
+}
+
+/** The first line's fields, for recognising an export: UTF-8 (BOM dropped) or else GBK. */
+async function headerLine(path: string): Promise<string[]> {
+  const handle = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(65_536), 0, 65_536, 0);
+    const bytes = buffer.subarray(0, bytesRead);
+    const end = bytes.indexOf(0x0a);
+    const line = bytes.subarray(0, end === -1 ? bytes.length : end);
+    const text = isUtf8(line) ? line.toString('utf8') : iconv.decode(line, 'gbk');
+    return text.replace(/^\uFEFF/, '').trim().split(',').map((field) => field.trim().replace(/^"(.*)"$/, '$1'));
+  } finally {
+    await handle.close();
+  }
+}
+
+async function isUtf8File(path: string): Promise<boolean> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for await (const chunk of createReadStream(path)) decoder.decode(chunk as Buffer, { stream: true });
+    decoder.decode();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Same lines in UTF-8, so that line numbers in the quarantine still point into the original.
+async function decodeToUtf8(path: string, encoding: string): Promise<{ path: string; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'warehouse-decoded-'));
+  const target = join(dir, basename(path));
+  await pipeline(createReadStream(path), iconv.decodeStream(encoding), iconv.encodeStream('utf8'), createWriteStream(target));
+  return { path: target, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 function isEmpty(path: string): boolean {
