@@ -4,7 +4,8 @@ import { exportAudience } from './audience/export-audience.js';
 import { buildWarehouse, testWarehouse } from './build/build-warehouse.js';
 import { loadConfig } from './config.js';
 import { generateShop } from './generate/generate-shop.js';
-import { readMapping } from './load/input-mapping.js';
+import { inputFormats } from './load/detect-input.js';
+import { layoutNames, readFormat, readMapping } from './load/input-mapping.js';
 import { loadFiles } from './load/load-files.js';
 import { logger } from './logger.js';
 import { runMainJob } from './main-job.js';
@@ -59,16 +60,17 @@ const selectArg = { type: 'string', description: "models: 'name', 'name+' (and d
 const selectors = (raw: unknown) => (raw === undefined ? [] : String(raw).split(/[\s,]+/).filter(Boolean));
 
 const load = defineCommand({
-  meta: { name: 'load', description: 'load canonical input files (csv, parquet, jsonl) or folders of them into raw.*' },
+  meta: { name: 'load', description: 'load input files (canonical csv, parquet, jsonl, arrow; shop exports) or folders of them into raw.*' },
   args: {
     paths: { type: 'positional', description: 'files or folders', required: true },
     table: { type: 'string', description: 'the raw table, when a file name does not tell it' },
-    mapping: { type: 'string', description: 'read the files through a column mapping: a name from pipelines/load/mappings/ (e.g. cdnow) or a path' },
+    format: { type: 'string', description: `how to read the files, overriding their extension and header: ${inputFormats.join(', ')}, or a layout (${layoutNames().join(', ')})` },
+    mapping: { type: 'string', description: 'read the files through a column mapping: a layout name (e.g. cdnow) or the path of a mapping file' },
     wait: waitArg,
   },
-  run: ({ args }) => withWarehouse({ command: 'load', wait: args.wait }, async ({ db }) => {
-    const mapping = args.mapping ? readMapping(args.mapping) : undefined;
-    await withRun(db, 'load', (runId) => loadFiles(db, args._, { table: args.table, mapping, runId, log }));
+  run: ({ args }) => withWarehouse({ command: 'load', wait: args.wait }, async ({ db, config }) => {
+    const read = args.mapping ? { mapping: readMapping(args.mapping) } : args.format ? readFormat(args.format) : {};
+    await withRun(db, 'load', (runId) => loadFiles(db, args._, { ...read, table: args.table, runId, seedsDir: config.seedsDir, log }));
   }),
 });
 

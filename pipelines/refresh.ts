@@ -30,7 +30,7 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
   const inputs = options.inputs ?? [inboxOf(config)];
   await withRun(db, 'refresh', async (runId) => {
     log(`loading ${inputs.join(', ')}`);
-    await loadFiles(db, inputs, { runId, log });
+    await loadFiles(db, inputs, { runId, seedsDir: config.seedsDir, log });
     log('building models');
     const models = await buildWarehouse(db, config, { runId, parameters: options.parameters, fullRefresh: options.fullRefresh, log });
     await checkFreshness(db, { runId, parameters: options.parameters, log });

@@ -95,9 +95,9 @@ describe('audience export', () => {
     const result = await exportAudience(warehouse.db, { campaignId: 'S1', sendAt: '2026-11-01 10:00', out, controlFraction: 0.25, filters: { stages: ['active', 'returning'] } });
     const campaigns = join(config.dataDir, 'campaigns-S1.csv');
     writeFileSync(campaigns, 'campaign_id,name,channel,sent_at,cost_per_contact,coupon_value,attribution_days\nS1,回头客短信,sms,2026-11-01 10:00:00,0.04,0,7\n');
-    const loaded = await loadFile(warehouse.db, out);
+    const [loaded] = await loadFile(warehouse.db, out);
     expect(loaded).toMatchObject({ table: 'campaign_contacts', rowsLoaded: result.rows, rowsQuarantined: 0 });
-    expect(loaded.ignoredColumns).toEqual(['phone', 'segment', 'lifecycle_stage', 'member_level', 'city_tier']);
+    expect(loaded!.ignoredColumns).toEqual(['phone', 'segment', 'lifecycle_stage', 'member_level', 'city_tier']);
     await refresh(warehouse, { inputs: [campaigns] });
     const [roi] = await rows<{ treatment_size: number; control_size: number; lift_ci_low: number | null }>(
       "select treatment_size, control_size, lift_ci_low from marts.campaign_roi where campaign_id = 'S1'");

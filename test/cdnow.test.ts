@@ -14,7 +14,7 @@ const cdnowDir = join(repoDir, '../shared/data/cdnow');
 
 async function loadAndBuild(warehouse: Warehouse, file: string, mapping: string, parameters: Record<string, string> = {}) {
   const { db, config } = warehouse;
-  const loaded = await loadFile(db, join(cdnowDir, file), { mapping: readMapping(mapping) });
+  const [loaded] = await loadFile(db, join(cdnowDir, file), { mapping: readMapping(mapping) });
   await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId, parameters }));
   return loaded;
 }

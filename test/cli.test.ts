@@ -23,7 +23,7 @@ describe('the warehouse command line', () => {
 
     const again = runCli(['load', inbox], dataDir);
     expect(again.status).toBe(0);
-    expect(again.stderr).toContain('already loaded (file 1), nothing changed');
+    expect(again.stderr).toContain('already loaded into raw.orders (file 1), nothing changed');
 
     const build = runCli(['build'], dataDir);
     expect(build.status).toBe(0);

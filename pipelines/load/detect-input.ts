@@ -1,15 +1,17 @@
 import { basename } from 'node:path';
 
-export type InputFormat = 'csv' | 'parquet' | 'jsonl';
+export const inputFormats = ['csv', 'parquet', 'jsonl', 'arrow'] as const;
+export type InputFormat = typeof inputFormats[number];
 
 const formatsByExtension: Record<string, InputFormat> = {
   '.csv': 'csv', '.txt': 'csv', '.tsv': 'csv', '.parquet': 'parquet', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.json': 'jsonl',
+  '.arrow': 'arrow', '.arrows': 'arrow', '.feather': 'arrow', '.ipc': 'arrow',
 };
 
 export function detectFormat(path: string): InputFormat {
   const extension = /\.[a-z]+$/i.exec(path)?.[0].toLowerCase() ?? '';
   const format = formatsByExtension[extension];
-  if (!format) throw new Error(`${path}: unknown file type '${extension}' (known: ${Object.keys(formatsByExtension).join(' ')})`);
+  if (!format) throw new Error(`${path}: unknown file type '${extension}' (known: ${Object.keys(formatsByExtension).join(' ')}; or pass --format)`);
   return format;
 }
 

@@ -7,15 +7,17 @@ import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import iconv from 'iconv-lite';
 import { sql, type Kysely } from 'kysely';
+import { loadConfig } from '../config.js';
 import { crashPoint } from '../crash-point.js';
 import type { Database } from '../warehouse/database.js';
 import { detectFormat, detectTable, type InputFormat } from './detect-input.js';
 import { detectableMappings, detectMapping, type InputMapping } from './input-mapping.js';
+import { readArrow } from './read-arrow.js';
 
 export interface LoadResult {
   path: string;
   table: string;
-  /** csv, parquet or jsonl; `mapping:<name>` for a file read through a mapping. */
+  /** csv, parquet, jsonl or arrow; `mapping:<name>` for a file read through a mapping. */
   format: string;
   skipped: boolean;
   /** Set when the file was loaded before: that load's file id. */
@@ -28,8 +30,12 @@ export interface LoadResult {
 
 export interface LoadOptions {
   table?: string;
+  /** The container format, when the file's extension does not say it (or says it wrongly). */
+  format?: InputFormat;
   mapping?: InputMapping;
   runId?: number;
+  /** Where parameters.csv gives the shop time zone that timestamps with an offset are converted to. */
+  seedsDir?: string;
 }
 
 interface ColumnSpec {
@@ -39,66 +45,114 @@ interface ColumnSpec {
 }
 
 /**
- * Loads one canonical input file into raw.<table>. Every row read is either loaded or
- * quarantined with its line and reason, in one transaction; a file already loaded (same
- * content hash) is skipped.
+ * Loads one input file into the raw tables it feeds: one for a canonical file, one or more for
+ * a shop export read through a mapping (a Shopify export feeds orders and order_items). For each
+ * table, every row read is either loaded or quarantined with its line and reason, in one
+ * transaction; a file already loaded into a table (same content hash) is skipped there.
  */
-export async function loadFile(db: Kysely<Database>, path: string, options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadFile(db: Kysely<Database>, path: string, options: LoadOptions = {}): Promise<LoadResult[]> {
   const absolute = resolve(path);
   if (isEmpty(absolute)) throw new Error(`${path}: the file is empty (not even a header line)`);
-  const sourceFormat = options.mapping ? 'csv' : detectFormat(absolute);
-  // A shop export is recognised by its header unless the caller named a mapping or a table.
-  const mapping = options.mapping ?? (sourceFormat === 'csv' && !options.table ? detectMapping(await headerLine(absolute)) : undefined);
+  const sourceFormat = options.mapping ? 'csv' : options.format ?? detectFormat(absolute);
+  // A shop export is recognised by its header unless the caller named a mapping, a format or a table.
+  const recognise = sourceFormat === 'csv' && !options.table && !options.format;
+  const mapping = options.mapping ?? (recognise ? detectMapping(await headerLine(absolute)) : undefined);
   const format = mapping ? `mapping:${mapping.name}` : sourceFormat;
   const tables = await rawTables(db);
-  const table = options.table ?? mapping?.table ?? await tableFromName(absolute, [...tables.keys()], sourceFormat);
-  const columns = tables.get(table);
-  if (!columns) throw new Error(`${path}: unknown table '${table}' (known: ${[...tables.keys()].join(', ')})`);
+  const targets = mapping ? Object.keys(mapping.tables) : [options.table ?? await tableFromName(absolute, [...tables.keys()], sourceFormat)];
+  const unknown = targets.filter((table) => !tables.has(table));
+  if (unknown.length > 0) throw new Error(`${path}: unknown table '${unknown.join("', '")}' (known: ${[...tables.keys()].join(', ')})`);
   const hash = await hashFile(absolute);
-  const known = await db.selectFrom('ops.loaded_files').selectAll().where('content_hash', '=', hash).executeTakeFirst();
-  if (known) {
-    return { path, table: known.table_name, format, skipped: true, fileId: known.file_id, rowsRead: known.rows_read, rowsLoaded: known.rows_loaded, rowsQuarantined: known.rows_quarantined, ignoredColumns: [] };
-  }
-  const decoded = mapping && !(await isUtf8File(absolute)) ? await decodeToUtf8(absolute, mapping.encoding) : undefined;
+  const known = await db.selectFrom('ops.loaded_files').selectAll().where('content_hash', '=', hash).execute();
+  const skipped = (table: string) => known.find((file) => file.table_name === table);
+  const pending = targets.filter((table) => !skipped(table));
+  const loaded = pending.length === 0 ? [] : await loadTables(db, { path, absolute, hash, format, sourceFormat, mapping, tables, targets: pending, options });
+  return targets.map((table) => {
+    const earlier = skipped(table);
+    if (!earlier) return loaded.find((result) => result.table === table)!;
+    return { path, table, format, skipped: true, fileId: earlier.file_id, rowsRead: earlier.rows_read, rowsLoaded: earlier.rows_loaded, rowsQuarantined: earlier.rows_quarantined, ignoredColumns: [] };
+  });
+}
+
+interface LoadPlan {
+  path: string;
+  absolute: string;
+  hash: string;
+  format: string;
+  sourceFormat: InputFormat;
+  mapping: InputMapping | undefined;
+  tables: Map<string, ColumnSpec[]>;
+  targets: string[];
+  options: LoadOptions;
+}
+
+// The file is read once; each table it feeds is then loaded in its own transaction.
+async function loadTables(db: Kysely<Database>, plan: LoadPlan): Promise<LoadResult[]> {
+  const decoded = plan.mapping && !(await isUtf8File(plan.absolute)) ? await decodeToUtf8(plan.absolute, plan.mapping.encoding) : undefined;
   return db.connection().execute(async (connection) => {
-    await readIntoStaging(connection, decoded?.path ?? absolute, sourceFormat, mapping);
     try {
-      const found = (await sql<{ name: string }>`select column_name as name from information_schema.columns where table_name = '_incoming' and column_name not in ('_line') order by ordinal_position`.execute(connection)).rows.map((row) => row.name);
-      const missing = columns.filter((column) => column.required && !found.includes(column.name)).map((column) => column.name);
-      if (missing.length > 0) {
-        throw new Error(`${path}: not a ${table} file: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}\n  expected: ${columns.map((c) => c.name + (c.required ? '' : '?')).join(', ')}\n  found:    ${found.join(', ')}`);
+      await setShopTimeZone(connection, plan.options.seedsDir ?? loadConfig().seedsDir);
+      await readRecords(connection, decoded?.path ?? plan.absolute, plan.sourceFormat, plan.mapping);
+      const results: LoadResult[] = [];
+      for (const table of plan.targets) {
+        await selectRows(connection, table, plan.mapping);
+        // Lines that could not be read at all belong to the file's first table.
+        const withRejects = table === Object.keys(plan.mapping?.tables ?? { [table]: {} })[0];
+        results.push(await loadTable(connection, plan, table, withRejects));
+        await sql`drop table _incoming`.execute(connection);
       }
-      const present = columns.filter((column) => found.includes(column.name));
-      const ignoredColumns = found.filter((name) => !columns.some((column) => column.name === name));
-      return await connection.transaction().execute(async (trx) => {
-        const { file_id: fileId } = await trx.insertInto('ops.loaded_files').values({
-          content_hash: hash, path: absolute, table_name: table, format, rows_read: 0, rows_loaded: 0, rows_quarantined: 0,
-          run_id: options.runId ?? null, loaded_at: new Date(),
-        }).returning('file_id').executeTakeFirstOrThrow();
-        await sql.raw(`create temp table _checked as select *, ${rowProblems(present)} as _reason from _incoming`).execute(trx);
-        await markBrokenRules(trx, present, await checkConstraints(trx, table));
-        const loaded = await sql.raw(`insert into raw.${table} (${present.map((c) => c.name).join(', ')}, _file_id, _line)
-          select ${present.map((c) => `cast(${quote(c.name)} as ${c.type})`).join(', ')}, ${fileId}, _line from _checked where _reason = ''`).execute(trx);
-        const quarantined = await sql.raw(`insert into ops.quarantine
-          select ${fileId}, '${absolute.replaceAll("'", "''")}', '${table}', _line, _reason, to_json(record)::varchar, now()::timestamp
-          from (select _line, _reason, struct_pack(columns(* exclude (_line, _reason))) as record from _checked where _reason <> '')
-          union all
-          select ${fileId}, '${absolute.replaceAll("'", "''")}', '${table}', line, 'unreadable line: ' || error_message, to_json({line: csv_line})::varchar, now()::timestamp
-          from _rejects`).execute(trx);
-        crashPoint('load:inserted');
-        const rowsLoaded = Number(loaded.numAffectedRows ?? 0);
-        const rowsQuarantined = Number(quarantined.numAffectedRows ?? 0);
-        await trx.updateTable('ops.loaded_files')
-          .set({ rows_read: rowsLoaded + rowsQuarantined, rows_loaded: rowsLoaded, rows_quarantined: rowsQuarantined })
-          .where('file_id', '=', fileId).execute();
-        await sql`drop table _checked`.execute(trx);
-        return { path, table, format, skipped: false, fileId, rowsRead: rowsLoaded + rowsQuarantined, rowsLoaded, rowsQuarantined, ignoredColumns };
-      });
+      return results;
     } finally {
       decoded?.remove();
-      await sql`drop table if exists _incoming; drop table if exists _rejects; drop table if exists _reject_scans; drop table if exists _fields; drop table if exists _lines; drop table if exists _records; drop table if exists _typed`.execute(connection);
+      await sql`drop table if exists _incoming; drop table if exists _fields; drop table if exists _rejects; drop table if exists _reject_scans; drop table if exists _lines; drop table if exists _records; drop table if exists _typed`.execute(connection);
     }
   });
+}
+
+async function loadTable(connection: Kysely<Database>, plan: LoadPlan, table: string, withRejects: boolean): Promise<LoadResult> {
+  const { path, absolute, format } = plan;
+  const columns = plan.tables.get(table)!;
+  const found = (await sql<{ name: string }>`select column_name as name from information_schema.columns where table_name = '_incoming' and column_name not in ('_line') order by ordinal_position`.execute(connection)).rows.map((row) => row.name);
+  const missing = columns.filter((column) => column.required && !found.includes(column.name)).map((column) => column.name);
+  if (missing.length > 0) {
+    throw new Error(`${path}: not a ${table} file: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}\n  expected: ${columns.map((c) => c.name + (c.required ? '' : '?')).join(', ')}\n  found:    ${found.join(', ')}`);
+  }
+  const present = columns.filter((column) => found.includes(column.name));
+  const ignoredColumns = found.filter((name) => !columns.some((column) => column.name === name));
+  return connection.transaction().execute(async (trx) => {
+    const { file_id: fileId } = await trx.insertInto('ops.loaded_files').values({
+      content_hash: plan.hash, path: absolute, table_name: table, format, rows_read: 0, rows_loaded: 0, rows_quarantined: 0,
+      run_id: plan.options.runId ?? null, loaded_at: new Date(),
+    }).returning('file_id').executeTakeFirstOrThrow();
+    await sql.raw(`create temp table _checked as select *, ${rowProblems(present)} as _reason from _incoming`).execute(trx);
+    await markBrokenRules(trx, present, await checkConstraints(trx, table));
+    const loaded = await sql.raw(`insert into raw.${table} (${present.map((c) => c.name).join(', ')}, _file_id, _line)
+      select ${present.map((c) => typedValue(c)).join(', ')}, ${fileId}, _line from _checked where _reason = ''`).execute(trx);
+    const unreadable = withRejects ? `union all
+      select ${fileId}, ${sqlString(absolute)}, '${table}', line, 'unreadable line: ' || error_message, to_json({line: csv_line})::varchar, now()::timestamp
+      from _rejects` : '';
+    const quarantined = await sql.raw(`insert into ops.quarantine
+      select ${fileId}, ${sqlString(absolute)}, '${table}', _line, _reason, to_json(record)::varchar, now()::timestamp
+      from (select _line, _reason, struct_pack(*columns(* exclude (_line, _reason))) as record from _checked where _reason <> '')
+      ${unreadable}`).execute(trx);
+    crashPoint('load:inserted');
+    const rowsLoaded = Number(loaded.numAffectedRows ?? 0);
+    const rowsQuarantined = Number(quarantined.numAffectedRows ?? 0);
+    await trx.updateTable('ops.loaded_files')
+      .set({ rows_read: rowsLoaded + rowsQuarantined, rows_loaded: rowsLoaded, rows_quarantined: rowsQuarantined })
+      .where('file_id', '=', fileId).execute();
+    await sql`drop table _checked`.execute(trx);
+    return { path, table, format, skipped: false, fileId, rowsRead: rowsLoaded + rowsQuarantined, rowsLoaded, rowsQuarantined, ignoredColumns };
+  });
+}
+
+// Timestamps that carry an offset are instants; raw tables hold the shop's wall-clock time.
+async function setShopTimeZone(db: Kysely<Database>, seedsDir: string): Promise<void> {
+  const { rows } = await sql.raw<{ value: string | null }>(`select value from read_csv(${sqlString(join(seedsDir, 'parameters.csv'))}, header = true, all_varchar = true)
+    where name = 'shop_time_zone'`).execute(db);
+  const zone = rows[0]?.value;
+  if (!zone) throw new Error(`${join(seedsDir, 'parameters.csv')}: no shop_time_zone`);
+  await sql`set variable shop_time_zone = ${zone}`.execute(db);
 }
 
 /** raw.* columns with their types; `not null` columns are the required ones. */
@@ -115,24 +169,14 @@ async function rawTables(db: Kysely<Database>): Promise<Map<string, ColumnSpec[]
   return tables;
 }
 
-// Everything is read as text first so that one bad value quarantines its row instead of failing the file.
-async function readIntoStaging(db: Kysely<Database>, path: string, format: InputFormat, mapping: InputMapping | undefined): Promise<void> {
+// Everything is read as text first (temp table _fields) so that one bad value quarantines its
+// row instead of failing the file.
+async function readRecords(db: Kysely<Database>, path: string, format: InputFormat, mapping: InputMapping | undefined): Promise<void> {
   await sql`create temp table _rejects (line bigint, csv_line varchar, error_message varchar)`.execute(db);
-  if (mapping) {
-    await readFields(db, path, mapping);
-    const optional: Array<[string, string]> = [];
-    for (const [column, expression] of Object.entries(mapping.optional_columns)) {
-      const binds = await sql.raw(`select (${expression})::varchar from _fields limit 0`).execute(db).then(() => true, () => false);
-      if (binds) optional.push([column, expression]);
-    }
-    const expressions = [...Object.entries(mapping.columns), ...optional].map(([column, expression]) => `(${expression})::varchar as ${quote(column)}`);
-    await sql.raw(`create temp table _incoming as select ${expressions.join(', ')}, _line from _fields; drop table _fields`).execute(db).catch((error: Error) => {
-      throw new Error(`mapping ${mapping.name}: ${error.message}`);
-    });
-  } else if (format === 'csv') {
-    await readFields(db, path, { delimiter: ',', header: true });
-    await sql`alter table _fields rename to _incoming`.execute(db);
-  } else {
+  if (mapping) await readFields(db, path, mapping);
+  else if (format === 'csv') await readFields(db, path, { delimiter: ',', header: true });
+  else if (format === 'arrow') await readArrow(db, path, '_fields');
+  else {
     const file = sqlString(path);
     const reader = format === 'parquet' ? `read_parquet(${file}, file_row_number = true)` : `read_json(${file}, format = 'newline_delimited')`;
     await sql.raw(`create temp table _typed as select * from ${reader}`).execute(db).catch((error: Error) => {
@@ -144,8 +188,29 @@ async function readIntoStaging(db: Kysely<Database>, path: string, format: Input
     // A JSON field of mixed types arrives as JSON; its text is the value without JSON quoting.
     const asText = rows.map(({ name, type }) => `${type === 'JSON' ? `json_extract_string(${quote(name)}, '$')` : `${quote(name)}::varchar`} as ${quote(name)}`);
     const lineNumber = format === 'parquet' ? 'file_row_number + 1' : 'row_number() over ()';
-    await sql.raw(`create temp table _incoming as select ${asText.join(', ')}, _line from (select *, ${lineNumber} as _line from _typed); drop table _typed`).execute(db);
+    await sql.raw(`create temp table _fields as select ${asText.join(', ')}, _line from (select *, ${lineNumber} as _line from _typed); drop table _typed`).execute(db);
   }
+}
+
+/** The rows of one table as temp table _incoming: the fields themselves, or the mapping's expressions over them. */
+async function selectRows(db: Kysely<Database>, table: string, mapping: InputMapping | undefined): Promise<void> {
+  if (!mapping) {
+    await sql`create temp table _incoming as select * from _fields`.execute(db);
+    return;
+  }
+  const { columns, optional_columns: optionalColumns, rows } = mapping.tables[table]!;
+  const optional: Array<[string, string]> = [];
+  for (const [column, expression] of Object.entries(optionalColumns)) {
+    const binds = await sql.raw(`select (${expression})::varchar from _fields limit 0`).execute(db).then(() => true, () => false);
+    if (binds) optional.push([column, expression]);
+  }
+  const expressions = [...Object.entries(columns), ...optional].map(([column, expression]) => `(${expression})::varchar as ${quote(column)}`);
+  // Columns and the row condition are computed over all records, so either may use window functions.
+  await sql.raw(`create temp table _incoming as select * exclude (_keep) from (
+      select ${expressions.join(', ')}, _line, coalesce((${rows ?? 'true'}), false) as _keep from _fields
+    ) where _keep`).execute(db).catch((error: Error) => {
+    throw new Error(`mapping ${mapping.name}${Object.keys(mapping.tables).length > 1 ? ` (${table})` : ''}: ${error.message}`);
+  });
 }
 
 /**
@@ -273,7 +338,7 @@ async function markBrokenRules(db: Kysely<Database>, columns: ColumnSpec[], rule
   const broken = applicable.map((rule) => `case when not (${rule}) then 'breaks the rule ${rule.replace(/^\((.*)\)$/, '$1').replaceAll("'", "''")}' end`);
   await sql.raw(`update _checked set _reason = typed.reason
     from (select _line, concat_ws('; ', ${broken.join(', ')}) as reason
-          from (select ${columns.map((column) => `try_cast(${quote(column.name)} as ${column.type}) as ${quote(column.name)}`).join(', ')}, _line
+          from (select ${columns.map((column) => `${typedValue(column)} as ${quote(column.name)}`).join(', ')}, _line
                 from _checked where _reason = '')) as typed
     where typed._line = _checked._line and typed.reason <> ''`).execute(db);
 }
@@ -286,13 +351,25 @@ function sqlString(text: string): string {
 function rowProblems(columns: ColumnSpec[]): string {
   const checks = columns.flatMap((column) => {
     const value = quote(column.name);
-    const problems = [`case when ${value} is not null and try_cast(${value} as ${column.type}) is null
+    const problems = [`case when ${value} is not null and ${typedValue(column)} is null
       then '${column.name}: ''' || left(${value}, 40) || ''' is not a ${column.type}' end`];
     if (column.required) problems.push(`case when ${value} is null or trim(${value}) = '' then '${column.name} is missing' end`);
     problems.push(`case when length(${value}) > ${maxFieldLength} then '${column.name}: ' || format('{:,}', length(${value})) || ' characters, more than ${maxFieldLength.toLocaleString('en-US')}' end`);
     return problems;
   });
   return `concat_ws('; ', ${checks.join(', ')})`;
+}
+
+// Text with an offset ('…T10:00:00Z', '… 10:00:00+02:00') is an instant: stored as shop time.
+const withOffset = String.raw`\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$`;
+
+/** A column's text as its raw type, NULL when it is not one. */
+function typedValue(column: ColumnSpec): string {
+  const value = quote(column.name);
+  if (column.type !== 'TIMESTAMP') return `try_cast(${value} as ${column.type})`;
+  return `case when regexp_matches(${value}, '${withOffset}')
+    then timezone(getvariable('shop_time_zone'), try_cast(regexp_replace(${value}, '\\s+([+-]\\d\\d(:?\\d\\d)?)$', '\\1') as timestamptz))
+    else try_cast(${value} as timestamp) end`;
 }
 
 function quote(identifier: string): string {

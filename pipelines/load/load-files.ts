@@ -28,20 +28,22 @@ export async function loadFiles(
   const failures: Array<{ path: string; message: string }> = [];
   for (const [index, file] of files.entries()) {
     const position = `[${index + 1}/${files.length}]`;
-    let result: LoadResult;
+    let loaded: LoadResult[];
     try {
-      result = await loadFile(db, file, options);
+      loaded = await loadFile(db, file, options);
     } catch (error) {
       failures.push({ path: file, message: (error as Error).message });
       log(`${position} ${file}: not loaded`);
       continue;
     }
-    results.push(result);
+    results.push(...loaded);
     crashPoint('load:file');
-    if (result.skipped) log(`${position} ${file}: already loaded (file ${result.fileId}), nothing changed`);
-    else {
-      log(`${position} ${file} → raw.${result.table}: ${result.rowsRead} read, ${result.rowsLoaded} loaded, ${result.rowsQuarantined} quarantined`);
-      if (result.ignoredColumns.length > 0) log(`    columns not in raw.${result.table}, ignored: ${result.ignoredColumns.join(', ')}`);
+    for (const result of loaded) {
+      if (result.skipped) log(`${position} ${file}: already loaded into raw.${result.table} (file ${result.fileId}), nothing changed`);
+      else {
+        log(`${position} ${file} → raw.${result.table}: ${result.rowsRead} read, ${result.rowsLoaded} loaded, ${result.rowsQuarantined} quarantined`);
+        if (result.ignoredColumns.length > 0) log(`    columns not in raw.${result.table}, ignored: ${result.ignoredColumns.join(', ')}`);
+      }
     }
   }
   if (failures.length > 0) throw new UnloadableFilesError(failures, files.length);

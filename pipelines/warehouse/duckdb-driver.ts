@@ -7,7 +7,7 @@ import {
   type DuckDBInstance,
   type DuckDBPreparedStatement,
 } from '@duckdb/node-api';
-import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Driver, Kysely, QueryResult } from 'kysely';
 import { toJsRow } from './to-js-value.js';
 
 export interface DuckDBDriverConfig {
@@ -68,11 +68,24 @@ export class DuckDBDriver implements Driver {
   }
 }
 
+/**
+ * Runs `body` with the node-api connection under a Kysely connection (from `db.connection()`
+ * or a transaction), for what Kysely cannot express, such as appending data chunks to a
+ * temp table of that connection.
+ */
+export async function withDuckDBConnection<T>(db: Kysely<any>, body: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  return db.getExecutor().provideConnection((connection) => body((connection as DuckDBKyselyConnection).duckdb));
+}
+
 class DuckDBKyselyConnection implements DatabaseConnection {
   readonly #connection: DuckDBConnection;
 
   constructor(connection: DuckDBConnection) {
     this.#connection = connection;
+  }
+
+  get duckdb(): DuckDBConnection {
+    return this.#connection;
   }
 
   async run(sql: string): Promise<void> {

@@ -66,6 +66,7 @@ async function openInstance(config: WarehouseConfig, options: OpenOptions, relea
   const db = new Kysely<Database>({ dialect: new DuckDBDialect({ instance }) });
   if (!options.readOnly) {
     for (const script of setupScripts) await sql.raw(script).execute(db);
+    await migrateLoadedFiles(db);
     // Holding the lock, any run still marked running belongs to a process that is gone.
     await db.updateTable('ops.runs')
       .set({ status: 'interrupted', finished_at: new Date(), message: 'the process ended before the run finished' })
@@ -84,4 +85,17 @@ async function openInstance(config: WarehouseConfig, options: OpenOptions, relea
       }
     },
   };
+}
+
+// Warehouses from before one file could feed several tables have content_hash unique on its
+// own: the table is recreated by the current script and its rows copied over.
+async function migrateLoadedFiles(db: Kysely<Database>): Promise<void> {
+  const { rows } = await sql`select 1 from duckdb_constraints() where schema_name = 'ops' and table_name = 'loaded_files'
+    and constraint_type = 'UNIQUE' and constraint_column_names = ['content_hash']`.execute(db);
+  if (rows.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    await sql`alter table ops.loaded_files rename to loaded_files_before`.execute(trx);
+    await sql.raw(setupScripts[0]!).execute(trx);
+    await sql`insert into ops.loaded_files select * from ops.loaded_files_before; drop table ops.loaded_files_before`.execute(trx);
+  });
 }

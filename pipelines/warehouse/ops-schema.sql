@@ -54,7 +54,7 @@ create table if not exists ops.test_results (
 
 create table if not exists ops.loaded_files (
   file_id bigint primary key default nextval('ops.file_id_seq'),
-  content_hash varchar not null unique,
+  content_hash varchar not null,
   path varchar not null,
   table_name varchar not null,
   format varchar not null,
@@ -62,7 +62,8 @@ create table if not exists ops.loaded_files (
   rows_loaded bigint not null,
   rows_quarantined bigint not null,
   run_id bigint,
-  loaded_at timestamp not null
+  loaded_at timestamp not null,
+  unique (content_hash, table_name) -- one file may feed several tables (a Shopify export)
 );
 
 create table if not exists ops.quarantine (

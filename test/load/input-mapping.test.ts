@@ -18,7 +18,7 @@ describe('loading through a column mapping', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      const result = await loadFile(db, join(dir, 'log.txt'), { mapping: readMapping('cdnow') });
+      const [result] = await loadFile(db, join(dir, 'log.txt'), { mapping: readMapping('cdnow') });
       expect(result).toMatchObject({ table: 'orders', format: 'mapping:cdnow', rowsRead: 4, rowsLoaded: 2, rowsQuarantined: 2 });
       const { rows } = await sql<Record<string, unknown>>`
         select order_id, member_id, created_at, status, paid_amount, item_count, _line from raw.orders order by _line`.execute(db);
@@ -37,13 +37,13 @@ describe('loading through a column mapping', () => {
   it('reads delimited files without a header by the mapping\'s field names', async () => {
     const mappingDir = writeFiles({
       'shop.json': JSON.stringify({
-        description: 'semicolon export', table: 'members', delimiter: ';', header: false, fields: ['nick', 'since'],
-        columns: { member_id: 'upper(nick)', joined_at: "try_strptime(since, '%d.%m.%Y')" },
+        description: 'semicolon export', delimiter: ';', header: false, fields: ['nick', 'since'],
+        tables: { members: { columns: { member_id: 'upper(nick)', joined_at: "try_strptime(since, '%d.%m.%Y')" } } },
       }),
       'members.txt': 'anna;01.02.2025\nbob;31.12.2024\n',
     });
     await withWarehouse(async ({ db }) => {
-      const result = await loadFile(db, join(mappingDir, 'members.txt'), { mapping: readMapping(join(mappingDir, 'shop.json')) });
+      const [result] = await loadFile(db, join(mappingDir, 'members.txt'), { mapping: readMapping(join(mappingDir, 'shop.json')) });
       expect(result).toMatchObject({ table: 'members', rowsLoaded: 2, rowsQuarantined: 0 });
       const { rows } = await sql<Record<string, unknown>>`select member_id, joined_at::date::varchar as joined, _line from raw.members order by _line`.execute(db);
       expect(rows).toEqual([{ member_id: 'ANNA', joined: '2025-02-01', _line: 1 }, { member_id: 'BOB', joined: '2024-12-31', _line: 2 }]);
@@ -52,11 +52,13 @@ describe('loading through a column mapping', () => {
 
   it('explains a mapping that is invalid or refers to a field the file lacks', async () => {
     const dir = writeFiles({
-      'bad.json': JSON.stringify({ description: 'x', table: 'orders', header: false, columns: {} }),
-      'typo.json': JSON.stringify({ description: 'x', table: 'members', delimiter: ',', columns: { member_id: 'nickname' } }),
+      'bad.json': JSON.stringify({ description: 'x', header: false, tables: { orders: { columns: {} } } }),
+      'old.json': JSON.stringify({ description: 'x', table: 'orders', columns: {} }),
+      'typo.json': JSON.stringify({ description: 'x', delimiter: ',', tables: { members: { columns: { member_id: 'nickname' } } } }),
       'members.csv': 'nick\nanna\n',
     });
     expect(() => readMapping(join(dir, 'bad.json'))).toThrow('bad.json: a file without header needs "fields"');
+    expect(() => readMapping(join(dir, 'old.json'))).toThrow(/old\.json: tables: .*expected record.*; mapping: Unrecognized keys: "table", "columns"/);
     expect(() => readMapping('no_such_mapping')).toThrow("no mapping 'no_such_mapping': not a file, and not one of pipelines/load/mappings/*.json");
     await withWarehouse(async ({ db }) => {
       await expect(loadFile(db, join(dir, 'members.csv'), { mapping: readMapping(join(dir, 'typo.json')) }))

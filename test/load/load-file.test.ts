@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { readFormat } from '../../pipelines/load/input-mapping.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
@@ -20,7 +21,7 @@ describe('loading canonical files', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      const result = await loadFile(db, join(dir, 'orders.csv'));
+      const [result] = await loadFile(db, join(dir, 'orders.csv'));
       expect(result).toMatchObject({ table: 'orders', format: 'csv', skipped: false, rowsRead: 5, rowsLoaded: 2, rowsQuarantined: 3 });
       const loaded = await sql<{ order_id: string; paid_amount: number; _line: number }>`
         select order_id, paid_amount, _line from raw.orders order by order_id`.execute(db);
@@ -34,6 +35,10 @@ describe('loading canonical files', () => {
         { line: 4, reason: 'unreadable line: Expected Number of Columns: 10 Found: 11' },
         { line: 5, reason: "member_id is missing; paid_amount: 'abc' is not a DECIMAL(18,2)" },
       ]);
+      // The quarantined row keeps every field as read, so it can be fixed and sent again.
+      const [record] = await db.selectFrom('ops.quarantine').select('record').where('line', '=', 5).execute();
+      expect(JSON.parse(record!.record!)).toEqual({ order_id: 'o4', member_id: null, created_at: '2026-11-11 22:00:00', paid_at: null, status: 'paid',
+        paid_amount: 'abc', refund_amount: '0', item_count: '1', province: null, city: null });
     });
   });
 
@@ -41,9 +46,9 @@ describe('loading canonical files', () => {
     const content = `${header}\no1,m1,2026-11-11 20:00:00,,paid,10.00,0,1,,\n`;
     const dir = writeFiles({ 'orders.csv': content, 'orders-2026-11-12.csv': content });
     await withWarehouse(async ({ db }) => {
-      const first = await loadFile(db, join(dir, 'orders.csv'));
-      const second = await loadFile(db, join(dir, 'orders-2026-11-12.csv'));
-      expect(second).toMatchObject({ skipped: true, fileId: first.fileId, rowsLoaded: 1 });
+      const [first] = await loadFile(db, join(dir, 'orders.csv'));
+      const [second] = await loadFile(db, join(dir, 'orders-2026-11-12.csv'));
+      expect(second).toMatchObject({ skipped: true, fileId: first!.fileId, rowsLoaded: 1 });
       const { rows } = await sql<{ n: number }>`select count(*) as n from raw.orders`.execute(db);
       expect(rows[0]?.n).toBe(1);
     });
@@ -65,16 +70,66 @@ describe('loading canonical files', () => {
       'members.jsonl': '{"member_id":"m1","joined_at":"2026-01-02 03:04:05","gender":"F","birth_year":1990,"nickname":"x"}\n{"member_id":"m2","birth_year":"nineteen"}\n',
     });
     await withWarehouse(async ({ db }) => {
-      const jsonl = await loadFile(db, join(dir, 'members.jsonl'));
+      const [jsonl] = await loadFile(db, join(dir, 'members.jsonl'));
       expect(jsonl).toMatchObject({ table: 'members', rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1, ignoredColumns: ['nickname'] });
       await sql.raw(`copy (select 'm9' as member_id, 1985 as birth_year) to '${join(dir, 'members_extra.parquet')}' (format parquet)`).execute(db);
-      const parquet = await loadFile(db, join(dir, 'members_extra.parquet'));
+      const [parquet] = await loadFile(db, join(dir, 'members_extra.parquet'));
       expect(parquet).toMatchObject({ table: 'members', format: 'parquet', rowsLoaded: 1 });
       const { rows } = await sql<{ member_id: string; birth_year: number; _line: number }>`
         select member_id, birth_year, _line from raw.members order by member_id`.execute(db);
       expect(rows).toEqual([{ member_id: 'm1', birth_year: 1990, _line: 1 }, { member_id: 'm9', birth_year: 1985, _line: 1 }]);
       const reasons = await db.selectFrom('ops.quarantine').select(['line', 'reason']).execute();
       expect(reasons).toEqual([{ line: 2, reason: "birth_year: 'nineteen' is not a INTEGER" }]);
+    });
+  });
+
+  it('stores a timestamp given with an offset as shop time (Asia/Shanghai), and one without as it is', async () => {
+    const dir = writeFiles({
+      'orders.csv': [
+        header,
+        'o1,m1,2026-11-11T00:00:00Z,,paid,1,,,,',
+        'o2,m1,2026-11-11 10:00:00+02:00,,paid,1,,,,',
+        'o3,m1,2026-11-11 10:00:00 -0500,,paid,1,,,,',
+        'o4,m1,2026-11-11 23:30:00.5+08,,paid,1,,,,',
+        'o5,m1,2026-11-11 10:00:00,,paid,1,,,,',
+        'o6,m1,2026-11-11,,paid,1,,,,',
+        'o7,m1,2026-11-11 25:00:00+02:00,,paid,1,,,,',
+      ].join('\n'),
+    });
+    await withWarehouse(async ({ db }) => {
+      await loadFile(db, join(dir, 'orders.csv'));
+      const { rows } = await sql<{ order_id: string; created_at: string }>`
+        select order_id, strftime(created_at, '%Y-%m-%d %H:%M:%S.%g') as created_at from raw.orders order by order_id`.execute(db);
+      // By hand: UTC+8; 10:00 at UTC+2 is 08:00 UTC, 16:00 in Shanghai; 10:00 at UTC-5 is 15:00 UTC, 23:00 in Shanghai.
+      expect(rows).toEqual([
+        { order_id: 'o1', created_at: '2026-11-11 08:00:00.000' },
+        { order_id: 'o2', created_at: '2026-11-11 16:00:00.000' },
+        { order_id: 'o3', created_at: '2026-11-11 23:00:00.000' },
+        { order_id: 'o4', created_at: '2026-11-11 23:30:00.500' },
+        { order_id: 'o5', created_at: '2026-11-11 10:00:00.000' },
+        { order_id: 'o6', created_at: '2026-11-11 00:00:00.000' },
+      ]);
+      const reasons = await db.selectFrom('ops.quarantine').select(['line', 'reason']).execute();
+      expect(reasons).toEqual([{ line: 8, reason: "created_at: '2026-11-11 25:00:00+02:00' is not a TIMESTAMP" }]);
+    });
+  });
+
+  it('reads a file as --format says, whatever its extension or header', async () => {
+    const dir = writeFiles({
+      'orders.dat': `${header}\no1,m1,2026-11-11 20:00:00,,paid,1,,,,\n`,
+      'orders-tmall.csv': '订单编号,买家会员名,买家实际支付金额,订单状态,订单创建时间,订单付款时间,收货地址\n1,tb,1.00,交易成功,2026-11-11 20:00:00,,\n',
+    });
+    expect(readFormat('csv')).toEqual({ format: 'csv' });
+    expect(readFormat('tmall_orders').mapping?.tables.orders).toBeDefined();
+    expect(() => readFormat('xlsx')).toThrow(/^unknown format 'xlsx': one of csv, parquet, jsonl, arrow, cdnow, cdnow_sample, shopify_orders, tmall_items, tmall_orders$/);
+    await withWarehouse(async ({ db }) => {
+      await expect(loadFile(db, join(dir, 'orders.dat'))).rejects.toThrow(/unknown file type '.dat'.*or pass --format/);
+      const [dat] = await loadFile(db, join(dir, 'orders.dat'), readFormat('csv'));
+      expect(dat).toMatchObject({ table: 'orders', format: 'csv', rowsLoaded: 1 });
+      // A canonical format turns header recognition off: the Tmall header is then just missing columns.
+      await expect(loadFile(db, join(dir, 'orders-tmall.csv'), readFormat('csv'))).rejects.toThrow(/not a orders file: missing columns order_id, member_id/);
+      const [tmall] = await loadFile(db, join(dir, 'orders-tmall.csv'), readFormat('tmall_orders'));
+      expect(tmall).toMatchObject({ table: 'orders', format: 'mapping:tmall_orders', rowsLoaded: 1 });
     });
   });
 

@@ -28,7 +28,7 @@ const expected = [
 async function loadReport(content: Buffer) {
   const dir = writeFiles({ 'ExportOrderList202611221030.csv': content });
   return withWarehouse(async ({ db }) => {
-    const result = await loadFile(db, join(dir, 'ExportOrderList202611221030.csv'));
+    const [result] = await loadFile(db, join(dir, 'ExportOrderList202611221030.csv'));
     const { rows } = await sql`select order_id, member_id, strftime(created_at, '%Y-%m-%d %H:%M:%S') as created_at, strftime(paid_at, '%Y-%m-%d %H:%M:%S') as paid_at,
       status, paid_amount, refund_amount, item_count, province, city, phone, _line from raw.orders order by order_id`.execute(db);
     const quarantine = await db.selectFrom('ops.quarantine').select(['line', 'reason']).execute();
@@ -52,7 +52,7 @@ describe('the Tmall/Taobao order report', () => {
     const dir = writeFiles({ 'export.csv': iconv.encode('订单号,会员,金额\n1,a,2\n', 'gbk') });
     await withWarehouse(async ({ db }) => {
       await expect(loadFile(db, join(dir, 'export.csv'))).rejects.toThrow(
-        /cannot tell which table this file is from its name; .*; nor is its header a known export layout\n {2}found: {4}订单号, 会员, 金额\n {2}tmall_orders needs: 订单编号, 买家会员名, 买家实际支付金额, 订单状态, 订单创建时间/,
+        /cannot tell which table this file is from its name; .*; nor is its header a known export layout\n {2}found: {4}订单号, 会员, 金额\n {2}shopify_orders needs: Name, Email, .*\n {2}tmall_items needs: 订单编号, 标题, 价格, 购买数量\n {2}tmall_orders needs: 订单编号, 买家会员名, 买家实际支付金额, 订单状态, 订单创建时间$/,
       );
     });
   });

@@ -1,0 +1,41 @@
+import { rmSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
+import { tempConfig } from '../helpers/temp-warehouse.js';
+
+describe('opening a warehouse made by an earlier version', () => {
+  it('lets one file feed several tables, keeping the files loaded before and their ids', async () => {
+    const config = tempConfig();
+    // ops.loaded_files as it was: a content hash unique on its own.
+    const old = await DuckDBInstance.create(config.warehousePath);
+    const connection = await old.connect();
+    await connection.run(`create schema ops; create sequence ops.file_id_seq;
+      create table ops.loaded_files (file_id bigint primary key default nextval('ops.file_id_seq'), content_hash varchar not null unique,
+        path varchar not null, table_name varchar not null, format varchar not null, rows_read bigint not null, rows_loaded bigint not null,
+        rows_quarantined bigint not null, run_id bigint, loaded_at timestamp not null);
+      insert into ops.loaded_files (content_hash, path, table_name, format, rows_read, rows_loaded, rows_quarantined, loaded_at)
+        values ('abc', '/in/orders.csv', 'orders', 'csv', 3, 3, 0, '2026-11-01 00:00:00')`);
+    connection.closeSync();
+    old.closeSync();
+
+    const warehouse = await openWarehouse(config);
+    try {
+      const { db } = warehouse;
+      const row = { content_hash: 'abc', path: '/in/export.csv', format: 'csv', rows_read: 1, rows_loaded: 1, rows_quarantined: 0, loaded_at: new Date() };
+      await db.insertInto('ops.loaded_files').values({ ...row, table_name: 'order_items' }).execute();
+      await expect(db.insertInto('ops.loaded_files').values({ ...row, table_name: 'orders' }).execute()).rejects.toThrow(/Duplicate key/);
+      const files = await db.selectFrom('ops.loaded_files').select(['file_id', 'content_hash', 'table_name', 'rows_read']).orderBy('file_id').execute();
+      expect(files).toEqual([
+        { file_id: 1, content_hash: 'abc', table_name: 'orders', rows_read: 3 },
+        { file_id: 2, content_hash: 'abc', table_name: 'order_items', rows_read: 1 },
+      ]);
+      const { rows } = await sql`select count(*) as n from duckdb_tables() where schema_name = 'ops' and table_name = 'loaded_files_before'`.execute(db);
+      expect(rows).toEqual([{ n: 0 }]);
+    } finally {
+      await warehouse.close();
+      rmSync(config.dataDir, { recursive: true, force: true });
+    }
+  });
+});
