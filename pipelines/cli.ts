@@ -4,6 +4,7 @@ import { exportAudience } from './audience/export-audience.js';
 import { buildWarehouse, testWarehouse } from './build/build-warehouse.js';
 import { loadConfig } from './config.js';
 import { generateShop } from './generate/generate-shop.js';
+import { benchSizes, runBench, type BenchSize } from './bench/run-bench.js';
 import { inputFormats } from './load/detect-input.js';
 import { layoutNames, readFormat, readMapping } from './load/input-mapping.js';
 import { loadFiles } from './load/load-files.js';
@@ -182,6 +183,24 @@ const serve = defineCommand({
   },
 });
 
+const bench = defineCommand({
+  meta: { name: 'bench', description: 'time load, build, refresh and the site on generated shops beside the floor (one SQL script); see BENCHMARKS.md' },
+  args: {
+    sizes: { type: 'string', description: `shop sizes, comma separated: ${Object.entries(benchSizes).map(([size, members]) => `${size} = ${members.toLocaleString('en-US')} members`).join(', ')}`, default: 'S,M' },
+    runs: { type: 'string', description: 'runs of each step; the report shows medians', default: '3' },
+    site: { type: 'boolean', description: 'also time a refresh that builds the site', default: true },
+  },
+  run: async ({ args }) => {
+    const sizes = String(args.sizes).split(',').map((size) => size.trim().toUpperCase());
+    const unknown = sizes.filter((size) => !(size in benchSizes));
+    if (unknown.length > 0) throw new Error(`--sizes: unknown size ${unknown.join(', ')} (known: ${Object.keys(benchSizes).join(', ')})`);
+    const runs = Number(args.runs);
+    if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1, not '${args.runs}'`);
+    const { report } = await runBench(loadConfig(), { sizes: sizes as BenchSize[], runs, site: args.site, log });
+    process.stdout.write(`${report}\n`);
+  },
+});
+
 const status = defineCommand({
   meta: { name: 'status', description: 'the lock, the last runs, the freshness check and what is published' },
   run: async () => {
@@ -196,7 +215,7 @@ const main = defineCommand({
 
 const cli = defineCommand({
   meta: { name: 'warehouse', description: 'member-analytics warehouse' },
-  subCommands: { load, build, test, refresh: refreshCommand, query, status, generate, audience, serve, main },
+  subCommands: { load, build, test, refresh: refreshCommand, query, status, generate, audience, serve, main, bench },
 });
 
 // citty prints usage for --help; everything else runs here so that an error shows its message

@@ -32,7 +32,7 @@ export interface TestOutcome {
   sample: Record<string, unknown>[];
 }
 
-const sessionMacros = readFileSync(new URL('./session-macros.sql', import.meta.url), 'utf8');
+export const sessionMacros = readFileSync(new URL('./session-macros.sql', import.meta.url), 'utf8');
 
 export class DataTestError extends Error {
   constructor(readonly failures: TestOutcome[]) {

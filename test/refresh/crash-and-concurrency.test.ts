@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, type CliResult } from '../helpers/run-cli.js';
-import { shopInTwoDeliveries } from '../helpers/shop-days.js';
+import { shopInTwoDeliveries } from '../../pipelines/generate/shop-in-two-deliveries.js';
 
 // Real processes, really killed: `refresh --no-site` run by the CLI against data folders that
 // differ only in what has happened to them.

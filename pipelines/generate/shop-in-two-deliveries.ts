@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { generateShop } from '../../pipelines/generate/generate-shop.js';
+import { generateShop } from './generate-shop.js';
 
 /**
  * A generated shop as two deliveries: `before/` holds everything up to the day before `lastDay`,

@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Kysely, sql } from 'kysely';
+import { discoverModels } from '../build/discover-models.js';
+import { loadSeeds, parameterStatements, seedStatements } from '../build/load-seeds.js';
+import { sessionMacros } from '../build/build-warehouse.js';
+import { orderModels } from '../build/order-models.js';
+import type { WarehouseConfig } from '../config.js';
+import { detectTable } from '../load/detect-input.js';
+import { DuckDBDialect } from '../warehouse/duckdb-dialect.js';
+
+const rawTables = readFileSync(new URL('../load/raw-tables.sql', import.meta.url), 'utf8');
+
+/**
+ * The floor a framework is measured against: one SQL script that a person would run by hand to
+ * get the same marts from the same canonical CSV files. The raw files are read straight into
+ * typed tables (no quarantine, no hashing, no run log), the seeds and parameters are set, and
+ * every model's own query is materialized in dependency order (incremental models in full), with
+ * no data tests and no publishing.
+ */
+export async function floorScript(config: WarehouseConfig, inputDir: string, memberSalt: string): Promise<string> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const db = new Kysely<any>({ dialect: new DuckDBDialect({ instance }) });
+  try {
+    await sql`create schema seeds`.execute(db);
+    await loadSeeds(db, config.seedsDir);
+    const { statements: parameters } = await parameterStatements(db);
+    const models = orderModels(await discoverModels(db, config.modelsDir, config.projectDir));
+    const tables = ['orders', 'order_items', 'members', 'campaigns', 'campaign_contacts'];
+    const loads = readdirSync(inputDir).filter((file) => file.endsWith('.csv')).sort().map((file) => {
+      const path = join(inputDir, file).replaceAll("'", "''");
+      return `insert into raw.${detectTable(file, tables)} by name
+  select *, 1 as _file_id, row_number() over () as _line from read_csv('${path}', header = true);`;
+    });
+    return [
+      '-- The floor: the same marts from the same files, by one script run by DuckDB directly.',
+      'create schema raw; create schema seeds; create schema staging; create schema intermediate; create schema marts;',
+      rawTables,
+      ...loads,
+      ...seedStatements(config.seedsDir).map(({ statement }) => `${statement};`),
+      ...parameters.map(({ statement }) => `${statement};`),
+      `set variable member_salt = '${memberSalt.replaceAll("'", "''")}';`,
+      sessionMacros,
+      ...models.map((model) => `create ${model.materialized === 'view' ? 'view' : 'table'} ${model.name} as\n${model.sql.trim().replace(/;$/, '')};`),
+    ].join('\n\n');
+  } finally {
+    await db.destroy();
+    instance.closeSync();
+  }
+}
