@@ -189,6 +189,7 @@ const bench = defineCommand({
     sizes: { type: 'string', description: `shop sizes, comma separated: ${Object.entries(benchSizes).map(([size, members]) => `${size} = ${members.toLocaleString('en-US')} members`).join(', ')}`, default: 'S,M' },
     runs: { type: 'string', description: 'runs of each step; the report shows medians', default: '3' },
     site: { type: 'boolean', description: 'also time a refresh that builds the site', default: true },
+    polars: { type: 'boolean', description: 'also time nodejs-polars computing the same figures (installed into pipelines/bench/ by npm run bench)', default: true },
   },
   run: async ({ args }) => {
     const sizes = String(args.sizes).split(',').map((size) => size.trim().toUpperCase());
@@ -196,7 +197,7 @@ const bench = defineCommand({
     if (unknown.length > 0) throw new Error(`--sizes: unknown size ${unknown.join(', ')} (known: ${Object.keys(benchSizes).join(', ')})`);
     const runs = Number(args.runs);
     if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1, not '${args.runs}'`);
-    const { report } = await runBench(loadConfig(), { sizes: sizes as BenchSize[], runs, site: args.site, log });
+    const { report } = await runBench(loadConfig(), { sizes: sizes as BenchSize[], runs, site: args.site, polars: args.polars, log });
     process.stdout.write(`${report}\n`);
   },
 });

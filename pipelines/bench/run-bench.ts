@@ -6,6 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { WarehouseConfig } from '../config.js';
 import { shopInTwoDeliveries } from '../generate/shop-in-two-deliveries.js';
 import { floorScript } from './floor-script.js';
+import { martsFigures, type ShopFigures } from './shop-figures.js';
 
 /** Shop sizes in members; orders follow from the generator's ladder (about 1.3 per member). */
 export const benchSizes = { S: 100_000, M: 1_000_000, L: 10_000_000 } as const;
@@ -16,6 +17,8 @@ export interface BenchOptions {
   runs: number;
   /** Also time a refresh that builds the report site. */
   site: boolean;
+  /** Also time nodejs-polars computing the shop figures (pipelines/bench/run-polars.ts). */
+  polars: boolean;
   log: (line: string) => void;
 }
 
@@ -61,6 +64,11 @@ export async function runBench(config: WarehouseConfig, options: BenchOptions): 
       rmSync(floorDb, { force: true });
       await step('floor', ['floor', script, floorDb]);
       if (run === 1) await checkFloorEqualsPipeline(floorDb, join(warehouseDir, 'warehouse.duckdb'));
+      if (options.polars) {
+        const figures = join(sizeDir, 'polars-figures.json');
+        await step('nodejs-polars (figures only)', ['polars', join(shop.before, 'orders.csv'), join(config.seedsDir, 'order_statuses.csv'), figures]);
+        if (run === 1) await checkFiguresAgree(figures, floorDb);
+      }
       await step('incremental refresh (one new day)', ['refresh', '--no-site'], { WAREHOUSE_INBOX: shop.all });
       await step('refresh, nothing new', ['refresh', '--no-site'], { WAREHOUSE_INBOX: shop.all });
       if (options.site) await step('refresh, nothing new, with site', ['refresh'], { WAREHOUSE_INBOX: shop.all });
@@ -90,9 +98,11 @@ async function cachedShop(sizeDir: string, size: BenchSize, log: (line: string) 
 async function measure(config: WarehouseConfig, command: string[], env: Record<string, string>, logPath: string) {
   mkdirSync(join(logPath, '..'), { recursive: true });
   const tsx = join(config.projectDir, 'node_modules/.bin/tsx');
-  const script = command[0] === 'floor'
-    ? [tsx, 'pipelines/bench/run-floor.ts', command[1]!, command[2]!, config.memoryLimit, config.tempDirectory]
-    : [tsx, 'pipelines/cli.ts', ...command];
+  const scripts: Record<string, string[]> = {
+    floor: [tsx, 'pipelines/bench/run-floor.ts', ...command.slice(1), config.memoryLimit, config.tempDirectory],
+    polars: [tsx, 'pipelines/bench/run-polars.ts', ...command.slice(1)],
+  };
+  const script = scripts[command[0]!] ?? [tsx, 'pipelines/cli.ts', ...command];
   const timed = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'bench-usage %M', ...script] : script;
   const started = process.hrtime.bigint();
   const output = await new Promise<string>((resolve, reject) => {
@@ -117,8 +127,8 @@ async function measure(config: WarehouseConfig, command: string[], env: Record<s
   return { seconds, maxRssMb: rssKb ? Math.round(Number(rssKb) / 1024) : null };
 }
 
-// The floor only measures something if it computes the same thing.
-async function checkFloorEqualsPipeline(floorDb: string, warehouseDb: string): Promise<void> {
+/** The floor only measures something if it computes the same thing: its marts must equal the warehouse's. */
+export async function checkFloorEqualsPipeline(floorDb: string, warehouseDb: string): Promise<void> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
@@ -136,6 +146,16 @@ async function checkFloorEqualsPipeline(floorDb: string, warehouseDb: string): P
   } finally {
     connection.closeSync();
     instance.closeSync();
+  }
+}
+
+// The dataframe alternative counts only if it gives the same numbers as the marts.
+async function checkFiguresAgree(polarsFile: string, database: string): Promise<void> {
+  const polars = JSON.parse(readFileSync(polarsFile, 'utf8')) as ShopFigures;
+  const marts = await martsFigures(database);
+  const differing = (Object.keys(marts) as Array<keyof ShopFigures>).filter((key) => JSON.stringify(marts[key]) !== JSON.stringify(polars[key]));
+  if (differing.length > 0) {
+    throw new Error(`nodejs-polars and the marts disagree on ${differing.map((key) => `${key}: ${JSON.stringify(polars[key]).slice(0, 200)} vs ${JSON.stringify(marts[key]).slice(0, 200)}`).join('; ')}`);
   }
 }
 

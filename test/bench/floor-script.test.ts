@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import { floorScript } from '../../pipelines/bench/floor-script.js';
+import { checkFloorEqualsPipeline } from '../../pipelines/bench/run-bench.js';
+import { generateShop } from '../../pipelines/generate/generate-shop.js';
+import { refresh } from '../../pipelines/refresh.js';
+import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
+import { tempConfig } from '../helpers/temp-warehouse.js';
+
+async function runScript(path: string, script: string): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  try {
+    await connection.run(script);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe('the benchmark floor', () => {
+  it('computes the same marts as the pipeline from the same files, and the check finds one changed row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warehouse-floor-'));
+    const config = tempConfig();
+    try {
+      const shop = join(dir, 'shop');
+      await generateShop({ members: 3_000, days: 400, endDate: '2026-11-20', seed: 5, outDir: shop });
+      const warehouse = await openWarehouse(config);
+      try {
+        await refresh(warehouse, { inputs: [shop] });
+      } finally {
+        await warehouse.close();
+      }
+      const script = await floorScript(config, shop, 'test-salt-0001');
+      writeFileSync(join(dir, 'floor.sql'), script);
+      const floor = join(dir, 'floor.duckdb');
+      await runScript(floor, script);
+      await checkFloorEqualsPipeline(floor, config.warehousePath);
+
+      await runScript(floor, "update marts.member_facts set revenue = revenue + 1 where member_id = (select min(member_id) from marts.member_facts)");
+      await expect(checkFloorEqualsPipeline(floor, config.warehousePath)).rejects.toThrow(
+        /^the floor's marts differ from the pipeline's: member_facts \(1 rows only in the floor, 1 only in the pipeline\)$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(config.dataDir, { recursive: true, force: true });
+    }
+  });
+});
