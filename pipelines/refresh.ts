@@ -30,16 +30,23 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
   const inputs = options.inputs ?? [inboxOf(config)];
   await withRun(db, 'refresh', async (runId) => {
     log(`loading ${inputs.join(', ')}`);
+    let started = performance.now();
     await loadFiles(db, inputs, { runId, seedsDir: config.seedsDir, log });
-    log('building models');
+    log(`loaded (${seconds(started)}s); building models`);
     const models = await buildWarehouse(db, config, { runId, parameters: options.parameters, fullRefresh: options.fullRefresh, log });
     await checkFreshness(db, { runId, parameters: options.parameters, log });
+    started = performance.now();
     const marts = await stageMarts(db, config, { runId, models });
+    log(`marts staged for publishing (${seconds(started)}s)`);
     // The site is built from the staged marts, so that a failed site build publishes nothing.
     const site = options.site ? await buildSite(config, marts.path, log) : undefined;
     log(`published ${marts.publish()}`);
     if (site) log(`site: ${site.publish()}`);
   });
+}
+
+function seconds(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(1);
 }
 
 function inboxOf(config: WarehouseConfig): string {

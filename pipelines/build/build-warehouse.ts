@@ -72,7 +72,9 @@ export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConf
       throw error;
     }
     crashPoint('build:tested');
+    const ending = performance.now();
     await sql.raw(built.failure || tested.failures.length > 0 ? 'rollback' : 'commit').execute(connection);
+    if (!built.failure && tested.failures.length === 0) log(`committed (${((performance.now() - ending) / 1000).toFixed(1)}s)`);
     for (const table of incremental.deltas.values()) await sql.raw(`drop table if exists ${table}`).execute(connection);
     await recordRun(connection, options.runId, built.records, tested.results);
     if (built.failure) throw built.failure;
@@ -185,6 +187,7 @@ async function runDataTests(db: Kysely<Database>, models: Model[], assertions: A
   ];
   const failures: TestOutcome[] = [];
   const results: TestResult[] = [];
+  const started = performance.now();
   for (const check of checks) {
     let outcome: TestOutcome;
     try {
@@ -206,7 +209,7 @@ async function runDataTests(db: Kysely<Database>, models: Model[], assertions: A
       finished_at: new Date(),
     });
   }
-  log(`${checks.length - failures.length} of ${checks.length} data tests passed`);
+  log(`${checks.length - failures.length} of ${checks.length} data tests passed (${((performance.now() - started) / 1000).toFixed(1)}s)`);
   return { results, failures };
 }
 

@@ -124,16 +124,16 @@ async function loadTable(connection: Kysely<Database>, plan: LoadPlan, table: st
       content_hash: plan.hash, path: absolute, table_name: table, format, rows_read: 0, rows_loaded: 0, rows_quarantined: 0,
       run_id: plan.options.runId ?? null, loaded_at: new Date(),
     }).returning('file_id').executeTakeFirstOrThrow();
-    await sql.raw(`create temp table _checked as select *, ${rowProblems(present)} as _reason from _incoming`).execute(trx);
-    await markBrokenRules(trx, present, await checkConstraints(trx, table));
+    await sql.raw(checkRows(present, ignoredColumns, await checkConstraints(trx, table))).execute(trx);
     const loaded = await sql.raw(`insert into raw.${table} (${present.map((c) => c.name).join(', ')}, _file_id, _line)
-      select ${present.map((c) => typedValue(c)).join(', ')}, ${fileId}, _line from _checked where _reason = ''`).execute(trx);
+      select ${present.map((c) => quote(typedName(c.name))).join(', ')}, ${fileId}, _line from _checked where _reason = ''`).execute(trx);
     const unreadable = withRejects ? `union all
       select ${fileId}, ${sqlString(absolute)}, '${table}', line, 'unreadable line: ' || error_message, to_json({line: csv_line})::varchar, now()::timestamp
       from _rejects` : '';
     const quarantined = await sql.raw(`insert into ops.quarantine
       select ${fileId}, ${sqlString(absolute)}, '${table}', _line, _reason, to_json(record)::varchar, now()::timestamp
-      from (select _line, _reason, struct_pack(*columns(* exclude (_line, _reason))) as record from _checked where _reason <> '')
+      from (select _line, _reason, struct_pack(*columns(* exclude (_line, _reason, ${present.map((c) => quote(typedName(c.name))).join(', ')}))) as record
+            from _checked where _reason <> '')
       ${unreadable}`).execute(trx);
     crashPoint('load:inserted');
     const rowsLoaded = Number(loaded.numAffectedRows ?? 0);
@@ -195,7 +195,7 @@ async function readRecords(db: Kysely<Database>, path: string, format: InputForm
 /** The rows of one table as temp table _incoming: the fields themselves, or the mapping's expressions over them. */
 async function selectRows(db: Kysely<Database>, table: string, mapping: InputMapping | undefined): Promise<void> {
   if (!mapping) {
-    await sql`create temp table _incoming as select * from _fields`.execute(db);
+    await sql`alter table _fields rename to _incoming`.execute(db);
     return;
   }
   const { columns, optional_columns: optionalColumns, rows } = mapping.tables[table]!;
@@ -234,7 +234,7 @@ async function readFields(db: Kysely<Database>, path: string, layout: { delimite
     return;
   }
   const names = layout.fields ? `, names = [${layout.fields.map(sqlString).join(', ')}]` : '';
-  await sql.raw(`create temp table _records as select row_number() over () as _record, *
+  await sql.raw(`create temp table _records as select *, row_number() over () + ${firstLine - 1} as _line
     from read_csv(${file}, header = ${layout.header}, delim = ${sqlString(layout.delimiter)}${names}, all_varchar = true, strict_mode = true,
                   max_line_size = ${maxLineBytes}, buffer_size = ${2 * maxLineBytes},
                   store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_reject_scans')`).execute(db).catch((error: Error) => {
@@ -244,16 +244,22 @@ async function readFields(db: Kysely<Database>, path: string, layout: { delimite
   await sql.raw(`insert into _rejects select line, any_value(csv_line), string_agg(error_message, '; ')
       from (select line, error_type, any_value(csv_line) as csv_line, arg_min(error_message, column_idx) as error_message from _csv_rejects group by all)
       group by line;
-    drop table _csv_rejects;
-    -- Data records fill the lines not taken by the header and by rejected lines, in order.
-    create temp table _fields as
+    drop table _csv_rejects`).execute(db);
+  const { rows } = await sql<{ n: number }>`select count(*) as n from _rejects`.execute(db);
+  if (rows[0]!.n === 0) {
+    // Then the k-th record is on the k-th line after the header.
+    await sql`alter table _records rename to _fields`.execute(db);
+    return;
+  }
+  // Else the records fill the lines not taken by the header and by rejected lines, in order.
+  await sql.raw(`create temp table _fields as
     with free_lines as (
-      select line, row_number() over (order by line) as _record
+      select line, row_number() over (order by line) + ${firstLine - 1} as record_line
       from range(${firstLine}, (select count(*) from _records) + (select count(*) from _rejects) + ${firstLine}) as lines(line)
       where line not in (select line from _rejects)
     )
-    select _records.* exclude (_record), free_lines.line as _line
-    from _records inner join free_lines using (_record);
+    select _records.* exclude (_line), free_lines.line as _line
+    from _records inner join free_lines on free_lines.record_line = _records._line;
     drop table _records`).execute(db);
 }
 
@@ -330,28 +336,41 @@ async function checkConstraints(db: Kysely<Database>, table: string): Promise<st
   return rows.map((row) => row.expression);
 }
 
-// Rows with the right types are checked against the table's rules on their typed values.
-async function markBrokenRules(db: Kysely<Database>, columns: ColumnSpec[], rules: string[]): Promise<void> {
+/**
+ * Temp table _checked: the rows as read, each value cast once to its raw type (as "<column>:typed"),
+ * and _reason, what is wrong with the row ('' when nothing): values that are missing, too long or
+ * not of their type, or else the check constraints of raw.<table> that the typed row breaks.
+ */
+function checkRows(columns: ColumnSpec[], ignored: string[], rules: string[]): string {
   const names = new Set(columns.map((column) => column.name));
   const applicable = rules.filter((rule) => [...rule.replace(/'[^']*'/g, '').matchAll(/[a-z_]+/g)].every(([word]) => names.has(word) || /^(and|or|not|in|is|null)$/.test(word)));
-  if (applicable.length === 0) return;
-  const broken = applicable.map((rule) => `case when not (${rule}) then 'breaks the rule ${rule.replace(/^\((.*)\)$/, '$1').replaceAll("'", "''")}' end`);
-  await sql.raw(`update _checked set _reason = typed.reason
-    from (select _line, concat_ws('; ', ${broken.join(', ')}) as reason
-          from (select ${columns.map((column) => `${typedValue(column)} as ${quote(column.name)}`).join(', ')}, _line
-                from _checked where _reason = '')) as typed
-    where typed._line = _checked._line and typed.reason <> ''`).execute(db);
+  // A rule names columns: it is evaluated on their typed values.
+  const onTyped = (rule: string) => rule.replace(/'[^']*'|[a-z_]+/g, (token) => (names.has(token) ? quote(typedName(token)) : token));
+  const broken = applicable.map((rule) => `case when not (${onTyped(rule)}) then 'breaks the rule ${rule.replace(/^\((.*)\)$/, '$1').replaceAll("'", "''")}' end`);
+  const rulesBroken = broken.length === 0 ? "''" : `concat_ws('; ', ${broken.join(', ')})`;
+  return `create temp table _checked as
+    select * exclude (_problems), if(_problems = '', ${rulesBroken}, _problems) as _reason
+    from (
+      select *, ${rowProblems(columns)} as _problems
+      from (select ${[...columns.map((column) => quote(column.name)), ...ignored.map(quote)].join(', ')}, _line,
+                   ${columns.map((column) => `${typedValue(column)} as ${quote(typedName(column.name))}`).join(', ')}
+            from _incoming)
+    )`;
+}
+
+function typedName(column: string): string {
+  return `${column}:typed`;
 }
 
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-/** A SQL expression listing what is wrong with a row ('' when nothing). */
+/** A SQL expression listing what is wrong with a row's values ('' when nothing). */
 function rowProblems(columns: ColumnSpec[]): string {
   const checks = columns.flatMap((column) => {
     const value = quote(column.name);
-    const problems = [`case when ${value} is not null and ${typedValue(column)} is null
+    const problems = [`case when ${value} is not null and ${quote(typedName(column.name))} is null
       then '${column.name}: ''' || left(${value}, 40) || ''' is not a ${column.type}' end`];
     if (column.required) problems.push(`case when ${value} is null or trim(${value}) = '' then '${column.name} is missing' end`);
     problems.push(`case when length(${value}) > ${maxFieldLength} then '${column.name}: ' || format('{:,}', length(${value})) || ' characters, more than ${maxFieldLength.toLocaleString('en-US')}' end`);
