@@ -17,7 +17,7 @@ export interface BenchOptions {
   runs: number;
   /** Also time a refresh that builds the report site. */
   site: boolean;
-  /** Also time nodejs-polars computing the shop figures (pipelines/bench/run-polars.ts). */
+  /** Also time nodejs-polars, and one DuckDB query, computing the shop figures (run-polars.ts, run-duckdb-figures.ts). */
   polars: boolean;
   log: (line: string) => void;
 }
@@ -64,9 +64,10 @@ export async function runBench(config: WarehouseConfig, options: BenchOptions): 
       rmSync(floorDb, { force: true });
       await step('floor', ['floor', script, floorDb]);
       if (run === 1) await checkFloorEqualsPipeline(floorDb, join(warehouseDir, 'warehouse.duckdb'));
-      if (options.polars) {
-        const figures = join(sizeDir, 'polars-figures.json');
-        await step('nodejs-polars (figures only)', ['polars', join(shop.before, 'orders.csv'), join(config.seedsDir, 'order_statuses.csv'), figures]);
+      // The dataframe alternative computes a handful of figures, not every mart: DuckDB is timed on the same figures too.
+      for (const engine of options.polars ? ['duckdb', 'polars'] : []) {
+        const figures = join(sizeDir, `${engine}-figures.json`);
+        await step(`${engine === 'polars' ? 'nodejs-polars' : 'DuckDB query'} (figures only)`, [engine, join(shop.before, 'orders.csv'), join(config.seedsDir, 'order_statuses.csv'), figures]);
         if (run === 1) await checkFiguresAgree(figures, floorDb);
       }
       await step('incremental refresh (one new day)', ['refresh', '--no-site'], { WAREHOUSE_INBOX: shop.all });
@@ -101,6 +102,7 @@ async function measure(config: WarehouseConfig, command: string[], env: Record<s
   const scripts: Record<string, string[]> = {
     floor: [tsx, 'pipelines/bench/run-floor.ts', ...command.slice(1), config.memoryLimit, config.tempDirectory],
     polars: [tsx, 'pipelines/bench/run-polars.ts', ...command.slice(1)],
+    duckdb: [tsx, 'pipelines/bench/run-duckdb-figures.ts', ...command.slice(1), config.memoryLimit],
   };
   const script = scripts[command[0]!] ?? [tsx, 'pipelines/cli.ts', ...command];
   const timed = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'bench-usage %M', ...script] : script;
@@ -149,13 +151,13 @@ export async function checkFloorEqualsPipeline(floorDb: string, warehouseDb: str
   }
 }
 
-// The dataframe alternative counts only if it gives the same numbers as the marts.
-async function checkFiguresAgree(polarsFile: string, database: string): Promise<void> {
-  const polars = JSON.parse(readFileSync(polarsFile, 'utf8')) as ShopFigures;
+// A figure computed another way counts only if it gives the same numbers as the marts.
+async function checkFiguresAgree(figuresFile: string, database: string): Promise<void> {
+  const other = JSON.parse(readFileSync(figuresFile, 'utf8')) as ShopFigures;
   const marts = await martsFigures(database);
-  const differing = (Object.keys(marts) as Array<keyof ShopFigures>).filter((key) => JSON.stringify(marts[key]) !== JSON.stringify(polars[key]));
+  const differing = (Object.keys(marts) as Array<keyof ShopFigures>).filter((key) => JSON.stringify(marts[key]) !== JSON.stringify(other[key]));
   if (differing.length > 0) {
-    throw new Error(`nodejs-polars and the marts disagree on ${differing.map((key) => `${key}: ${JSON.stringify(polars[key]).slice(0, 200)} vs ${JSON.stringify(marts[key]).slice(0, 200)}`).join('; ')}`);
+    throw new Error(`${figuresFile} and the marts disagree on ${differing.map((key) => `${key}: ${JSON.stringify(other[key]).slice(0, 200)} vs ${JSON.stringify(marts[key]).slice(0, 200)}`).join('; ')}`);
   }
 }
 
