@@ -5,6 +5,7 @@ import { checkFreshness } from './build/check-freshness.js';
 import { loadFiles } from './load/load-files.js';
 import { buildSite } from './publish/build-site.js';
 import { stageMarts } from './publish/publish-marts.js';
+import { publishedFingerprint, recordPublished, unchangedSince } from './publish/published-fingerprint.js';
 import { withRun } from './run-log.js';
 import type { Warehouse } from './warehouse/open-warehouse.js';
 
@@ -22,7 +23,8 @@ export interface RefreshOptions {
 /**
  * Load new input files, build every model, run the data tests, check freshness, publish the marts
  * and (with `site`) the report site, as one logged run. Nothing is published unless every step
- * before passed; a failed build or test leaves the previous build in the warehouse.
+ * before passed; a failed build or test leaves the previous build in the warehouse. When nothing
+ * the published output is computed from has changed, it stands and only freshness is checked.
  */
 export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}): Promise<void> {
   const { db, config } = warehouse;
@@ -32,6 +34,13 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     log(`loading ${inputs.join(', ')}`);
     let started = performance.now();
     await loadFiles(db, inputs, { runId, seedsDir: config.seedsDir, log });
+    const fingerprint = await publishedFingerprint(db, config, options.parameters);
+    const standing = options.fullRefresh ? undefined : await unchangedSince(db, config, fingerprint, options.site ?? false);
+    if (standing !== undefined) {
+      log(`nothing new since run ${standing} (same files, models, seeds, parameters and code): its published marts${options.site ? ' and site' : ''} stand; --full-refresh rebuilds them`);
+      await checkFreshness(db, { runId, parameters: options.parameters, log });
+      return;
+    }
     log(`loaded (${seconds(started)}s); building models`);
     const models = await buildWarehouse(db, config, { runId, parameters: options.parameters, fullRefresh: options.fullRefresh, log });
     await checkFreshness(db, { runId, parameters: options.parameters, log });
@@ -42,6 +51,7 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     const site = options.site ? await buildSite(config, marts.path, log) : undefined;
     log(`published ${marts.publish()}`);
     if (site) log(`site: ${site.publish()}`);
+    await recordPublished(db, runId, fingerprint, site !== undefined);
   });
 }
 

@@ -106,7 +106,7 @@ export async function prepareSession(db: Kysely<Database>, config: WarehouseConf
 }
 
 // Member keys must stay stable across runs, so a generated salt is kept beside the warehouse.
-function memberSalt(config: WarehouseConfig): string {
+export function memberSalt(config: WarehouseConfig): string {
   if (config.memberSalt) return config.memberSalt;
   const path = join(config.dataDir, 'member_salt');
   if (!existsSync(path)) writeFileSync(path, randomBytes(24).toString('hex'), { mode: 0o600 });

@@ -70,6 +70,13 @@ export interface ExportsTable {
   exported_at: Timestamp;
 }
 
+export interface PublishedTable {
+  target: 'marts' | 'site';
+  fingerprint: string;
+  run_id: number;
+  published_at: Timestamp;
+}
+
 /** The tables pipelines address through Kysely; models are plain SQL and need no types here. */
 export interface Database {
   'ops.runs': RunsTable;
@@ -78,4 +85,5 @@ export interface Database {
   'ops.loaded_files': LoadedFilesTable;
   'ops.quarantine': QuarantineTable;
   'ops.exports': ExportsTable;
+  'ops.published': PublishedTable;
 }
