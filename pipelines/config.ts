@@ -7,7 +7,7 @@ const envSchema = z.object({
   WAREHOUSE_PATH: z.string().optional(),
   WAREHOUSE_DATA_DIR: z.string().default('data'),
   WAREHOUSE_INBOX: z.string().optional(),
-  WAREHOUSE_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'like 4GB').default('1.5GB'),
+  WAREHOUSE_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'like 4GB').default('1.25GB'),
   WAREHOUSE_THREADS: z.coerce.number().int().positive().optional(),
   WAREHOUSE_MEMBER_SALT: z.string().min(8).optional(),
 });
