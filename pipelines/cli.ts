@@ -189,7 +189,7 @@ const bench = defineCommand({
     sizes: { type: 'string', description: `shop sizes, comma separated: ${Object.entries(benchSizes).map(([size, members]) => `${size} = ${members.toLocaleString('en-US')} members`).join(', ')}`, default: 'S,M' },
     runs: { type: 'string', description: 'runs of each step; the report shows medians', default: '3' },
     site: { type: 'boolean', description: 'also time a refresh that builds the site', default: true },
-    polars: { type: 'boolean', description: 'also time nodejs-polars and one DuckDB query computing the same figures (polars is installed into pipelines/bench/ by npm run bench)', default: true },
+    polars: { type: 'boolean', description: 'also time nodejs-polars and in-memory DuckDB computing the same marts (polars is installed into pipelines/bench/ by npm run bench)', default: true },
   },
   run: async ({ args }) => {
     const sizes = String(args.sizes).split(',').map((size) => size.trim().toUpperCase());

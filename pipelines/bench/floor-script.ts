@@ -5,7 +5,7 @@ import { Kysely, sql } from 'kysely';
 import { discoverModels } from '../build/discover-models.js';
 import { loadSeeds, parameterStatements, seedStatements } from '../build/load-seeds.js';
 import { sessionMacros } from '../build/build-warehouse.js';
-import { orderModels } from '../build/order-models.js';
+import { orderModels, selectModels } from '../build/order-models.js';
 import type { WarehouseConfig } from '../config.js';
 import { detectTable } from '../load/detect-input.js';
 import { DuckDBDialect } from '../warehouse/duckdb-dialect.js';
@@ -17,20 +17,22 @@ const rawTables = readFileSync(new URL('../load/raw-tables.sql', import.meta.url
  * get the same marts from the same canonical CSV files. The raw files are read straight into
  * typed tables (no quarantine, no hashing, no run log), the seeds and parameters are set, and
  * every model's own query is materialized in dependency order (incremental models in full), with
- * no data tests and no publishing.
+ * no data tests and no publishing. With `marts`, only those marts and what they read.
  */
-export async function floorScript(config: WarehouseConfig, inputDir: string, memberSalt: string): Promise<string> {
+export async function floorScript(config: WarehouseConfig, inputDir: string, memberSalt: string, marts: string[] = []): Promise<string> {
   const instance = await DuckDBInstance.create(':memory:');
   const db = new Kysely<any>({ dialect: new DuckDBDialect({ instance }) });
   try {
     await sql`create schema seeds`.execute(db);
     await loadSeeds(db, config.seedsDir);
     const { statements: parameters } = await parameterStatements(db);
-    const models = orderModels(await discoverModels(db, config.modelsDir, config.projectDir));
+    const models = selectModels(orderModels(await discoverModels(db, config.modelsDir, config.projectDir)), marts.map((name) => `+${name}`));
+    const read = new Set(models.flatMap((model) => model.dependsOn));
     const tables = ['orders', 'order_items', 'members', 'campaigns', 'campaign_contacts'];
-    const loads = readdirSync(inputDir).filter((file) => file.endsWith('.csv')).sort().map((file) => {
+    const loads = readdirSync(inputDir).filter((file) => file.endsWith('.csv')).sort().map((file) => ({ file, table: detectTable(file, tables) }))
+      .filter(({ table }) => read.has(`raw.${table}`)).map(({ file, table }) => {
       const path = join(inputDir, file).replaceAll("'", "''");
-      return `insert into raw.${detectTable(file, tables)} by name
+      return `insert into raw.${table} by name
   select *, 1 as _file_id, row_number() over () as _line from read_csv('${path}', header = true);`;
     });
     return [

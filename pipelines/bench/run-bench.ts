@@ -6,7 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { WarehouseConfig } from '../config.js';
 import { shopInTwoDeliveries } from '../generate/shop-in-two-deliveries.js';
 import { floorScript } from './floor-script.js';
-import { martsFigures, type ShopFigures } from './shop-figures.js';
+import { dataframeMartModels, dataframeMartsDiffer, type DataframeMarts } from './dataframe-marts.js';
 
 /** Shop sizes in members; orders follow from the generator's ladder (about 1.3 per member). */
 export const benchSizes = { S: 100_000, M: 1_000_000, L: 10_000_000 } as const;
@@ -17,7 +17,7 @@ export interface BenchOptions {
   runs: number;
   /** Also time a refresh that builds the report site. */
   site: boolean;
-  /** Also time nodejs-polars, and one DuckDB query, computing the shop figures (run-polars.ts, run-duckdb-figures.ts). */
+  /** Also time nodejs-polars computing the marts it implements (run-polars.ts), and DuckDB computing the same marts in memory. */
   polars: boolean;
   log: (line: string) => void;
 }
@@ -46,6 +46,8 @@ export async function runBench(config: WarehouseConfig, options: BenchOptions): 
     const shop = await cachedShop(sizeDir, size, options.log);
     const script = join(sizeDir, 'floor.sql');
     writeFileSync(script, await floorScript(config, shop.before, salt));
+    const dataframeScript = join(sizeDir, 'floor-dataframe-marts.sql');
+    writeFileSync(dataframeScript, await floorScript(config, shop.before, salt, dataframeMartModels));
     const warehouseDir = join(sizeDir, 'warehouse');
     const floorDb = join(sizeDir, 'floor.duckdb');
     const env = { WAREHOUSE_DATA_DIR: warehouseDir, WAREHOUSE_MEMBER_SALT: salt, WAREHOUSE_MEMORY_LIMIT: config.memoryLimit };
@@ -64,11 +66,12 @@ export async function runBench(config: WarehouseConfig, options: BenchOptions): 
       rmSync(floorDb, { force: true });
       await step('floor', ['floor', script, floorDb]);
       if (run === 1) await checkFloorEqualsPipeline(floorDb, join(warehouseDir, 'warehouse.duckdb'));
-      // The dataframe alternative computes a handful of figures, not every mart: DuckDB is timed on the same figures too.
-      for (const engine of options.polars ? ['duckdb', 'polars'] : []) {
-        const figures = join(sizeDir, `${engine}-figures.json`);
-        await step(`${engine === 'polars' ? 'nodejs-polars' : 'DuckDB query'} (figures only)`, [engine, join(shop.before, 'orders.csv'), config.seedsDir, figures]);
-        if (run === 1) await checkFiguresAgree(figures, floorDb);
+      // The dataframe alternative computes some of the marts: DuckDB is timed on the same marts, in memory as polars is.
+      if (options.polars) {
+        await step('DuckDB in memory (the polars marts)', ['floor', dataframeScript, ':memory:']);
+        const computed = join(sizeDir, 'polars-marts.json');
+        await step('nodejs-polars (the polars marts)', ['polars', shop.before, config.seedsDir, computed]);
+        if (run === 1) await checkDataframeMarts(computed, floorDb);
       }
       await step('incremental refresh (one new day)', ['refresh', '--no-site'], { WAREHOUSE_INBOX: shop.all });
       await step('refresh, nothing new', ['refresh', '--no-site'], { WAREHOUSE_INBOX: shop.all });
@@ -103,7 +106,6 @@ async function measure(config: WarehouseConfig, command: string[], env: Record<s
   const scripts: Record<string, string[]> = {
     floor: [tsx, 'pipelines/bench/run-floor.ts', ...command.slice(1), config.memoryLimit, config.tempDirectory],
     polars: [tsx, 'pipelines/bench/run-polars.ts', ...command.slice(1)],
-    duckdb: [tsx, 'pipelines/bench/run-duckdb-figures.ts', ...command.slice(1), config.memoryLimit],
   };
   const script = scripts[command[0]!] ?? [tsx, 'pipelines/cli.ts', ...command];
   const timed = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'bench-usage %M', ...script] : script;
@@ -152,14 +154,10 @@ export async function checkFloorEqualsPipeline(floorDb: string, warehouseDb: str
   }
 }
 
-// A figure computed another way counts only if it gives the same numbers as the marts.
-async function checkFiguresAgree(figuresFile: string, database: string): Promise<void> {
-  const other = JSON.parse(readFileSync(figuresFile, 'utf8')) as ShopFigures;
-  const marts = await martsFigures(database);
-  const differing = (Object.keys(marts) as Array<keyof ShopFigures>).filter((key) => JSON.stringify(marts[key]) !== JSON.stringify(other[key]));
-  if (differing.length > 0) {
-    throw new Error(`${figuresFile} and the marts disagree on ${differing.map((key) => `${key}: ${JSON.stringify(other[key]).slice(0, 200)} vs ${JSON.stringify(marts[key]).slice(0, 200)}`).join('; ')}`);
-  }
+// Marts computed another way count only if they give the same numbers as the floor's (which equal the pipeline's).
+async function checkDataframeMarts(computedFile: string, database: string): Promise<void> {
+  const differences = await dataframeMartsDiffer(database, JSON.parse(readFileSync(computedFile, 'utf8')) as DataframeMarts);
+  if (differences.length > 0) throw new Error(`${computedFile} differs from the marts in ${differences.length} values, e.g.\n${differences.slice(0, 10).join('\n')}`);
 }
 
 function median(values: number[]): number {

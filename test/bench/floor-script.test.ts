@@ -22,7 +22,7 @@ async function runScript(path: string, script: string): Promise<void> {
 }
 
 describe('the benchmark floor', () => {
-  it('computes the same marts as the pipeline from the same files, and the check finds one changed row', async () => {
+  it('computes the same marts as the pipeline from the same files, or only some of them, and the check finds one changed row', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'warehouse-floor-'));
     const config = tempConfig();
     try {
@@ -39,6 +39,21 @@ describe('the benchmark floor', () => {
       const floor = join(dir, 'floor.duckdb');
       await runScript(floor, script);
       await checkFloorEqualsPipeline(floor, config.warehousePath);
+
+      // For some marts only: those, what they read, and the raw files they read.
+      const kpiFloor = join(dir, 'kpi-floor.duckdb');
+      await runScript(kpiFloor, await floorScript(config, shop, 'test-salt-0001', ['marts.kpi_monthly']));
+      await checkFloorEqualsPipeline(kpiFloor, config.warehousePath);
+      const instance = await DuckDBInstance.create(kpiFloor);
+      const connection = await instance.connect();
+      const relations = (await connection.runAndReadAll(`select schema_name || '.' || table_name from duckdb_tables() where schema_name not in ('raw', 'seeds')
+        union all select schema_name || '.' || view_name from duckdb_views() where not internal order by 1`)).getRows().flat();
+      const rawRows = (await connection.runAndReadAll(`select table_name, estimated_size from duckdb_tables() where schema_name = 'raw' and estimated_size > 0 order by 1`)).getRows();
+      connection.closeSync();
+      instance.closeSync();
+      expect(relations).toEqual(['intermediate.int_as_of_date_resolved', 'intermediate.int_members_first_seen', 'intermediate.int_purchase_occasions',
+        'intermediate.int_purchase_occasions_numbered', 'marts.kpi_monthly', 'staging.stg_members', 'staging.stg_orders']);
+      expect(rawRows.map(([table]) => table)).toEqual(['members', 'orders']);
 
       await runScript(floor, "update marts.member_facts set revenue = revenue + 1 where member_id = (select min(member_id) from marts.member_facts)");
       await expect(checkFloorEqualsPipeline(floor, config.warehousePath)).rejects.toThrow(
