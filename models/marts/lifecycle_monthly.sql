@@ -31,39 +31,34 @@ monthly_occasions as (
   group by member_id, last_day(occasion_date)
 ),
 
--- One window pass: each member's month ends with the running totals to date and to the
--- previous month end (for the previous stage), so no second pass is needed.
 member_months as (
   select
     members_first_seen.member_id,
     month_ends.month_end,
     coalesce(sum(monthly_occasions.occasions) over member_history, 0) as occasions_to_date,
     max(monthly_occasions.last_date) over member_history as last_purchase_date,
-    lag(month_ends.month_end) over member_history as previous_month_end,
-    coalesce(sum(monthly_occasions.occasions) over member_history_before, 0) as previous_occasions_to_date,
-    max(monthly_occasions.last_date) over member_history_before as previous_last_purchase_date,
-    lead(monthly_occasions.occasions) over member_history is not null as bought_next_month
+    lead(monthly_occasions.occasions) over member_history is not null as bought_next_month,
+    lead(month_ends.month_end) over member_history as next_month_end
   from members_first_seen
   inner join month_ends on month_ends.month_end >= members_first_seen.first_seen_date
   left join monthly_occasions
     on monthly_occasions.member_id = members_first_seen.member_id and monthly_occasions.month_end = month_ends.month_end
-  window
-    member_history as (partition by members_first_seen.member_id order by month_ends.month_end),
-    member_history_before as (partition by members_first_seen.member_id order by month_ends.month_end rows between unbounded preceding and 1 preceding)
+  window member_history as (partition by members_first_seen.member_id order by month_ends.month_end)
+),
+
+staged as (
+  select
+    member_months.*,
+    lifecycle_stage(member_months.occasions_to_date, member_months.month_end - member_months.last_purchase_date, shop_cycle.shop_cycle_days) as stage
+  from member_months
+  cross join shop_cycle
 ),
 
 transitions as (
   select
-    member_months.month_end,
-    member_months.bought_next_month,
-    lifecycle_stage(member_months.occasions_to_date, member_months.month_end - member_months.last_purchase_date, shop_cycle.shop_cycle_days) as stage,
-    case when member_months.previous_month_end is not null then lifecycle_stage(
-      member_months.previous_occasions_to_date,
-      member_months.previous_month_end - member_months.previous_last_purchase_date,
-      shop_cycle.shop_cycle_days
-    ) end as previous_stage
-  from member_months
-  cross join shop_cycle
+    *,
+    lag(stage) over (partition by member_id order by month_end) as previous_stage
+  from staged
 ),
 
 by_stage as (
