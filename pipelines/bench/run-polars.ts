@@ -11,7 +11,7 @@ import type { DataframeMarts, Row } from './dataframe-marts.js';
 // coalesce(paid_at, created_at), parameters from seeds/parameters.csv. Money is summed in cents.
 // Polars does the per-row and per-member work; the month-by-month assembly of a few hundred
 // aggregated rows is plain TypeScript.
-// tsx pipelines/bench/run-polars.ts INPUT_DIR SEEDS_DIR OUT_JSON
+// tsx pipelines/bench/run-polars.ts INPUT_DIR SEEDS_DIR OUT_JSON (INPUT_DIR holds orders.csv and members.csv)
 const [inputDir, seedsDir, out] = process.argv.slice(2);
 if (!inputDir || !seedsDir || !out) throw new Error('usage: run-polars.ts INPUT_DIR SEEDS_DIR OUT_JSON');
 
