@@ -9,8 +9,8 @@ import type { Warehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { repoDir } from './helpers/temp-project.js';
 import { withWarehouse } from './helpers/temp-warehouse.js';
 
-// The real CDNOW log, with figures computed independently of this code (../shared/data/README.md).
-const cdnowDir = join(repoDir, '../shared/data/cdnow');
+// The real CDNOW log, with figures computed independently of this code (test/fixtures/cdnow/README.md).
+const cdnowDir = join(repoDir, 'test/fixtures/cdnow');
 
 async function loadAndBuild(warehouse: Warehouse, file: string, mapping: string, parameters: Record<string, string> = {}) {
   const { db, config } = warehouse;
