@@ -7,7 +7,10 @@ const envSchema = z.object({
   WAREHOUSE_PATH: z.string().optional(),
   WAREHOUSE_DATA_DIR: z.string().default('data'),
   WAREHOUSE_INBOX: z.string().optional(),
-  WAREHOUSE_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'like 4GB').default('1.25GB'),
+  WAREHOUSE_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'like 4GB')
+    .default('1.25GB'),
   WAREHOUSE_THREADS: z.coerce.number().int().positive().optional(),
   WAREHOUSE_MEMBER_SALT: z.string().min(8).optional(),
 });
@@ -45,7 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, projectDir = pr
     threads: settings.WAREHOUSE_THREADS,
     modelsDir: resolve(projectDir, 'models'),
     seedsDir: resolve(projectDir, 'seeds'),
-    assertionsDir: resolve(projectDir, 'test/assertions'),
+    assertionsDir: resolve(projectDir, 'models/assertions'),
     memberSalt: settings.WAREHOUSE_MEMBER_SALT,
   };
 }

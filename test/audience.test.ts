@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportAudience } from '../pipelines/audience/export-audience.js';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
 import { loadFile } from '../pipelines/load/load-file.js';
-import { refresh } from '../pipelines/refresh.js';
+import { refresh } from '../pipelines/refresh/refresh.js';
 import { openWarehouse, type Warehouse } from '../pipelines/warehouse/open-warehouse.js';
+import { seedsDir } from './helpers/temp-project.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 import { writeFiles } from './helpers/write-files.js';
 
@@ -33,7 +34,10 @@ describe('audience export', () => {
   it('selects by stage, recent purchase and order value, with phones and a control group of the asked share', async () => {
     const out = join(config.dataDir, 'winback.csv');
     const result = await exportAudience(warehouse.db, {
-      campaignId: 'W1', sendAt: '2026-11-21 10:00', out, controlFraction: 0.2,
+      campaignId: 'W1',
+      sendAt: '2026-11-21 10:00',
+      out,
+      controlFraction: 0.2,
       filters: { stages: ['silent', 'sleeping'], excludeBoughtWithinDays: 90, price: 199, minOrderValueRatio: 0.5 },
     });
     await sql.raw(`create temp table exported as select * from read_csv('${out}', types = {'phone': 'VARCHAR'})`).execute(warehouse.db);
@@ -54,8 +58,10 @@ describe('audience export', () => {
     expect(check).toMatchObject({ exported: result.rows, bought_recently: 0, below_value: 0, wrong_phone: 0, control: result.controlRows });
     expect(result.rows).toBeGreaterThan(500);
     const share = result.controlRows / result.rows;
-    expect(Math.abs(share - 0.2)).toBeLessThanOrEqual(4 * Math.sqrt(0.2 * 0.8 / result.rows));
-    const [logged] = await rows<{ rows: number; control_rows: number; filters: string }>("select rows, control_rows, filters from ops.exports where campaign_id = 'W1'");
+    expect(Math.abs(share - 0.2)).toBeLessThanOrEqual(4 * Math.sqrt((0.2 * 0.8) / result.rows));
+    const [logged] = await rows<{ rows: number; control_rows: number; filters: string }>(
+      "select rows, control_rows, filters from ops.exports where campaign_id = 'W1'",
+    );
     expect(logged).toMatchObject({ rows: result.rows, control_rows: result.controlRows });
     expect(JSON.parse(logged!.filters)).toMatchObject({ stages: ['silent', 'sleeping'], excludeBoughtWithinDays: 90, price: 199 });
   });
@@ -63,13 +69,17 @@ describe('audience export', () => {
   it('selects members due for repurchase of a category: last bought it 0.8 to 1.2 of its cycle ago', async () => {
     const out = join(config.dataDir, 'due.parquet');
     const result = await exportAudience(warehouse.db, { campaignId: 'D1', sendAt: '2026-11-21', out, filters: { dueCategory: 'tops' } });
-    const [cycle] = await rows<{ days: number }>("select median_cycle_days as days from marts.product_repurchase_cycle where level = 'category' and item_key = 'tops'");
+    const [cycle] = await rows<{ days: number }>(
+      "select median_cycle_days as days from marts.product_repurchase_cycle where level = 'category' and item_key = 'tops'",
+    );
     const lastTops = await rows<{ member_id: string; days_ago: number }>(`
       select orders.member_id, date '2026-11-20' - max(coalesce(orders.paid_at, orders.created_at)::date) as days_ago
       from raw.orders inner join raw.order_items using (order_id)
       where orders.status in ('paid', 'shipped', 'completed') and order_items.category = 'tops'
       group by orders.member_id`);
-    const due = new Set(lastTops.filter((row) => row.days_ago >= 0.8 * cycle!.days && row.days_ago <= 1.2 * cycle!.days).map((row) => row.member_id));
+    const due = new Set(
+      lastTops.filter((row) => row.days_ago >= 0.8 * cycle!.days && row.days_ago <= 1.2 * cycle!.days).map((row) => row.member_id),
+    );
     const exported = await rows<{ member_id: string }>(`select member_id from read_parquet('${out}')`);
     expect(result.format).toBe('parquet');
     expect(new Set(exported.map((row) => row.member_id))).toEqual(due);
@@ -78,13 +88,18 @@ describe('audience export', () => {
   it('selects members due for repurchase of one product the same way', async () => {
     const out = join(config.dataDir, 'due-product.csv');
     await exportAudience(warehouse.db, { campaignId: 'D2', sendAt: '2026-11-21', out, filters: { dueProduct: 'TOP001' } });
-    const [cycle] = await rows<{ days: number }>("select median_cycle_days as days from marts.product_repurchase_cycle where level = 'product' and item_key = 'TOP001'");
+    const [cycle] = await rows<{ days: number }>(
+      "select median_cycle_days as days from marts.product_repurchase_cycle where level = 'product' and item_key = 'TOP001'",
+    );
     const last = await rows<{ member_id: string; days_ago: number }>(`
       select orders.member_id, date '2026-11-20' - max(coalesce(orders.paid_at, orders.created_at)::date) as days_ago
       from raw.orders inner join raw.order_items using (order_id)
       where orders.status in ('paid', 'shipped', 'completed') and order_items.product_id = 'TOP001'
       group by orders.member_id`);
-    const due = last.filter((row) => row.days_ago >= 0.8 * cycle!.days && row.days_ago <= 1.2 * cycle!.days).map((row) => row.member_id).sort();
+    const due = last
+      .filter((row) => row.days_ago >= 0.8 * cycle!.days && row.days_ago <= 1.2 * cycle!.days)
+      .map((row) => row.member_id)
+      .sort();
     const exported = await rows<{ member_id: string }>(`select member_id from read_csv('${out}') order by member_id`);
     expect(due.length).toBeGreaterThan(0);
     expect(exported.map((row) => row.member_id)).toEqual(due);
@@ -92,15 +107,25 @@ describe('audience export', () => {
 
   it('is measured like any campaign once sent: its contacts load back and campaign_roi reports it', async () => {
     const out = join(config.dataDir, 'campaign_contacts-S1.csv');
-    const result = await exportAudience(warehouse.db, { campaignId: 'S1', sendAt: '2026-11-01 10:00', out, controlFraction: 0.25, filters: { stages: ['active', 'returning'] } });
+    const result = await exportAudience(warehouse.db, {
+      campaignId: 'S1',
+      sendAt: '2026-11-01 10:00',
+      out,
+      controlFraction: 0.25,
+      filters: { stages: ['active', 'returning'] },
+    });
     const campaigns = join(config.dataDir, 'campaigns-S1.csv');
-    writeFileSync(campaigns, 'campaign_id,name,channel,sent_at,cost_per_contact,coupon_value,attribution_days\nS1,回头客短信,sms,2026-11-01 10:00:00,0.04,0,7\n');
-    const [loaded] = await loadFile(warehouse.db, out);
+    writeFileSync(
+      campaigns,
+      'campaign_id,name,channel,sent_at,cost_per_contact,coupon_value,attribution_days\nS1,回头客短信,sms,2026-11-01 10:00:00,0.04,0,7\n',
+    );
+    const [loaded] = await loadFile(warehouse.db, out, { seedsDir });
     expect(loaded).toMatchObject({ table: 'campaign_contacts', rowsLoaded: result.rows, rowsQuarantined: 0 });
     expect(loaded!.ignoredColumns).toEqual(['phone', 'segment', 'lifecycle_stage', 'member_level', 'city_tier']);
     await refresh(warehouse, { inputs: [campaigns] });
     const [roi] = await rows<{ treatment_size: number; control_size: number; lift_ci_low: number | null }>(
-      "select treatment_size, control_size, lift_ci_low from marts.campaign_roi where campaign_id = 'S1'");
+      "select treatment_size, control_size, lift_ci_low from marts.campaign_roi where campaign_id = 'S1'",
+    );
     expect(roi).toMatchObject({ treatment_size: result.rows - result.controlRows, control_size: result.controlRows });
     expect(roi!.lift_ci_low).not.toBeNull();
   });
@@ -108,21 +133,41 @@ describe('audience export', () => {
   it('writes Arrow IPC with the same rows as CSV', async () => {
     const filters = { stages: ['active'] };
     const csv = await exportAudience(warehouse.db, { campaignId: 'A1', sendAt: '2026-11-21', out: join(config.dataDir, 'a.csv'), filters });
-    const arrow = await exportAudience(warehouse.db, { campaignId: 'A1', sendAt: '2026-11-21', out: join(config.dataDir, 'a.arrow'), filters });
+    const arrow = await exportAudience(warehouse.db, {
+      campaignId: 'A1',
+      sendAt: '2026-11-21',
+      out: join(config.dataDir, 'a.arrow'),
+      filters,
+    });
     const table = tableFromIPC(readFileSync(join(config.dataDir, 'a.arrow')));
     expect(arrow).toMatchObject({ format: 'arrow', rows: csv.rows });
     expect(table.numRows).toBe(csv.rows);
-    expect(table.schema.fields.map((field) => field.name)).toEqual(['campaign_id', 'member_id', 'contacted_at', 'arm', 'phone', 'segment', 'lifecycle_stage', 'member_level', 'city_tier']);
-    const csvMembers = readFileSync(join(config.dataDir, 'a.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[1]);
+    expect(table.schema.fields.map((field) => field.name)).toEqual([
+      'campaign_id',
+      'member_id',
+      'contacted_at',
+      'arm',
+      'phone',
+      'segment',
+      'lifecycle_stage',
+      'member_level',
+      'city_tier',
+    ]);
+    const csvMembers = readFileSync(join(config.dataDir, 'a.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',')[1]);
     expect(table.getChild('member_id')!.toArray()).toEqual(csvMembers);
   });
 
   it('neutralises spreadsheet formulas in CSV cells', async () => {
     const small = tempConfig();
     const dir = writeFiles({
-      'orders.csv': 'order_id,member_id,created_at,paid_at,status,paid_amount,phone\n'
-        + 'o1,"=HYPERLINK(""http://x"",""y"")",2026-11-01 10:00:00,2026-11-01 10:00:00,completed,10,+8613800000000\n'
-        + 'o2,@sum,2026-11-02 10:00:00,2026-11-02 10:00:00,completed,10,13800000001\n',
+      'orders.csv':
+        'order_id,member_id,created_at,paid_at,status,paid_amount,phone\n' +
+        'o1,"=HYPERLINK(""http://x"",""y"")",2026-11-01 10:00:00,2026-11-01 10:00:00,completed,10,+8613800000000\n' +
+        'o2,@sum,2026-11-02 10:00:00,2026-11-02 10:00:00,completed,10,13800000001\n',
     });
     const other = await openWarehouse(small);
     try {

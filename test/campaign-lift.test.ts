@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
-import { refresh } from '../pipelines/refresh.js';
+import { refresh } from '../pipelines/refresh/refresh.js';
 import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 
@@ -16,8 +16,17 @@ describe('campaign lift on generated shops', () => {
       const warehouse = await openWarehouse(config);
       try {
         await refresh(warehouse, { inputs: [shopDir] });
-        const { rows } = await sql<{ campaign_id: string; treatment_size: number; control_size: number; lift: number | null; lift_ci_low: number | null; lift_ci_high: number | null }>`
-          select campaign_id, treatment_size, control_size, lift, lift_ci_low, lift_ci_high from marts.campaign_roi order by campaign_id`.execute(warehouse.db);
+        const { rows } = await sql<{
+          campaign_id: string;
+          treatment_size: number;
+          control_size: number;
+          lift: number | null;
+          lift_ci_low: number | null;
+          lift_ci_high: number | null;
+        }>`
+          select campaign_id, treatment_size, control_size, lift, lift_ci_low, lift_ci_high from marts.campaign_roi order by campaign_id`.execute(
+          warehouse.db,
+        );
         for (const planted of truth.campaigns) {
           const measured = rows.find((row) => row.campaign_id === planted.campaign_id)!;
           expect(measured.treatment_size + measured.control_size).toBe(planted.targeted);
@@ -26,7 +35,8 @@ describe('campaign lift on generated shops', () => {
             continue;
           }
           outcomes.push({
-            seed, campaign: planted.campaign_id,
+            seed,
+            campaign: planted.campaign_id,
             covered: measured.lift_ci_low! <= planted.true_uplift && planted.true_uplift <= measured.lift_ci_high!,
             detail: `[${measured.lift_ci_low!.toFixed(4)}, ${measured.lift_ci_high!.toFixed(4)}] vs ${planted.true_uplift.toFixed(4)}`,
           });

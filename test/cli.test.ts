@@ -32,9 +32,15 @@ describe('the warehouse command line', () => {
     const csv = runCli(['query', 'select count(*) as n, sum(revenue) as revenue from marts.member_facts', '--format', 'csv'], dataDir);
     expect(csv).toMatchObject({ status: 0, stdout: 'n,revenue\n3,150\n' });
 
-    const json = runCli(['query', "select lifecycle_stage, count(*) as members from marts.member_facts group by 1 order by 1", '--format', 'json'], dataDir);
+    const json = runCli(
+      ['query', 'select lifecycle_stage, count(*) as members from marts.member_facts group by 1 order by 1', '--format', 'json'],
+      dataDir,
+    );
     expect(json.status).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual([{ lifecycle_stage: 'new', members: 2 }, { lifecycle_stage: 'prospect', members: 1 }]);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { lifecycle_stage: 'new', members: 2 },
+      { lifecycle_stage: 'prospect', members: 1 },
+    ]);
 
     const table = runCli(['query', "select 'a,b' as label, 2 as n"], dataDir);
     expect(table.stdout).toBe('label  n\n-----  -\na,b    2\n(1 row)\n');

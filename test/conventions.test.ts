@@ -1,16 +1,21 @@
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { discoverModels } from '../pipelines/build/discover-models.js';
-import type { Model } from '../pipelines/build/model.js';
-import { withWarehouse } from './helpers/temp-warehouse.js';
+import { discoverModels } from '../pipelines/transform/discover-models.js';
+import type { Model } from '../pipelines/transform/model.js';
+import { readMacros } from '../pipelines/transform/read-macros.js';
 import { repoDir } from './helpers/temp-project.js';
+import { withWarehouse } from './helpers/temp-warehouse.js';
 
 let models: Model[] = [];
 
 beforeAll(async () => {
   // discoverModels also parses every header: an unknown key or test fails here.
-  models = await withWarehouse(({ db }) => discoverModels(db, join(repoDir, 'models'), repoDir));
+  models = await withWarehouse(({ db }) => discoverModels(db, join(repoDir, 'models'), repoDir, readMacros(join(repoDir, 'models'))));
 });
+
+const isRunLogView = (model: Model) => model.schema === 'marts' && model.table.startsWith('data_') && model.materialized === 'view';
 
 const readsFrom = (model: Model) => [...new Set(model.dependsOn.map((name) => name.split('.')[0]))].sort();
 
@@ -25,10 +30,14 @@ describe('model conventions', () => {
   });
 
   it('names files after their layer: stg_ in staging, int_ in intermediate, no prefix in marts', () => {
-    const misnamed = models.filter((model) =>
-      (model.schema === 'staging' && !model.table.startsWith('stg_'))
-      || (model.schema === 'intermediate' && !model.table.startsWith('int_'))
-      || (model.schema === 'marts' && /^(stg|int)_/.test(model.table))).map((model) => model.file);
+    const misnamed = models
+      .filter(
+        (model) =>
+          (model.schema === 'staging' && !model.table.startsWith('stg_')) ||
+          (model.schema === 'intermediate' && !model.table.startsWith('int_')) ||
+          (model.schema === 'marts' && /^(stg|int)_/.test(model.table)),
+      )
+      .map((model) => model.file);
     expect(misnamed).toEqual([]);
   });
 
@@ -38,10 +47,18 @@ describe('model conventions', () => {
       intermediate: ['staging', 'intermediate', 'seeds'],
       marts: ['staging', 'intermediate', 'marts', 'seeds'],
     };
-    const violations = models.flatMap((model) => readsFrom(model)
-      .filter((schema) => !allowed[model.schema]?.includes(schema ?? ''))
-      .map((schema) => `${model.file} reads ${schema}`));
+    const violations = models.flatMap((model) =>
+      readsFrom(model)
+        .filter((schema) => !allowed[model.schema]?.includes(schema ?? '') && !(schema === 'ops' && isRunLogView(model)))
+        .map((schema) => `${model.file} reads ${schema}`),
+    );
     expect(violations).toEqual([]);
+  });
+
+  it("reads the run log (ops) only in the Data page's marts: views named data_*, evaluated when the marts are published", () => {
+    const readers = models.filter((model) => readsFrom(model).includes('ops'));
+    expect(readers.length).toBeGreaterThan(0);
+    expect(readers.filter((model) => !isRunLogView(model)).map((model) => model.file)).toEqual([]);
   });
 
   it('keeps the protected contacts table out of every mart and intermediate model', () => {
@@ -50,7 +67,8 @@ describe('model conventions', () => {
   });
 
   it('keeps models deterministic: no wall clock, no randomness', () => {
-    const offending = models.filter((model) => /\b(current_date|current_timestamp|now\(\)|today\(\)|random\(\)|uuid\(\)|gen_random_uuid)/i.test(model.sql))
+    const offending = models
+      .filter((model) => /\b(current_date|current_timestamp|now\(\)|today\(\)|random\(\)|uuid\(\)|gen_random_uuid)/i.test(model.sql))
       .map((model) => model.file);
     expect(offending).toEqual([]);
   });
@@ -58,5 +76,62 @@ describe('model conventions', () => {
   it('ends every model with select * from its last CTE', () => {
     const offending = models.filter((model) => !/\nselect \* from [a-z_]+\s*$/.test(model.sql)).map((model) => model.file);
     expect(offending).toEqual([]);
+  });
+});
+
+describe('report sources', () => {
+  const sourcesDir = join(repoDir, 'reports/sources/marts');
+  const sources = readdirSync(sourcesDir).filter((file) => file.endsWith('.sql'));
+
+  it('are each a plain select * from the mart of the same name, so that every number on the site is a model', () => {
+    const marts = new Set(models.filter((model) => model.schema === 'marts').map((model) => model.table));
+    const offending = sources.filter((file) => {
+      const table = file.replace(/\.sql$/, '');
+      return readFileSync(join(sourcesDir, file), 'utf8').trim() !== `select * from marts.${table}` || !marts.has(table);
+    });
+    expect(sources.length).toBeGreaterThan(10);
+    expect(offending).toEqual([]);
+  });
+});
+
+describe('the repository', () => {
+  const tracked = execFileSync('git', ['ls-files'], { cwd: repoDir, encoding: 'utf8' })
+    .split('\n')
+    .filter(
+      (file) =>
+        /\.(ts|js|md|sql|json|ya?ml|csv|sh)$|^\.ci\/run$/.test(file) &&
+        !file.endsWith('package-lock.json') &&
+        !file.startsWith('test/fixtures/'),
+    );
+  const read = (file: string) => readFileSync(join(repoDir, file), 'utf8');
+
+  it("names no path outside itself: a user's clone has nothing beside it", () => {
+    const outside = tracked.flatMap((file) => {
+      const text = read(file);
+      const escapes = [...text.matchAll(/(?<![\w.])((?:\.\.\/)+[\w.-]+)/g)]
+        .map(([, path]) => path!)
+        .filter((path) => relative(repoDir, resolve(dirname(join(repoDir, file)), path)).startsWith('..'));
+      const elsewhere = [...text.matchAll(/\/work\/[\w.-]+|\b(?:DESIGN|METRICS|STACK)\.md\b/g)].map(([match]) => match);
+      return [...escapes, ...elsewhere].map((path) => `${file}: ${path}`);
+    });
+    expect(tracked.length).toBeGreaterThan(100);
+    expect(outside).toEqual([]);
+  });
+
+  it('defines the SQL macros in models/macros.sql only, and no TypeScript lists their names', () => {
+    const { names } = readMacros(join(repoDir, 'models'));
+    expect(names).toContain('lifecycle_stage');
+    const defining = tracked.filter(
+      (file) =>
+        file.endsWith('.sql') &&
+        file !== 'models/macros.sql' &&
+        !file.startsWith('pipelines/generate/') &&
+        /\bcreate\s+(or\s+replace\s+)?(temp\s+)?macro\b/i.test(read(file)),
+    );
+    const naming = tracked.filter(
+      (file) => file.endsWith('.ts') && !file.startsWith('test/') && names.some((name) => new RegExp(`\\b${name}\\b`).test(read(file))),
+    );
+    expect(defining).toEqual([]);
+    expect(naming).toEqual([]);
   });
 });

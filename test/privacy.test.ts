@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
-import { refresh } from '../pipelines/refresh.js';
+import { refresh } from '../pipelines/refresh/refresh.js';
 import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { collectSecrets, relationsHoldingSecrets } from './helpers/find-secrets.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
@@ -18,12 +18,21 @@ describe('personal data', () => {
       const db = warehouse.db;
       const secrets = await collectSecrets(db);
       expect(secrets.length).toBeGreaterThan(5000); // buyer ids and phones: the scan has something to find
-      const tables = (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = 'marts' order by 1`.execute(db)).rows;
+      const tables = (
+        await sql<{
+          name: string;
+        }>`select table_name as name from information_schema.tables where table_schema = 'marts' order by 1`.execute(db)
+      ).rows;
       expect(tables.length).toBeGreaterThanOrEqual(6);
-      const found = await relationsHoldingSecrets(db, tables.map(({ name }) => `marts.${name}`));
+      const found = await relationsHoldingSecrets(
+        db,
+        tables.map(({ name }) => `marts.${name}`),
+      );
       expect(found).toEqual([]);
       // The protected contacts table does hold them: the scan would see them if a mart leaked it.
-      const { rows } = await sql<{ phones: number }>`select count(*) as phones from staging.stg_member_contacts inner join secrets on secret = phone`.execute(db);
+      const { rows } = await sql<{
+        phones: number;
+      }>`select count(*) as phones from staging.stg_member_contacts inner join secrets on secret = phone`.execute(db);
       expect(rows[0]?.phones).toBeGreaterThan(1000);
     } finally {
       await warehouse.close();

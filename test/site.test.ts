@@ -3,13 +3,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
 import { siteDir } from '../pipelines/publish/build-site.js';
 import { publishedMartsPath } from '../pipelines/publish/publish-marts.js';
 import { serveSite } from '../pipelines/publish/serve-site.js';
-import { refresh } from '../pipelines/refresh.js';
+import { refresh } from '../pipelines/refresh/refresh.js';
 import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { collectSecrets, filesHoldingSecrets, relationsHoldingSecrets } from './helpers/find-secrets.js';
 import { repoDir } from './helpers/temp-project.js';
@@ -20,7 +20,13 @@ import { tempConfig } from './helpers/temp-warehouse.js';
 const screenshotDir = join(repoDir, 'data/screenshots');
 // Each page and the charts its markdown draws.
 const pages: Array<[string, number]> = [
-  ['', 3], ['members', 7], ['rfm', 2], ['repurchase', 2], ['cohorts', 2], ['campaigns', 1], ['data', 0],
+  ['', 3],
+  ['members', 7],
+  ['rfm', 2],
+  ['repurchase', 2],
+  ['cohorts', 2],
+  ['campaigns', 1],
+  ['data', 0],
   // One page per campaign of the generated shop (C01..C07).
   ...[1, 2, 3, 4, 5, 6, 7].map((n): [string, number] => [`campaigns/C0${n}`, 1]),
 ];
@@ -42,9 +48,13 @@ beforeAll(async () => {
       select buyers, revenue, repurchase_rate, returning_buyer_share from marts.kpi_monthly
       where month_complete order by month desc limit 1`.execute(warehouse.db);
     headline = rows[0]!;
-    const campaigns = await sql<typeof campaign>`select name, naive_roi, response_rate_t from marts.campaign_roi where campaign_id = 'C01'`.execute(warehouse.db);
+    const campaigns = await sql<
+      typeof campaign
+    >`select name, naive_roi, response_rate_t from marts.campaign_roi where campaign_id = 'C01'`.execute(warehouse.db);
     campaign = campaigns.rows[0]!;
-    const segments = await sql<{ label: string }>`select segment_zh || ' ' || segment as label from marts.campaign_roi_by_segment where campaign_id = 'C01'`.execute(warehouse.db);
+    const segments = await sql<{
+      label: string;
+    }>`select segment_zh || ' ' || segment as label from marts.campaign_roi_by_segment where campaign_id = 'C01'`.execute(warehouse.db);
     breakdown = segments.rows.map((row) => row.label);
     expect(breakdown.length).toBeGreaterThanOrEqual(2);
   } finally {
@@ -54,7 +64,15 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   mkdirSync(screenshotDir, { recursive: true });
 }, 600_000);
@@ -95,15 +113,24 @@ describe('the report site', () => {
     await page.close();
   });
 
-  it('holds none of the input\'s buyer ids or phone numbers, in the published marts file or the built site', async () => {
+  it("holds none of the input's buyer ids or phone numbers, in the published marts file or the built site", async () => {
     const warehouse = await openWarehouse(config, { readOnly: true });
     try {
       const secrets = await collectSecrets(warehouse.db);
       expect(secrets.length).toBeGreaterThan(5000);
       await sql.raw(`attach '${publishedMartsPath(config)}' as published (read_only)`).execute(warehouse.db);
-      const tables = (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_catalog = 'published' order by 1`.execute(warehouse.db)).rows;
+      const tables = (
+        await sql<{
+          name: string;
+        }>`select table_name as name from information_schema.tables where table_catalog = 'published' order by 1`.execute(warehouse.db)
+      ).rows;
       expect(tables.length).toBeGreaterThanOrEqual(15);
-      expect(await relationsHoldingSecrets(warehouse.db, tables.map(({ name }) => `published.marts.${name}`))).toEqual([]);
+      expect(
+        await relationsHoldingSecrets(
+          warehouse.db,
+          tables.map(({ name }) => `published.marts.${name}`),
+        ),
+      ).toEqual([]);
       expect(await filesHoldingSecrets(warehouse.db, realpathSync(siteDir(config)), secrets)).toEqual([]);
       // The scan does find a secret where one is: the protected contacts table.
       expect(await relationsHoldingSecrets(warehouse.db, ['staging.stg_member_contacts'])).toHaveLength(1);

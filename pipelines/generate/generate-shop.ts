@@ -1,18 +1,22 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { shopToday } from '../shop-today.js';
+import { readParameters, requiredParameter } from '../transform/read-parameters.js';
+import { literal } from '../warehouse/sql-text.js';
 import { toJsRow } from '../warehouse/to-js-value.js';
 
 export interface GenerateOptions {
   members: number;
   days: number;
-  /** Last day of history, YYYY-MM-DD. */
-  endDate: string;
+  /** Last day of history, YYYY-MM-DD; default: yesterday in the shop time zone. */
+  endDate?: string;
   seed: number;
   outDir: string;
   /** P(occasion n+1 within maturity | occasion n), n = 1, 2, …; the last value holds for all further steps. */
   ladder?: number[];
-  regionTiersPath?: string;
+  /** Where region_tiers.csv and the shop time zone come from (default: ./seeds). */
+  seedsDir?: string;
 }
 
 /** The planted truth written beside the data as truth.json. */
@@ -24,7 +28,9 @@ export interface ShopTruth {
   ladder: { purchase_grain: 'day'; maturity_days: number; conversion: number[]; note: string };
   categories: Array<{ category: string; category_zh: string; cycle_median_days: number; cycle_sigma: number }>;
   intervals: string;
-  campaigns: Array<CampaignPlan & { targeted: number; treatment_size: number; control_size: number; eligible_share: number; true_uplift: number }>;
+  campaigns: Array<
+    CampaignPlan & { targeted: number; treatment_size: number; control_size: number; eligible_share: number; true_uplift: number }
+  >;
   rows: Record<string, number>;
 }
 
@@ -46,7 +52,7 @@ interface CampaignPlan {
   pool: number;
 }
 
-// The women's apparel ladder of METRICS.md §1: 26%, 45%, 57%, 64%, 68%, then flat.
+// The women's apparel ladder of the course notes (docs/metrics.md, Reference figures): 26%, 45%, 57%, 64%, 68%, then flat.
 export const womensApparelLadder = [0.26, 0.45, 0.57, 0.64, 0.68];
 
 const categories = [
@@ -58,21 +64,140 @@ const categories = [
 ];
 
 const products: Record<string, Array<[string, number]>> = {
-  accessories: [['真丝小方巾', 89], ['珍珠耳钉', 59], ['羊毛贝雷帽', 129], ['编织腰带', 69], ['托特包', 299], ['发夹套装', 39]],
-  dresses: [['法式碎花连衣裙', 259], ['针织长裙', 329], ['衬衫裙', 219], ['小黑裙', 399], ['吊带裙', 169], ['旗袍改良款', 459]],
-  pants: [['高腰阔腿裤', 179], ['直筒牛仔裤', 199], ['西装裤', 229], ['运动束脚裤', 129], ['半身裙', 159], ['打底裤', 59]],
-  tops: [['纯棉T恤', 79], ['真丝衬衫', 289], ['羊绒开衫', 499], ['卫衣', 189], ['雪纺衫', 139], ['针织背心', 99]],
-  underwear: [['莫代尔内裤三条装', 69], ['无痕文胸', 129], ['棉袜五双装', 39], ['丝袜三双装', 45], ['家居服套装', 199], ['保暖内衣', 159]],
+  accessories: [
+    ['真丝小方巾', 89],
+    ['珍珠耳钉', 59],
+    ['羊毛贝雷帽', 129],
+    ['编织腰带', 69],
+    ['托特包', 299],
+    ['发夹套装', 39],
+  ],
+  dresses: [
+    ['法式碎花连衣裙', 259],
+    ['针织长裙', 329],
+    ['衬衫裙', 219],
+    ['小黑裙', 399],
+    ['吊带裙', 169],
+    ['旗袍改良款', 459],
+  ],
+  pants: [
+    ['高腰阔腿裤', 179],
+    ['直筒牛仔裤', 199],
+    ['西装裤', 229],
+    ['运动束脚裤', 129],
+    ['半身裙', 159],
+    ['打底裤', 59],
+  ],
+  tops: [
+    ['纯棉T恤', 79],
+    ['真丝衬衫', 289],
+    ['羊绒开衫', 499],
+    ['卫衣', 189],
+    ['雪纺衫', 139],
+    ['针织背心', 99],
+  ],
+  underwear: [
+    ['莫代尔内裤三条装', 69],
+    ['无痕文胸', 129],
+    ['棉袜五双装', 39],
+    ['丝袜三双装', 45],
+    ['家居服套装', 199],
+    ['保暖内衣', 159],
+  ],
 };
 
 const campaignPlan: CampaignPlan[] = [
-  { campaign_id: 'C01', name: '老客召回短信', channel: 'sms', days_before_end: 330, target_rule: 'lapsing_60_180', control_fraction: 0.15, pull_forward: 0.4, cost_per_contact: 0.04, coupon_value: 10, attribution_days: 7, pool: 0 },
-  { campaign_id: 'C02', name: '沉睡会员唤醒券', channel: 'coupon', days_before_end: 270, target_rule: 'sleeping_180_365', control_fraction: 0.2, pull_forward: 0.3, cost_per_contact: 0.05, coupon_value: 20, attribution_days: 7, pool: 1 },
-  { campaign_id: 'C03', name: '新品上市邮件', channel: 'edm', days_before_end: 200, target_rule: 'recent_buyers_30', control_fraction: 0.1, pull_forward: 0.1, cost_per_contact: 0.01, coupon_value: 0, attribution_days: 7, pool: 2 },
-  { campaign_id: 'C04', name: '旺旺关怀回购', channel: 'wangwang', days_before_end: 150, target_rule: 'lapsing_60_180', control_fraction: 0.15, pull_forward: 0.5, cost_per_contact: 0.02, coupon_value: 5, attribution_days: 7, pool: 3 },
-  { campaign_id: 'C05', name: '潜客首单推送', channel: 'push', days_before_end: 90, target_rule: 'prospects', control_fraction: 0.2, pull_forward: 0.3, cost_per_contact: 0.01, coupon_value: 10, attribution_days: 7, pool: 4 },
-  { campaign_id: 'C06', name: '双十一预热短信', channel: 'sms', days_before_end: 45, target_rule: 'lapsing_60_180', control_fraction: 0, pull_forward: 0.4, cost_per_contact: 0.04, coupon_value: 10, attribution_days: 7, pool: 5 },
-  { campaign_id: 'C07', name: '年末沉睡唤醒', channel: 'sms', days_before_end: 20, target_rule: 'sleeping_180_365', control_fraction: 0.15, pull_forward: 0.3, cost_per_contact: 0.05, coupon_value: 15, attribution_days: 7, pool: 6 },
+  {
+    campaign_id: 'C01',
+    name: '老客召回短信',
+    channel: 'sms',
+    days_before_end: 330,
+    target_rule: 'lapsing_60_180',
+    control_fraction: 0.15,
+    pull_forward: 0.4,
+    cost_per_contact: 0.04,
+    coupon_value: 10,
+    attribution_days: 7,
+    pool: 0,
+  },
+  {
+    campaign_id: 'C02',
+    name: '沉睡会员唤醒券',
+    channel: 'coupon',
+    days_before_end: 270,
+    target_rule: 'sleeping_180_365',
+    control_fraction: 0.2,
+    pull_forward: 0.3,
+    cost_per_contact: 0.05,
+    coupon_value: 20,
+    attribution_days: 7,
+    pool: 1,
+  },
+  {
+    campaign_id: 'C03',
+    name: '新品上市邮件',
+    channel: 'edm',
+    days_before_end: 200,
+    target_rule: 'recent_buyers_30',
+    control_fraction: 0.1,
+    pull_forward: 0.1,
+    cost_per_contact: 0.01,
+    coupon_value: 0,
+    attribution_days: 7,
+    pool: 2,
+  },
+  {
+    campaign_id: 'C04',
+    name: '旺旺关怀回购',
+    channel: 'wangwang',
+    days_before_end: 150,
+    target_rule: 'lapsing_60_180',
+    control_fraction: 0.15,
+    pull_forward: 0.5,
+    cost_per_contact: 0.02,
+    coupon_value: 5,
+    attribution_days: 7,
+    pool: 3,
+  },
+  {
+    campaign_id: 'C05',
+    name: '潜客首单推送',
+    channel: 'push',
+    days_before_end: 90,
+    target_rule: 'prospects',
+    control_fraction: 0.2,
+    pull_forward: 0.3,
+    cost_per_contact: 0.01,
+    coupon_value: 10,
+    attribution_days: 7,
+    pool: 4,
+  },
+  {
+    campaign_id: 'C06',
+    name: '双十一预热短信',
+    channel: 'sms',
+    days_before_end: 45,
+    target_rule: 'lapsing_60_180',
+    control_fraction: 0,
+    pull_forward: 0.4,
+    cost_per_contact: 0.04,
+    coupon_value: 10,
+    attribution_days: 7,
+    pool: 5,
+  },
+  {
+    campaign_id: 'C07',
+    name: '年末沉睡唤醒',
+    channel: 'sms',
+    days_before_end: 20,
+    target_rule: 'sleeping_180_365',
+    control_fraction: 0.15,
+    pull_forward: 0.3,
+    cost_per_contact: 0.05,
+    coupon_value: 15,
+    attribution_days: 7,
+    pool: 6,
+  },
 ];
 
 const script = readFileSync(new URL('./generate-shop.sql', import.meta.url), 'utf8');
@@ -84,6 +209,8 @@ const script = readFileSync(new URL('./generate-shop.sql', import.meta.url), 'ut
 export async function generateShop(options: GenerateOptions, log: (line: string) => void = () => {}): Promise<ShopTruth> {
   const outDir = resolve(options.outDir);
   mkdirSync(outDir, { recursive: true });
+  const seedsDir = resolve(options.seedsDir ?? 'seeds');
+  const endDate = isoDate(options.endDate ?? shopToday(requiredParameter(await readParameters(seedsDir), 'shop_time_zone'), new Date(), 1));
   const ladder = options.ladder ?? womensApparelLadder;
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: '2GB',
@@ -97,24 +224,34 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
       set variable seed = ${Math.trunc(options.seed)};
       set variable members = ${Math.trunc(options.members)};
       set variable days = ${Math.trunc(options.days)};
-      set variable end_date = '${isoDate(options.endDate)}';
+      set variable end_date = ${literal(endDate)};
       set variable ladder = [${ladder.join(', ')}]::double[];
       set variable max_occasions = 40;
-      create table gen_categories as select * from (values ${categories.map((c) => `('${c.category}', '${c.category_zh}', ${c.share}, ${c.cycle_median_days}, ${c.cycle_sigma})`).join(', ')})
+      create table gen_categories as select * from (values ${categories.map((c) => `(${literal(c.category)}, ${literal(c.category_zh)}, ${c.share}, ${c.cycle_median_days}, ${c.cycle_sigma})`).join(', ')})
         as t(category, category_zh, share, cycle_median_days, cycle_sigma);
-      create table gen_products as select * from (values ${Object.entries(products).flatMap(([category, list]) => list.map(([name, price], slot) =>
-        `('${category}', ${slot}, '${category.slice(0, 3).toUpperCase()}${String(slot + 1).padStart(3, '0')}', '${name}', ${price}::decimal(18, 2))`)).join(', ')})
+      create table gen_products as select * from (values ${Object.entries(products)
+        .flatMap(([category, list]) =>
+          list.map(
+            ([name, price], slot) =>
+              `(${literal(category)}, ${slot}, ${literal(`${category.slice(0, 3).toUpperCase()}${String(slot + 1).padStart(3, '0')}`)}, ${literal(name)}, ${price}::decimal(18, 2))`,
+          ),
+        )
+        .join(', ')})
         as t(category, slot, product_id, product_name, unit_price);
-      create table gen_campaign_plan as select *, getvariable('end_date')::date - days_before_end as sent_date from (values ${campaignPlan.map((c) =>
-        `('${c.campaign_id}', '${c.name}', '${c.channel}', ${c.days_before_end}, '${c.target_rule}', ${c.control_fraction}, ${c.pull_forward}, ${c.cost_per_contact}, ${c.coupon_value}, ${c.attribution_days}, ${c.pool})`).join(', ')})
+      create table gen_campaign_plan as select *, getvariable('end_date')::date - days_before_end as sent_date from (values ${campaignPlan
+        .map(
+          (c) =>
+            `(${literal(c.campaign_id)}, ${literal(c.name)}, ${literal(c.channel)}, ${c.days_before_end}, ${literal(c.target_rule)}, ${c.control_fraction}, ${c.pull_forward}, ${c.cost_per_contact}, ${c.coupon_value}, ${c.attribution_days}, ${c.pool})`,
+        )
+        .join(', ')})
         as t(campaign_id, name, channel, days_before_end, target_rule, control_fraction, pull_forward, cost_per_contact, coupon_value, attribution_days, pool);
-      create table gen_region_tiers as select * from read_csv('${options.regionTiersPath ?? resolve('seeds/region_tiers.csv')}', header = true);`);
+      create table gen_region_tiers as select * from read_csv(${literal(join(seedsDir, 'region_tiers.csv'))}, header = true);`);
     log(`generating ${options.members.toLocaleString('en-US')} members over ${options.days} days (seed ${options.seed})`);
     await connection.run(script);
     const rows: Record<string, number> = {};
     for (const [table, query] of Object.entries(outputQueries)) {
       const path = join(outDir, `${table}.csv`);
-      const result = await connection.run(`copy (${query}) to '${path}' (header, delimiter ',')`);
+      const result = await connection.run(`copy (${query}) to ${literal(path)} (header, delimiter ',')`);
       rows[table] = result.rowsChanged;
       log(`  ${table}.csv: ${rows[table].toLocaleString('en-US')} rows`);
     }
@@ -122,15 +259,21 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
       seed: options.seed,
       members: options.members,
       days: options.days,
-      end_date: isoDate(options.endDate),
+      end_date: endDate,
       ladder: {
         purchase_grain: 'day',
         maturity_days: 365,
         conversion: ladder,
         note: 'P(an (n+1)-th purchase occasion within maturity_days of the n-th | n occasions); the last value holds for every further step. Campaign responders move later purchases earlier, never add or remove one.',
       },
-      categories: categories.map(({ category, category_zh, cycle_median_days, cycle_sigma }) => ({ category, category_zh, cycle_median_days, cycle_sigma })),
-      intervals: 'days between consecutive occasions of a member: round(exp(ln(median) + sigma * N(0,1))) of the favourite category, clamped to 12..340; Double 11, 618 and the Spring Festival then move some dates forward by up to 10 days',
+      categories: categories.map(({ category, category_zh, cycle_median_days, cycle_sigma }) => ({
+        category,
+        category_zh,
+        cycle_median_days,
+        cycle_sigma,
+      })),
+      intervals:
+        'days between consecutive occasions of a member: round(exp(ln(median) + sigma * N(0,1))) of the favourite category, clamped to 12..340; Double 11, 618 and the Spring Festival then move some dates forward by up to 10 days',
       campaigns: await campaignTruth(connection),
       rows,
     };
@@ -158,7 +301,12 @@ async function campaignTruth(connection: DuckDBConnection): Promise<ShopTruth['c
            count(*) filter (where arm = 'control')::integer as control_size,
            avg(eligible::integer) as eligible_share
     from eligibility group by campaign_id order by campaign_id`);
-  const measured = new Map(reader.getRowObjects().map(toJsRow).map((row) => [row.campaign_id as string, row]));
+  const measured = new Map(
+    reader
+      .getRowObjects()
+      .map(toJsRow)
+      .map((row) => [row.campaign_id as string, row]),
+  );
   return campaignPlan.map((plan) => {
     const row = measured.get(plan.campaign_id);
     const eligibleShare = Number(row?.eligible_share ?? 0);

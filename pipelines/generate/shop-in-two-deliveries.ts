@@ -20,10 +20,13 @@ export async function shopInTwoDeliveries(dir: string, members: number, seed: nu
   const lastOrders = `select order_id from ${read('orders')} where created_at >= '${lastDay}'`;
   await write(`select * from ${read('orders')} where created_at < '${lastDay}'`, join(before, 'orders.csv'));
   await write(`select * from ${read('order_items')} where order_id not in (${lastOrders})`, join(before, 'order_items.csv'));
-  for (const table of ['members', 'campaigns', 'campaign_contacts']) await write(`select * from ${read(table)}`, join(before, `${table}.csv`));
+  for (const table of ['members', 'campaigns', 'campaign_contacts'])
+    await write(`select * from ${read(table)}`, join(before, `${table}.csv`));
   await write(`select * from ${read('orders')} where created_at >= '${lastDay}'`, join(last, 'orders-last-day.csv'));
   await write(`select * from ${read('order_items')} where order_id in (${lastOrders})`, join(last, 'order_items-last-day.csv'));
-  const counted = await connection.runAndReadAll(`select (select count(*) from ${read('orders')}) as orders, (${lastOrders.replace('select order_id', 'select count(*)')}) as last_day_orders`);
+  const counted = await connection.runAndReadAll(
+    `select (select count(*) from ${read('orders')}) as orders, (${lastOrders.replace('select order_id', 'select count(*)')}) as last_day_orders`,
+  );
   const [orders, lastDayOrders] = counted.getRows()[0]!.map(Number);
   connection.closeSync();
   instance.closeSync();

@@ -3,11 +3,16 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { crashPoint } from '../crash-point.js';
 import type { Database } from '../warehouse/database.js';
-import { loadFile, type LoadOptions, type LoadResult } from './load-file.js';
+import { type LoadOptions, type LoadResult, loadFile } from './load-file.js';
 
 export class UnloadableFilesError extends Error {
-  constructor(readonly failures: Array<{ path: string; message: string }>, total: number) {
-    super(`${failures.length} of ${total} file${total === 1 ? '' : 's'} could not be loaded${failures.length < total ? ' (the others were)' : ''}:\n${failures.map((failure) => `  ${failure.message.replaceAll('\n', '\n  ')}`).join('\n')}`);
+  constructor(
+    readonly failures: Array<{ path: string; message: string }>,
+    total: number,
+  ) {
+    super(
+      `${failures.length} of ${total} file${total === 1 ? '' : 's'} could not be loaded${failures.length < total ? ' (the others were)' : ''}:\n${failures.map((failure) => `  ${failure.message.replaceAll('\n', '\n  ')}`).join('\n')}`,
+    );
     this.name = 'UnloadableFilesError';
   }
 }
@@ -20,7 +25,7 @@ export class UnloadableFilesError extends Error {
 export async function loadFiles(
   db: Kysely<Database>,
   paths: string[],
-  options: LoadOptions & { log?: (line: string) => void } = {},
+  options: LoadOptions & { log?: (line: string) => void },
 ): Promise<LoadResult[]> {
   const log = options.log ?? (() => {});
   const files = paths.flatMap(expandPath);
@@ -41,7 +46,9 @@ export async function loadFiles(
     for (const result of loaded) {
       if (result.skipped) log(`${position} ${file}: already loaded into raw.${result.table} (file ${result.fileId}), nothing changed`);
       else {
-        log(`${position} ${file} → raw.${result.table}: ${result.rowsRead} read, ${result.rowsLoaded} loaded, ${result.rowsQuarantined} quarantined`);
+        log(
+          `${position} ${file} → raw.${result.table}: ${result.rowsRead} read, ${result.rowsLoaded} loaded, ${result.rowsQuarantined} quarantined`,
+        );
         if (result.ignoredColumns.length > 0) log(`    columns not in raw.${result.table}, ignored: ${result.ignoredColumns.join(', ')}`);
       }
     }
@@ -53,5 +60,8 @@ export async function loadFiles(
 function expandPath(path: string): string[] {
   if (!statSync(path, { throwIfNoEntry: false })) throw new Error(`${path}: no such file or folder`);
   if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path).filter((name) => !name.startsWith('.') && !name.endsWith('.json')).sort().map((name) => join(path, name));
+  return readdirSync(path)
+    .filter((name) => !name.startsWith('.') && !name.endsWith('.json'))
+    .sort()
+    .map((name) => join(path, name));
 }

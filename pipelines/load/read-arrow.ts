@@ -1,22 +1,28 @@
 import { open } from 'node:fs/promises';
 import { BIGINT, DuckDBDataChunk, VARCHAR } from '@duckdb/node-api';
-import { RecordBatchReader, Type, type DataType, type Decimal, type Timestamp, type Vector } from 'apache-arrow';
-import { sql, type Kysely } from 'kysely';
+import { type DataType, type Decimal, RecordBatchReader, type Timestamp, Type, type Vector } from 'apache-arrow';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../warehouse/database.js';
 import { withDuckDBConnection } from '../warehouse/duckdb-driver.js';
+import { identifier } from '../warehouse/sql-text.js';
 
 /**
  * An Arrow IPC file (file or stream format) as temp table `table`: one text column per field
  * and the record number as _line. Record batches are read one at a time and appended as data
  * chunks, so a large file never sits in memory whole.
  */
-export async function readArrow(db: Kysely<any>, path: string, table: string): Promise<void> {
+export async function readArrow(db: Kysely<Database>, path: string, table: string): Promise<void> {
   const file = await open(path);
   try {
-    const reader = await RecordBatchReader.from(file).then((opened) => opened.open()).catch((error: Error) => {
-      throw new Error(`${path}: cannot read as Arrow IPC: ${error.message}`);
-    });
+    const reader = await RecordBatchReader.from(file)
+      .then((opened) => opened.open())
+      .catch((error: Error) => {
+        throw new Error(`${path}: cannot read as Arrow IPC: ${error.message}`);
+      });
     const fields = reader.schema.fields;
-    await sql.raw(`create temp table ${table} (${fields.map((field) => `"${field.name.replaceAll('"', '""')}" varchar`).join(', ')}, _line bigint)`).execute(db);
+    await sql
+      .raw(`create temp table ${table} (${fields.map((field) => `${identifier(field.name)} varchar`).join(', ')}, _line bigint)`)
+      .execute(db);
     await withDuckDBConnection(db, async (connection) => {
       const appender = await connection.createAppender(table, 'main', 'temp');
       let line = 0;
@@ -48,16 +54,16 @@ function asText(vector: Vector, type: DataType, start: number, count: number): A
   });
 }
 
-function formatterFor(type: DataType): (value: any) => string {
+function formatterFor(type: DataType): (value: unknown) => string {
   switch (type.typeId) {
     case Type.Timestamp:
       // With a time zone the value is an instant (converted to shop time on load); without, wall-clock time.
-      return (value: number) => {
-        const iso = new Date(value).toISOString();
+      return (value) => {
+        const iso = new Date(Number(value)).toISOString();
         return (type as Timestamp).timezone ? iso : iso.replace('T', ' ').replace(/Z$/, '');
       };
     case Type.Date:
-      return (value: number) => new Date(value).toISOString().slice(0, 10);
+      return (value) => new Date(Number(value)).toISOString().slice(0, 10);
     case Type.Decimal:
       return (value: unknown) => withScale(String(value), (type as Decimal).scale);
     case Type.List:

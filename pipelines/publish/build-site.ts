@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { crashPoint } from '../crash-point.js';
 import type { WarehouseConfig } from '../config.js';
+import { crashPoint } from '../crash-point.js';
 
 export function siteDir(config: WarehouseConfig): string {
   return join(config.dataDir, 'site');

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql, type Kysely } from 'kysely';
-import { memberSalt } from '../build/build-warehouse.js';
+import { type Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../config.js';
+import { memberSalt } from '../transform/build-warehouse.js';
 import type { Database } from '../warehouse/database.js';
 import { siteDir } from './build-site.js';
 import { publishedMartsPath } from './publish-marts.js';
@@ -22,7 +22,11 @@ const pipelinesDir = fileURLToPath(new URL('..', import.meta.url));
  * overrides and the member salt. The site adds its pages and sources. Today's date is not an
  * input: with as_of_date empty, metrics are as of the latest purchase in the data.
  */
-export async function publishedFingerprint(db: Kysely<Database>, config: WarehouseConfig, parameters: Record<string, string> = {}): Promise<PublishedFingerprint> {
+export async function publishedFingerprint(
+  db: Kysely<Database>,
+  config: WarehouseConfig,
+  parameters: Record<string, string> = {},
+): Promise<PublishedFingerprint> {
   const { rows } = await sql<{ id: number }>`select coalesce(max(file_id), 0)::bigint as id from ops.loaded_files`.execute(db);
   const marts = digest([
     String(rows[0]!.id),
@@ -39,20 +43,36 @@ export async function publishedFingerprint(db: Kysely<Database>, config: Warehou
  * The run whose marts (and, with `site`, site) are still published and were computed from the same
  * fingerprint, if any. A `build` since then changed the warehouse's tables, so it does not count.
  */
-export async function unchangedSince(db: Kysely<Database>, config: WarehouseConfig, fingerprint: PublishedFingerprint, site: boolean): Promise<number | undefined> {
+export async function unchangedSince(
+  db: Kysely<Database>,
+  config: WarehouseConfig,
+  fingerprint: PublishedFingerprint,
+  site: boolean,
+): Promise<number | undefined> {
   const published = await db.selectFrom('ops.published').selectAll().execute();
   const marts = published.find((row) => row.target === 'marts');
   if (!marts || marts.fingerprint !== fingerprint.marts || !existsSync(publishedMartsPath(config))) return undefined;
-  if (site && (published.find((row) => row.target === 'site')?.fingerprint !== fingerprint.site || !existsSync(siteDir(config)))) return undefined;
-  const builds = await db.selectFrom('ops.runs').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('command', '=', 'build').where('run_id', '>', marts.run_id).executeTakeFirstOrThrow();
+  if (site && (published.find((row) => row.target === 'site')?.fingerprint !== fingerprint.site || !existsSync(siteDir(config))))
+    return undefined;
+  const builds = await db
+    .selectFrom('ops.runs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('command', '=', 'build')
+    .where('run_id', '>', marts.run_id)
+    .executeTakeFirstOrThrow();
   return Number(builds.n) === 0 ? marts.run_id : undefined;
 }
 
-export async function recordPublished(db: Kysely<Database>, runId: number, fingerprint: PublishedFingerprint, site: boolean): Promise<void> {
+export async function recordPublished(
+  db: Kysely<Database>,
+  runId: number,
+  fingerprint: PublishedFingerprint,
+  site: boolean,
+): Promise<void> {
   const targets = site ? (['marts', 'site'] as const) : (['marts'] as const);
   await db.deleteFrom('ops.published').where('target', 'in', targets).execute();
-  await db.insertInto('ops.published')
+  await db
+    .insertInto('ops.published')
     .values(targets.map((target) => ({ target, fingerprint: fingerprint[target], run_id: runId, published_at: new Date() })))
     .execute();
 }
@@ -70,7 +90,10 @@ function filesDigest(roots: string[]): string {
       for (const name of readdirSync(path).sort()) if (name !== 'node_modules') visit(root, join(path, name));
       return;
     }
-    hash.update(`${relative(root, path)}\0`).update(readFileSync(path)).update('\0');
+    hash
+      .update(`${relative(root, path)}\0`)
+      .update(readFileSync(path))
+      .update('\0');
   };
   for (const root of roots) visit(root, root);
   return hash.digest('hex');

@@ -8,12 +8,15 @@ import sirv from 'sirv';
  * files of the site in parts instead of whole.
  */
 export function serveSite(dir: string, port: number): Promise<Server> {
-  if (!existsSync(join(dir, 'index.html'))) throw new Error(`no site in ${dir}: build one first (npm start, or npm run warehouse -- refresh)`);
+  if (!existsSync(join(dir, 'index.html')))
+    throw new Error(`no site in ${dir}: build one first (npm start, or npm run warehouse -- refresh)`);
   const handler = sirv(dir, { extensions: ['html'], single: false, dev: false });
-  const server = createServer((request, response) => handler(request, response, () => {
-    response.statusCode = 404;
-    response.end('not found');
-  }));
+  const server = createServer((request, response) =>
+    handler(request, response, () => {
+      response.statusCode = 404;
+      response.end('not found');
+    }),
+  );
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve(server));

@@ -77,6 +77,17 @@ export interface PublishedTable {
   published_at: Timestamp;
 }
 
+export interface ModelsTable {
+  model: string;
+  layer: string;
+  description: string;
+  grain: string;
+  materialized: string;
+  upstream: string;
+  tests: string;
+  file: string;
+}
+
 /** The tables pipelines address through Kysely; models are plain SQL and need no types here. */
 export interface Database {
   'ops.runs': RunsTable;
@@ -86,4 +97,5 @@ export interface Database {
   'ops.quarantine': QuarantineTable;
   'ops.exports': ExportsTable;
   'ops.published': PublishedTable;
+  'ops.models': ModelsTable;
 }

@@ -1,11 +1,11 @@
 import {
-  DialectAdapterBase,
-  PostgresQueryCompiler,
   type DatabaseIntrospector,
   type Dialect,
   type DialectAdapter,
+  DialectAdapterBase,
   type Driver,
   type Kysely,
+  PostgresQueryCompiler,
   type QueryCompiler,
 } from 'kysely';
 import { DuckDBDriver, type DuckDBDriverConfig } from './duckdb-driver.js';
@@ -32,6 +32,7 @@ export class DuckDBDialect implements Dialect {
     return new DuckDBAdapter();
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely's Dialect interface takes a Kysely of any schema.
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new DuckDBIntrospector(db);
   }

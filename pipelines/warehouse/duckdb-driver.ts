@@ -1,11 +1,11 @@
 import {
   BOOLEAN,
-  DuckDBTimestampValue,
-  TIMESTAMP,
-  VARCHAR,
   type DuckDBConnection,
   type DuckDBInstance,
   type DuckDBPreparedStatement,
+  DuckDBTimestampValue,
+  TIMESTAMP,
+  VARCHAR,
 } from '@duckdb/node-api';
 import type { CompiledQuery, DatabaseConnection, Driver, Kysely, QueryResult } from 'kysely';
 import { toJsRow } from './to-js-value.js';
@@ -73,7 +73,7 @@ export class DuckDBDriver implements Driver {
  * or a transaction), for what Kysely cannot express, such as appending data chunks to a
  * temp table of that connection.
  */
-export async function withDuckDBConnection<T>(db: Kysely<any>, body: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+export async function withDuckDBConnection<T, DB>(db: Kysely<DB>, body: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
   return db.getExecutor().provideConnection((connection) => body((connection as DuckDBKyselyConnection).duckdb));
 }
 
@@ -98,9 +98,10 @@ class DuckDBKyselyConnection implements DatabaseConnection {
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     // Without parameters the text may hold several statements (a script); DuckDB runs them all.
-    const reader = compiledQuery.parameters.length === 0
-      ? await this.#connection.runAndReadAll(compiledQuery.sql)
-      : await (await this.#prepare(compiledQuery)).runAndReadAll();
+    const reader =
+      compiledQuery.parameters.length === 0
+        ? await this.#connection.runAndReadAll(compiledQuery.sql)
+        : await (await this.#prepare(compiledQuery)).runAndReadAll();
     const rows = reader.getRowObjects().map(toJsRow) as R[];
     const kind = compiledQuery.query.kind;
     // With RETURNING, DuckDB reports the returned rows rather than a change count.
@@ -119,7 +120,7 @@ class DuckDBKyselyConnection implements DatabaseConnection {
 
   async #prepare(compiledQuery: CompiledQuery): Promise<DuckDBPreparedStatement> {
     const prepared = await this.#connection.prepare(compiledQuery.sql);
-    compiledQuery.parameters.forEach((value, index) => bindParameter(prepared, index + 1, value));
+    for (const [index, value] of compiledQuery.parameters.entries()) bindParameter(prepared, index + 1, value);
     return prepared;
   }
 }

@@ -1,4 +1,12 @@
-import { sql, type DatabaseIntrospector, type DatabaseMetadata, type DatabaseMetadataOptions, type Kysely, type SchemaMetadata, type TableMetadata } from 'kysely';
+import {
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type DatabaseMetadataOptions,
+  type Kysely,
+  type SchemaMetadata,
+  sql,
+  type TableMetadata,
+} from 'kysely';
 
 interface ColumnRow {
   table_schema: string;

@@ -15,8 +15,9 @@ export interface Warehouse {
 }
 
 // The run log and the canonical raw tables exist in every warehouse, created idempotently.
-const setupScripts = [new URL('./ops-schema.sql', import.meta.url), new URL('../load/raw-tables.sql', import.meta.url)]
-  .map((url) => readFileSync(url, 'utf8'));
+const setupScripts = [new URL('./ops-schema.sql', import.meta.url), new URL('../load/raw-tables.sql', import.meta.url)].map((url) =>
+  readFileSync(url, 'utf8'),
+);
 
 export interface OpenOptions {
   readOnly?: boolean;
@@ -39,7 +40,11 @@ export async function openWarehouse(config: WarehouseConfig, options: OpenOption
   mkdirSync(config.tempDirectory, { recursive: true });
   const release = options.readOnly
     ? () => {}
-    : await acquireWarehouseLock(config.warehousePath, { command: options.command ?? 'write', waitSeconds: options.waitSeconds, log: options.log });
+    : await acquireWarehouseLock(config.warehousePath, {
+        command: options.command ?? 'write',
+        waitSeconds: options.waitSeconds,
+        log: options.log,
+      });
   try {
     return await openInstance(config, options, release);
   } catch (error) {
@@ -60,7 +65,10 @@ async function openInstance(config: WarehouseConfig, options: OpenOptions, relea
   if (options.readOnly) settings.access_mode = 'READ_ONLY';
   const instance = await DuckDBInstance.create(config.warehousePath, settings).catch((error: Error) => {
     const writer = options.readOnly ? readHolder(lockPathOf(config.warehousePath)) : undefined;
-    if (writer) throw new Error(`cannot open warehouse ${config.warehousePath}: '${writer.command}' (pid ${writer.pid}, since ${writer.since}) is writing it; try again when it has finished`);
+    if (writer)
+      throw new Error(
+        `cannot open warehouse ${config.warehousePath}: '${writer.command}' (pid ${writer.pid}, since ${writer.since}) is writing it; try again when it has finished`,
+      );
     throw new Error(`cannot open warehouse ${config.warehousePath}: ${error.message}`);
   });
   const db = new Kysely<Database>({ dialect: new DuckDBDialect({ instance }) });
@@ -68,9 +76,11 @@ async function openInstance(config: WarehouseConfig, options: OpenOptions, relea
     for (const script of setupScripts) await sql.raw(script).execute(db);
     await migrateLoadedFiles(db);
     // Holding the lock, any run still marked running belongs to a process that is gone.
-    await db.updateTable('ops.runs')
+    await db
+      .updateTable('ops.runs')
       .set({ status: 'interrupted', finished_at: new Date(), message: 'the process ended before the run finished' })
-      .where('status', '=', 'running').execute();
+      .where('status', '=', 'running')
+      .execute();
   }
   return {
     config,

@@ -16,9 +16,15 @@ export interface LockOptions {
 }
 
 export class WarehouseBusyError extends Error {
-  constructor(readonly lockPath: string, readonly holder: LockHolder, waitedSeconds: number) {
-    super(`the warehouse is busy: '${holder.command}' (pid ${holder.pid} on ${holder.host}, since ${holder.since}) holds ${lockPath}`
-      + (waitedSeconds > 0 ? `; waited ${waitedSeconds} s` : '; use --wait SECONDS to wait for it'));
+  constructor(
+    readonly lockPath: string,
+    readonly holder: LockHolder,
+    waitedSeconds: number,
+  ) {
+    super(
+      `the warehouse is busy: '${holder.command}' (pid ${holder.pid} on ${holder.host}, since ${holder.since}) holds ${lockPath}` +
+        (waitedSeconds > 0 ? `; waited ${waitedSeconds} s` : '; use --wait SECONDS to wait for it'),
+    );
     this.name = 'WarehouseBusyError';
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { dataframeMartsDiffer, type DataframeMarts } from '../../pipelines/bench/dataframe-marts.js';
+import { type DataframeMarts, dataframeMartsDiffer } from '../../bench/dataframe-marts.js';
 
 // A marts file small enough to write the other engine's rows by hand.
 const marts = `create schema marts;
@@ -18,9 +18,25 @@ const byHand = (): DataframeMarts => ({
     { month: '2026-10-01', buyers: 3, revenue: 120.5, repurchase_rate: null },
     { month: '2026-11-01', buyers: 2, revenue: 0.1, repurchase_rate: 0.5 },
   ],
-  repurchase_ladder: [{ variant: 'naive', step_n: 1, reached_n: 10 }, { variant: 'matured', step_n: 1, reached_n: 4 }],
+  repurchase_ladder: [
+    { variant: 'naive', step_n: 1, reached_n: 10 },
+    { variant: 'matured', step_n: 1, reached_n: 4 },
+  ],
   cohort_retention: [{ cohort_month: '2026-10-01', month_offset: 0, active_share: 1 / 3 }],
-  rfm_segments: [{ segment: 'champions', segment_zh: '重要价值客户', segment_order: 1, members: 2, share: 1, revenue: 30, revenue_share: 1, avg_recency_days: 5, avg_frequency: 2.5, avg_monetary: 15 }],
+  rfm_segments: [
+    {
+      segment: 'champions',
+      segment_zh: '重要价值客户',
+      segment_order: 1,
+      members: 2,
+      share: 1,
+      revenue: 30,
+      revenue_share: 1,
+      avg_recency_days: 5,
+      avg_frequency: 2.5,
+      avg_monetary: 15,
+    },
+  ],
   member_rfm_cells: [{ r_score: 5, f_score: 4, m_score: 3, members: 2, monetary: 30 }],
 });
 

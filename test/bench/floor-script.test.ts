@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { floorScript } from '../../pipelines/bench/floor-script.js';
-import { checkFloorEqualsPipeline } from '../../pipelines/bench/run-bench.js';
+import { floorScript } from '../../bench/floor-script.js';
+import { checkFloorEqualsPipeline } from '../../bench/run-bench.js';
 import { generateShop } from '../../pipelines/generate/generate-shop.js';
-import { refresh } from '../../pipelines/refresh.js';
+import { refresh } from '../../pipelines/refresh/refresh.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { tempConfig } from '../helpers/temp-warehouse.js';
 
@@ -46,18 +46,37 @@ describe('the benchmark floor', () => {
       await checkFloorEqualsPipeline(kpiFloor, config.warehousePath);
       const instance = await DuckDBInstance.create(kpiFloor);
       const connection = await instance.connect();
-      const relations = (await connection.runAndReadAll(`select schema_name || '.' || table_name from duckdb_tables() where schema_name not in ('raw', 'seeds')
-        union all select schema_name || '.' || view_name from duckdb_views() where not internal order by 1`)).getRows().flat();
-      const rawRows = (await connection.runAndReadAll(`select table_name, estimated_size from duckdb_tables() where schema_name = 'raw' and estimated_size > 0 order by 1`)).getRows();
+      const relations = (
+        await connection.runAndReadAll(`select schema_name || '.' || table_name from duckdb_tables() where schema_name not in ('raw', 'seeds')
+        union all select schema_name || '.' || view_name from duckdb_views() where not internal order by 1`)
+      )
+        .getRows()
+        .flat();
+      const rawRows = (
+        await connection.runAndReadAll(
+          `select table_name, estimated_size from duckdb_tables() where schema_name = 'raw' and estimated_size > 0 order by 1`,
+        )
+      ).getRows();
       connection.closeSync();
       instance.closeSync();
-      expect(relations).toEqual(['intermediate.int_as_of_date_resolved', 'intermediate.int_members_first_seen', 'intermediate.int_purchase_occasions',
-        'intermediate.int_purchase_occasions_numbered', 'marts.kpi_monthly', 'staging.stg_members', 'staging.stg_orders']);
+      expect(relations).toEqual([
+        'intermediate.int_as_of_date_resolved',
+        'intermediate.int_members_first_seen',
+        'intermediate.int_purchase_occasions',
+        'intermediate.int_purchase_occasions_numbered',
+        'marts.kpi_monthly',
+        'staging.stg_members',
+        'staging.stg_orders',
+      ]);
       expect(rawRows.map(([table]) => table)).toEqual(['members', 'orders']);
 
-      await runScript(floor, "update marts.member_facts set revenue = revenue + 1 where member_id = (select min(member_id) from marts.member_facts)");
+      await runScript(
+        floor,
+        'update marts.member_facts set revenue = revenue + 1 where member_id = (select min(member_id) from marts.member_facts)',
+      );
       await expect(checkFloorEqualsPipeline(floor, config.warehousePath)).rejects.toThrow(
-        /^the floor's marts differ from the pipeline's: member_facts \(1 rows only in the floor, 1 only in the pipeline\)$/);
+        /^the floor's marts differ from the pipeline's: member_facts \(1 rows only in the floor, 1 only in the pipeline\)$/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
       rmSync(config.dataDir, { recursive: true, force: true });

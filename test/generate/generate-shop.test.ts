@@ -1,11 +1,10 @@
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateShop, type ShopTruth } from '../../pipelines/generate/generate-shop.js';
-import { refresh } from '../../pipelines/refresh.js';
+import { refresh } from '../../pipelines/refresh/refresh.js';
 import { openWarehouse, type Warehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { tempConfig } from '../helpers/temp-warehouse.js';
 
@@ -17,7 +16,10 @@ let shopDir: string;
 /** Within z standard errors of p for a proportion measured on n members (z = 4: a 1-in-15,000 miss). */
 function expectProportion(measured: number, p: number, n: number, z = 4) {
   const standardError = Math.sqrt((p * (1 - p)) / n);
-  expect(Math.abs(measured - p), `measured ${measured.toFixed(4)} vs planted ${p} on n = ${n} (SE ${standardError.toFixed(4)})`).toBeLessThanOrEqual(z * standardError);
+  expect(
+    Math.abs(measured - p),
+    `measured ${measured.toFixed(4)} vs planted ${p} on n = ${n} (SE ${standardError.toFixed(4)})`,
+  ).toBeLessThanOrEqual(z * standardError);
 }
 
 async function rows<T>(text: string): Promise<T[]> {
@@ -39,10 +41,14 @@ afterAll(async () => {
 describe('the sample shop generator', () => {
   it('writes the same bytes for the same seed, and other bytes for another', async () => {
     const dirs = [1, 1, 2].map(() => mkdtempSync(join(tmpdir(), 'shop-')));
-    await Promise.all([generateShop({ members: 3000, days: 400, endDate: '2026-11-20', seed: 5, outDir: dirs[0]! }),
+    await Promise.all([
+      generateShop({ members: 3000, days: 400, endDate: '2026-11-20', seed: 5, outDir: dirs[0]! }),
       generateShop({ members: 3000, days: 400, endDate: '2026-11-20', seed: 5, outDir: dirs[1]! }),
-      generateShop({ members: 3000, days: 400, endDate: '2026-11-20', seed: 6, outDir: dirs[2]! })]);
-    const files = readdirSync(dirs[0]!).filter((name) => !name.startsWith('.')).sort();
+      generateShop({ members: 3000, days: 400, endDate: '2026-11-20', seed: 6, outDir: dirs[2]! }),
+    ]);
+    const files = readdirSync(dirs[0]!)
+      .filter((name) => !name.startsWith('.'))
+      .sort();
     expect(files).toEqual(['campaign_contacts.csv', 'campaigns.csv', 'members.csv', 'order_items.csv', 'orders.csv', 'truth.json']);
     for (const file of files) expect(readFileSync(join(dirs[1]!, file)).equals(readFileSync(join(dirs[0]!, file))), file).toBe(true);
     expect(readFileSync(join(dirs[2]!, 'orders.csv')).equals(readFileSync(join(dirs[0]!, 'orders.csv')))).toBe(false);
@@ -50,14 +56,20 @@ describe('the sample shop generator', () => {
   });
 
   it('loads whole: every generated row lands in raw, none quarantined', async () => {
-    const files = await rows<{ table_name: string; rows_read: number; rows_quarantined: number }>('select table_name, rows_read, rows_quarantined from ops.loaded_files order by table_name');
-    expect(files).toEqual(Object.entries(truth.rows).sort(([a], [b]) => a.localeCompare(b))
-      .map(([table, count]) => ({ table_name: table, rows_read: count, rows_quarantined: 0 })));
+    const files = await rows<{ table_name: string; rows_read: number; rows_quarantined: number }>(
+      'select table_name, rows_read, rows_quarantined from ops.loaded_files order by table_name',
+    );
+    expect(files).toEqual(
+      Object.entries(truth.rows)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([table, count]) => ({ table_name: table, rows_read: count, rows_quarantined: 0 })),
+    );
   });
 
   it('plants the ladder: the matured ladder recovers each step within 4 standard errors', async () => {
     const ladder = await rows<{ step_n: number; reached_n: number; conversion: number }>(
-      "select step_n, reached_n, conversion from marts.repurchase_ladder where variant = 'matured' order by step_n");
+      "select step_n, reached_n, conversion from marts.repurchase_ladder where variant = 'matured' order by step_n",
+    );
     const judged = ladder.filter((step) => step.reached_n >= 200);
     expect(judged.length).toBeGreaterThanOrEqual(6);
     for (const step of judged) {
@@ -86,8 +98,13 @@ describe('the sample shop generator', () => {
   });
 
   it('has seasonality: Double 11 and 618 peaks, a Spring Festival dip, evening hours', async () => {
-    const daily = new Map((await rows<{ day: string; orders: number }>(
-      'select purchased_at::date as day, count(*) as orders from staging.stg_orders where is_purchase group by 1')).map((row) => [row.day, row.orders]));
+    const daily = new Map(
+      (
+        await rows<{ day: string; orders: number }>(
+          'select purchased_at::date as day, count(*) as orders from staging.stg_orders where is_purchase group by 1',
+        )
+      ).map((row) => [row.day, row.orders]),
+    );
     const mean = (from: string, to: string) => {
       const values = [...daily].filter(([day]) => day >= from && day <= to).map(([, orders]) => orders);
       return values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -95,14 +112,20 @@ describe('the sample shop generator', () => {
     expect(daily.get('2025-11-11')!).toBeGreaterThan(3 * mean('2025-10-01', '2025-10-31'));
     expect(daily.get('2026-06-18')!).toBeGreaterThan(2 * mean('2026-06-01', '2026-06-07'));
     expect(mean('2026-02-14', '2026-02-20')).toBeLessThan(0.6 * mean('2026-01-10', '2026-02-06'));
-    const hours = new Map((await rows<{ hour: number; orders: number }>(
-      'select hour(created_at) as hour, count(*) as orders from staging.stg_orders group by 1')).map((row) => [row.hour, row.orders]));
+    const hours = new Map(
+      (
+        await rows<{ hour: number; orders: number }>(
+          'select hour(created_at) as hour, count(*) as orders from staging.stg_orders group by 1',
+        )
+      ).map((row) => [row.hour, row.orders]),
+    );
     expect(hours.get(21)!).toBeGreaterThan(10 * hours.get(4)!);
   });
 
   it('keeps 14% of members as prospects who never buy, plus buyers who joined too late to have bought', async () => {
     const [members] = await rows<{ prospects: number; total: number }>(
-      "select count(*) filter (where lifecycle_stage = 'prospect') as prospects, count(*) as total from marts.member_facts");
+      "select count(*) filter (where lifecycle_stage = 'prospect') as prospects, count(*) as total from marts.member_facts",
+    );
     // A buyer's first purchase comes 0..29 days after joining (uniform over 730 days): on average
     // 14.5 / 730 of buyers would buy only after the end of history.
     expectProportion(members!.prospects / members!.total, 0.14 + 0.86 * (14.5 / 730), members!.total);
@@ -133,10 +156,12 @@ describe('the sample shop generator', () => {
       }
       expectProportion(row.control / size, planted.control_fraction, size);
       // Two-proportion standard error of the lift; the interval should cover the true uplift.
-      const standardError = Math.sqrt(row.rate_t * (1 - row.rate_t) / row.treatment + row.rate_c! * (1 - row.rate_c!) / row.control);
+      const standardError = Math.sqrt((row.rate_t * (1 - row.rate_t)) / row.treatment + (row.rate_c! * (1 - row.rate_c!)) / row.control);
       const lift = row.rate_t - row.rate_c!;
-      expect(Math.abs(lift - planted.true_uplift), `${planted.campaign_id}: lift ${lift.toFixed(4)} vs true ${planted.true_uplift.toFixed(4)} (SE ${standardError.toFixed(4)})`)
-        .toBeLessThanOrEqual(4 * standardError);
+      expect(
+        Math.abs(lift - planted.true_uplift),
+        `${planted.campaign_id}: lift ${lift.toFixed(4)} vs true ${planted.true_uplift.toFixed(4)} (SE ${standardError.toFixed(4)})`,
+      ).toBeLessThanOrEqual(4 * standardError);
     }
   });
 });

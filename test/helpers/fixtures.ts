@@ -3,8 +3,16 @@ export function order(memberId: string, day: string, amount: number, status = 'c
   const at = `${day} 12:00:00`;
   orderNumber += 1;
   return {
-    order_id: `${memberId}-${orderNumber}`, member_id: memberId, created_at: at, paid_at: status === 'created' ? null : at, purchased_at: at,
-    status, is_purchase: ['paid', 'shipped', 'completed'].includes(status), paid_amount: amount, refund_amount: 0, net_amount: amount,
+    order_id: `${memberId}-${orderNumber}`,
+    member_id: memberId,
+    created_at: at,
+    paid_at: status === 'created' ? null : at,
+    purchased_at: at,
+    status,
+    is_purchase: ['paid', 'shipped', 'completed'].includes(status),
+    paid_amount: amount,
+    refund_amount: 0,
+    net_amount: amount,
   };
 }
 let orderNumber = 0;

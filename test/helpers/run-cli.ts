@@ -12,12 +12,24 @@ export interface CliResult {
 const cliArgs = (args: string[]) => ['--import', 'tsx', join(repoDir, 'pipelines/cli.ts'), ...args];
 
 function cliEnv(dataDir: string, env: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, WAREHOUSE_DATA_DIR: dataDir, WAREHOUSE_MEMBER_SALT: 'test-salt-0001', WAREHOUSE_MEMORY_LIMIT: '1GB', NO_COLOR: '1', ...env };
+  return {
+    ...process.env,
+    WAREHOUSE_DATA_DIR: dataDir,
+    WAREHOUSE_MEMBER_SALT: 'test-salt-0001',
+    WAREHOUSE_MEMORY_LIMIT: '1GB',
+    NO_COLOR: '1',
+    ...env,
+  };
 }
 
 /** Runs `npm run warehouse -- ...args` as a user would, against the given data folder. */
 export function runCli(args: string[], dataDir: string, env: Record<string, string> = {}): CliResult {
-  const result = spawnSync(process.execPath, cliArgs(args), { cwd: repoDir, encoding: 'utf8', env: cliEnv(dataDir, env), timeout: 120_000 });
+  const result = spawnSync(process.execPath, cliArgs(args), {
+    cwd: repoDir,
+    encoding: 'utf8',
+    env: cliEnv(dataDir, env),
+    timeout: 120_000,
+  });
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 

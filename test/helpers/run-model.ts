@@ -1,12 +1,12 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { prepareSession } from '../../pipelines/build/build-warehouse.js';
-import { materializeModel } from '../../pipelines/build/materialize-model.js';
-import { selectModels } from '../../pipelines/build/order-models.js';
+import { prepareSession } from '../../pipelines/transform/build-warehouse.js';
+import { materializeModel } from '../../pipelines/transform/materialize-model.js';
+import { selectModels } from '../../pipelines/transform/order-models.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
-import { tempConfig } from './temp-warehouse.js';
 import { repoDir } from './temp-project.js';
+import { tempConfig } from './temp-warehouse.js';
 
 export type Rows = Array<Record<string, unknown>>;
 
@@ -16,7 +16,11 @@ export type Rows = Array<Record<string, unknown>>;
  * types of the relation they stand in for; columns left out are NULL. Upstream models that are
  * not given are built from them (or from empty raw tables).
  */
-export async function runModel(model: string, given: Record<string, Rows>, options: { parameters?: Record<string, string>; orderBy?: string } = {}): Promise<Rows> {
+export async function runModel(
+  model: string,
+  given: Record<string, Rows>,
+  options: { parameters?: Record<string, string>; orderBy?: string } = {},
+): Promise<Rows> {
   const config = { ...tempConfig(), projectDir: repoDir, modelsDir: join(repoDir, 'models'), seedsDir: join(repoDir, 'seeds') };
   const warehouse = await openWarehouse(config);
   try {
@@ -33,14 +37,18 @@ export async function runModel(model: string, given: Record<string, Rows>, optio
         const unknown = Object.keys(rows[0] ?? {}).filter((key) => !columns.rows.some((column) => column.name === key));
         if (unknown.length > 0) throw new Error(`given ${relation} has no column ${unknown.join(', ')}`);
         const asText = [...new Set(rows.flatMap(Object.keys))].map((key) => `'${key}': 'VARCHAR'`).join(', ');
-        await sql.raw(`create temp table given_rows as select * from ${relation} limit 0;
+        await sql
+          .raw(`create temp table given_rows as select * from ${relation} limit 0;
           ${upstream.some((step) => step.name === relation && step.materialized === 'view') ? 'drop view' : 'drop table'} ${relation};
           create table ${relation} as select * from given_rows;
           drop table given_rows;
-          ${rows.length > 0 ? `insert into ${relation} by name select * from read_json('${file}', format = 'array', columns = {${asText}});` : ''}`).execute(db);
+          ${rows.length > 0 ? `insert into ${relation} by name select * from read_json('${file}', format = 'array', columns = {${asText}});` : ''}`)
+          .execute(db);
       }
       for (const step of upstream) if (!(step.name in given)) await materializeModel(db, step);
-      const result = await sql.raw<Record<string, unknown>>(`select * from ${model}${options.orderBy ? ` order by ${options.orderBy}` : ''}`).execute(db);
+      const result = await sql
+        .raw<Record<string, unknown>>(`select * from ${model}${options.orderBy ? ` order by ${options.orderBy}` : ''}`)
+        .execute(db);
       return result.rows;
     });
   } finally {

@@ -11,10 +11,7 @@ export function tempConfig(overrides: Partial<WarehouseConfig> = {}): WarehouseC
   return { ...config, ...overrides };
 }
 
-export async function withWarehouse<T>(
-  run: (warehouse: Warehouse) => Promise<T>,
-  overrides: Partial<WarehouseConfig> = {},
-): Promise<T> {
+export async function withWarehouse<T>(run: (warehouse: Warehouse) => Promise<T>, overrides: Partial<WarehouseConfig> = {}): Promise<T> {
   const config = tempConfig(overrides);
   const warehouse = await openWarehouse(config);
   try {

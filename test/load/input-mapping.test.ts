@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { readMapping } from '../../pipelines/load/input-mapping.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
+import { seedsDir } from '../helpers/temp-project.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -18,13 +19,29 @@ describe('loading through a column mapping', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'log.txt'), { mapping: readMapping('cdnow') });
+      const [result] = await loadFile(db, join(dir, 'log.txt'), { seedsDir, mapping: readMapping('cdnow') });
       expect(result).toMatchObject({ table: 'orders', format: 'mapping:cdnow', rowsRead: 4, rowsLoaded: 2, rowsQuarantined: 2 });
       const { rows } = await sql<Record<string, unknown>>`
         select order_id, member_id, created_at, status, paid_amount, item_count, _line from raw.orders order by _line`.execute(db);
       expect(rows).toEqual([
-        { order_id: '00001-2', member_id: '00001', created_at: new Date(Date.UTC(1997, 0, 1)), status: 'completed', paid_amount: 11.77, item_count: 1, _line: 2 },
-        { order_id: '00004-5', member_id: '00004', created_at: new Date(Date.UTC(1997, 0, 5)), status: 'completed', paid_amount: 29.33, item_count: 3, _line: 5 },
+        {
+          order_id: '00001-2',
+          member_id: '00001',
+          created_at: new Date(Date.UTC(1997, 0, 1)),
+          status: 'completed',
+          paid_amount: 11.77,
+          item_count: 1,
+          _line: 2,
+        },
+        {
+          order_id: '00004-5',
+          member_id: '00004',
+          created_at: new Date(Date.UTC(1997, 0, 5)),
+          status: 'completed',
+          paid_amount: 29.33,
+          item_count: 3,
+          _line: 5,
+        },
       ]);
       const quarantine = await db.selectFrom('ops.quarantine').select(['line', 'reason']).orderBy('line').execute();
       expect(quarantine).toEqual([
@@ -34,19 +51,30 @@ describe('loading through a column mapping', () => {
     });
   });
 
-  it('reads delimited files without a header by the mapping\'s field names', async () => {
+  it("reads delimited files without a header by the mapping's field names", async () => {
     const mappingDir = writeFiles({
       'shop.json': JSON.stringify({
-        description: 'semicolon export', delimiter: ';', header: false, fields: ['nick', 'since'],
+        description: 'semicolon export',
+        delimiter: ';',
+        header: false,
+        fields: ['nick', 'since'],
         tables: { members: { columns: { member_id: 'upper(nick)', joined_at: "try_strptime(since, '%d.%m.%Y')" } } },
       }),
       'members.txt': 'anna;01.02.2025\nbob;31.12.2024\n',
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(mappingDir, 'members.txt'), { mapping: readMapping(join(mappingDir, 'shop.json')) });
+      const [result] = await loadFile(db, join(mappingDir, 'members.txt'), {
+        seedsDir,
+        mapping: readMapping(join(mappingDir, 'shop.json')),
+      });
       expect(result).toMatchObject({ table: 'members', rowsLoaded: 2, rowsQuarantined: 0 });
-      const { rows } = await sql<Record<string, unknown>>`select member_id, joined_at::date::varchar as joined, _line from raw.members order by _line`.execute(db);
-      expect(rows).toEqual([{ member_id: 'ANNA', joined: '2025-02-01', _line: 1 }, { member_id: 'BOB', joined: '2024-12-31', _line: 2 }]);
+      const { rows } = await sql<
+        Record<string, unknown>
+      >`select member_id, joined_at::date::varchar as joined, _line from raw.members order by _line`.execute(db);
+      expect(rows).toEqual([
+        { member_id: 'ANNA', joined: '2025-02-01', _line: 1 },
+        { member_id: 'BOB', joined: '2024-12-31', _line: 2 },
+      ]);
     });
   });
 
@@ -58,11 +86,16 @@ describe('loading through a column mapping', () => {
       'members.csv': 'nick\nanna\n',
     });
     expect(() => readMapping(join(dir, 'bad.json'))).toThrow('bad.json: a file without header needs "fields"');
-    expect(() => readMapping(join(dir, 'old.json'))).toThrow(/old\.json: tables: .*expected record.*; mapping: Unrecognized keys: "table", "columns"/);
-    expect(() => readMapping('no_such_mapping')).toThrow("no mapping 'no_such_mapping': not a file, and not one of pipelines/load/mappings/*.json");
+    expect(() => readMapping(join(dir, 'old.json'))).toThrow(
+      /old\.json: tables: .*expected record.*; mapping: Unrecognized keys: "table", "columns"/,
+    );
+    expect(() => readMapping('no_such_mapping')).toThrow(
+      "no mapping 'no_such_mapping': not a file, and not one of pipelines/load/mappings/*.json",
+    );
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'members.csv'), { mapping: readMapping(join(dir, 'typo.json')) }))
-        .rejects.toThrow(/^mapping .*typo\.json: Binder Error: Referenced column "nickname" not found/);
+      await expect(loadFile(db, join(dir, 'members.csv'), { seedsDir, mapping: readMapping(join(dir, 'typo.json')) })).rejects.toThrow(
+        /^mapping .*typo\.json: Binder Error: Referenced column "nickname" not found/,
+      );
     });
   });
 });

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { readFormat } from '../../pipelines/load/input-mapping.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
+import { seedsDir } from '../helpers/temp-project.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -21,7 +22,7 @@ describe('loading canonical files', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'orders.csv'));
+      const [result] = await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
       expect(result).toMatchObject({ table: 'orders', format: 'csv', skipped: false, rowsRead: 5, rowsLoaded: 2, rowsQuarantined: 3 });
       const loaded = await sql<{ order_id: string; paid_amount: number; _line: number }>`
         select order_id, paid_amount, _line from raw.orders order by order_id`.execute(db);
@@ -37,8 +38,18 @@ describe('loading canonical files', () => {
       ]);
       // The quarantined row keeps every field as read, so it can be fixed and sent again.
       const [record] = await db.selectFrom('ops.quarantine').select('record').where('line', '=', 5).execute();
-      expect(JSON.parse(record!.record!)).toEqual({ order_id: 'o4', member_id: null, created_at: '2026-11-11 22:00:00', paid_at: null, status: 'paid',
-        paid_amount: 'abc', refund_amount: '0', item_count: '1', province: null, city: null });
+      expect(JSON.parse(record!.record!)).toEqual({
+        order_id: 'o4',
+        member_id: null,
+        created_at: '2026-11-11 22:00:00',
+        paid_at: null,
+        status: 'paid',
+        paid_amount: 'abc',
+        refund_amount: '0',
+        item_count: '1',
+        province: null,
+        city: null,
+      });
     });
   });
 
@@ -46,8 +57,8 @@ describe('loading canonical files', () => {
     const content = `${header}\no1,m1,2026-11-11 20:00:00,,paid,10.00,0,1,,\n`;
     const dir = writeFiles({ 'orders.csv': content, 'orders-2026-11-12.csv': content });
     await withWarehouse(async ({ db }) => {
-      const [first] = await loadFile(db, join(dir, 'orders.csv'));
-      const [second] = await loadFile(db, join(dir, 'orders-2026-11-12.csv'));
+      const [first] = await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
+      const [second] = await loadFile(db, join(dir, 'orders-2026-11-12.csv'), { seedsDir });
       expect(second).toMatchObject({ skipped: true, fileId: first!.fileId, rowsLoaded: 1 });
       const { rows } = await sql<{ n: number }>`select count(*) as n from raw.orders`.execute(db);
       expect(rows[0]?.n).toBe(1);
@@ -57,7 +68,7 @@ describe('loading canonical files', () => {
   it('names the missing and found columns when a file does not fit its table', async () => {
     const dir = writeFiles({ 'orders.csv': 'order_id,buyer,amount\no1,m1,10\n' });
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'orders.csv'))).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'orders.csv'), { seedsDir })).rejects.toThrow(
         /not a orders file: missing columns member_id, created_at, status, paid_amount\n {2}expected: order_id, member_id, created_at, paid_at\?.*\n {2}found: {4}order_id, buyer, amount/,
       );
       const files = await db.selectFrom('ops.loaded_files').selectAll().execute();
@@ -67,17 +78,23 @@ describe('loading canonical files', () => {
 
   it('reads Parquet and JSON lines, and reports columns it ignores', async () => {
     const dir = writeFiles({
-      'members.jsonl': '{"member_id":"m1","joined_at":"2026-01-02 03:04:05","gender":"F","birth_year":1990,"nickname":"x"}\n{"member_id":"m2","birth_year":"nineteen"}\n',
+      'members.jsonl':
+        '{"member_id":"m1","joined_at":"2026-01-02 03:04:05","gender":"F","birth_year":1990,"nickname":"x"}\n{"member_id":"m2","birth_year":"nineteen"}\n',
     });
     await withWarehouse(async ({ db }) => {
-      const [jsonl] = await loadFile(db, join(dir, 'members.jsonl'));
+      const [jsonl] = await loadFile(db, join(dir, 'members.jsonl'), { seedsDir });
       expect(jsonl).toMatchObject({ table: 'members', rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1, ignoredColumns: ['nickname'] });
-      await sql.raw(`copy (select 'm9' as member_id, 1985 as birth_year) to '${join(dir, 'members_extra.parquet')}' (format parquet)`).execute(db);
-      const [parquet] = await loadFile(db, join(dir, 'members_extra.parquet'));
+      await sql
+        .raw(`copy (select 'm9' as member_id, 1985 as birth_year) to '${join(dir, 'members_extra.parquet')}' (format parquet)`)
+        .execute(db);
+      const [parquet] = await loadFile(db, join(dir, 'members_extra.parquet'), { seedsDir });
       expect(parquet).toMatchObject({ table: 'members', format: 'parquet', rowsLoaded: 1 });
       const { rows } = await sql<{ member_id: string; birth_year: number; _line: number }>`
         select member_id, birth_year, _line from raw.members order by member_id`.execute(db);
-      expect(rows).toEqual([{ member_id: 'm1', birth_year: 1990, _line: 1 }, { member_id: 'm9', birth_year: 1985, _line: 1 }]);
+      expect(rows).toEqual([
+        { member_id: 'm1', birth_year: 1990, _line: 1 },
+        { member_id: 'm9', birth_year: 1985, _line: 1 },
+      ]);
       const reasons = await db.selectFrom('ops.quarantine').select(['line', 'reason']).execute();
       expect(reasons).toEqual([{ line: 2, reason: "birth_year: 'nineteen' is not a INTEGER" }]);
     });
@@ -97,7 +114,7 @@ describe('loading canonical files', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      await loadFile(db, join(dir, 'orders.csv'));
+      await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
       const { rows } = await sql<{ order_id: string; created_at: string }>`
         select order_id, strftime(created_at, '%Y-%m-%d %H:%M:%S.%g') as created_at from raw.orders order by order_id`.execute(db);
       // By hand: UTC+8; 10:00 at UTC+2 is 08:00 UTC, 16:00 in Shanghai; 10:00 at UTC-5 is 15:00 UTC, 23:00 in Shanghai.
@@ -117,18 +134,23 @@ describe('loading canonical files', () => {
   it('reads a file as --format says, whatever its extension or header', async () => {
     const dir = writeFiles({
       'orders.dat': `${header}\no1,m1,2026-11-11 20:00:00,,paid,1,,,,\n`,
-      'orders-tmall.csv': '订单编号,买家会员名,买家实际支付金额,订单状态,订单创建时间,订单付款时间,收货地址\n1,tb,1.00,交易成功,2026-11-11 20:00:00,,\n',
+      'orders-tmall.csv':
+        '订单编号,买家会员名,买家实际支付金额,订单状态,订单创建时间,订单付款时间,收货地址\n1,tb,1.00,交易成功,2026-11-11 20:00:00,,\n',
     });
     expect(readFormat('csv')).toEqual({ format: 'csv' });
     expect(readFormat('tmall_orders').mapping?.tables.orders).toBeDefined();
-    expect(() => readFormat('xlsx')).toThrow(/^unknown format 'xlsx': one of csv, parquet, jsonl, arrow, cdnow, cdnow_sample, shopify_orders, tmall_items, tmall_orders$/);
+    expect(() => readFormat('xlsx')).toThrow(
+      /^unknown format 'xlsx': one of csv, parquet, jsonl, arrow, cdnow, cdnow_sample, shopify_orders, tmall_items, tmall_orders$/,
+    );
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'orders.dat'))).rejects.toThrow(/unknown file type '.dat'.*or pass --format/);
-      const [dat] = await loadFile(db, join(dir, 'orders.dat'), readFormat('csv'));
+      await expect(loadFile(db, join(dir, 'orders.dat'), { seedsDir })).rejects.toThrow(/unknown file type '.dat'.*or pass --format/);
+      const [dat] = await loadFile(db, join(dir, 'orders.dat'), { seedsDir, ...readFormat('csv') });
       expect(dat).toMatchObject({ table: 'orders', format: 'csv', rowsLoaded: 1 });
       // A canonical format turns header recognition off: the Tmall header is then just missing columns.
-      await expect(loadFile(db, join(dir, 'orders-tmall.csv'), readFormat('csv'))).rejects.toThrow(/not a orders file: missing columns order_id, member_id/);
-      const [tmall] = await loadFile(db, join(dir, 'orders-tmall.csv'), readFormat('tmall_orders'));
+      await expect(loadFile(db, join(dir, 'orders-tmall.csv'), { seedsDir, ...readFormat('csv') })).rejects.toThrow(
+        /not a orders file: missing columns order_id, member_id/,
+      );
+      const [tmall] = await loadFile(db, join(dir, 'orders-tmall.csv'), { seedsDir, ...readFormat('tmall_orders') });
       expect(tmall).toMatchObject({ table: 'orders', format: 'mapping:tmall_orders', rowsLoaded: 1 });
     });
   });
@@ -136,7 +158,7 @@ describe('loading canonical files', () => {
   it('refuses a file whose name names no table', async () => {
     const dir = writeFiles({ 'export.csv': `${header}\n` });
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'export.csv'))).rejects.toThrow(/cannot tell which table.*or pass --table/);
+      await expect(loadFile(db, join(dir, 'export.csv'), { seedsDir })).rejects.toThrow(/cannot tell which table.*or pass --table/);
     });
   });
 });

@@ -2,14 +2,39 @@ import { describe, expect, it } from 'vitest';
 import { runModel } from '../helpers/run-model.js';
 
 const purchase = (orderId: string, memberId: string, at: string, amount: number, couponCode: string | null = null) => ({
-  order_id: orderId, member_id: memberId, created_at: at, paid_at: at, purchased_at: at, status: 'completed', is_purchase: true,
-  paid_amount: amount, refund_amount: 0, net_amount: amount, coupon_code: couponCode,
+  order_id: orderId,
+  member_id: memberId,
+  created_at: at,
+  paid_at: at,
+  purchased_at: at,
+  status: 'completed',
+  is_purchase: true,
+  paid_amount: amount,
+  refund_amount: 0,
+  net_amount: amount,
+  coupon_code: couponCode,
 });
 
 const given = {
   'staging.stg_campaigns': [
-    { campaign_id: 'K1', name: '短信召回', channel: 'sms', sent_at: '2026-06-01 10:00:00', cost_per_contact: 0.05, coupon_value: 10, attribution_days: 7 },
-    { campaign_id: 'K2', name: '邮件新品', channel: 'edm', sent_at: '2026-06-10 09:00:00', cost_per_contact: 0, coupon_value: 0, attribution_days: 7 },
+    {
+      campaign_id: 'K1',
+      name: '短信召回',
+      channel: 'sms',
+      sent_at: '2026-06-01 10:00:00',
+      cost_per_contact: 0.05,
+      coupon_value: 10,
+      attribution_days: 7,
+    },
+    {
+      campaign_id: 'K2',
+      name: '邮件新品',
+      channel: 'edm',
+      sent_at: '2026-06-10 09:00:00',
+      cost_per_contact: 0,
+      coupon_value: 0,
+      attribution_days: 7,
+    },
   ],
   'staging.stg_campaign_contacts': [
     { campaign_id: 'K1', member_id: 'T1', contacted_at: '2026-06-01 10:00:00', arm: 'treatment', delivered: true },
@@ -60,19 +85,36 @@ describe('marts.campaign_roi', () => {
   });
 
   it('follows the gross margin parameter', async () => {
-    const rows = await runModel('marts.campaign_roi', given, { parameters: { as_of_date: '2026-06-30', gross_margin: '0.3' }, orderBy: 'campaign_id' });
+    const rows = await runModel('marts.campaign_roi', given, {
+      parameters: { as_of_date: '2026-06-30', gross_margin: '0.3' },
+      orderBy: 'campaign_id',
+    });
     expect(rows[0]!.incremental_roi).toBeCloseTo((70 * 0.3 - 10.15) / 10.15, 12);
   });
 });
 
 describe('marts.campaign_roi_by_segment', () => {
   it('compares the arms within the lifecycle stage and RFM segment members had at sending time', async () => {
-    const rows = await runModel('marts.campaign_roi_by_segment', given, { parameters: { as_of_date: '2026-06-30' }, orderBy: 'campaign_id, dimension, segment' });
+    const rows = await runModel('marts.campaign_roi_by_segment', given, {
+      parameters: { as_of_date: '2026-06-30' },
+      orderBy: 'campaign_id, dimension, segment',
+    });
     // K1 (06-01 10:00): nobody had bought before it (T2's order at exactly 10:00 is not before), so all
     // are prospects and unscored. K2 (06-10 09:00): shop cycle = median of T1's 4 and T2's 7 days = 5.5;
     // T1 bought 2 days before (new), C1 8 days before (silent). RFM means at sending: R 4.75 days,
     // F 1.25, M ¥87.5, so T1 (2, 1, ¥100) is important_to_develop and C1 (8, 1, ¥40) lost_low_value.
-    expect(rows.map((row) => [row.campaign_id, row.dimension, row.segment, row.segment_zh, row.treatment_size, row.control_size, row.responders_t, row.responders_c])).toEqual([
+    expect(
+      rows.map((row) => [
+        row.campaign_id,
+        row.dimension,
+        row.segment,
+        row.segment_zh,
+        row.treatment_size,
+        row.control_size,
+        row.responders_t,
+        row.responders_c,
+      ]),
+    ).toEqual([
       ['K1', 'lifecycle_stage', 'prospect', '潜客', 4, 2, 2, 1],
       ['K1', 'rfm_segment', 'unscored', '未评分', 4, 2, 2, 1],
       ['K2', 'lifecycle_stage', 'new', '新客', 1, 0, 1, 0],
@@ -83,4 +125,3 @@ describe('marts.campaign_roi_by_segment', () => {
     expect(rows[0]).toMatchObject({ lift: 0, response_rate_t: 0.5, incremental_revenue: 70 });
   });
 });
-

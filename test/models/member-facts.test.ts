@@ -4,18 +4,74 @@ import { runModel } from '../helpers/run-model.js';
 // Hand-built orders; the as-of date defaults to the latest purchase day, 2026-06-30.
 const orders = [
   // m1: two orders on 2026-01-01 are one occasion; a closed order is no purchase.
-  { order_id: 'o1', member_id: 'm1', created_at: '2026-01-01 10:00:00', purchased_at: '2026-01-01 10:00:00', status: 'completed', is_purchase: true, net_amount: 100, city: '杭州市', province: '浙江省' },
-  { order_id: 'o2', member_id: 'm1', created_at: '2026-01-01 18:00:00', purchased_at: '2026-01-01 18:00:00', status: 'completed', is_purchase: true, net_amount: 50 },
-  { order_id: 'o3', member_id: 'm1', created_at: '2026-03-02 09:00:00', purchased_at: '2026-03-02 09:00:00', status: 'paid', is_purchase: true, net_amount: 200 },
-  { order_id: 'o4', member_id: 'm1', created_at: '2026-03-05 09:00:00', purchased_at: '2026-03-05 09:00:00', status: 'closed', is_purchase: false, net_amount: 999 },
+  {
+    order_id: 'o1',
+    member_id: 'm1',
+    created_at: '2026-01-01 10:00:00',
+    purchased_at: '2026-01-01 10:00:00',
+    status: 'completed',
+    is_purchase: true,
+    net_amount: 100,
+    city: '杭州市',
+    province: '浙江省',
+  },
+  {
+    order_id: 'o2',
+    member_id: 'm1',
+    created_at: '2026-01-01 18:00:00',
+    purchased_at: '2026-01-01 18:00:00',
+    status: 'completed',
+    is_purchase: true,
+    net_amount: 50,
+  },
+  {
+    order_id: 'o3',
+    member_id: 'm1',
+    created_at: '2026-03-02 09:00:00',
+    purchased_at: '2026-03-02 09:00:00',
+    status: 'paid',
+    is_purchase: true,
+    net_amount: 200,
+  },
+  {
+    order_id: 'o4',
+    member_id: 'm1',
+    created_at: '2026-03-05 09:00:00',
+    purchased_at: '2026-03-05 09:00:00',
+    status: 'closed',
+    is_purchase: false,
+    net_amount: 999,
+  },
   // m2: exactly ¥1,000 of completed orders reaches senior.
-  { order_id: 'o5', member_id: 'm2', created_at: '2026-06-30 12:00:00', purchased_at: '2026-06-30 12:00:00', status: 'completed', is_purchase: true, net_amount: 1000 },
+  {
+    order_id: 'o5',
+    member_id: 'm2',
+    created_at: '2026-06-30 12:00:00',
+    purchased_at: '2026-06-30 12:00:00',
+    status: 'completed',
+    is_purchase: true,
+    net_amount: 1000,
+  },
   // m3: exactly 5 completed orders reach senior; every 10 days.
   ...['2026-01-10', '2026-01-20', '2026-01-30', '2026-02-09', '2026-02-19'].map((day, index) => ({
-    order_id: `o3${index}`, member_id: 'm3', created_at: `${day} 08:00:00`, purchased_at: `${day} 08:00:00`, status: 'completed', is_purchase: true, net_amount: 10,
+    order_id: `o3${index}`,
+    member_id: 'm3',
+    created_at: `${day} 08:00:00`,
+    purchased_at: `${day} 08:00:00`,
+    status: 'completed',
+    is_purchase: true,
+    net_amount: 10,
   })),
   // m4: an unpaid order only: a prospect.
-  { order_id: 'o9', member_id: 'm4', created_at: '2026-05-01 08:00:00', purchased_at: '2026-05-01 08:00:00', status: 'created', is_purchase: false, net_amount: 80 },
+  {
+    order_id: 'o9',
+    member_id: 'm4',
+    created_at: '2026-05-01 08:00:00',
+    purchased_at: '2026-05-01 08:00:00',
+    status: 'created',
+    is_purchase: false,
+    net_amount: 80,
+  },
 ];
 
 const facts = (parameters: Record<string, string> = {}) =>
@@ -24,13 +80,22 @@ const facts = (parameters: Record<string, string> = {}) =>
 describe('marts.member_facts', () => {
   it('counts occasions, purchases and net revenue, and assigns levels at their exact thresholds', async () => {
     const rows = await facts();
-    expect(rows.map((row) => [row.member_id, row.occasions, row.purchases, row.revenue, row.completed_revenue, row.completed_orders, row.member_level]))
-      .toEqual([
-        ['m1', 2, 3, 350, 150, 2, 'regular'],
-        ['m2', 1, 1, 1000, 1000, 1, 'senior'],
-        ['m3', 5, 5, 50, 50, 5, 'senior'],
-        ['m4', 0, 0, 0, 0, 0, 'regular'],
-      ]);
+    expect(
+      rows.map((row) => [
+        row.member_id,
+        row.occasions,
+        row.purchases,
+        row.revenue,
+        row.completed_revenue,
+        row.completed_orders,
+        row.member_level,
+      ]),
+    ).toEqual([
+      ['m1', 2, 3, 350, 150, 2, 'regular'],
+      ['m2', 1, 1, 1000, 1000, 1, 'senior'],
+      ['m3', 5, 5, 50, 50, 5, 'senior'],
+      ['m4', 0, 0, 0, 0, 0, 'regular'],
+    ]);
     const m1 = rows[0]!;
     expect(m1.first_purchase_at).toEqual(new Date(Date.UTC(2026, 0, 1, 10)));
     expect(m1.last_purchase_at).toEqual(new Date(Date.UTC(2026, 2, 2, 9)));

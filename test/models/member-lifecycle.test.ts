@@ -1,20 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { runModel } from '../helpers/run-model.js';
 import { days, order } from '../helpers/fixtures.js';
+import { runModel } from '../helpers/run-model.js';
 
 describe('lifecycle stages at their exact boundaries (C = 30 days)', () => {
   it('is silent above C, sleeping above 2C and churned above 4C, never at them', async () => {
     // As of 2026-06-30: one purchase r days before it.
-    const recencies: Record<string, string> = { r30: '2026-05-31', r31: '2026-05-30', r60: '2026-05-01', r61: '2026-04-30', r120: '2026-03-02', r121: '2026-03-01' };
+    const recencies: Record<string, string> = {
+      r30: '2026-05-31',
+      r31: '2026-05-30',
+      r60: '2026-05-01',
+      r61: '2026-04-30',
+      r120: '2026-03-02',
+      r121: '2026-03-01',
+    };
     const orders = [
       ...Object.entries(recencies).map(([member, day]) => order(member, day, 10)),
-      order('two', '2026-06-29', 10), order('two', '2026-06-30', 10),
+      order('two', '2026-06-29', 10),
+      order('two', '2026-06-30', 10),
       ...days('2026-06-28', 3).map((day) => order('three', day, 10)),
     ];
-    const rows = await runModel('marts.member_facts', { 'staging.stg_orders': orders, 'staging.stg_members': [] },
-      { parameters: { as_of_date: '2026-06-30', shop_cycle_days: '30' }, orderBy: 'member_id' });
+    const rows = await runModel(
+      'marts.member_facts',
+      { 'staging.stg_orders': orders, 'staging.stg_members': [] },
+      { parameters: { as_of_date: '2026-06-30', shop_cycle_days: '30' }, orderBy: 'member_id' },
+    );
     expect(Object.fromEntries(rows.map((row) => [row.member_id, row.lifecycle_stage]))).toEqual({
-      r30: 'new', r31: 'silent', r60: 'silent', r61: 'sleeping', r120: 'sleeping', r121: 'churned', two: 'returning', three: 'active',
+      r30: 'new',
+      r31: 'silent',
+      r60: 'silent',
+      r61: 'sleeping',
+      r120: 'sleeping',
+      r121: 'churned',
+      two: 'returning',
+      three: 'active',
     });
   });
 });
@@ -23,29 +41,48 @@ describe('member levels at their exact thresholds', () => {
   it('counts completed orders only, by revenue or by order count', async () => {
     const orders = [
       order('vip_by_revenue', '2026-06-01', 3000),
-      order('vip_by_orders', '2026-06-01', 1), ...days('2026-05-01', 9).map((day) => order('vip_by_orders', day, 1)),
+      order('vip_by_orders', '2026-06-01', 1),
+      ...days('2026-05-01', 9).map((day) => order('vip_by_orders', day, 1)),
       order('supreme', '2026-06-01', 10000),
       order('just_below', '2026-06-01', 2999.99),
       order('paid_not_completed', '2026-06-01', 5000, 'paid'),
       ...days('2026-05-01', 4).map((day) => order('four_orders', day, 1)),
     ];
-    const rows = await runModel('marts.member_facts', { 'staging.stg_orders': orders, 'staging.stg_members': [] }, { orderBy: 'member_id' });
+    const rows = await runModel(
+      'marts.member_facts',
+      { 'staging.stg_orders': orders, 'staging.stg_members': [] },
+      { orderBy: 'member_id' },
+    );
     expect(Object.fromEntries(rows.map((row) => [row.member_id, row.member_level]))).toEqual({
-      vip_by_revenue: 'vip', vip_by_orders: 'vip', supreme: 'supreme_vip', just_below: 'senior', paid_not_completed: 'regular', four_orders: 'regular',
+      vip_by_revenue: 'vip',
+      vip_by_orders: 'vip',
+      supreme: 'supreme_vip',
+      just_below: 'senior',
+      paid_not_completed: 'regular',
+      four_orders: 'regular',
     });
   });
 });
 
 describe('marts.lifecycle_monthly', () => {
   it('snapshots each month end, counts moves into a stage and wake-ups in the following month', async () => {
-    const rows = await runModel('marts.lifecycle_monthly', {
-      'staging.stg_orders': [order('X', '2026-01-20', 100), order('X', '2026-04-10', 100)],
-      'staging.stg_members': [{ member_id: 'X', joined_at: '2026-01-15 09:00:00' }, { member_id: 'Y', joined_at: '2026-02-10 09:00:00' }],
-    }, { parameters: { as_of_date: '2026-04-30', shop_cycle_days: '30' }, orderBy: 'month_end, stage_order' });
+    const rows = await runModel(
+      'marts.lifecycle_monthly',
+      {
+        'staging.stg_orders': [order('X', '2026-01-20', 100), order('X', '2026-04-10', 100)],
+        'staging.stg_members': [
+          { member_id: 'X', joined_at: '2026-01-15 09:00:00' },
+          { member_id: 'Y', joined_at: '2026-02-10 09:00:00' },
+        ],
+      },
+      { parameters: { as_of_date: '2026-04-30', shop_cycle_days: '30' }, orderBy: 'month_end, stage_order' },
+    );
     expect(rows).toHaveLength(4 * 7);
     // X: new (Jan, recency 11), silent (Feb, 39 > 30), sleeping (Mar, 70 > 60), returning (Apr, bought 04-10).
     // Y: a prospect from February. April's wake-ups are unknown until May is over.
-    expect(rows.filter((row) => row.members !== 0).map((row) => [row.month_end, row.stage, row.members, row.moved_in, row.woke_up])).toEqual([
+    expect(
+      rows.filter((row) => row.members !== 0).map((row) => [row.month_end, row.stage, row.members, row.moved_in, row.woke_up]),
+    ).toEqual([
       ['2026-01-31', 'new', 1, 1, 0],
       ['2026-02-28', 'prospect', 1, 1, 0],
       ['2026-02-28', 'silent', 1, 1, 0],
@@ -68,12 +105,24 @@ describe('marts.distribution_bands', () => {
       ...days('2026-01-01', 10).map((day) => order('P5', day, 150)), // recency 171, 10 occasions
       order('P6', '2026-06-01', 80, 'created'), // no purchase: not a buyer
     ];
-    const rows = await runModel('marts.distribution_bands', { 'staging.stg_orders': orders, 'staging.stg_members': [] },
-      { parameters: { as_of_date: '2026-06-30' }, orderBy: 'dimension, band_order' });
+    const rows = await runModel(
+      'marts.distribution_bands',
+      { 'staging.stg_orders': orders, 'staging.stg_members': [] },
+      { parameters: { as_of_date: '2026-06-30' }, orderBy: 'dimension, band_order' },
+    );
     expect(rows.map((row) => [row.dimension, row.band, row.members, row.share])).toEqual([
-      ['order_value', '<¥50', 1, 0.2], ['order_value', '¥50–100', 1, 0.2], ['order_value', '¥100–200', 2, 0.4], ['order_value', '≥¥200', 1, 0.2],
-      ['purchase_count', '≤2', 2, 0.4], ['purchase_count', '3–5', 1, 0.2], ['purchase_count', '6–10', 1, 0.2], ['purchase_count', '>10', 1, 0.2],
-      ['recency_days', '≤60', 3, 0.6], ['recency_days', '61–120', 1, 0.2], ['recency_days', '121–180', 1, 0.2], ['recency_days', '>180', 0, 0],
+      ['order_value', '<¥50', 1, 0.2],
+      ['order_value', '¥50–100', 1, 0.2],
+      ['order_value', '¥100–200', 2, 0.4],
+      ['order_value', '≥¥200', 1, 0.2],
+      ['purchase_count', '≤2', 2, 0.4],
+      ['purchase_count', '3–5', 1, 0.2],
+      ['purchase_count', '6–10', 1, 0.2],
+      ['purchase_count', '>10', 1, 0.2],
+      ['recency_days', '≤60', 3, 0.6],
+      ['recency_days', '61–120', 1, 0.2],
+      ['recency_days', '121–180', 1, 0.2],
+      ['recency_days', '>180', 0, 0],
     ]);
   });
 });

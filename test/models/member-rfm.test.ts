@@ -1,25 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { runModel } from '../helpers/run-model.js';
 import { order } from '../helpers/fixtures.js';
+import { runModel } from '../helpers/run-model.js';
 
 // As of 2026-06-30 with a 365-day lookback: occasions after 2025-06-30 count.
 const orders = [
-  order('A', '2026-06-30', 100), order('A', '2026-06-01', 100), order('A', '2026-05-01', 100), // R 0, F 3, M 300
+  order('A', '2026-06-30', 100),
+  order('A', '2026-06-01', 100),
+  order('A', '2026-05-01', 100), // R 0, F 3, M 300
   order('B', '2026-06-30', 50), // R 0, F 1, M 50
-  order('C', '2026-03-02', 500), order('C', '2026-01-01', 500), // R 120, F 2, M 1000
+  order('C', '2026-03-02', 500),
+  order('C', '2026-01-01', 500), // R 120, F 2, M 1000
   order('D', '2025-12-02', 50), // R 210, F 1, M 50
   order('E', '2025-07-01', 20), // R 364, F 1, M 20
   order('F', '2025-06-30', 999), // exactly 365 days before: outside the lookback, not scored
 ];
 
-const rfm = (parameters: Record<string, string> = {}) => runModel('marts.member_rfm', { 'staging.stg_orders': orders },
-  { parameters: { as_of_date: '2026-06-30', ...parameters }, orderBy: 'member_id' });
+const rfm = (parameters: Record<string, string> = {}) =>
+  runModel(
+    'marts.member_rfm',
+    { 'staging.stg_orders': orders },
+    { parameters: { as_of_date: '2026-06-30', ...parameters }, orderBy: 'member_id' },
+  );
 
 describe('marts.member_rfm', () => {
   it('scores only members with an occasion in the lookback, R/F/M as defined', async () => {
     const rows = await rfm();
     expect(rows.map((row) => [row.member_id, row.recency_days, row.frequency, row.monetary])).toEqual([
-      ['A', 0, 3, 300], ['B', 0, 1, 50], ['C', 120, 2, 1000], ['D', 210, 1, 50], ['E', 364, 1, 20],
+      ['A', 0, 3, 300],
+      ['B', 0, 1, 50],
+      ['C', 120, 2, 1000],
+      ['D', 210, 1, 50],
+      ['E', 364, 1, 20],
     ]);
   });
 
@@ -28,15 +39,22 @@ describe('marts.member_rfm', () => {
     // n = 5. R ranks by -recency: E 1, D 2, C 3, A and B 4. F ranks: B, D, E 1; C 4; A 5.
     // M ranks: E 1; B and D 2; A 4; C 5.
     expect(rows.map((row) => [row.member_id, row.r_score, row.f_score, row.m_score, row.rfm_cell])).toEqual([
-      ['A', 4, 5, 4, '454'], ['B', 4, 1, 2, '412'], ['C', 3, 4, 5, '345'], ['D', 2, 1, 2, '212'], ['E', 1, 1, 1, '111'],
+      ['A', 4, 5, 4, '454'],
+      ['B', 4, 1, 2, '412'],
+      ['C', 3, 4, 5, '345'],
+      ['D', 2, 1, 2, '212'],
+      ['E', 1, 1, 1, '111'],
     ]);
   });
 
   it('segments by comparing with the mean: high R is more recent than 138.8 days, high F above 1.6, high M above ¥284', async () => {
     const rows = await rfm();
     expect(rows.map((row) => [row.member_id, row.segment, row.segment_zh])).toEqual([
-      ['A', 'champions', '重要价值客户'], ['B', 'new_or_promising', '一般发展客户'], ['C', 'champions', '重要价值客户'],
-      ['D', 'lost_low_value', '一般挽留客户'], ['E', 'lost_low_value', '一般挽留客户'],
+      ['A', 'champions', '重要价值客户'],
+      ['B', 'new_or_promising', '一般发展客户'],
+      ['C', 'champions', '重要价值客户'],
+      ['D', 'lost_low_value', '一般挽留客户'],
+      ['E', 'lost_low_value', '一般挽留客户'],
     ]);
   });
 
@@ -44,23 +62,43 @@ describe('marts.member_rfm', () => {
     const rows = await rfm({ segment_threshold: 'median' });
     // Medians: recency 120 (C's own: low R), frequency 1, monetary ¥50.
     expect(rows.map((row) => [row.member_id, row.segment])).toEqual([
-      ['A', 'champions'], ['B', 'new_or_promising'], ['C', 'important_to_retain'], ['D', 'lost_low_value'], ['E', 'lost_low_value'],
+      ['A', 'champions'],
+      ['B', 'new_or_promising'],
+      ['C', 'important_to_retain'],
+      ['D', 'lost_low_value'],
+      ['E', 'lost_low_value'],
     ]);
   });
 
   it('scores by the thresholds of seeds/rfm_thresholds.csv when asked', async () => {
     const rows = await rfm({ rfm_method: 'thresholds' });
     // R: ≤30 → 5, ≤180 → 2, ≤365 → 1. F: ≥3 → 3, ≥2 → 2. M: ≥800 → 4, ≥300 → 3, ≥0 → 1.
-    expect(rows.map((row) => [row.member_id, row.rfm_cell])).toEqual([['A', '533'], ['B', '511'], ['C', '224'], ['D', '111'], ['E', '111']]);
+    expect(rows.map((row) => [row.member_id, row.rfm_cell])).toEqual([
+      ['A', '533'],
+      ['B', '511'],
+      ['C', '224'],
+      ['D', '111'],
+      ['E', '111'],
+    ]);
   });
 });
 
 describe('marts.rfm_segments', () => {
   it('summarises all eight segments, empty ones with zero members', async () => {
-    const rows = await runModel('marts.rfm_segments', { 'staging.stg_orders': orders }, { parameters: { as_of_date: '2026-06-30' }, orderBy: 'segment_order' });
+    const rows = await runModel(
+      'marts.rfm_segments',
+      { 'staging.stg_orders': orders },
+      { parameters: { as_of_date: '2026-06-30' }, orderBy: 'segment_order' },
+    );
     expect(rows.map((row) => [row.segment, row.members, row.share, row.revenue])).toEqual([
-      ['champions', 2, 0.4, 1300], ['important_to_develop', 0, 0, 0], ['important_to_retain', 0, 0, 0], ['important_to_win_back', 0, 0, 0],
-      ['loyal_low_spend', 0, 0, 0], ['new_or_promising', 1, 0.2, 50], ['needs_attention', 0, 0, 0], ['lost_low_value', 2, 0.4, 70],
+      ['champions', 2, 0.4, 1300],
+      ['important_to_develop', 0, 0, 0],
+      ['important_to_retain', 0, 0, 0],
+      ['important_to_win_back', 0, 0, 0],
+      ['loyal_low_spend', 0, 0, 0],
+      ['new_or_promising', 1, 0.2, 50],
+      ['needs_attention', 0, 0, 0],
+      ['lost_low_value', 2, 0.4, 70],
     ]);
     const champions = rows[0]!;
     expect(champions.revenue_share).toBeCloseTo(1300 / 1420, 12);

@@ -1,25 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { runModel } from '../helpers/run-model.js';
 import { order } from '../helpers/fixtures.js';
+import { runModel } from '../helpers/run-model.js';
 
 // As of 2026-06-30 with maturity_days = 100: a first occasion on or before 2026-03-22 is matured.
 const parameters = { as_of_date: '2026-06-30', maturity_days: '100', ladder_steps: '3' };
 const orders = [
   // A: 3 occasions; two orders on 2026-01-01 are one occasion. Gaps 30 and 120 days.
-  order('A', '2026-01-01', 10), order('A', '2026-01-01', 20), order('A', '2026-01-31', 30), order('A', '2026-05-31', 40),
+  order('A', '2026-01-01', 10),
+  order('A', '2026-01-01', 20),
+  order('A', '2026-01-31', 30),
+  order('A', '2026-05-31', 40),
   // B: 2 occasions, 50 days apart, first matured.
-  order('B', '2026-02-01', 100), order('B', '2026-03-23', 100),
+  order('B', '2026-02-01', 100),
+  order('B', '2026-03-23', 100),
   // C: 1 occasion, matured (exactly 100 days before the as-of date), never back.
   order('C', '2026-03-22', 60),
   // D: 1 occasion, too recent to judge.
   order('D', '2026-06-01', 40),
   // E: 4 occasions, 10 days apart, the first on 2026-06-01: nothing of it matured.
-  order('E', '2026-06-01', 10), order('E', '2026-06-11', 10), order('E', '2026-06-21', 10), order('E', '2026-06-30', 10),
+  order('E', '2026-06-01', 10),
+  order('E', '2026-06-11', 10),
+  order('E', '2026-06-21', 10),
+  order('E', '2026-06-30', 10),
 ];
 
 describe('marts.repurchase_ladder', () => {
   it('counts the naive ladder over all members, the last step as N+', async () => {
-    const rows = await runModel('marts.repurchase_ladder', { 'staging.stg_orders': orders }, { parameters, orderBy: 'variant desc, step_n' });
+    const rows = await runModel(
+      'marts.repurchase_ladder',
+      { 'staging.stg_orders': orders },
+      { parameters, orderBy: 'variant desc, step_n' },
+    );
     const naive = rows.filter((row) => row.variant === 'naive');
     // Occasions: A 3, B 2, C 1, D 1, E 4. Step 3 is "3+": members with 3 or more (A, E); A has no 4th.
     expect(naive.map((row) => [row.step_label, row.reached_n, row.reached_next, row.conversion, row.median_days_to_next])).toEqual([
@@ -38,21 +49,33 @@ describe('marts.repurchase_ladder', () => {
     // Step 2: A's 2nd (01-31) matured; its 3rd came 120 days later: beyond maturity, so no.
     // Step 3: A's 3rd (05-31) is too recent.
     expect(matured.map((row) => [row.step_n, row.reached_n, row.reached_next, row.conversion, row.median_days_to_next])).toEqual([
-      [1, 3, 2, 2 / 3, 40], [2, 1, 0, 0, null], [3, 0, 0, null, null],
+      [1, 3, 2, 2 / 3, 40],
+      [2, 1, 0, 0, null],
+      [3, 0, 0, null, null],
     ]);
   });
 });
 
 describe('marts.cohort_retention', () => {
   it('follows first-purchase cohorts month by month, with offsets past the as-of month absent', async () => {
-    const rows = await runModel('marts.cohort_retention', {
-      'staging.stg_orders': [
-        order('A', '2026-04-05', 100), order('A', '2026-04-20', 50), order('A', '2026-06-10', 30),
-        order('B', '2026-04-10', 80), order('B', '2026-05-02', 20),
-        order('C', '2026-05-15', 70), order('C', '2026-05-15', 10), // one occasion on one day
-      ],
-    }, { parameters: { as_of_date: '2026-06-15' }, orderBy: 'cohort_month, month_offset' });
-    expect(rows.map((row) => [row.cohort_month, row.month_offset, row.cohort_size, row.active_members, row.repurchased_members, row.revenue])).toEqual([
+    const rows = await runModel(
+      'marts.cohort_retention',
+      {
+        'staging.stg_orders': [
+          order('A', '2026-04-05', 100),
+          order('A', '2026-04-20', 50),
+          order('A', '2026-06-10', 30),
+          order('B', '2026-04-10', 80),
+          order('B', '2026-05-02', 20),
+          order('C', '2026-05-15', 70),
+          order('C', '2026-05-15', 10), // one occasion on one day
+        ],
+      },
+      { parameters: { as_of_date: '2026-06-15' }, orderBy: 'cohort_month, month_offset' },
+    );
+    expect(
+      rows.map((row) => [row.cohort_month, row.month_offset, row.cohort_size, row.active_members, row.repurchased_members, row.revenue]),
+    ).toEqual([
       ['2026-04-01', 0, 2, 2, 1, 230], // A's 2nd occasion on 04-20
       ['2026-04-01', 1, 2, 1, 2, 20], // B's 2nd on 05-02
       ['2026-04-01', 2, 2, 1, 2, 30], // June, up to the as-of date
@@ -65,13 +88,34 @@ describe('marts.cohort_retention', () => {
 
 describe('marts.product_repurchase_cycle', () => {
   it('measures the median days between purchases of the same product, and of the same category', async () => {
-    const item = (orderId: string, productId: string, category: string) => ({ order_id: orderId, line_number: 1, product_id: productId, product_name: productId, category, quantity: 1, amount: 10 });
-    const given = [order('A', '2026-01-01', 10), order('A', '2026-01-31', 10), order('A', '2026-03-02', 10), order('B', '2026-01-10', 10), order('B', '2026-01-20', 10)];
-    const items = [
-      item(given[0]!.order_id as string, 'TEE', 'tops'), item(given[1]!.order_id as string, 'TEE', 'tops'), item(given[2]!.order_id as string, 'TEE', 'tops'),
-      item(given[3]!.order_id as string, 'TEE', 'tops'), item(given[4]!.order_id as string, 'SHIRT', 'tops'),
+    const item = (orderId: string, productId: string, category: string) => ({
+      order_id: orderId,
+      line_number: 1,
+      product_id: productId,
+      product_name: productId,
+      category,
+      quantity: 1,
+      amount: 10,
+    });
+    const given = [
+      order('A', '2026-01-01', 10),
+      order('A', '2026-01-31', 10),
+      order('A', '2026-03-02', 10),
+      order('B', '2026-01-10', 10),
+      order('B', '2026-01-20', 10),
     ];
-    const rows = await runModel('marts.product_repurchase_cycle', { 'staging.stg_orders': given, 'staging.stg_order_items': items }, { orderBy: 'level, item_key' });
+    const items = [
+      item(given[0]!.order_id as string, 'TEE', 'tops'),
+      item(given[1]!.order_id as string, 'TEE', 'tops'),
+      item(given[2]!.order_id as string, 'TEE', 'tops'),
+      item(given[3]!.order_id as string, 'TEE', 'tops'),
+      item(given[4]!.order_id as string, 'SHIRT', 'tops'),
+    ];
+    const rows = await runModel(
+      'marts.product_repurchase_cycle',
+      { 'staging.stg_orders': given, 'staging.stg_order_items': items },
+      { orderBy: 'level, item_key' },
+    );
     expect(rows.map((row) => [row.level, row.item_key, row.buyers, row.repeat_buyers, row.median_cycle_days])).toEqual([
       ['category', 'tops', 2, 2, 30], // A: 30, 30; B: 10 (TEE then SHIRT) → median of 30, 30, 10
       ['product', 'SHIRT', 1, 0, null],
@@ -82,15 +126,25 @@ describe('marts.product_repurchase_cycle', () => {
 
 describe('marts.kpi_monthly', () => {
   it('counts buyers, new and returning, AOV (笔单价) and revenue per buyer (客单价), repurchase and second-purchase rates', async () => {
-    const rows = await runModel('marts.kpi_monthly', {
-      'staging.stg_orders': [
-        order('A', '2026-04-05', 100), order('A', '2026-04-05', 50), order('A', '2026-04-20', 30), // 2 occasions, 3 orders in April
-        order('B', '2026-04-10', 80),
-        order('A', '2026-05-02', 40), order('C', '2026-05-03', 60), order('C', '2026-05-04', 0, 'closed'),
-      ],
-      'staging.stg_members': [{ member_id: 'P', joined_at: '2026-03-01 09:00:00' }],
-    }, { parameters: { as_of_date: '2026-05-31', maturity_days: '30' }, orderBy: 'month' });
-    expect(rows.map((row) => [row.month, row.buyers, row.new_buyers, row.returning_buyers, row.revenue, row.purchases, row.members_total])).toEqual([
+    const rows = await runModel(
+      'marts.kpi_monthly',
+      {
+        'staging.stg_orders': [
+          order('A', '2026-04-05', 100),
+          order('A', '2026-04-05', 50),
+          order('A', '2026-04-20', 30), // 2 occasions, 3 orders in April
+          order('B', '2026-04-10', 80),
+          order('A', '2026-05-02', 40),
+          order('C', '2026-05-03', 60),
+          order('C', '2026-05-04', 0, 'closed'),
+        ],
+        'staging.stg_members': [{ member_id: 'P', joined_at: '2026-03-01 09:00:00' }],
+      },
+      { parameters: { as_of_date: '2026-05-31', maturity_days: '30' }, orderBy: 'month' },
+    );
+    expect(
+      rows.map((row) => [row.month, row.buyers, row.new_buyers, row.returning_buyers, row.revenue, row.purchases, row.members_total]),
+    ).toEqual([
       ['2026-04-01', 2, 2, 0, 260, 4, 3], // P (joined in March), A, B known by April's end
       ['2026-05-01', 2, 1, 1, 100, 2, 4],
     ]);

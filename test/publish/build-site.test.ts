@@ -4,10 +4,15 @@ import { findBuildFailure } from '../../pipelines/publish/build-site.js';
 // Lines as Evidence 40 printed them on this project (a failed source, a failed page query).
 describe('reading an Evidence build log', () => {
   it('finds a failed source or page query even when the build exits 0', () => {
-    expect(findBuildFailure('[INFO]: Processing marts\n  kpi_monthly ✖ Error: Binder Error: Ambiguous reference to catalog or schema "marts"\n[INFO]: ✅ Done!'))
-      .toBe('  kpi_monthly ✖ Error: Binder Error: Ambiguous reference to catalog or schema "marts"');
+    expect(
+      findBuildFailure(
+        '[INFO]: Processing marts\n  kpi_monthly ✖ Error: Binder Error: Ambiguous reference to catalog or schema "marts"\n[INFO]: ✅ Done!',
+      ),
+    ).toBe('  kpi_monthly ✖ Error: Binder Error: Ambiguous reference to catalog or schema "marts"');
     expect(findBuildFailure('rendering /members\nError in Query: revenue_split\nBuild complete')).toBe('Error in Query: revenue_split');
-    expect(findBuildFailure('  cohort_retention ✖ Catalog Error: unrecognized configuration parameter "ieee_floating_point_ops"')).toMatch(/Catalog Error/);
+    expect(findBuildFailure('  cohort_retention ✖ Catalog Error: unrecognized configuration parameter "ieee_floating_point_ops"')).toMatch(
+      /Catalog Error/,
+    );
   });
 
   it('lets a clean build through', () => {

@@ -2,15 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { buildWarehouse } from '../../pipelines/build/build-warehouse.js';
 import { generateShop } from '../../pipelines/generate/generate-shop.js';
 import { loadFiles, UnloadableFilesError } from '../../pipelines/load/load-files.js';
-import { withRun } from '../../pipelines/run-log.js';
+import { withRun } from '../../pipelines/refresh/run-log.js';
+import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
+import { seedsDir } from '../helpers/temp-project.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
 const header = 'order_id,member_id,created_at,paid_at,status,paid_amount,refund_amount,item_count,province,city';
-const good = (id: string, extra = '') => `${id},tb_bad_input,2026-11-20 10:00:00,2026-11-20 10:01:00,completed,99.00,0,1,浙江省,杭州市${extra}`;
+const good = (id: string, extra = '') =>
+  `${id},tb_bad_input,2026-11-20 10:00:00,2026-11-20 10:01:00,completed,99.00,0,1,浙江省,杭州市${extra}`;
 const formula = `=cmd|' /C calc'!A0`;
 const sqlText = `'); drop table raw.orders; --`;
 
@@ -20,19 +22,45 @@ const corpus: Record<string, string | Buffer> = {
   'orders-02-header-only.csv': `${header}\n`,
   'orders-03-missing-columns.csv': 'order_id,member_id,created_at\nx3,tb_bad_input,2026-11-20 10:00:00\n',
   'orders-04-extra-columns.csv': `${header},note\n${good('x4', ',gift wrap')}\n`,
-  'orders-05-dates.csv': [header, good('x5a'), 'x5b,tb_bad_input,2026-13-45 10:00:00,,paid,1.00,0,1,,', 'x5c,tb_bad_input,20/11/2026,,paid,1.00,0,1,,', 'x5d,tb_bad_input,,,paid,1.00,0,1,,'].join('\n'),
-  'orders-06-amounts.csv': [header, good('x6a'), 'x6b,tb_bad_input,2026-11-20 10:00:00,,paid,-5.00,0,1,,', 'x6c,tb_bad_input,2026-11-20 10:00:00,,paid,abc,0,1,,',
-    'x6d,tb_bad_input,2026-11-20 10:00:00,,paid,"¥1,000.00",0,1,,', 'x6e,tb_bad_input,2026-11-20 10:00:00,,refunded,10.00,20.00,1,,'].join('\n'),
+  'orders-05-dates.csv': [
+    header,
+    good('x5a'),
+    'x5b,tb_bad_input,2026-13-45 10:00:00,,paid,1.00,0,1,,',
+    'x5c,tb_bad_input,20/11/2026,,paid,1.00,0,1,,',
+    'x5d,tb_bad_input,,,paid,1.00,0,1,,',
+  ].join('\n'),
+  'orders-06-amounts.csv': [
+    header,
+    good('x6a'),
+    'x6b,tb_bad_input,2026-11-20 10:00:00,,paid,-5.00,0,1,,',
+    'x6c,tb_bad_input,2026-11-20 10:00:00,,paid,abc,0,1,,',
+    'x6d,tb_bad_input,2026-11-20 10:00:00,,paid,"¥1,000.00",0,1,,',
+    'x6e,tb_bad_input,2026-11-20 10:00:00,,refunded,10.00,20.00,1,,',
+  ].join('\n'),
   // x7 twice in this file, and an order of the shop's own file again: later rows are status updates.
-  'orders-07-duplicates.csv': [header, good('x7').replace('completed', 'paid'), good('x7'), '300000000000000001,tb_00000001,2025-01-01 10:00:00,2025-01-01 10:00:00,refunded,50.00,50.00,1,,'].join('\n'),
+  'orders-07-duplicates.csv': [
+    header,
+    good('x7').replace('completed', 'paid'),
+    good('x7'),
+    '300000000000000001,tb_00000001,2025-01-01 10:00:00,2025-01-01 10:00:00,refunded,50.00,50.00,1,,',
+  ].join('\n'),
   'orders-08-truncated.csv': `${header}\n${good('x8a')}\nx8b,tb_bad_input,2026-11-2`,
-  'orders-09-invalid-utf8.csv': Buffer.concat([Buffer.from(`${header}\n${good('x9a')}\nx9b,tb_bad_input,2026-11-20 10:00:00,,paid,1.00,0,1,`), Buffer.from([0xff, 0xfe, 0x41]), Buffer.from(',x\n')]),
+  'orders-09-invalid-utf8.csv': Buffer.concat([
+    Buffer.from(`${header}\n${good('x9a')}\nx9b,tb_bad_input,2026-11-20 10:00:00,,paid,1.00,0,1,`),
+    Buffer.from([0xff, 0xfe, 0x41]),
+    Buffer.from(',x\n'),
+  ]),
   'orders-10-huge-field.csv': `${header}\n${good('x10a')}\nx10b,tb_bad_input,2026-11-20 10:00:00,,paid,1.00,0,1,${'长'.repeat(100_000)},x\n`,
   'orders-11-formulas-and-sql.csv': `${header}\nx11,"${sqlText}",2026-11-20 10:00:00,,completed,1.00,0,1,"${formula}",@SUM(1+1)\n`,
   'orders-12-unknown-status.csv': `${header}\nx12,tb_bad_input,2026-11-20 10:00:00,,on_hold,1.00,0,1,,\n`,
 };
 
-const dataLines = (content: string | Buffer) => content.toString().split('\n').slice(1).filter((line) => line !== '').length;
+const dataLines = (content: string | Buffer) =>
+  content
+    .toString()
+    .split('\n')
+    .slice(1)
+    .filter((line) => line !== '').length;
 
 describe('bad input', () => {
   it('gets a clear error or quarantined rows with reasons, and leaves what was loaded before intact', async () => {
@@ -42,24 +70,37 @@ describe('bad input', () => {
       await generateShop({ members: 1000, days: 400, endDate: '2026-11-20', seed: 5, outDir: shopDir });
       const shopOrders = readFileSync(join(shopDir, 'orders.csv'), 'utf8').split('\n').filter(Boolean).length - 1;
       await withRun(db, 'refresh', async (runId) => {
-        await loadFiles(db, [shopDir], { runId });
+        await loadFiles(db, [shopDir], { runId, seedsDir });
         await buildWarehouse(db, config, { runId });
       });
       const before = (await sql<{ members: number }>`select count(*) as members from marts.member_facts`.execute(db)).rows[0]!.members;
 
       const files = Object.keys(corpus).filter((name) => name !== 'orders-12-unknown-status.csv');
-      const error = await loadFiles(db, files.map((name) => join(corpusDir, name))).catch((caught: unknown) => caught);
+      const error = await loadFiles(
+        db,
+        files.map((name) => join(corpusDir, name)),
+        { seedsDir },
+      ).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(UnloadableFilesError);
-      expect((error as Error).message).toMatch(new RegExp([
-        '^2 of 11 files could not be loaded \\(the others were\\):',
-        '  .*orders-01-empty\\.csv: the file is empty \\(not even a header line\\)',
-        '  .*orders-03-missing-columns\\.csv: not a orders file: missing columns status, paid_amount',
-        '    expected: order_id, member_id, created_at, paid_at\\?, status, paid_amount, .*',
-        '    found:    order_id, member_id, created_at$',
-      ].join('\n')));
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          [
+            '^2 of 11 files could not be loaded \\(the others were\\):',
+            '  .*orders-01-empty\\.csv: the file is empty \\(not even a header line\\)',
+            '  .*orders-03-missing-columns\\.csv: not a orders file: missing columns status, paid_amount',
+            '    expected: order_id, member_id, created_at, paid_at\\?, status, paid_amount, .*',
+            '    found:    order_id, member_id, created_at$',
+          ].join('\n'),
+        ),
+      );
 
       // Every row read is loaded or quarantined; the counts come from the files themselves.
-      const loaded = await db.selectFrom('ops.loaded_files').select(['path', 'rows_read', 'rows_loaded', 'rows_quarantined']).where('path', 'like', `${corpusDir}%`).orderBy('path').execute();
+      const loaded = await db
+        .selectFrom('ops.loaded_files')
+        .select(['path', 'rows_read', 'rows_loaded', 'rows_quarantined'])
+        .where('path', 'like', `${corpusDir}%`)
+        .orderBy('path')
+        .execute();
       expect(loaded.map((file) => file.path.slice(corpusDir.length + 1))).toEqual(files.filter((name) => !/-0[13]-/.test(name)));
       for (const file of loaded) {
         expect(file.rows_read).toBe(dataLines(corpus[file.path.slice(corpusDir.length + 1)]!));
@@ -71,30 +112,53 @@ describe('bad input', () => {
         { file: 'orders-05-dates.csv', line: 3, reason: "created_at: '2026-13-45 10:00:00' is not a TIMESTAMP" },
         { file: 'orders-05-dates.csv', line: 4, reason: "created_at: '20/11/2026' is not a TIMESTAMP" },
         { file: 'orders-05-dates.csv', line: 5, reason: 'created_at is missing' },
-        { file: 'orders-06-amounts.csv', line: 3, reason: 'breaks the rule paid_amount >= 0; breaks the rule refund_amount <= paid_amount' }, // a refund of 0 exceeds -5 too
+        {
+          file: 'orders-06-amounts.csv',
+          line: 3,
+          reason: 'breaks the rule paid_amount >= 0; breaks the rule refund_amount <= paid_amount',
+        }, // a refund of 0 exceeds -5 too
         { file: 'orders-06-amounts.csv', line: 4, reason: "paid_amount: 'abc' is not a DECIMAL(18,2)" },
         { file: 'orders-06-amounts.csv', line: 5, reason: "paid_amount: '¥1,000.00' is not a DECIMAL(18,2)" },
         { file: 'orders-06-amounts.csv', line: 6, reason: 'breaks the rule refund_amount <= paid_amount' },
         { file: 'orders-08-truncated.csv', line: 3, reason: 'unreadable line: Expected Number of Columns: 10 Found: 3' },
-        { file: 'orders-09-invalid-utf8.csv', line: 3, reason: 'unreadable line: Invalid unicode (byte sequence mismatch) detected. This file is not utf-8 encoded.' },
+        {
+          file: 'orders-09-invalid-utf8.csv',
+          line: 3,
+          reason: 'unreadable line: Invalid unicode (byte sequence mismatch) detected. This file is not utf-8 encoded.',
+        },
         { file: 'orders-10-huge-field.csv', line: 3, reason: 'province: 100,000 characters, more than 65,536' },
       ]);
 
       // Strings meant for spreadsheets and SQL are data, kept as they came.
-      const odd = await sql<{ member_id: string; province: string; city: string }>`select member_id, province, city from raw.orders where order_id = 'x11'`.execute(db);
+      const odd = await sql<{
+        member_id: string;
+        province: string;
+        city: string;
+      }>`select member_id, province, city from raw.orders where order_id = 'x11'`.execute(db);
       expect(odd.rows).toEqual([{ member_id: sqlText, province: formula, city: '@SUM(1+1)' }]);
-      expect((await sql<{ n: number }>`select count(*) as n from raw.orders where _file_id = (select file_id from ops.loaded_files where path = ${join(shopDir, 'orders.csv')})`.execute(db)).rows[0]!.n).toBe(shopOrders);
+      expect(
+        (
+          await sql<{
+            n: number;
+          }>`select count(*) as n from raw.orders where _file_id = (select file_id from ops.loaded_files where path = ${join(shopDir, 'orders.csv')})`.execute(
+            db,
+          )
+        ).rows[0]!.n,
+      ).toBe(shopOrders);
 
       // The build reads duplicates as status updates: one row per order, the latest state.
       await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId }));
       const updated = await sql<{ order_id: string; status: string }>`
         select order_id, status from staging.stg_orders where order_id in ('x7', '300000000000000001') order by order_id`.execute(db);
-      expect(updated.rows).toEqual([{ order_id: '300000000000000001', status: 'refunded' }, { order_id: 'x7', status: 'completed' }]);
+      expect(updated.rows).toEqual([
+        { order_id: '300000000000000001', status: 'refunded' },
+        { order_id: 'x7', status: 'completed' },
+      ]);
 
       // An unknown status stops the build with the rule it breaks; the previous build stays.
       const built = (await sql<{ members: number }>`select count(*) as members from marts.member_facts`.execute(db)).rows[0]!.members;
       expect(built).toBeGreaterThanOrEqual(before);
-      await loadFiles(db, [join(corpusDir, 'orders-12-unknown-status.csv')]);
+      await loadFiles(db, [join(corpusDir, 'orders-12-unknown-status.csv')], { seedsDir });
       await expect(withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId }))).rejects.toThrow(
         /so the build was rolled back:\n {2}models\/staging\/stg_orders\.sql: relationships\(status, seeds\.order_statuses, status\): 1 failing row, e\.g\.\n {4}\{"order_id":"x12",.*"status":"on_hold"/,
       );

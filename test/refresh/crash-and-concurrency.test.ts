@@ -1,11 +1,11 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli, type CliResult } from '../helpers/run-cli.js';
 import { shopInTwoDeliveries } from '../../pipelines/generate/shop-in-two-deliveries.js';
+import { type CliResult, runCli, startCli } from '../helpers/run-cli.js';
 
 // Real processes, really killed: `refresh --no-site` run by the CLI against data folders that
 // differ only in what has happened to them.
@@ -28,11 +28,17 @@ async function martsDigest(file: string, catalog: string, schemas = ['marts']): 
   const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
   const connection = await instance.connect();
   try {
-    const tables = (await connection.runAndReadAll(`select table_schema || '.' || table_name from information_schema.tables
-      where table_catalog = '${catalog}' and table_schema in ('${schemas.join("', '")}') and table_name not like 'data\\_%' escape '\\' order by 1`)).getRows().map(([name]) => String(name));
+    const tables = (
+      await connection.runAndReadAll(`select table_schema || '.' || table_name from information_schema.tables
+      where table_catalog = '${catalog}' and table_schema in ('${schemas.join("', '")}') and table_name not like 'data\\_%' escape '\\' order by 1`)
+    )
+      .getRows()
+      .map(([name]) => String(name));
     const digest: Record<string, string> = {};
     for (const table of tables) {
-      const reader = await connection.runAndReadAll(`select count(*) || ':' || coalesce(md5(string_agg(t::varchar, '|' order by t::varchar)), '') from ${catalog}.${table} as t`);
+      const reader = await connection.runAndReadAll(
+        `select count(*) || ':' || coalesce(md5(string_agg(t::varchar, '|' order by t::varchar)), '') from ${catalog}.${table} as t`,
+      );
       digest[table] = String(reader.getRows()[0]![0]);
     }
     return digest;
@@ -81,19 +87,27 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('an incremental refresh', () => {
-  it('rebuilds only the new day\'s orders and their members, and equals a full refresh', async () => {
+  it("rebuilds only the new day's orders and their members, and equals a full refresh", async () => {
     const dataDir = join(root, 'incremental');
     cpSync(stateA, dataDir, { recursive: true });
     deliver(dataDir, shop.last);
     expectSucceeded(runCli(['refresh', '--no-site'], dataDir));
-    const modes = await scalar(dataDir, `select string_agg(model || ' ' || mode || ' ' || changed_keys, '; ' order by model) from ops.model_runs
-      where run_id = (select max(run_id) from ops.runs) and materialized = 'incremental'`);
-    const members = await scalar(dataDir, `select count(distinct member_id) from raw.orders where _file_id = (select max(file_id) from ops.loaded_files where table_name = 'orders')`);
-    expect(modes).toBe([
-      `intermediate.int_purchase_occasions_numbered incremental ${members}`,
-      `staging.stg_order_items incremental ${shop.lastDayOrders}`,
-      `staging.stg_orders incremental ${shop.lastDayOrders}`,
-    ].join('; '));
+    const modes = await scalar(
+      dataDir,
+      `select string_agg(model || ' ' || mode || ' ' || changed_keys, '; ' order by model) from ops.model_runs
+      where run_id = (select max(run_id) from ops.runs) and materialized = 'incremental'`,
+    );
+    const members = await scalar(
+      dataDir,
+      `select count(distinct member_id) from raw.orders where _file_id = (select max(file_id) from ops.loaded_files where table_name = 'orders')`,
+    );
+    expect(modes).toBe(
+      [
+        `intermediate.int_purchase_occasions_numbered incremental ${members}`,
+        `staging.stg_order_items incremental ${shop.lastDayOrders}`,
+        `staging.stg_orders incremental ${shop.lastDayOrders}`,
+      ].join('; '),
+    );
     expect(await warehouseDigest(dataDir, ['staging', 'intermediate', 'marts'])).toEqual(referenceModels);
     expect(await publishedDigest(dataDir)).toEqual(reference);
   }, 120_000);
@@ -109,32 +123,38 @@ describe('a refresh killed with SIGKILL', () => {
     ['publish:staged', true], // build committed, the new marts file written but not renamed into place
   ];
 
-  it.each(points)('at %s leaves readers the previous state, and the next refresh completes it', async (point, committed) => {
-    const dataDir = join(root, `crash-${point.replace(':', '-')}`);
-    cpSync(stateA, dataDir, { recursive: true });
-    deliver(dataDir, shop.last);
-    const crashed = runCli(['refresh', '--no-site'], dataDir, { WAREHOUSE_CRASH_AT: point });
-    expect(crashed.signal).toBe('SIGKILL');
-    // The operator's view: the dead holder is still named in the lock file.
-    expect(runCli(['status'], dataDir).stdout).toMatch(/^lock {7}held by 'refresh' \(pid \d+ on .+, since .+\)$/m);
-    // Readers of the published file see exactly the previous state.
-    expect(fileHash(published(dataDir))).toBe(stateAPublished);
-    expect(await warehouseDigest(dataDir)).toEqual(committed ? reference : stateAMarts);
+  it.each(points)(
+    'at %s leaves readers the previous state, and the next refresh completes it',
+    async (point, committed) => {
+      const dataDir = join(root, `crash-${point.replace(':', '-')}`);
+      cpSync(stateA, dataDir, { recursive: true });
+      deliver(dataDir, shop.last);
+      const crashed = runCli(['refresh', '--no-site'], dataDir, { WAREHOUSE_CRASH_AT: point });
+      expect(crashed.signal).toBe('SIGKILL');
+      // The operator's view: the dead holder is still named in the lock file.
+      expect(runCli(['status'], dataDir).stdout).toMatch(/^lock {7}held by 'refresh' \(pid \d+ on .+, since .+\)$/m);
+      // Readers of the published file see exactly the previous state.
+      expect(fileHash(published(dataDir))).toBe(stateAPublished);
+      expect(await warehouseDigest(dataDir)).toEqual(committed ? reference : stateAMarts);
 
-    const next = runCli(['refresh', '--no-site'], dataDir);
-    expectSucceeded(next);
-    expect(next.stderr).toMatch(/taking over a stale lock: 'refresh' \(pid \d+, since .+\) is no longer running/);
-    expect(await warehouseDigest(dataDir)).toEqual(reference);
-    expect(await publishedDigest(dataDir)).toEqual(reference);
-    // Nothing loaded twice: every order line of every file is in raw.orders once.
-    expect(await scalar(dataDir, 'select count(*) from raw.orders')).toBe(String(shop.orders));
-    expect(await scalar(dataDir, 'select count(*) - count(distinct content_hash) from ops.loaded_files')).toBe('0');
-    expect(await scalar(dataDir, "select string_agg(status, ' ' order by run_id) from ops.runs where command = 'refresh'")).toBe('succeeded interrupted succeeded');
-    const status = runCli(['status'], dataDir).stdout;
-    expect(status).toMatch(/^lock {7}free$/m);
-    expect(status).toMatch(/^\d+ +refresh +interrupted .+the process ended before the run finished$/m);
-    expect(existsSync(join(dataDir, 'warehouse.duckdb.lock'))).toBe(false);
-  }, 120_000);
+      const next = runCli(['refresh', '--no-site'], dataDir);
+      expectSucceeded(next);
+      expect(next.stderr).toMatch(/taking over a stale lock: 'refresh' \(pid \d+, since .+\) is no longer running/);
+      expect(await warehouseDigest(dataDir)).toEqual(reference);
+      expect(await publishedDigest(dataDir)).toEqual(reference);
+      // Nothing loaded twice: every order line of every file is in raw.orders once.
+      expect(await scalar(dataDir, 'select count(*) from raw.orders')).toBe(String(shop.orders));
+      expect(await scalar(dataDir, 'select count(*) - count(distinct content_hash) from ops.loaded_files')).toBe('0');
+      expect(await scalar(dataDir, "select string_agg(status, ' ' order by run_id) from ops.runs where command = 'refresh'")).toBe(
+        'succeeded interrupted succeeded',
+      );
+      const status = runCli(['status'], dataDir).stdout;
+      expect(status).toMatch(/^lock {7}free$/m);
+      expect(status).toMatch(/^\d+ +refresh +interrupted .+the process ended before the run finished$/m);
+      expect(existsSync(join(dataDir, 'warehouse.duckdb.lock'))).toBe(false);
+    },
+    120_000,
+  );
 });
 
 describe('two refreshes at once', () => {
@@ -142,13 +162,19 @@ describe('two refreshes at once', () => {
     const dataDir = join(root, 'concurrent-wait');
     cpSync(stateA, dataDir, { recursive: true });
     deliver(dataDir, shop.last);
-    const runs = await Promise.all([startCli(['refresh', '--no-site', '--wait', '120'], dataDir), startCli(['refresh', '--no-site', '--wait', '120'], dataDir)]);
+    const runs = await Promise.all([
+      startCli(['refresh', '--no-site', '--wait', '120'], dataDir),
+      startCli(['refresh', '--no-site', '--wait', '120'], dataDir),
+    ]);
     for (const run of runs) expectSucceeded(run);
     expect(await warehouseDigest(dataDir)).toEqual(reference);
     expect(await scalar(dataDir, 'select count(*) from raw.orders')).toBe(String(shop.orders));
     // They did not overlap: the second started its run after the first had finished.
-    const times = await scalar(dataDir, `select bool_and(started_at >= previous_finished) from (
-      select started_at, lag(finished_at) over (order by run_id) as previous_finished from ops.runs where command = 'refresh' and run_id > 1) where previous_finished is not null`);
+    const times = await scalar(
+      dataDir,
+      `select bool_and(started_at >= previous_finished) from (
+      select started_at, lag(finished_at) over (order by run_id) as previous_finished from ops.runs where command = 'refresh' and run_id > 1) where previous_finished is not null`,
+    );
     expect(times).toBe('true');
   }, 180_000);
 
@@ -161,7 +187,9 @@ describe('two refreshes at once', () => {
     expect(runs.filter((run) => run.status === 0).length).toBeGreaterThanOrEqual(1);
     for (const run of runs.filter((result) => result.status !== 0)) {
       expect(run.status).toBe(1);
-      expect(run.stderr).toMatch(/^error: the warehouse is busy: 'refresh' \(pid \d+ on .+, since .+\) holds .+warehouse\.duckdb\.lock; use --wait SECONDS to wait for it\n$/);
+      expect(run.stderr).toMatch(
+        /^error: the warehouse is busy: 'refresh' \(pid \d+ on .+, since .+\) holds .+warehouse\.duckdb\.lock; use --wait SECONDS to wait for it\n$/,
+      );
     }
     expect(await warehouseDigest(dataDir)).toEqual(reference);
     expect(await publishedDigest(dataDir)).toEqual(reference);

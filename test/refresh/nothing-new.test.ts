@@ -2,11 +2,11 @@ import { appendFileSync, cpSync, readFileSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { buildWarehouse } from '../../pipelines/build/build-warehouse.js';
 import { generateShop } from '../../pipelines/generate/generate-shop.js';
 import { publishedMartsPath } from '../../pipelines/publish/publish-marts.js';
-import { refresh } from '../../pipelines/refresh.js';
-import { withRun } from '../../pipelines/run-log.js';
+import { refresh } from '../../pipelines/refresh/refresh.js';
+import { withRun } from '../../pipelines/refresh/run-log.js';
+import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { repoDir, tempProject } from '../helpers/temp-project.js';
 import { writeFiles } from '../helpers/write-files.js';
@@ -24,7 +24,9 @@ describe('refresh with nothing new', () => {
     const refreshed = async (options: Parameters<typeof refresh>[1] = {}) => {
       lines.length = 0;
       await refresh(warehouse, { inputs: [shopDir], log: (line) => lines.push(line), ...options });
-      const { rows } = await sql<{ n: number }>`select count(*)::integer as n from ops.model_runs where run_id = (select max(run_id) from ops.runs)`.execute(db);
+      const { rows } = await sql<{
+        n: number;
+      }>`select count(*)::integer as n from ops.model_runs where run_id = (select max(run_id) from ops.runs)`.execute(db);
       return rows[0]!.n;
     };
     try {
@@ -55,8 +57,11 @@ describe('refresh with nothing new', () => {
       await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId, select: ['member_facts'] }));
       expect(await refreshed()).toBe(models);
 
-      const newDay = writeFiles({ 'orders.csv': 'order_id,member_id,created_at,paid_at,status,paid_amount,refund_amount,item_count,province,city\n'
-        + 'nn1,tb_nothing_new,2026-11-21 10:00:00,2026-11-21 10:01:00,completed,88.00,0,1,浙江省,杭州市\n' });
+      const newDay = writeFiles({
+        'orders.csv':
+          'order_id,member_id,created_at,paid_at,status,paid_amount,refund_amount,item_count,province,city\n' +
+          'nn1,tb_nothing_new,2026-11-21 10:00:00,2026-11-21 10:01:00,completed,88.00,0,1,浙江省,杭州市\n',
+      });
       expect(await refreshed({ inputs: [shopDir, newDay] })).toBeGreaterThan(0);
       expect(await refreshed({ inputs: [shopDir, newDay] })).toBe(0);
 

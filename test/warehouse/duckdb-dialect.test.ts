@@ -25,7 +25,12 @@ describe('DuckDB dialect for Kysely', () => {
         select ${7} + 1 as n, ${2.5} * 2 as x, ${'双十一'} as label, ${true} as flag, ${null}::varchar as nothing,
                ${moment} + interval 1 day as next_day`.execute(db);
       expect(rows[0]).toEqual({
-        n: 8, x: 5, label: '双十一', flag: true, nothing: null, next_day: new Date(Date.UTC(2026, 5, 19, 0, 0, 1)),
+        n: 8,
+        x: 5,
+        label: '双十一',
+        flag: true,
+        nothing: null,
+        next_day: new Date(Date.UTC(2026, 5, 19, 0, 0, 1)),
       });
     });
   });
@@ -33,9 +38,14 @@ describe('DuckDB dialect for Kysely', () => {
   it('inserts, updates and deletes through the query builder and reports affected rows', async () => {
     await withWarehouse(async ({ db }) => {
       const started = new Date(Date.UTC(2026, 0, 1));
-      const inserted = await db.insertInto('ops.runs')
-        .values([{ command: 'a', started_at: started, status: 'running' }, { command: 'b', started_at: started, status: 'running' }])
-        .returning('run_id').execute();
+      const inserted = await db
+        .insertInto('ops.runs')
+        .values([
+          { command: 'a', started_at: started, status: 'running' },
+          { command: 'b', started_at: started, status: 'running' },
+        ])
+        .returning('run_id')
+        .execute();
       expect(inserted.map((row) => row.run_id)).toEqual([1, 2]);
       const updated = await db.updateTable('ops.runs').set({ status: 'succeeded' }).where('command', '=', 'a').executeTakeFirst();
       expect(updated.numUpdatedRows).toBe(1n);
@@ -52,10 +62,12 @@ describe('DuckDB dialect for Kysely', () => {
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('ops.runs').values({ command: 'kept', started_at: started, status: 'running' }).execute();
       });
-      await expect(db.transaction().execute(async (trx) => {
-        await trx.insertInto('ops.runs').values({ command: 'lost', started_at: started, status: 'running' }).execute();
-        throw new Error('abort');
-      })).rejects.toThrow('abort');
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await trx.insertInto('ops.runs').values({ command: 'lost', started_at: started, status: 'running' }).execute();
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
       const commands = await db.selectFrom('ops.runs').select('command').execute();
       expect(commands).toEqual([{ command: 'kept' }]);
     });

@@ -23,15 +23,36 @@ describe('opening a warehouse made by an earlier version', () => {
     const warehouse = await openWarehouse(config);
     try {
       const { db } = warehouse;
-      const row = { content_hash: 'abc', path: '/in/export.csv', format: 'csv', rows_read: 1, rows_loaded: 1, rows_quarantined: 0, loaded_at: new Date() };
-      await db.insertInto('ops.loaded_files').values({ ...row, table_name: 'order_items' }).execute();
-      await expect(db.insertInto('ops.loaded_files').values({ ...row, table_name: 'orders' }).execute()).rejects.toThrow(/Duplicate key/);
-      const files = await db.selectFrom('ops.loaded_files').select(['file_id', 'content_hash', 'table_name', 'rows_read']).orderBy('file_id').execute();
+      const row = {
+        content_hash: 'abc',
+        path: '/in/export.csv',
+        format: 'csv',
+        rows_read: 1,
+        rows_loaded: 1,
+        rows_quarantined: 0,
+        loaded_at: new Date(),
+      };
+      await db
+        .insertInto('ops.loaded_files')
+        .values({ ...row, table_name: 'order_items' })
+        .execute();
+      await expect(
+        db
+          .insertInto('ops.loaded_files')
+          .values({ ...row, table_name: 'orders' })
+          .execute(),
+      ).rejects.toThrow(/Duplicate key/);
+      const files = await db
+        .selectFrom('ops.loaded_files')
+        .select(['file_id', 'content_hash', 'table_name', 'rows_read'])
+        .orderBy('file_id')
+        .execute();
       expect(files).toEqual([
         { file_id: 1, content_hash: 'abc', table_name: 'orders', rows_read: 3 },
         { file_id: 2, content_hash: 'abc', table_name: 'order_items', rows_read: 1 },
       ]);
-      const { rows } = await sql`select count(*) as n from duckdb_tables() where schema_name = 'ops' and table_name = 'loaded_files_before'`.execute(db);
+      const { rows } =
+        await sql`select count(*) as n from duckdb_tables() where schema_name = 'ops' and table_name = 'loaded_files_before'`.execute(db);
       expect(rows).toEqual([{ n: 0 }]);
     } finally {
       await warehouse.close();

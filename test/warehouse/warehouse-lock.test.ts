@@ -27,7 +27,11 @@ describe('the warehouse lock', () => {
     const release = await acquireWarehouseLock(path, { command: 'refresh' });
     const error = await acquireWarehouseLock(path, { command: 'build' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(WarehouseBusyError);
-    expect((error as Error).message).toMatch(new RegExp(`^the warehouse is busy: 'refresh' \\(pid ${process.pid} on .+, since .+\\) holds .+warehouse\\.duckdb\\.lock; use --wait SECONDS to wait for it$`));
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^the warehouse is busy: 'refresh' \\(pid ${process.pid} on .+, since .+\\) holds .+warehouse\\.duckdb\\.lock; use --wait SECONDS to wait for it$`,
+      ),
+    );
     release();
   });
 

@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { Kysely, sql } from 'kysely';
+import type { WarehouseConfig } from '../pipelines/config.js';
+import { detectTable } from '../pipelines/load/detect-input.js';
+import { discoverModels } from '../pipelines/transform/discover-models.js';
+import { loadSeeds, parameterStatements, seedStatements } from '../pipelines/transform/load-seeds.js';
+import { orderModels, selectModels } from '../pipelines/transform/order-models.js';
+import { readMacros } from '../pipelines/transform/read-macros.js';
+import { readParameters } from '../pipelines/transform/read-parameters.js';
+import type { Database } from '../pipelines/warehouse/database.js';
+import { DuckDBDialect } from '../pipelines/warehouse/duckdb-dialect.js';
+import { literal } from '../pipelines/warehouse/sql-text.js';
+
+const rawTables = readFileSync(new URL('../pipelines/load/raw-tables.sql', import.meta.url), 'utf8');
+
+/**
+ * The floor a framework is measured against: one SQL script that a person would run by hand to
+ * get the same marts from the same canonical CSV files. The raw files are read straight into
+ * typed tables (no quarantine, no hashing, no run log), the seeds and parameters are set, and
+ * every model's own query is materialized in dependency order (incremental models in full), with
+ * no data tests and no publishing. With `marts`, only those marts and what they read.
+ */
+export async function floorScript(config: WarehouseConfig, inputDir: string, memberSalt: string, marts: string[] = []): Promise<string> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const db = new Kysely<Database>({ dialect: new DuckDBDialect({ instance }) });
+  try {
+    await sql`create schema seeds`.execute(db);
+    await loadSeeds(db, config.seedsDir);
+    const parameters = parameterStatements(await readParameters(config.seedsDir));
+    const macros = readMacros(config.modelsDir);
+    // The Data page's views over the run log are no metrics: the floor has no run log.
+    const models = selectModels(
+      orderModels(await discoverModels(db, config.modelsDir, config.projectDir, macros)),
+      marts.map((name) => `+${name}`),
+    ).filter((model) => !model.dependsOn.some((relation) => relation.startsWith('ops.')));
+    const read = new Set(models.flatMap((model) => model.dependsOn));
+    const tables = ['orders', 'order_items', 'members', 'campaigns', 'campaign_contacts'];
+    const loads = readdirSync(inputDir)
+      .filter((file) => file.endsWith('.csv'))
+      .sort()
+      .map((file) => ({ file, table: detectTable(file, tables) }))
+      .filter(({ table }) => read.has(`raw.${table}`))
+      .map(({ file, table }) => {
+        return `insert into raw.${table} by name
+  select *, 1 as _file_id, row_number() over () as _line from read_csv(${literal(join(inputDir, file))}, header = true);`;
+      });
+    return [
+      '-- The floor: the same marts from the same files, by one script run by DuckDB directly.',
+      'create schema raw; create schema seeds; create schema staging; create schema intermediate; create schema marts;',
+      rawTables,
+      ...loads,
+      ...seedStatements(config.seedsDir).map(({ statement }) => `${statement};`),
+      ...parameters.map(({ statement }) => `${statement};`),
+      `set variable member_salt = ${literal(memberSalt)};`,
+      macros.sql,
+      ...models.map(
+        (model) => `create ${model.materialized === 'view' ? 'view' : 'table'} ${model.name} as\n${model.sql.trim().replace(/;$/, '')};`,
+      ),
+    ].join('\n\n');
+  } finally {
+    await db.destroy();
+    instance.closeSync();
+  }
+}

@@ -1,0 +1,41 @@
+-- The last 200 loaded files (Data page): rows read, loaded and quarantined, and the three most
+-- frequent reasons rows of the file were quarantined.
+-- grain: file_id
+-- materialized: view
+-- tests: not_null(path, table_name, rows_read)
+with
+
+loaded_files as (select * from ops.loaded_files),
+
+quarantine as (select * from ops.quarantine),
+
+reason_counts as (
+  select file_id, reason, count(*) as rows
+  from quarantine
+  group by file_id, reason
+  qualify row_number() over (partition by file_id order by count(*) desc, reason) <= 3
+),
+
+top_reasons as (
+  select file_id, string_agg(reason, '; ' order by rows desc, reason) as top_reasons
+  from reason_counts
+  group by file_id
+),
+
+final as (
+  select
+    loaded_files.file_id,
+    loaded_files.path,
+    loaded_files.table_name,
+    loaded_files.loaded_at,
+    loaded_files.rows_read,
+    loaded_files.rows_loaded,
+    loaded_files.rows_quarantined,
+    top_reasons.top_reasons
+  from loaded_files
+  left join top_reasons on top_reasons.file_id = loaded_files.file_id
+  order by loaded_files.file_id desc
+  limit 200
+)
+
+select * from final

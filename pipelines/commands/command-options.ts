@@ -1,0 +1,77 @@
+import { loadConfig } from '../config.js';
+import { logger } from '../logger.js';
+import { openWarehouse, type Warehouse } from '../warehouse/open-warehouse.js';
+
+/** Progress goes to stderr (see logger). */
+export const log = (line: string) => logger.log(line);
+
+// Writers take the warehouse lock; --wait says how long to wait for another writer.
+export const waitArg = {
+  type: 'string',
+  description: 'seconds to wait when another process is writing the warehouse',
+  default: '0',
+} as const;
+
+// `--set name=value` (repeatable) overrides a parameter of seeds/parameters.csv for one run.
+export const setArg = { type: 'string', description: 'override a parameter of seeds/parameters.csv, name=value (repeatable)' } as const;
+
+export const fullRefreshArg = { type: 'boolean', description: 'rebuild incremental models in full', default: false } as const;
+
+export const selectArg = {
+  type: 'string',
+  description: "models: 'name', 'name+' (and downstream), '+name' (and upstream); several separated by spaces",
+} as const;
+
+export function selectors(raw: unknown): string[] {
+  return raw === undefined
+    ? []
+    : String(raw)
+        .split(/[\s,]+/)
+        .filter(Boolean);
+}
+
+export function list(raw: unknown): string[] | undefined {
+  return raw === undefined
+    ? undefined
+    : String(raw)
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+}
+
+function waitSeconds(raw: unknown): number {
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`--wait takes a number of seconds, not '${raw}'`);
+  return seconds;
+}
+
+// citty keeps only the last of a repeated option, so every --set is read from the raw arguments.
+export function parseSets(argv: string[] = process.argv.slice(2)): Record<string, string> {
+  const values = argv.flatMap((arg, index, all) => {
+    if (arg === '--set') return all[index + 1] === undefined ? [''] : [all[index + 1]!];
+    return arg.startsWith('--set=') ? [arg.slice('--set='.length)] : [];
+  });
+  return Object.fromEntries(
+    values.map((item) => {
+      const [name, ...rest] = item.split('=');
+      if (!name || rest.length === 0) throw new Error(`--set takes name=value, got '${item}'`);
+      return [name, rest.join('=')];
+    }),
+  );
+}
+
+/** Opens the warehouse for the command (a writer takes the lock), runs `work`, and closes it. */
+export async function withWarehouse(
+  access: { command: string; wait?: unknown } | 'read-only',
+  work: (warehouse: Warehouse) => Promise<void>,
+): Promise<void> {
+  const warehouse = await openWarehouse(
+    loadConfig(),
+    access === 'read-only' ? { readOnly: true } : { command: access.command, waitSeconds: waitSeconds(access.wait), log },
+  );
+  try {
+    await work(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}

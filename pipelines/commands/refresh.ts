@@ -1,0 +1,20 @@
+import { defineCommand } from 'citty';
+import { refresh } from '../refresh/refresh.js';
+import { fullRefreshArg, log, parseSets, setArg, waitArg, withWarehouse } from './command-options.js';
+
+export default defineCommand({
+  meta: {
+    name: 'refresh',
+    description: 'load new inbox files, build every model, run the data tests, publish the marts and build the site',
+  },
+  args: {
+    set: setArg,
+    site: { type: 'boolean', description: 'build the report site (--no-site: warehouse and published marts only)', default: true },
+    'full-refresh': fullRefreshArg,
+    wait: waitArg,
+  },
+  run: ({ args }) =>
+    withWarehouse({ command: 'refresh', wait: args.wait }, (warehouse) =>
+      refresh(warehouse, { site: args.site, parameters: parseSets(), fullRefresh: args['full-refresh'], log }),
+    ),
+});

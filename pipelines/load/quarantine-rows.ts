@@ -1,0 +1,32 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../warehouse/database.js';
+import { literal } from '../warehouse/sql-text.js';
+import { type ColumnSpec, typedColumn } from './check-rows.js';
+import { temp } from './temp-tables.js';
+
+/**
+ * Writes to ops.quarantine, with its line, reason and every field as read, each row of `checked`
+ * that has a reason, and (with `withRejects`) each line in `rejects` that could not be read at
+ * all. Returns how many rows it quarantined.
+ */
+export async function quarantineRows(
+  db: Kysely<Database>,
+  file: { fileId: number; path: string; table: string },
+  present: ColumnSpec[],
+  withRejects: boolean,
+): Promise<number> {
+  const origin = `${file.fileId}, ${literal(file.path)}, ${literal(file.table)}`;
+  const unreadable = withRejects
+    ? `union all
+    select ${origin}, line, 'unreadable line: ' || error_message, to_json({line: csv_line})::varchar, now()::timestamp
+    from ${temp.rejects}`
+    : '';
+  const result = await sql
+    .raw(`insert into ops.quarantine
+    select ${origin}, _line, _reason, to_json(record)::varchar, now()::timestamp
+    from (select _line, _reason, struct_pack(*columns(* exclude (_line, _reason, ${present.map((column) => typedColumn(column.name)).join(', ')}))) as record
+          from ${temp.checked} where _reason <> '')
+    ${unreadable}`)
+    .execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}

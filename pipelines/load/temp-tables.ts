@@ -1,0 +1,31 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../warehouse/database.js';
+
+/**
+ * The temp tables a load passes between its steps, on one connection:
+ * read-input.ts fills `fields` (every field as text, with its file `_line`) and `rejects` (lines
+ * that could not be split), and selects a table's rows into `incoming`; check-rows.ts types and
+ * checks them into `checked` (`_reason` says what is wrong, '' when nothing); load-file.ts stores
+ * the good rows and quarantine-rows.ts the others. The rest are intermediate steps of reading.
+ */
+export const temp = {
+  fields: '_fields',
+  rejects: '_rejects',
+  incoming: '_incoming',
+  checked: '_checked',
+  records: '_records',
+  lines: '_lines',
+  typed: '_typed',
+  csvRejects: '_csv_rejects',
+  rejectScans: '_reject_scans',
+} as const;
+
+export async function dropTempTables(db: Kysely<Database>): Promise<void> {
+  await sql
+    .raw(
+      Object.values(temp)
+        .map((table) => `drop table if exists ${table};`)
+        .join('\n'),
+    )
+    .execute(db);
+}

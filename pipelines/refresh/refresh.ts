@@ -1,0 +1,67 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type { WarehouseConfig } from '../config.js';
+import { loadFiles } from '../load/load-files.js';
+import { buildSite } from '../publish/build-site.js';
+import { stageMarts } from '../publish/publish-marts.js';
+import { publishedFingerprint, recordPublished, unchangedSince } from '../publish/published-fingerprint.js';
+import { buildWarehouse } from '../transform/build-warehouse.js';
+import type { Warehouse } from '../warehouse/open-warehouse.js';
+import { checkFreshness } from './check-freshness.js';
+import { withRun } from './run-log.js';
+
+export interface RefreshOptions {
+  /** Files or folders to load; default: the inbox. */
+  inputs?: string[];
+  /** Build the report site after publishing (default: no; the CLI's default is yes). */
+  site?: boolean;
+  parameters?: Record<string, string>;
+  /** Rebuild incremental models in full. */
+  fullRefresh?: boolean;
+  log?: (line: string) => void;
+}
+
+/**
+ * Load new input files, build every model, run the data tests, check freshness, publish the marts
+ * and (with `site`) the report site, as one logged run. Nothing is published unless every step
+ * before passed; a failed build or test leaves the previous build in the warehouse. When nothing
+ * the published output is computed from has changed, it stands and only freshness is checked.
+ */
+export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}): Promise<void> {
+  const { db, config } = warehouse;
+  const log = options.log ?? (() => {});
+  const inputs = options.inputs ?? [inboxOf(config)];
+  await withRun(db, 'refresh', async (runId) => {
+    log(`loading ${inputs.join(', ')}`);
+    let started = performance.now();
+    await loadFiles(db, inputs, { runId, seedsDir: config.seedsDir, log });
+    const fingerprint = await publishedFingerprint(db, config, options.parameters);
+    const standing = options.fullRefresh ? undefined : await unchangedSince(db, config, fingerprint, options.site ?? false);
+    if (standing !== undefined) {
+      log(
+        `nothing new since run ${standing} (same files, models, seeds, parameters and code): its published marts${options.site ? ' and site' : ''} stand; --full-refresh rebuilds them`,
+      );
+      await checkFreshness(db, { runId, seedsDir: config.seedsDir, parameters: options.parameters, log });
+      return;
+    }
+    log(`loaded (${seconds(started)}s); building models`);
+    const models = await buildWarehouse(db, config, { runId, parameters: options.parameters, fullRefresh: options.fullRefresh, log });
+    await checkFreshness(db, { runId, seedsDir: config.seedsDir, parameters: options.parameters, log });
+    started = performance.now();
+    const marts = await stageMarts(db, config, { models });
+    log(`marts staged for publishing (${seconds(started)}s)`);
+    // The site is built from the staged marts, so that a failed site build publishes nothing.
+    const site = options.site ? await buildSite(config, marts.path, log) : undefined;
+    log(`published ${marts.publish()}`);
+    if (site) log(`site: ${site.publish()}`);
+    await recordPublished(db, runId, fingerprint, site !== undefined);
+  });
+}
+
+function seconds(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(1);
+}
+
+function inboxOf(config: WarehouseConfig): string {
+  if (!existsSync(config.inboxDir)) mkdirSync(config.inboxDir, { recursive: true });
+  return config.inboxDir;
+}

@@ -1,0 +1,275 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Insertable, type Kysely, sql } from 'kysely';
+import type { WarehouseConfig } from '../config.js';
+import { crashPoint } from '../crash-point.js';
+import type { Database } from '../warehouse/database.js';
+import { compileTest, grainTests } from './compile-test.js';
+import { discoverAssertions, discoverModels } from './discover-models.js';
+import { loadSeeds, setParameters } from './load-seeds.js';
+import { type BuildMode, type IncrementalContext, materializeIncremental } from './materialize-incremental.js';
+import { materializeModel } from './materialize-model.js';
+import { type Assertion, type Model, ModelError } from './model.js';
+import { orderModels, selectModels } from './order-models.js';
+import { readMacros } from './read-macros.js';
+import { readParameters } from './read-parameters.js';
+
+export interface BuildOptions {
+  runId: number;
+  /** Selectors as in `--select`: `name`, `name+`, `+name`. Empty: every model. */
+  select?: string[];
+  /** Rebuild incremental models in full. */
+  fullRefresh?: boolean;
+  /** Parameter values that replace those of seeds/parameters.csv for this build. */
+  parameters?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface TestOutcome {
+  model: string;
+  file: string;
+  test: string;
+  failingRows: number;
+  sample: Record<string, unknown>[];
+}
+
+export class DataTestError extends Error {
+  constructor(readonly failures: TestOutcome[]) {
+    super(
+      `${failures.length} data test${failures.length === 1 ? '' : 's'} failed, so the build was rolled back:\n${failures.map(describeFailure).join('\n')}`,
+    );
+    this.name = 'DataTestError';
+  }
+}
+
+/**
+ * Seeds, parameters, then every selected model in dependency order, then their data tests, all in
+ * one transaction: a failing model or test rolls back to the previous build.
+ */
+export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConfig, options: BuildOptions): Promise<Model[]> {
+  const log = options.log ?? (() => {});
+  return db.connection().execute(async (connection) => {
+    const { models, assertions, macros } = await prepareSession(connection, config, options.parameters);
+    const selected = selectModels(models, options.select ?? []);
+    const selectedNames = new Set(selected.map((model) => model.name));
+    const touched = assertions.filter((assertion) => assertion.dependsOn.some((name) => selectedNames.has(name)));
+    const incremental: IncrementalContext = {
+      seedsDir: config.seedsDir,
+      macros,
+      incrementalModels: new Set(models.filter((model) => model.materialized === 'incremental').map((model) => model.name)),
+      newestFileId: (await sql<{ id: number }>`select coalesce(max(file_id), 0) as id from ops.loaded_files`.execute(connection)).rows[0]!
+        .id,
+      fullRefresh: options.fullRefresh ?? false,
+      rebuiltInFull: new Set(),
+      deltas: new Map(),
+    };
+    await sql`begin transaction`.execute(connection);
+    let built: Awaited<ReturnType<typeof materializeModels>>;
+    let tested: Awaited<ReturnType<typeof runDataTests>>;
+    try {
+      await recordCatalog(connection, models);
+      built = await materializeModels(connection, selected, incremental, log);
+      tested = built.failure ? { results: [], failures: [] } : await runDataTests(connection, selected, touched, log);
+    } catch (error) {
+      await sql`rollback`.execute(connection);
+      throw error;
+    }
+    crashPoint('build:tested');
+    const ending = performance.now();
+    await sql.raw(built.failure || tested.failures.length > 0 ? 'rollback' : 'commit').execute(connection);
+    if (!built.failure && tested.failures.length === 0) log(`committed (${((performance.now() - ending) / 1000).toFixed(1)}s)`);
+    for (const table of incremental.deltas.values()) await sql.raw(`drop table if exists ${table}`).execute(connection);
+    await recordRun(connection, options.runId, built.records, tested.results);
+    if (built.failure) throw built.failure;
+    if (tested.failures.length > 0) throw new DataTestError(tested.failures);
+    return selected;
+  });
+}
+
+/** The data tests of every model and every assertion, on the warehouse as it stands. */
+export async function testWarehouse(db: Kysely<Database>, config: WarehouseConfig, options: BuildOptions): Promise<void> {
+  const log = options.log ?? (() => {});
+  await db.connection().execute(async (connection) => {
+    const { models, assertions } = await prepareSession(connection, config, options.parameters);
+    const tested = await runDataTests(connection, selectModels(models, options.select ?? []), assertions, log);
+    await recordRun(connection, options.runId, [], tested.results);
+    if (tested.failures.length > 0) throw new DataTestError(tested.failures);
+  });
+}
+
+/** Loads seeds and sets parameters on one connection (DuckDB variables belong to a connection). */
+export async function prepareSession(db: Kysely<Database>, config: WarehouseConfig, parameters: Record<string, string> = {}) {
+  await loadSeeds(db, config.seedsDir);
+  await setParameters(db, await readParameters(config.seedsDir, parameters));
+  await sql`set variable member_salt = ${memberSalt(config)}`.execute(db);
+  const macros = readMacros(config.modelsDir);
+  await sql.raw(macros.sql).execute(db);
+  const models = orderModels(await discoverModels(db, config.modelsDir, config.projectDir, macros));
+  const assertions = await discoverAssertions(db, config.assertionsDir, config.projectDir);
+  return { models, assertions, macros };
+}
+
+// Member keys must stay stable across runs, so a generated salt is kept beside the warehouse.
+export function memberSalt(config: WarehouseConfig): string {
+  if (config.memberSalt) return config.memberSalt;
+  const path = join(config.dataDir, 'member_salt');
+  if (!existsSync(path)) writeFileSync(path, randomBytes(24).toString('hex'), { mode: 0o600 });
+  return readFileSync(path, 'utf8').trim();
+}
+
+// The catalogue of every model as the build sees it, for the Data page (marts.data_model_catalog).
+async function recordCatalog(db: Kysely<Database>, models: Model[]): Promise<void> {
+  await db.deleteFrom('ops.models').execute();
+  await db
+    .insertInto('ops.models')
+    .values(
+      models.map((model) => ({
+        model: model.name,
+        layer: model.schema,
+        description: model.description,
+        grain: model.grain.join(', '),
+        materialized: model.materialized,
+        upstream: model.dependsOn.join(', '),
+        tests: [...grainTests(model), ...model.tests].map((test) => test.text).join('; '),
+        file: model.file,
+      })),
+    )
+    .execute();
+}
+
+interface ModelRecord {
+  model: Model;
+  status: 'succeeded' | 'failed' | 'skipped';
+  mode?: BuildMode;
+  changedKeys?: number | null;
+  rows: number | null;
+  seconds: number | null;
+  message: string | null;
+}
+
+// Stops at the first failing model; the ones after it are recorded as skipped.
+async function materializeModels(db: Kysely<Database>, models: Model[], incremental: IncrementalContext, log: (line: string) => void) {
+  const records: ModelRecord[] = [];
+  let failure: ModelError | undefined;
+  for (const [index, model] of models.entries()) {
+    if (failure) {
+      records.push({ model, status: 'skipped', rows: null, seconds: null, message: `not built: ${failure.file} failed` });
+      continue;
+    }
+    const started = performance.now();
+    try {
+      let built: { mode: BuildMode; changedKeys: number | null } = { mode: 'full', changedKeys: null };
+      if (model.materialized === 'incremental') built = await materializeIncremental(db, model, incremental);
+      else await materializeModel(db, model);
+      const { mode, changedKeys } = built;
+      const rows = model.materialized === 'view' ? null : await countRows(db, model.name);
+      const seconds = (performance.now() - started) / 1000;
+      records.push({ model, status: 'succeeded', mode, changedKeys, rows, seconds, message: null });
+      const how =
+        model.materialized === 'incremental'
+          ? mode === 'full'
+            ? 'incremental, in full'
+            : `${mode}, ${changedKeys!.toLocaleString('en-US')} ${model.incrementalKey} values`
+          : model.materialized;
+      log(
+        `[${index + 1}/${models.length}] ${model.name.padEnd(40)} ${how.padEnd(5)} ${seconds.toFixed(2).padStart(7)}s${rows === null ? '' : `  ${rows.toLocaleString('en-US')} rows`}`,
+      );
+      crashPoint('build:model');
+    } catch (error) {
+      failure = new ModelError(model.file, (error as Error).message);
+      records.push({ model, status: 'failed', rows: null, seconds: (performance.now() - started) / 1000, message: failure.message });
+    }
+  }
+  return { records, failure };
+}
+
+// Written after the transaction ends, so that a rolled-back build still leaves its log.
+async function recordRun(db: Kysely<Database>, runId: number, records: ModelRecord[], results: TestResult[]) {
+  if (records.length > 0) {
+    await db
+      .insertInto('ops.model_runs')
+      .values(
+        records.map((record) => ({
+          run_id: runId,
+          model: record.model.name,
+          materialized: record.model.materialized,
+          status: record.status,
+          mode: record.mode ?? null,
+          changed_keys: record.changedKeys ?? null,
+          rows: record.rows,
+          seconds: record.seconds,
+          message: record.message,
+          finished_at: new Date(),
+        })),
+      )
+      .execute();
+  }
+  if (results.length > 0)
+    await db
+      .insertInto('ops.test_results')
+      .values(results.map((result) => ({ ...result, run_id: runId })))
+      .execute();
+}
+
+async function countRows(db: Kysely<Database>, relation: string): Promise<number> {
+  const { rows } = await sql.raw<{ n: number }>(`select count(*) as n from ${relation}`).execute(db);
+  return rows[0]?.n ?? 0;
+}
+
+type TestResult = Omit<Insertable<Database['ops.test_results']>, 'run_id'>;
+
+async function runDataTests(db: Kysely<Database>, models: Model[], assertions: Assertion[], log: (line: string) => void) {
+  const checks = [
+    ...models.flatMap((model) =>
+      [...grainTests(model), ...model.tests].map((test) => ({
+        model: model.name,
+        file: model.file,
+        test: test.text,
+        query: compileTest(model, test),
+      })),
+    ),
+    ...assertions.map((assertion) => ({
+      model: `assertion.${assertion.name}`,
+      file: assertion.file,
+      test: assertion.description || assertion.name,
+      query: assertion.sql,
+    })),
+  ];
+  const failures: TestOutcome[] = [];
+  const results: TestResult[] = [];
+  const started = performance.now();
+  for (const check of checks) {
+    let outcome: TestOutcome;
+    try {
+      const counted = await sql.raw<{ n: number }>(`select count(*) as n from (${check.query})`).execute(db);
+      const failingRows = counted.rows[0]?.n ?? 0;
+      const sample =
+        failingRows > 0 ? (await sql.raw<Record<string, unknown>>(`select * from (${check.query}) limit 5`).execute(db)).rows : [];
+      outcome = { model: check.model, file: check.file, test: check.test, failingRows, sample };
+    } catch (error) {
+      throw new ModelError(check.file, `test '${check.test}' cannot run: ${(error as Error).message}`);
+    }
+    if (outcome.failingRows > 0) failures.push(outcome);
+    results.push({
+      model: check.model,
+      test: check.test,
+      status: outcome.failingRows > 0 ? 'fail' : 'pass',
+      failing_rows: outcome.failingRows,
+      message: outcome.failingRows > 0 ? describeFailure(outcome) : null,
+      sample_rows: outcome.failingRows > 0 ? toJson(outcome.sample) : null,
+      finished_at: new Date(),
+    });
+  }
+  log(`${checks.length - failures.length} of ${checks.length} data tests passed (${((performance.now() - started) / 1000).toFixed(1)}s)`);
+  return { results, failures };
+}
+
+function describeFailure(failure: TestOutcome): string {
+  const sample = failure.sample.map((row) => `    ${toJson(row)}`).join('\n');
+  return `  ${failure.file}: ${failure.test}: ${failure.failingRows} failing row${failure.failingRows === 1 ? '' : 's'}, e.g.\n${sample}`;
+}
+
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item) => (typeof item === 'bigint' ? item.toString() : item));
+}

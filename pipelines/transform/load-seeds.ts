@@ -1,0 +1,88 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../warehouse/database.js';
+import { literal } from '../warehouse/sql-text.js';
+import type { Parameter } from './read-parameters.js';
+
+const typesFile = 'seed_types.csv';
+
+/**
+ * Loads `seeds/<stem>.csv` into `seeds.<stem>` with the column types declared in
+ * `seeds/seed_types.csv` (seed, column, type), so that '001' stays text and money stays DECIMAL.
+ */
+export async function loadSeeds(db: Kysely<Database>, seedsDir: string): Promise<string[]> {
+  const statements = seedStatements(seedsDir);
+  for (const { stem, statement } of statements) {
+    try {
+      await sql.raw(statement).execute(db);
+    } catch (error) {
+      throw new Error(`seeds/${stem}.csv: ${(error as Error).message}`);
+    }
+  }
+  return statements.map(({ stem }) => stem);
+}
+
+/** The statement that (re)creates each seed table from its CSV file. */
+export function seedStatements(seedsDir: string): Array<{ stem: string; statement: string }> {
+  const declared = readSeedTypes(seedsDir);
+  const stems = readdirSync(seedsDir)
+    .filter((file) => file.endsWith('.csv') && file !== typesFile)
+    .map((file) => basename(file, '.csv'))
+    .sort();
+  return stems.map((stem) => {
+    const path = join(seedsDir, `${stem}.csv`);
+    const header = (readFileSync(path, 'utf8').split(/\r?\n/, 1)[0] ?? '')
+      .replace(/^\uFEFF/, '')
+      .split(',')
+      .map((name) => name.trim());
+    const columns = header.map((column) => {
+      const type = declared.get(`${stem}.${column}`);
+      if (!type)
+        throw new Error(`seeds/${stem}.csv: column '${column}' has no type; add a line '${stem},${column},<type>' to seeds/${typesFile}`);
+      return `${literal(column)}: ${literal(type)}`;
+    });
+    return {
+      stem,
+      statement: `create or replace table seeds.${stem} as
+        select * from read_csv(${literal(path)}, header = true, auto_detect = false, columns = {${columns.join(', ')}})`,
+    };
+  });
+}
+
+function readSeedTypes(seedsDir: string): Map<string, string> {
+  const lines = readFileSync(join(seedsDir, typesFile), 'utf8')
+    .split(/\r?\n/)
+    .slice(1)
+    .filter((line) => line.trim() !== '');
+  return new Map(
+    lines.map((line) => {
+      const [seed, column, ...type] = line.split(',').map((part) => part.trim());
+      return [`${seed}.${column}`, type.join(',').replace(/^"|"$/g, '')];
+    }),
+  );
+}
+
+/**
+ * Every parameter becomes a DuckDB variable of its declared type, read in models with
+ * getvariable('name'); an empty value is NULL ("not set": the model's default applies).
+ */
+export async function setParameters(db: Kysely<Database>, parameters: Map<string, Parameter>): Promise<void> {
+  for (const { name, value, type, statement } of parameterStatements(parameters)) {
+    try {
+      await sql.raw(statement).execute(db);
+    } catch (error) {
+      throw new Error(`seeds/parameters.csv: parameter ${name} = '${value}' is not a ${type}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** The `set variable` statement of every parameter. */
+export function parameterStatements(parameters: Map<string, Parameter>): Array<Parameter & { statement: string }> {
+  return [...parameters.values()].map((parameter) => {
+    if (!/^[a-z_][a-z0-9_]*$/.test(parameter.name))
+      throw new Error(`seeds/parameters.csv: '${parameter.name}' is not a parameter name (a-z, 0-9, _)`);
+    const value = parameter.value === null ? 'null' : literal(parameter.value);
+    return { ...parameter, statement: `set variable ${parameter.name} = cast(${value} as ${parameter.type})` };
+  });
+}

@@ -1,0 +1,95 @@
+import { type Materialization, ModelError, type ModelTest } from './model.js';
+
+export interface ModelHeader {
+  description: string;
+  grain: string[];
+  materialized: Materialization | undefined;
+  incrementalKey: string | undefined;
+  tests: ModelTest[];
+}
+
+const knownKeys = ['grain', 'materialized', 'incremental_key', 'tests'] as const;
+const testArity: Record<ModelTest['name'], [number, number]> = {
+  unique: [1, Infinity],
+  not_null: [1, Infinity],
+  accepted_values: [2, Infinity],
+  accepted_range: [3, 3],
+  relationships: [3, 3],
+};
+
+/**
+ * Reads the comment block at the top of a model: free lines are the description,
+ * `-- key: value` lines are metadata. An unknown key is an error so that typos do not
+ * silently drop a test.
+ */
+export function parseModelHeader(file: string, sql: string): ModelHeader {
+  const header: ModelHeader = { description: '', grain: [], materialized: undefined, incrementalKey: undefined, tests: [] };
+  const description: string[] = [];
+  for (const line of sql.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    if (!trimmed.startsWith('--')) break;
+    const text = trimmed.slice(2).trim();
+    const keyed = /^([a-z_]+):\s*(.*)$/.exec(text);
+    if (!keyed) {
+      description.push(text);
+      continue;
+    }
+    const [, key = '', value = ''] = keyed;
+    switch (key) {
+      case 'grain':
+        header.grain = splitList(value, ',');
+        break;
+      case 'materialized':
+        if (value !== 'view' && value !== 'table' && value !== 'incremental') {
+          throw new ModelError(file, `materialized must be view, table or incremental, not '${value}'`);
+        }
+        header.materialized = value;
+        break;
+      case 'incremental_key':
+        if (!/^[a-z_][a-z0-9_]*$/.test(value)) throw new ModelError(file, `incremental_key must be one column name, not '${value}'`);
+        header.incrementalKey = value;
+        break;
+      case 'tests':
+        header.tests = splitList(value, ';').map((test) => parseTest(file, test));
+        break;
+      default:
+        throw new ModelError(file, `unknown header key '${key}' (known: ${knownKeys.join(', ')})`);
+    }
+  }
+  header.description = description.join(' ').trim();
+  if ((header.materialized === 'incremental') !== (header.incrementalKey !== undefined)) {
+    throw new ModelError(file, 'an incremental model needs an incremental_key, and only an incremental model has one');
+  }
+  return header;
+}
+
+function parseTest(file: string, text: string): ModelTest {
+  const match = /^([a-z_]+)\((.*)\)$/.exec(text);
+  const name = match?.[1];
+  if (!match || !name || !(name in testArity)) {
+    throw new ModelError(file, `unknown test '${text}' (known: ${Object.keys(testArity).join(', ')})`);
+  }
+  const args = splitList(match[2] ?? '', ',');
+  const [min, max] = testArity[name as ModelTest['name']];
+  if (args.length < min || args.length > max) {
+    throw new ModelError(file, `test '${text}' takes ${min === max ? min : `at least ${min}`} arguments, got ${args.length}`);
+  }
+  return { text, name: name as ModelTest['name'], args };
+}
+
+// Splits on a separator outside single quotes, so accepted_values(status, 'a,b') keeps 'a,b'.
+function splitList(value: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (const char of value) {
+    if (char === "'") quoted = !quoted;
+    if (char === separator && !quoted) {
+      parts.push(current);
+      current = '';
+    } else current += char;
+  }
+  parts.push(current);
+  return parts.map((part) => part.trim()).filter((part) => part !== '');
+}

@@ -1,0 +1,163 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import type { WarehouseConfig } from '../../pipelines/config.js';
+import { loadFile } from '../../pipelines/load/load-file.js';
+import { withRun } from '../../pipelines/refresh/run-log.js';
+import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
+import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
+import { tempProject } from '../helpers/temp-project.js';
+import { writeFiles } from '../helpers/write-files.js';
+
+const models = {
+  'staging/stg_latest_orders.sql': `-- Each order in its latest state.
+-- grain: order_id
+-- materialized: incremental
+-- incremental_key: order_id
+select order_id, member_id, paid_amount from raw.orders
+qualify row_number() over (partition by order_id order by _file_id desc, _line desc) = 1`,
+  'intermediate/int_member_totals.sql': `-- Spend per member.
+-- grain: member_id
+-- materialized: incremental
+-- incremental_key: member_id
+select member_id, count(*) as orders, sum(paid_amount) as spent from staging.stg_latest_orders group by member_id`,
+  'marts/shop_totals.sql': `-- The shop.
+-- grain: members
+select count(*) as members, sum(spent) as spent from intermediate.int_member_totals`,
+};
+
+const header = 'order_id,member_id,created_at,status,paid_amount';
+const deliveries = writeFiles({
+  'orders-1.csv': `${header}\no1,m1,2026-11-01 10:00:00,paid,10.00\no2,m2,2026-11-01 11:00:00,paid,20.00\n`,
+  // o2 is paid more (an update), o3 is new.
+  'orders-2.csv': `${header}\no2,m2,2026-11-01 11:00:00,paid,25.00\no3,m3,2026-11-02 09:00:00,paid,5.00\n`,
+  // o1 turns out to be m4's: m1 has no order left.
+  'orders-3.csv': `${header}\no1,m4,2026-11-01 10:00:00,paid,10.00\n`,
+});
+
+async function build(config: WarehouseConfig, delivery?: string, fullRefresh = false) {
+  const warehouse = await openWarehouse(config);
+  try {
+    return await withRun(warehouse.db, 'build', async (runId) => {
+      if (delivery) await loadFile(warehouse.db, join(deliveries, delivery), { seedsDir: config.seedsDir });
+      await buildWarehouse(warehouse.db, config, { runId, fullRefresh });
+      const modes = await sql<{ model: string; mode: string; changed_keys: number | null }>`
+        select model, mode, changed_keys from ops.model_runs where run_id = ${runId} order by model`.execute(warehouse.db);
+      const totals = await sql<{
+        member_id: string;
+        orders: number;
+        spent: number;
+      }>`select * from intermediate.int_member_totals order by member_id`.execute(warehouse.db);
+      return { modes: modes.rows.map((row) => `${row.model} ${row.mode} ${row.changed_keys ?? ''}`.trim()), totals: totals.rows };
+    });
+  } finally {
+    await warehouse.close();
+  }
+}
+
+describe('incremental models', () => {
+  it('rebuild only the keys whose upstream rows changed, following changes downstream', async () => {
+    const config = tempProject({ models });
+    const first = await build(config, 'orders-1.csv');
+    expect(first.modes).toEqual(['intermediate.int_member_totals full', 'marts.shop_totals full', 'staging.stg_latest_orders full']);
+    expect(first.totals).toEqual([
+      { member_id: 'm1', orders: 1, spent: 10 },
+      { member_id: 'm2', orders: 1, spent: 20 },
+    ]);
+
+    const second = await build(config, 'orders-2.csv');
+    // o2 and o3 changed; so did their members m2 and m3.
+    expect(second.modes).toEqual([
+      'intermediate.int_member_totals incremental 2',
+      'marts.shop_totals full',
+      'staging.stg_latest_orders incremental 2',
+    ]);
+    expect(second.totals).toEqual([
+      { member_id: 'm1', orders: 1, spent: 10 },
+      { member_id: 'm2', orders: 1, spent: 25 },
+      { member_id: 'm3', orders: 1, spent: 5 },
+    ]);
+
+    const third = await build(config);
+    expect(third.modes).toEqual([
+      'intermediate.int_member_totals unchanged 0',
+      'marts.shop_totals full',
+      'staging.stg_latest_orders unchanged 0',
+    ]);
+
+    // The order's old member is rebuilt as well as its new one.
+    const fourth = await build(config, 'orders-3.csv');
+    expect(fourth.modes).toEqual([
+      'intermediate.int_member_totals incremental 2',
+      'marts.shop_totals full',
+      'staging.stg_latest_orders incremental 1',
+    ]);
+    const expected = [
+      { member_id: 'm2', orders: 1, spent: 25 },
+      { member_id: 'm3', orders: 1, spent: 5 },
+      { member_id: 'm4', orders: 1, spent: 10 },
+    ];
+    expect(fourth.totals).toEqual(expected);
+
+    const full = await build(config, undefined, true);
+    expect(full.modes).toEqual(['intermediate.int_member_totals full', 'marts.shop_totals full', 'staging.stg_latest_orders full']);
+    expect(full.totals).toEqual(expected);
+  });
+
+  it('rebuild in full when their SQL changes, and downstream incremental models with them', async () => {
+    const config = tempProject({ models });
+    await build(config, 'orders-1.csv');
+    writeFileSync(
+      join(config.modelsDir, 'staging/stg_latest_orders.sql'),
+      models['staging/stg_latest_orders.sql'].replace('paid_amount from', 'paid_amount * 2 as paid_amount from'),
+    );
+    const changed = await build(config, 'orders-2.csv');
+    expect(changed.modes).toEqual(['intermediate.int_member_totals full', 'marts.shop_totals full', 'staging.stg_latest_orders full']);
+    expect(changed.totals).toEqual([
+      { member_id: 'm1', orders: 1, spent: 20 },
+      { member_id: 'm2', orders: 1, spent: 50 },
+      { member_id: 'm3', orders: 1, spent: 10 },
+    ]);
+  });
+
+  it('keep their previous state when the build rolls back', async () => {
+    const config = tempProject({ models });
+    await build(config, 'orders-1.csv');
+    // At most two members: false once orders-2 brings m3.
+    writeFileSync(
+      join(config.modelsDir, 'marts/shop_totals.sql'),
+      models['marts/shop_totals.sql'].replace('-- grain: members', '-- grain: members\n-- tests: accepted_range(members, 1, 2)'),
+    );
+    await expect(build(config, 'orders-2.csv')).rejects.toThrow('accepted_range(members, 1, 2): 1 failing row');
+    writeFileSync(join(config.modelsDir, 'marts/shop_totals.sql'), models['marts/shop_totals.sql']);
+    // orders-2 is loaded; the rolled-back build did not move the watermark, so its orders are picked up now.
+    const next = await build(config);
+    expect(next.modes).toEqual([
+      'intermediate.int_member_totals incremental 2',
+      'marts.shop_totals full',
+      'staging.stg_latest_orders incremental 2',
+    ]);
+    expect(next.totals).toEqual([
+      { member_id: 'm1', orders: 1, spent: 10 },
+      { member_id: 'm2', orders: 1, spent: 25 },
+      { member_id: 'm3', orders: 1, spent: 5 },
+    ]);
+  });
+
+  it('read only raw tables, seeds and incremental models, whose changes can be traced', async () => {
+    const config = tempProject({
+      models: {
+        ...models,
+        'intermediate/int_member_totals.sql': models['intermediate/int_member_totals.sql'].replace(
+          'staging.stg_latest_orders',
+          'staging.stg_plain_orders',
+        ),
+        'staging/stg_plain_orders.sql': '-- Orders.\n-- grain: order_id\nselect order_id, member_id, paid_amount from raw.orders',
+      },
+    });
+    await expect(build(config, 'orders-1.csv')).rejects.toThrow(
+      'models/intermediate/int_member_totals.sql: an incremental model reads only raw tables, seeds and incremental models; staging.stg_plain_orders is none of these',
+    );
+  });
+});
