@@ -69,8 +69,8 @@ final as (
     coalesce(activity.active_members, 0) / offsets.cohort_size as active_share,
     repurchased.repurchased_members,
     repurchased.repurchased_members / offsets.cohort_size as cumulative_repurchase_share,
-    coalesce(activity.revenue, 0) as revenue,
-    (coalesce(activity.revenue, 0) / offsets.cohort_size)::double as revenue_per_member
+    coalesce(activity.revenue, 0)::decimal(18, 2) as revenue,
+    (coalesce(activity.revenue, 0) / offsets.cohort_size)::decimal(18, 2) as revenue_per_member
   from offsets
   inner join repurchased on repurchased.cohort_month = offsets.cohort_month and repurchased.month_offset = offsets.month_offset
   left join activity on activity.cohort_month = offsets.cohort_month and activity.activity_month = offsets.activity_month

@@ -1,13 +1,15 @@
 -- Monthly KPIs from the first purchase month to the as-of month (the last month may be partial:
 -- month_complete). Buyers have a purchase occasion in the month; new buyers made their first one
 -- in it, returning buyers had purchased before it. AOV (笔单价) = revenue / purchase orders;
--- revenue per buyer (客单价) = revenue / buyers; repurchase rate = buyers with 2+ occasions in the
--- month / buyers. Second-purchase rate (二次购买率) of the month's new buyers: among those whose
+-- revenue per buyer (客单价) = revenue / buyers; repurchase_rate (月内复购率) = buyers with 2+
+-- occasions in the month / buyers; repurchase_rate_12m (复购率) = among members with an occasion
+-- in the repurchase_window_days (365) days up to the month's end (the as-of date for the partial month), the share with 2+
+-- occasions in those days. Second-purchase rate (二次购买率) of the month's new buyers: among those whose
 -- first purchase is at least maturity_days before the as-of date, the share with a second
 -- occasion within maturity_days (NULL while none is old enough). members_total: members known
 -- by the month's end (joined or ordered).
 -- grain: month
--- tests: accepted_range(repurchase_rate, 0, 1); accepted_range(returning_buyer_share, 0, 1); accepted_range(second_purchase_rate, 0, 1); not_null(buyers, revenue, members_total)
+-- tests: accepted_range(repurchase_rate, 0, 1); accepted_range(repurchase_rate_12m, 0, 1); accepted_range(returning_buyer_share, 0, 1); accepted_range(second_purchase_rate, 0, 1); not_null(buyers, revenue, members_total)
 with
 
 orders as (select * from staging.stg_orders),
@@ -84,6 +86,25 @@ second_purchases as (
   group by 1
 ),
 
+trailing_year_buyers as (
+  select
+    months.month,
+    occasions.member_id,
+    count(*) as occasions
+  from months
+  cross join as_of
+  inner join occasions
+    on occasions.occasion_date <= least(last_day(months.month), as_of.as_of_date)
+   and occasions.occasion_date > least(last_day(months.month), as_of.as_of_date) - getvariable('repurchase_window_days')
+  group by months.month, occasions.member_id
+),
+
+trailing_year_repurchase as (
+  select month, count(*) filter (where occasions >= 2) / count(*) as repurchase_rate_12m
+  from trailing_year_buyers
+  group by month
+),
+
 members_by_month as (
   select months.month, count(members_first_seen.member_id) as members_total
   from months
@@ -98,14 +119,15 @@ final as (
     coalesce(buyers_by_month.buyers, 0) as buyers,
     coalesce(buyers_by_month.new_buyers, 0) as new_buyers,
     coalesce(buyers_by_month.returning_buyers, 0) as returning_buyers,
-    coalesce(buyers_by_month.revenue, 0) as revenue,
+    coalesce(buyers_by_month.revenue, 0)::decimal(18, 2) as revenue,
     coalesce(orders_by_month.purchases, 0) as purchases,
-    (buyers_by_month.revenue / nullif(orders_by_month.purchases, 0))::double as aov, -- 笔单价
-    (buyers_by_month.revenue / nullif(buyers_by_month.buyers, 0))::double as revenue_per_buyer, -- 客单价
-    buyers_by_month.repeat_buyers / nullif(buyers_by_month.buyers, 0) as repurchase_rate,
+    (buyers_by_month.revenue / nullif(orders_by_month.purchases, 0))::decimal(18, 2) as aov, -- 笔单价
+    (buyers_by_month.revenue / nullif(buyers_by_month.buyers, 0))::decimal(18, 2) as revenue_per_buyer, -- 客单价
+    buyers_by_month.repeat_buyers / nullif(buyers_by_month.buyers, 0) as repurchase_rate, -- 月内复购率
+    trailing_year_repurchase.repurchase_rate_12m, -- 复购率
     buyers_by_month.returning_buyers / nullif(buyers_by_month.buyers, 0) as returning_buyer_share,
     (buyers_by_month.returning_revenue / nullif(buyers_by_month.revenue, 0))::double as returning_revenue_share,
-    coalesce(returning_revenue, 0) as returning_revenue,
+    coalesce(returning_revenue, 0)::decimal(18, 2) as returning_revenue,
     second_purchases.matured_new_buyers,
     second_purchases.second_purchasers,
     second_purchases.second_purchasers / nullif(second_purchases.matured_new_buyers, 0) as second_purchase_rate,
@@ -116,6 +138,7 @@ final as (
   left join orders_by_month on orders_by_month.month = months.month
   left join second_purchases on second_purchases.month = months.month
   left join members_by_month on members_by_month.month = months.month
+  left join trailing_year_repurchase on trailing_year_repurchase.month = months.month
 )
 
 select * from final

@@ -1,7 +1,7 @@
 -- One row per member known by the as-of date (joined or ordered), prospects (members without a
 -- purchase) included.
 -- Level: the highest rule of seeds/member_levels.csv met by cumulative completed (交易成功)
--- orders, by net revenue or by order count. Lifecycle: the first matching rule of
+-- purchases (net value above zero, purchased by the as-of date), by net revenue or by count. Lifecycle: the first matching rule of
 -- prospect, churned (recency > churned_cycles x C), sleeping, silent, then new / returning /
 -- active by occasions (1 / 2 / 3+), where C is the shop cycle.
 -- grain: member_id
@@ -48,12 +48,13 @@ occasion_summary as (
 
 completed_orders as (
   select
-    member_id,
-    sum(net_amount) as completed_revenue,
+    orders.member_id,
+    sum(orders.net_amount) as completed_revenue,
     count(*) as completed_orders
-  from orders_to_date
-  where status = 'completed'
-  group by member_id
+  from orders
+  cross join as_of
+  where orders.is_purchase and orders.status = 'completed' and orders.purchased_at::date <= as_of.as_of_date
+  group by orders.member_id
 ),
 
 latest_address as (
@@ -82,11 +83,11 @@ combined as (
     occasion_summary.last_purchase_at,
     coalesce(occasion_summary.occasions, 0) as occasions,
     coalesce(occasion_summary.purchases, 0) as purchases,
-    coalesce(occasion_summary.revenue, 0) as revenue,
-    occasion_summary.revenue / occasion_summary.purchases as aov, -- revenue per purchase (笔单价)
+    coalesce(occasion_summary.revenue, 0)::decimal(18, 2) as revenue,
+    (occasion_summary.revenue / nullif(occasion_summary.purchases, 0))::decimal(18, 2) as aov, -- revenue per purchase (笔单价)
     occasion_summary.avg_interval_days,
     as_of.as_of_date - occasion_summary.last_purchase_at::date as recency_days,
-    coalesce(completed_orders.completed_revenue, 0) as completed_revenue,
+    coalesce(completed_orders.completed_revenue, 0)::decimal(18, 2) as completed_revenue,
     coalesce(completed_orders.completed_orders, 0) as completed_orders,
     member_levels.member_level,
     coalesce(members.province, latest_address.province) as province,

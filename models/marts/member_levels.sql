@@ -6,7 +6,7 @@ with
 member_facts as (select * from marts.member_facts),
 
 by_level as (
-  select member_level, member_level_zh, count(*) as members, sum(revenue) as revenue
+  select member_level, member_level_zh, count(*) as members, sum(revenue)::decimal(18, 2) as revenue
   from member_facts
   group by member_level, member_level_zh
 ),

@@ -12,7 +12,7 @@ by_region as (
     coalesce(city_tier::varchar, 'unknown') as city_tier,
     count(*) as members,
     count(*) filter (where occasions > 0) as buyers,
-    sum(revenue) as revenue
+    sum(revenue)::decimal(18, 2) as revenue
   from member_facts
   group by all
 ),

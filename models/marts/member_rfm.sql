@@ -24,7 +24,7 @@ lookback as (
     any_value(as_of.as_of_date) as as_of_date,
     any_value(as_of.as_of_date) - max(occasions.occasion_date) as recency_days,
     count(*) as frequency,
-    sum(occasions.revenue) as monetary -- net, in the lookback
+    sum(occasions.revenue)::decimal(18, 2) as monetary -- net, in the lookback
   from occasions
   cross join as_of
   where occasions.occasion_date > as_of.as_of_date - getvariable('rfm_lookback_days')

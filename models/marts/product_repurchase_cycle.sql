@@ -1,19 +1,14 @@
 -- Repurchase cycle per product and per category: buyers, buyers who bought it again on another
 -- day, and the median days between consecutive purchases of it by the same member. For a
--- category, any product of the category counts as buying it again.
+-- category, any product of the category counts as buying it again; a product's name and category
+-- are those of its latest order line (intermediate.int_products_described).
 -- grain: level, item_key
 -- tests: accepted_values(level, 'product', 'category'); not_null(buyers, repeat_buyers)
 with
 
 product_purchases as (select * from intermediate.int_product_purchases_dated),
 
-order_items as (select * from staging.stg_order_items),
-
-product_names as (
-  select product_id, max(product_name) as product_name, max(category) as category
-  from order_items
-  group by product_id
-),
+products as (select * from intermediate.int_products_described),
 
 category_days as (
   select
@@ -44,11 +39,11 @@ cycles as (
 final as (
   select
     cycles.*,
-    product_names.product_id,
-    product_names.product_name,
-    coalesce(product_names.category, cycles.item_key) as category
+    products.product_id,
+    products.product_name,
+    coalesce(products.category, cycles.item_key) as category
   from cycles
-  left join product_names on cycles.level = 'product' and product_names.product_id = cycles.item_key
+  left join products on cycles.level = 'product' and products.product_id = cycles.item_key
 )
 
 select * from final

@@ -6,7 +6,7 @@ with
 member_rfm as (select * from marts.member_rfm),
 
 cells as (
-  select 'R' || r_score as recency_score, 'F' || f_score as frequency_score, count(*) as members, sum(monetary) as revenue
+  select 'R' || r_score as recency_score, 'F' || f_score as frequency_score, count(*) as members, sum(monetary)::decimal(18, 2) as revenue
   from member_rfm
   group by r_score, f_score
 ),

@@ -16,7 +16,7 @@ by_segment as (
     sum(monetary) as revenue,
     avg(recency_days) as avg_recency_days,
     avg(frequency) as avg_frequency,
-    avg(monetary)::double as avg_monetary
+    avg(monetary)::decimal(18, 2) as avg_monetary
   from member_rfm
   group by segment
 ),
@@ -28,7 +28,7 @@ final as (
     segment_labels.segment_order,
     coalesce(by_segment.members, 0) as members,
     coalesce(by_segment.members, 0) / nullif(sum(by_segment.members) over (), 0) as share,
-    coalesce(by_segment.revenue, 0) as revenue,
+    coalesce(by_segment.revenue, 0)::decimal(18, 2) as revenue,
     (coalesce(by_segment.revenue, 0) / nullif(sum(by_segment.revenue) over (), 0))::double as revenue_share,
     by_segment.avg_recency_days,
     by_segment.avg_frequency,

@@ -1,5 +1,7 @@
--- One row per line of an order, as last sent: when an order's items arrive in several files,
--- the latest file's lines replace the earlier ones.
+-- One row per line of an order in its latest known form. A line with a line_id (Tmall's 子订单编号)
+-- is replaced only by a later row with the same order_id and line_id (later file, then later
+-- line). Lines without one are replaced as a whole: the latest file holding such lines of an
+-- order gives all of them.
 -- grain: order_id, line_number
 -- materialized: incremental
 -- incremental_key: order_id
@@ -8,25 +10,38 @@ with
 
 order_items as (select * from raw.order_items),
 
-latest_file as (
-  select order_id, max(_file_id) as _file_id
+identified_lines as (
+  select *
   from order_items
-  group by order_id
+  where nullif(trim(line_id), '') is not null
+  qualify row_number() over (partition by order_id, trim(line_id) order by _file_id desc, _line desc) = 1
+),
+
+unidentified_lines as (
+  select *
+  from order_items
+  where nullif(trim(line_id), '') is null
+  qualify _file_id = max(_file_id) over (partition by order_id)
+),
+
+current_lines as (
+  select * from identified_lines
+  union all
+  select * from unidentified_lines
 ),
 
 final as (
   select
-    order_items.order_id,
-    row_number() over (partition by order_items.order_id order by order_items._line) as line_number,
-    order_items.product_id,
-    order_items.product_name,
-    coalesce(nullif(trim(order_items.category), ''), 'uncategorised') as category,
-    order_items.quantity,
-    order_items.unit_price,
-    order_items.amount
-  from order_items
-  inner join latest_file
-    on latest_file.order_id = order_items.order_id and latest_file._file_id = order_items._file_id
+    order_id,
+    row_number() over (partition by order_id order by _file_id, _line) as line_number,
+    nullif(trim(line_id), '') as line_id,
+    product_id,
+    product_name,
+    coalesce(nullif(trim(category), ''), 'uncategorised') as category,
+    quantity,
+    unit_price,
+    amount
+  from current_lines
 )
 
 select * from final

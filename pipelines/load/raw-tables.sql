@@ -75,3 +75,9 @@ create table if not exists raw.campaign_contacts (
   _line bigint not null,
   check (arm in ('treatment', 'control'))
 );
+
+-- Columns added after the first release, so that every warehouse has them in the same order.
+-- When the row's state was true (a status update's time), where the export gives one.
+alter table raw.orders add column if not exists updated_at timestamp;
+-- The order line's own id (Tmall's 子订单编号): a later row with it replaces that line only.
+alter table raw.order_items add column if not exists line_id varchar;

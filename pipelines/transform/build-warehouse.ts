@@ -10,7 +10,7 @@ import { discoverAssertions, discoverModels } from './discover-models.js';
 import { loadSeeds, setParameters } from './load-seeds.js';
 import { type BuildMode, type IncrementalContext, materializeIncremental } from './materialize-incremental.js';
 import { materializeModel } from './materialize-model.js';
-import { type Assertion, type Model, ModelError } from './model.js';
+import { type Assertion, type Model, ModelError, type ModelTest } from './model.js';
 import { orderModels, selectModels } from './order-models.js';
 import { readMacros } from './read-macros.js';
 import { readParameters } from './read-parameters.js';
@@ -220,9 +220,11 @@ async function countRows(db: Kysely<Database>, relation: string): Promise<number
 type TestResult = Omit<Insertable<Database['ops.test_results']>, 'run_id'>;
 
 async function runDataTests(db: Kysely<Database>, models: Model[], assertions: Assertion[], log: (line: string) => void) {
+  const finite = new Map<string, ModelTest[]>();
+  for (const model of models) finite.set(model.name, await finiteTests(db, model));
   const checks = [
     ...models.flatMap((model) =>
-      [...grainTests(model), ...model.tests].map((test) => ({
+      [...grainTests(model), ...model.tests, ...(finite.get(model.name) ?? [])].map((test) => ({
         model: model.name,
         file: model.file,
         test: test.text,
@@ -263,6 +265,18 @@ async function runDataTests(db: Kysely<Database>, models: Model[], assertions: A
   }
   log(`${checks.length - failures.length} of ${checks.length} data tests passed (${((performance.now() - started) / 1000).toFixed(1)}s)`);
   return { results, failures };
+}
+
+/** Every DOUBLE column of a mart must hold a number or NULL, never NaN or ±infinity. */
+async function finiteTests(db: Kysely<Database>, model: Model): Promise<ModelTest[]> {
+  if (model.schema !== 'marts') return [];
+  const { rows } = await sql<{ name: string }>`select column_name as name from information_schema.columns
+    where table_schema = ${model.schema} and table_name = ${model.table} and data_type in ('DOUBLE', 'FLOAT') order by ordinal_position`.execute(
+    db,
+  );
+  if (rows.length === 0) return [];
+  const columns = rows.map((row) => row.name);
+  return [{ text: `finite(${columns.join(', ')})`, name: 'finite', args: columns }];
 }
 
 function describeFailure(failure: TestOutcome): string {

@@ -5,6 +5,9 @@ export function compileTest(model: Model, test: ModelTest): string {
   const relation = model.name;
   const [column = '', ...rest] = test.args;
   switch (test.name) {
+    case 'finite':
+      // isfinite(NULL) is NULL, so NULL passes: only NaN and ±infinity fail.
+      return `select * from ${relation} where not (${test.args.map((arg) => `isfinite(${arg})`).join(' and ')})`;
     case 'not_null':
       return `select * from ${relation} where ${test.args.map((arg) => `${arg} is null`).join(' or ')}`;
     case 'unique':

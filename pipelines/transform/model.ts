@@ -3,7 +3,7 @@ export type Materialization = 'view' | 'table' | 'incremental';
 export interface ModelTest {
   /** As written in the header, e.g. `accepted_range(r_score, 1, 5)`. */
   text: string;
-  name: 'unique' | 'not_null' | 'accepted_values' | 'accepted_range' | 'relationships';
+  name: 'unique' | 'not_null' | 'accepted_values' | 'accepted_range' | 'relationships' | 'finite';
   args: string[];
 }
 

@@ -15,6 +15,7 @@ const testArity: Record<ModelTest['name'], [number, number]> = {
   accepted_values: [2, Infinity],
   accepted_range: [3, 3],
   relationships: [3, 3],
+  finite: [1, Infinity],
 };
 
 /**

@@ -99,7 +99,7 @@ describe('marts.member_facts', () => {
     const m1 = rows[0]!;
     expect(m1.first_purchase_at).toEqual(new Date(Date.UTC(2026, 0, 1, 10)));
     expect(m1.last_purchase_at).toEqual(new Date(Date.UTC(2026, 2, 2, 9)));
-    expect(m1.aov).toBeCloseTo(350 / 3, 10);
+    expect(m1.aov).toBe(116.67); // 350 / 3, in cents
     expect(m1.avg_interval_days).toBe(31 + 28 + 1); // 2026-01-01 → 2026-03-02
     expect(m1.recency_days).toBe(120); // 2026-03-02 → 2026-06-30
     expect([m1.province, m1.city, m1.city_tier]).toEqual(['浙江省', '杭州市', 2]);

@@ -134,7 +134,7 @@ describe('building models', () => {
       ],
       [
         '-- X.\n-- grain: n\n-- tests: positive(n)\nselect 1 as n',
-        "unknown test 'positive(n)' (known: unique, not_null, accepted_values, accepted_range, relationships)",
+        "unknown test 'positive(n)' (known: unique, not_null, accepted_values, accepted_range, relationships, finite)",
       ],
       ['-- X.\n-- grain: n\n-- tests: accepted_range(n, 1)\nselect 1 as n', "test 'accepted_range(n, 1)' takes 3 arguments, got 2"],
       ['-- X.\n-- grain: n\n-- materialized: ephemeral\nselect 1 as n', "materialized must be view, table or incremental, not 'ephemeral'"],
@@ -219,6 +219,18 @@ describe('building models', () => {
     await expect(build(config)).rejects.toThrow(
       'models/marts/dupes.sql: grain unique(n): 1 failing row, e.g.\n    {"n":1,"occurrences":2}',
     );
+  });
+
+  it('fails a mart whose DOUBLE column holds NaN or infinity, and passes NULL', async () => {
+    const rates = (value: string) =>
+      tempProject({
+        models: {
+          'marts/rates.sql': `-- Rates.\n-- grain: n\nselect 1 as n, ${value} as rate, 0.5::double as share union all select 2, null, 1`,
+        },
+      });
+    await expect(build(rates("'nan'::double"))).rejects.toThrow('models/marts/rates.sql: finite(rate, share): 1 failing row');
+    await expect(build(rates('1.0::double / 0'))).rejects.toThrow('models/marts/rates.sql: finite(rate, share): 1 failing row');
+    await expect(build(rates('0.25::double'))).resolves.toBeDefined();
   });
 
   it('re-runs data tests on the built warehouse with the test command', async () => {

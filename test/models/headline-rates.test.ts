@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { order } from '../helpers/fixtures.js';
+import { runModel } from '../helpers/run-model.js';
+
+// As of 2026-05-31, purchase occasions by member (day grain):
+// A 2025-06-10, 2026-04-05 · B 2025-05-01, 2026-04-20 · C 2026-05-03 · D 2026-04-10 (two orders), 2026-04-25 · E 2026-04-15
+const orders = [
+  order('A', '2025-06-10', 100),
+  order('A', '2026-04-05', 200),
+  order('B', '2025-05-01', 50),
+  order('B', '2026-04-20', 50),
+  order('C', '2026-05-03', 80),
+  order('D', '2026-04-10', 30),
+  order('D', '2026-04-10', 30),
+  order('D', '2026-04-25', 40),
+  order('E', '2026-04-15', 20),
+];
+const parameters = { as_of_date: '2026-05-31', maturity_days: '30' };
+
+describe('the repurchase rate (复购率)', () => {
+  it('of a month is the share of members with an occasion in the 365 days to its end who had two or more', async () => {
+    const rows = await runModel('marts.kpi_monthly', { 'staging.stg_orders': orders }, { parameters, orderBy: 'month' });
+    const byMonth = Object.fromEntries(rows.map((row) => [row.month, row]));
+    // April: window 2025-05-01..2026-04-30: A 2, B 2, D 2, E 1 → 3/4.
+    expect(byMonth['2026-04-01']!.repurchase_rate_12m).toBe(0.75);
+    // May: window 2025-06-01..2026-05-31: A 2, B 1 (2025-05-01 fell out), C 1, D 2, E 1 → 2/5.
+    expect(byMonth['2026-05-01']!.repurchase_rate_12m).toBe(0.4);
+    // The within-month rate (月内复购率) stays: A, B, D and E bought in April, D on two days.
+    expect(byMonth['2026-04-01']!.repurchase_rate).toBe(0.25);
+  });
+
+  it('headlines the overview all time: repeat buyers, revenue per buyer (人均贡献) and the second-purchase rate', async () => {
+    const [overview] = await runModel('marts.kpi_overview', { 'staging.stg_orders': orders }, { parameters });
+    expect(overview).toMatchObject({
+      as_of_date: '2026-05-31',
+      buyers: 5,
+      repeat_buyers: 3, // A, B, D
+      repeat_buyer_share: 0.6,
+      revenue: 600,
+      revenue_per_buyer: 120,
+      // Old enough to judge (first occasion by 05-01): A, B, D, E; only D came back within 30 days.
+      matured_new_buyers: 4,
+      second_purchasers: 1,
+      second_purchase_rate: 0.25,
+      repurchase_rate_12m: 0.4,
+    });
+  });
+});
