@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
 import { refresh } from '../pipelines/refresh/refresh.js';
 import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
+import { literal } from '../pipelines/warehouse/sql-text.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 
 const cutDate = '2026-05-31';
@@ -21,19 +22,28 @@ describe('the as-of date', () => {
     mkdirSync(cutDir);
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    const file = (name: string) => `'${join(shopDir, name)}'`;
+    const file = (name: string) => literal(join(shopDir, name));
+    const cutOrders = `select order_id from read_csv(${literal(join(cutDir, 'orders.csv'))}, types = {'order_id': 'VARCHAR'})`;
+    // Later files restate the orders of the cut too: refunds and restated rows of its orders go with it.
+    const asText = "types = {'order_id': 'VARCHAR', 'phone': 'VARCHAR', 'created_at': 'VARCHAR', 'paid_at': 'VARCHAR'}";
+    const later = ['orders_refunds.csv', 'orders_restated.csv'].map(
+      (name) => `copy (select * from read_csv(${file(name)}, ${asText}) where order_id in (${cutOrders}))
+        to ${literal(join(cutDir, name))} (header);`,
+    );
+    // Some times are written as UTC instants: the cut is at the end of the shop's day.
     await connection.run(`
-      copy (select * from read_csv(${file('orders.csv')}, types = {'order_id': 'VARCHAR', 'phone': 'VARCHAR'}) where coalesce(paid_at, created_at)::date <= date '${cutDate}')
-        to '${join(cutDir, 'orders.csv')}' (header);
-      copy (select * from read_csv(${file('order_items.csv')}, types = {'order_id': 'VARCHAR'}) where order_id in
-              (select order_id from read_csv('${join(cutDir, 'orders.csv')}', types = {'order_id': 'VARCHAR'})))
-        to '${join(cutDir, 'order_items.csv')}' (header);
+      set TimeZone = 'Asia/Shanghai';
+      copy (select * from read_csv(${file('orders.csv')}, ${asText}) where coalesce(paid_at, created_at)::timestamptz::date <= date '${cutDate}')
+        to ${literal(join(cutDir, 'orders.csv'))} (header);
+      ${later.join('\n      ')}
+      copy (select * from read_csv(${file('order_items.csv')}, types = {'order_id': 'VARCHAR'}) where order_id in (${cutOrders}))
+        to ${literal(join(cutDir, 'order_items.csv'))} (header);
       copy (select * from read_csv(${file('members.csv')}) where joined_at::date <= date '${cutDate}')
-        to '${join(cutDir, 'members.csv')}' (header);
+        to ${literal(join(cutDir, 'members.csv'))} (header);
       copy (select * from read_csv(${file('campaigns.csv')}) where sent_at::date <= date '${cutDate}')
-        to '${join(cutDir, 'campaigns.csv')}' (header);
+        to ${literal(join(cutDir, 'campaigns.csv'))} (header);
       copy (select * from read_csv(${file('campaign_contacts.csv')}) where contacted_at::date <= date '${cutDate}')
-        to '${join(cutDir, 'campaign_contacts.csv')}' (header);`);
+        to ${literal(join(cutDir, 'campaign_contacts.csv'))} (header);`);
     connection.closeSync();
     instance.closeSync();
 
@@ -50,7 +60,7 @@ describe('the as-of date', () => {
     const warehouse = await openWarehouse(cut);
     try {
       const db = warehouse.db;
-      await sql.raw(`attach '${whole.warehousePath}' as whole (read_only)`).execute(db);
+      await sql.raw(`attach ${literal(whole.warehousePath)} as whole (read_only)`).execute(db);
       const [asOf] = (await sql<{ as_of_date: string }>`select as_of_date from intermediate.int_as_of_date_resolved`.execute(db)).rows;
       expect(asOf?.as_of_date).toBe(cutDate); // the cut's latest purchase is on the cut date itself
       const tables = (

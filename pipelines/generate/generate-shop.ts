@@ -28,6 +28,17 @@ export interface ShopTruth {
   ladder: { purchase_grain: 'day'; maturity_days: number; conversion: number[]; note: string };
   categories: Array<{ category: string; category_zh: string; cycle_median_days: number; cycle_sigma: number }>;
   intervals: string;
+  /** What the order files come to: purchases and net revenue after the later files, and the orders written in UTC with their shop time. */
+  orders: {
+    orders: number;
+    purchases: number;
+    net_revenue: number;
+    refunded_later: number;
+    restated_without_refund_column: number;
+    partially_refunded_purchases: number;
+    written_in_utc: Array<{ order_id: string; created_at: string }>;
+  };
+  recategorised: { product_id: string; from: string; to: string; days_before_end: number; since: string };
   campaigns: Array<
     CampaignPlan & { targeted: number; treatment_size: number; control_size: number; eligible_share: number; true_uplift: number }
   >;
@@ -105,6 +116,9 @@ const products: Record<string, Array<[string, number]>> = {
     ['保暖内衣', 159],
   ],
 };
+
+// A product the shop moved to another category: its lines of the last 180 days carry the new one.
+const recategorised = { product_id: 'TOP006', from: 'tops', to: 'underwear', days_before_end: 180 };
 
 const campaignPlan: CampaignPlan[] = [
   {
@@ -210,7 +224,8 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
   const outDir = resolve(options.outDir);
   mkdirSync(outDir, { recursive: true });
   const seedsDir = resolve(options.seedsDir ?? 'seeds');
-  const endDate = isoDate(options.endDate ?? shopToday(requiredParameter(await readParameters(seedsDir), 'shop_time_zone'), new Date(), 1));
+  const shopTimeZone = requiredParameter(await readParameters(seedsDir), 'shop_time_zone');
+  const endDate = isoDate(options.endDate ?? shopToday(shopTimeZone, new Date(), 1));
   const ladder = options.ladder ?? womensApparelLadder;
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: '2GB',
@@ -225,6 +240,7 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
       set variable members = ${Math.trunc(options.members)};
       set variable days = ${Math.trunc(options.days)};
       set variable end_date = ${literal(endDate)};
+      set variable shop_time_zone = ${literal(shopTimeZone)};
       set variable ladder = [${ladder.join(', ')}]::double[];
       set variable max_occasions = 40;
       create table gen_categories as select * from (values ${categories.map((c) => `(${literal(c.category)}, ${literal(c.category_zh)}, ${c.share}, ${c.cycle_median_days}, ${c.cycle_sigma})`).join(', ')})
@@ -249,11 +265,11 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
     log(`generating ${options.members.toLocaleString('en-US')} members over ${options.days} days (seed ${options.seed})`);
     await connection.run(script);
     const rows: Record<string, number> = {};
-    for (const [table, query] of Object.entries(outputQueries)) {
-      const path = join(outDir, `${table}.csv`);
+    for (const [file, query] of Object.entries(outputQueries)) {
+      const path = join(outDir, `${file}.csv`);
       const result = await connection.run(`copy (${query}) to ${literal(path)} (header, delimiter ',')`);
-      rows[table] = result.rowsChanged;
-      log(`  ${table}.csv: ${rows[table].toLocaleString('en-US')} rows`);
+      rows[file] = result.rowsChanged;
+      log(`  ${file}.csv: ${rows[file].toLocaleString('en-US')} rows`);
     }
     const truth: ShopTruth = {
       seed: options.seed,
@@ -275,6 +291,8 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
       intervals:
         'days between consecutive occasions of a member: round(exp(ln(median) + sigma * N(0,1))) of the favourite category, clamped to 12..340; Double 11, 618 and the Spring Festival then move some dates forward by up to 10 days',
       campaigns: await campaignTruth(connection),
+      orders: await orderTruth(connection),
+      recategorised: { ...recategorised, since: shiftDate(endDate, -recategorised.days_before_end) },
       rows,
     };
     writeFileSync(join(outDir, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`);
@@ -283,6 +301,37 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
     connection.closeSync();
     instance.closeSync();
   }
+}
+
+// What the refund and restated files, and the orders written in UTC, must come to once loaded.
+async function orderTruth(connection: DuckDBConnection): Promise<ShopTruth['orders']> {
+  const reader = await connection.runAndReadAll(`
+    with orders as (
+      select *, status in ('paid', 'shipped', 'completed') and not refunded_later and paid_amount > refund_amount as purchase
+      from gen_order_export
+    )
+    select
+      count(*)::integer as orders,
+      count(*) filter (where purchase)::integer as purchases,
+      sum(paid_amount - refund_amount) filter (where purchase)::double as net_revenue,
+      count(*) filter (where refunded_later)::integer as refunded_later,
+      count(*) filter (where restated)::integer as restated_without_refund_column,
+      count(*) filter (where partial_refund and purchase)::integer as partially_refunded_purchases,
+      to_json(list({
+        order_id: '3' || lpad(order_no::varchar, 17, '0'),
+        created_at: strftime(created_at, '%Y-%m-%d %H:%M:%S')
+      } order by order_no) filter (where written_in_utc))::varchar as written_in_utc
+    from orders`);
+  const row = reader.getRowObjectsJS()[0]!;
+  return {
+    orders: Number(row.orders),
+    purchases: Number(row.purchases),
+    net_revenue: Number(row.net_revenue),
+    refunded_later: Number(row.refunded_later),
+    restated_without_refund_column: Number(row.restated_without_refund_column),
+    partially_refunded_purchases: Number(row.partially_refunded_purchases),
+    written_in_utc: JSON.parse(String(row.written_in_utc)),
+  };
 }
 
 // Measured lift compares all treatment members (delivered or not) with control: the true
@@ -321,47 +370,58 @@ async function campaignTruth(connection: DuckDBConnection): Promise<ShopTruth['c
   });
 }
 
+function shiftDate(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
 function isoDate(text: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(text))) throw new Error(`not a date (YYYY-MM-DD): '${text}'`);
   return text;
 }
 
+// A shop time as text: as the shop writes it, or for orders written in UTC the instant with 'Z'.
+const exportedTime = (column: string) => `case when written_in_utc
+  then strftime(timezone('UTC', timezone(getvariable('shop_time_zone'), ${column})), '%Y-%m-%dT%H:%M:%SZ')
+  else strftime(${column}, '%Y-%m-%d %H:%M:%S') end`;
+
+const orderColumns = `
+  '3' || lpad(order_no::varchar, 17, '0') as order_id,
+  members.member_id,
+  ${exportedTime('created_at')} as created_at,
+  ${exportedTime('paid_at')} as paid_at,
+  status,
+  paid_amount`;
+
+const orderDetails = `
+  item_count,
+  members.province,
+  members.city,
+  members.phone,
+  case when u(order_no, 'channel', 0) < 0.82 then 'mobile' else 'pc' end as channel,
+  case when used_coupon then 'CPN' || coupon_amount::integer end as coupon_code`;
+
+/** The files a generated shop is delivered as, in load order (a folder loads sorted by name). */
 const outputQueries: Record<string, string> = {
   orders: `
-    with totals as (
-      select order_no, any_value(member_no) as member_no, any_value(created_at) as created_at, any_value(status) as status,
-             any_value(kind) as kind, any_value(used_coupon) as used_coupon, any_value(partial_refund) as partial_refund,
-             sum(unit_price * quantity) as gross_amount, sum(quantity) as item_count
-      from gen_order_lines group by order_no
-    ),
-    priced as (
-      select totals.*,
-             case when used_coupon then case when gross_amount >= 300 then 30 when gross_amount >= 150 then 15 else 5 end else 0 end as coupon_amount
-      from totals
-    )
-    select
-      '3' || lpad(order_no::varchar, 17, '0') as order_id,
-      members.member_id,
-      strftime(priced.created_at, '%Y-%m-%d %H:%M:%S') as created_at,
-      case when status = 'created' then null
-           else strftime(priced.created_at + to_seconds(5 + floor(u(order_no, 'pay', 0) * 300)::integer), '%Y-%m-%d %H:%M:%S') end as paid_at,
-      status,
-      (gross_amount - coupon_amount)::decimal(18, 2) as paid_amount,
-      case when status = 'refunded' then gross_amount - coupon_amount
-           when partial_refund then round((gross_amount - coupon_amount) * 0.3, 2)
-           else 0 end::decimal(18, 2) as refund_amount,
-      item_count,
-      members.province,
-      members.city,
-      members.phone,
-      case when u(order_no, 'channel', 0) < 0.82 then 'mobile' else 'pc' end as channel,
-      case when used_coupon then 'CPN' || coupon_amount::integer end as coupon_code
-    from priced
-    inner join gen_members as members using (member_no)
+    select ${orderColumns}, refund_amount, ${orderDetails}
+    from gen_order_export inner join gen_members as members using (member_no)
+    order by order_no`,
+  orders_refunds: `
+    select ${orderColumns}, paid_amount as refund_amount, ${orderDetails},
+           strftime(late_refund_at, '%Y-%m-%d %H:%M:%S') as updated_at
+    from gen_order_export inner join gen_members as members using (member_no)
+    where refunded_later
+    order by order_no`,
+  orders_restated: `
+    select ${orderColumns}, ${orderDetails}, strftime(restated_at, '%Y-%m-%d %H:%M:%S') as updated_at
+    from gen_order_export inner join gen_members as members using (member_no)
+    where restated
     order by order_no`,
   order_items: `
-    select '3' || lpad(order_no::varchar, 17, '0') as order_id, product_id, product_name, category, quantity,
-           unit_price, (unit_price * quantity)::decimal(18, 2) as amount
+    select '3' || lpad(order_no::varchar, 17, '0') as order_id, product_id, product_name,
+           case when product_id = ${literal(recategorised.product_id)} and created_at::date >= getvariable('end_date')::date - ${recategorised.days_before_end}
+             then ${literal(recategorised.to)} else category end as category,
+           quantity, unit_price, (unit_price * quantity)::decimal(18, 2) as amount
     from gen_order_lines order by order_no, line_number`,
   members: `
     select member_id, strftime(join_date + to_hours(8 + floor(u(member_no, 'join_hour', 0) * 14)::integer), '%Y-%m-%d %H:%M:%S') as joined_at,

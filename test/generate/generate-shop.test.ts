@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateShop, type ShopTruth } from '../../pipelines/generate/generate-shop.js';
 import { refresh } from '../../pipelines/refresh/refresh.js';
 import { openWarehouse, type Warehouse } from '../../pipelines/warehouse/open-warehouse.js';
+import { literal } from '../../pipelines/warehouse/sql-text.js';
 import { tempConfig } from '../helpers/temp-warehouse.js';
 
 // A shop large enough that sampling error is small: 200,000 members.
@@ -49,20 +50,29 @@ describe('the sample shop generator', () => {
     const files = readdirSync(dirs[0]!)
       .filter((name) => !name.startsWith('.'))
       .sort();
-    expect(files).toEqual(['campaign_contacts.csv', 'campaigns.csv', 'members.csv', 'order_items.csv', 'orders.csv', 'truth.json']);
+    expect(files).toEqual([
+      'campaign_contacts.csv',
+      'campaigns.csv',
+      'members.csv',
+      'order_items.csv',
+      'orders.csv',
+      'orders_refunds.csv',
+      'orders_restated.csv',
+      'truth.json',
+    ]);
     for (const file of files) expect(readFileSync(join(dirs[1]!, file)).equals(readFileSync(join(dirs[0]!, file))), file).toBe(true);
     expect(readFileSync(join(dirs[2]!, 'orders.csv')).equals(readFileSync(join(dirs[0]!, 'orders.csv')))).toBe(false);
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it('loads whole: every generated row lands in raw, none quarantined', async () => {
-    const files = await rows<{ table_name: string; rows_read: number; rows_quarantined: number }>(
-      'select table_name, rows_read, rows_quarantined from ops.loaded_files order by table_name',
+    const files = await rows<{ file: string; rows_read: number; rows_quarantined: number }>(
+      "select regexp_extract(path, '([a-z_]+)\\.csv$', 1) as file, rows_read, rows_quarantined from ops.loaded_files order by file",
     );
     expect(files).toEqual(
       Object.entries(truth.rows)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([table, count]) => ({ table_name: table, rows_read: count, rows_quarantined: 0 })),
+        .map(([file, count]) => ({ file, rows_read: count, rows_quarantined: 0 })),
     );
   });
 
@@ -89,12 +99,44 @@ describe('the sample shop generator', () => {
         count(*) filter (where is_purchase and refund_amount > 0) as partially_refunded
       from staging.stg_orders`);
     const occasions = mix!.occasions!;
-    expectProportion((mix!.purchases! - occasions) / occasions, 0.05, occasions);
+    // Second same-day orders refunded in full later are no purchases (and cost no occasion).
+    expectProportion((mix!.purchases! + truth.orders.refunded_later - occasions) / occasions, 0.05, occasions);
     expectProportion(mix!.closed! / occasions, 0.03, occasions);
     expectProportion(mix!.refunded! / occasions, 0.02, occasions);
     expectProportion(mix!.partially_refunded! / mix!.purchases!, 0.04, mix!.purchases!);
     // Unpaid orders of buyers, per occasion (prospects' abandoned carts are counted apart).
     expectProportion(mix!.unpaid! / occasions, 0.04, occasions);
+  });
+
+  it('plants the later files: refunds after 交易成功 and restated rows without the refund column come to the planted purchases and net revenue', async () => {
+    expect(truth.orders.refunded_later).toBeGreaterThan(1000);
+    expect(truth.orders.restated_without_refund_column).toBeGreaterThan(1000);
+    const [orders] = await rows<{ purchases: number; net_revenue: number; partially_refunded: number }>(`
+      select count(*) filter (where is_purchase) as purchases, sum(net_amount) filter (where is_purchase)::double as net_revenue,
+             count(*) filter (where is_purchase and refund_amount > 0) as partially_refunded
+      from staging.stg_orders`);
+    expect(orders).toEqual({
+      purchases: truth.orders.purchases,
+      net_revenue: truth.orders.net_revenue,
+      partially_refunded: truth.orders.partially_refunded_purchases,
+    });
+  });
+
+  it('reads orders written as UTC instants at their shop time, on the day after the UTC date', async () => {
+    const planted = truth.orders.written_in_utc;
+    expect(planted.length).toBeGreaterThan(100);
+    const loaded = await rows<{ order_id: string; created_at: string }>(`
+      select order_id, strftime(created_at, '%Y-%m-%d %H:%M:%S') as created_at from staging.stg_orders
+      where order_id in (${planted.map((order) => literal(order.order_id)).join(', ')}) order by order_id`);
+    expect(loaded).toEqual(planted);
+    expect(planted.every((order) => order.created_at.slice(11, 13) < '08')).toBe(true);
+  });
+
+  it('gives a product that moved to another category its new category', async () => {
+    const [product] = await rows<{ category: string }>(
+      `select category from marts.product_repurchase_cycle where level = 'product' and item_key = ${literal(truth.recategorised.product_id)}`,
+    );
+    expect(product?.category).toBe(truth.recategorised.to);
   });
 
   it('has seasonality: Double 11 and 618 peaks, a Spring Festival dip, evening hours', async () => {
