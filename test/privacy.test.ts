@@ -1,21 +1,11 @@
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { generateShop } from '../pipelines/generate/generate-shop.js';
-import { refresh } from '../pipelines/refresh/refresh.js';
-import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { collectSecrets, relationsHoldingSecrets } from './helpers/find-secrets.js';
-import { tempConfig } from './helpers/temp-warehouse.js';
+import { withRefreshedShop } from './helpers/refreshed-shop.js';
 
 describe('personal data', () => {
   it('never reaches a marts table: no buyer id or phone number of the input in any column', async () => {
-    const config = tempConfig();
-    const shopDir = join(config.dataDir, 'shop');
-    await generateShop({ members: 5000, days: 730, endDate: '2026-11-20', seed: 3, outDir: shopDir });
-    const warehouse = await openWarehouse(config);
-    try {
-      await refresh(warehouse, { inputs: [shopDir] });
-      const db = warehouse.db;
+    await withRefreshedShop({ members: 5000, days: 730, seed: 3 }, async ({ db }) => {
       const secrets = await collectSecrets(db);
       expect(secrets.length).toBeGreaterThan(5000); // buyer ids and phones: the scan has something to find
       const tables = (
@@ -34,8 +24,6 @@ describe('personal data', () => {
         phones: number;
       }>`select count(*) as phones from staging.stg_member_contacts inner join secrets on secret = phone`.execute(db);
       expect(rows[0]?.phones).toBeGreaterThan(1000);
-    } finally {
-      await warehouse.close();
-    }
+    });
   });
 });

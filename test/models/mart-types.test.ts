@@ -1,10 +1,6 @@
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { generateShop } from '../../pipelines/generate/generate-shop.js';
-import { refresh } from '../../pipelines/refresh/refresh.js';
-import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
-import { tempConfig } from '../helpers/temp-warehouse.js';
+import { withRefreshedShop } from '../helpers/refreshed-shop.js';
 
 // Money is DECIMAL(18,2) in every mart, never DOUBLE; these are the money columns that divide.
 const perUnitMoney = [
@@ -18,12 +14,7 @@ const perUnitMoney = [
 
 describe('mart columns', () => {
   it('hold money as DECIMAL(18,2), every decimal column included', async () => {
-    const config = tempConfig();
-    const shopDir = join(config.dataDir, 'shop');
-    await generateShop({ members: 2_000, days: 400, endDate: '2026-11-20', seed: 3, outDir: shopDir });
-    const warehouse = await openWarehouse(config);
-    try {
-      await refresh(warehouse, { inputs: [shopDir] });
+    await withRefreshedShop({ members: 2_000, days: 400, seed: 3 }, async (warehouse) => {
       const { rows } = await sql<{ name: string; type: string }>`select table_name || '.' || column_name as name, data_type as type
         from information_schema.columns where table_schema = 'marts' order by 1`.execute(warehouse.db);
       const types = Object.fromEntries(rows.map((row) => [row.name, row.type]));
@@ -32,8 +23,6 @@ describe('mart columns', () => {
         .filter((row) => row.type.startsWith('DECIMAL') && row.type !== 'DECIMAL(18,2)')
         .map((row) => `${row.name} ${row.type}`);
       expect(otherDecimals).toEqual([]);
-    } finally {
-      await warehouse.close();
-    }
+    });
   });
 });

@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import { generateShop, type ShopTruth } from '../../pipelines/generate/generate-shop.js';
+import { refresh } from '../../pipelines/refresh/refresh.js';
+import { openWarehouse, type Warehouse } from '../../pipelines/warehouse/open-warehouse.js';
+import { tempConfig } from './temp-warehouse.js';
+
+/** A generated shop (history ending 2026-11-20) refreshed into a new warehouse, handed to `run`. */
+export async function withRefreshedShop<T>(
+  shop: { members: number; days: number; seed: number },
+  run: (warehouse: Warehouse, context: { shopDir: string; truth: ShopTruth }) => Promise<T>,
+): Promise<T> {
+  const config = tempConfig();
+  const shopDir = join(config.dataDir, 'shop');
+  const truth = await generateShop({ ...shop, endDate: '2026-11-20', outDir: shopDir });
+  const warehouse = await openWarehouse(config);
+  try {
+    await refresh(warehouse, { inputs: [shopDir] });
+    return await run(warehouse, { shopDir, truth });
+  } finally {
+    await warehouse.close();
+  }
+}
