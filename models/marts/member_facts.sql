@@ -1,7 +1,7 @@
 -- One row per member known by the as-of date (joined or ordered), prospects (members without a
 -- purchase) included.
--- Level: the highest rule of seeds/member_levels.csv met by cumulative completed (交易成功)
--- purchases (net value above zero, purchased by the as-of date), by net revenue or by count. Lifecycle: the first matching rule of
+-- Level: the member's level on the as-of date (intermediate.int_member_levels_dated: completed
+-- purchases with net value above zero, cumulative or over level_window_days). Lifecycle: the first matching rule of
 -- prospect, churned (recency > churned_cycles x C), sleeping, silent, then new / returning /
 -- active by occasions (1 / 2 / 3+), where C is the shop cycle.
 -- grain: member_id
@@ -19,6 +19,8 @@ occasions as (select * from intermediate.int_purchase_occasions),
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
 shop_cycle as (select * from intermediate.int_shop_cycle_measured),
+
+member_levels_dated as (select * from intermediate.int_member_levels_dated),
 
 levels as (select * from seeds.member_levels),
 
@@ -46,17 +48,6 @@ occasion_summary as (
   group by member_id
 ),
 
-completed_orders as (
-  select
-    orders.member_id,
-    sum(orders.net_amount) as completed_revenue,
-    count(*) as completed_orders
-  from orders
-  cross join as_of
-  where orders.is_purchase and orders.status = 'completed' and orders.purchased_at::date <= as_of.as_of_date
-  group by orders.member_id
-),
-
 latest_address as (
   select member_id, province, city
   from orders_to_date
@@ -65,15 +56,9 @@ latest_address as (
 ),
 
 member_levels as (
-  select
-    members_first_seen.member_id,
-    max_by(levels.level, levels.level_rank) as member_level
-  from members_first_seen
-  left join completed_orders on completed_orders.member_id = members_first_seen.member_id
-  inner join levels
-    on coalesce(completed_orders.completed_revenue, 0) >= levels.min_revenue
-    or coalesce(completed_orders.completed_orders, 0) >= levels.min_purchases
-  group by members_first_seen.member_id
+  select member_levels_dated.*
+  from member_levels_dated
+  inner join as_of on as_of.as_of_date = member_levels_dated.evaluated_on
 ),
 
 combined as (
@@ -87,8 +72,8 @@ combined as (
     (occasion_summary.revenue / nullif(occasion_summary.purchases, 0))::decimal(18, 2) as aov, -- revenue per purchase (笔单价)
     occasion_summary.avg_interval_days,
     as_of.as_of_date - occasion_summary.last_purchase_at::date as recency_days,
-    coalesce(completed_orders.completed_revenue, 0)::decimal(18, 2) as completed_revenue,
-    coalesce(completed_orders.completed_orders, 0) as completed_orders,
+    member_levels.completed_revenue,
+    member_levels.completed_purchases as completed_orders,
     member_levels.member_level,
     coalesce(members.province, latest_address.province) as province,
     coalesce(members.city, latest_address.city) as city,
@@ -100,7 +85,6 @@ combined as (
   cross join shop_cycle
   left join members on members.member_id = members_first_seen.member_id
   left join occasion_summary on occasion_summary.member_id = members_first_seen.member_id
-  left join completed_orders on completed_orders.member_id = members_first_seen.member_id
   left join latest_address on latest_address.member_id = members_first_seen.member_id
   left join member_levels on member_levels.member_id = members_first_seen.member_id
 ),

@@ -126,3 +126,74 @@ describe('marts.distribution_bands', () => {
     ]);
   });
 });
+
+describe('marts.lifecycle_transitions', () => {
+  it('counts members by their stage at one month end and the next, with the share of the from-stage', async () => {
+    // X: new (Jan), silent (Feb), sleeping (Mar), returning (Apr); Y: a prospect from February.
+    const rows = await runModel(
+      'marts.lifecycle_transitions',
+      {
+        'staging.stg_orders': [
+          order('X', '2026-01-20', 100),
+          order('X', '2026-04-10', 100),
+          order('W', '2026-01-25', 50),
+          order('W', '2026-02-20', 50),
+        ],
+        'staging.stg_members': [
+          { member_id: 'X', joined_at: '2026-01-15 09:00:00' },
+          { member_id: 'Y', joined_at: '2026-02-10 09:00:00' },
+        ],
+      },
+      { parameters: { as_of_date: '2026-04-30', shop_cycle_days: '30' }, orderBy: 'month_end, from_stage_order, to_stage_order' },
+    );
+    // W: new at Jan 31 (recency 6), returning at Feb 28 (8), silent at Mar 31 (39 > 30), sleeping at Apr 30 (69 > 60).
+    expect(rows.map((row) => [row.month_end, row.from_stage, row.to_stage, row.members, row.share_of_from])).toEqual([
+      ['2026-02-28', 'new', 'returning', 1, 0.5],
+      ['2026-02-28', 'new', 'silent', 1, 0.5],
+      ['2026-03-31', 'prospect', 'prospect', 1, 1],
+      ['2026-03-31', 'returning', 'silent', 1, 1],
+      ['2026-03-31', 'silent', 'sleeping', 1, 1],
+      ['2026-04-30', 'prospect', 'prospect', 1, 1],
+      ['2026-04-30', 'silent', 'sleeping', 1, 1],
+      ['2026-04-30', 'sleeping', 'returning', 1, 1],
+    ]);
+  });
+});
+
+describe('member levels over time', () => {
+  // L's completed purchases: ¥600 on 01-10 and ¥500 on 02-10; senior needs ¥1,000.
+  const given = {
+    'staging.stg_orders': [order('L', '2026-01-10', 600), order('L', '2026-02-10', 500)],
+    'staging.stg_members': [{ member_id: 'L', joined_at: '2026-01-05 09:00:00' }],
+  };
+  const levels = async (parameters: Record<string, string>) =>
+    (
+      await runModel('marts.member_levels_monthly', given, {
+        parameters: { as_of_date: '2026-04-30', ...parameters },
+        orderBy: 'month_end, level_rank',
+      })
+    )
+      .filter((row) => row.members !== 0 || row.upgraded !== 0 || row.downgraded !== 0)
+      .map((row) => [row.month_end, row.member_level, row.members, row.upgraded, row.downgraded]);
+
+  it('are cumulative by default: a level once reached is kept', async () => {
+    expect(await levels({})).toEqual([
+      ['2026-01-31', 'regular', 1, 0, 0],
+      ['2026-02-28', 'senior', 1, 1, 0],
+      ['2026-03-31', 'senior', 1, 0, 0],
+      ['2026-04-30', 'senior', 1, 0, 0],
+    ]);
+  });
+
+  it('must be re-met within level_window_days (保级): a member falls back when the window no longer holds enough', async () => {
+    // 60 days to 03-31 start on 01-31 (the 01-10 purchase is out); to 02-28 they start on 12-30.
+    expect(await levels({ level_window_days: '60' })).toEqual([
+      ['2026-01-31', 'regular', 1, 0, 0],
+      ['2026-02-28', 'senior', 1, 1, 0],
+      ['2026-03-31', 'regular', 1, 0, 1],
+      ['2026-04-30', 'regular', 1, 0, 0],
+    ]);
+    const [member] = await runModel('marts.member_facts', given, { parameters: { as_of_date: '2026-04-30', level_window_days: '60' } });
+    expect([member!.member_level, member!.completed_orders, member!.completed_revenue]).toEqual(['regular', 0, 0]);
+  });
+});
