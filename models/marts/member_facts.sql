@@ -5,7 +5,7 @@
 -- prospect, churned (recency > churned_cycles x C), sleeping, silent, then new / returning /
 -- active by occasions (1 / 2 / 3+), where C is the shop cycle.
 -- grain: member_id
--- tests: not_null(member_level, member_level_zh, lifecycle_stage, lifecycle_stage_zh, occasions); relationships(lifecycle_stage, seeds.lifecycle_stages, stage); accepted_range(city_tier, 1, 5)
+-- tests: not_null(member_level, member_level_zh, lifecycle_stage, lifecycle_stage_zh, occasions); relationships(lifecycle_stage, seeds.lifecycle_stages, stage); accepted_range(city_tier, 1, 6)
 with
 
 members as (select * from staging.stg_members),
@@ -93,9 +93,11 @@ staged as (
   select
     combined.*,
     region_tiers.city_tier,
+    region_tiers.city_tier_zh,
     lifecycle_stage(combined.occasions, combined.recency_days, combined.shop_cycle_days) as lifecycle_stage
   from combined
-  left join region_tiers on region_tiers.city = combined.city
+  -- Exports write 杭州 as often as 杭州市.
+  left join region_tiers on region_tiers.city in (combined.city, combined.city || '市')
 ),
 
 final as (

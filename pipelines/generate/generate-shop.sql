@@ -19,7 +19,7 @@ from (values (0, 3), (1, 1.5), (2, 0.7), (3, 0.4), (4, 0.3), (5, 0.3), (6, 0.6),
 create or replace table gen_cities as
 select province, city, weight, sum(weight) over (order by city_tier, province, city) / sum(weight) over () as cum_to,
        (sum(weight) over (order by city_tier, province, city) - weight) / sum(weight) over () as cum_from
-from (select *, [5, 3, 2, 1, 0.5][city_tier] as weight from gen_region_tiers);
+from (select *, [5, 3, 2, 1, 0.5, 0.3][city_tier] as weight from gen_region_tiers);
 
 create or replace table gen_category_mix as
 select *, sum(share) over (order by category) as cum_to, sum(share) over (order by category) - share as cum_from

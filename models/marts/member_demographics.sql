@@ -1,0 +1,97 @@
+-- Who the members are: members, buyers and net revenue by gender and by age band
+-- (seeds/genders.csv, seeds/age_bands.csv: age = as-of year − birth year, bounds inclusive;
+-- members without either show as unknown), each with its share of all members, buyers and
+-- revenue, AOV (笔单价, revenue per purchase) and second-purchase rate (二次购买率: among buyers
+-- whose first occasion is at least maturity_days before the as-of date, the share with a second
+-- within maturity_days of it).
+-- grain: dimension, band
+-- tests: accepted_values(dimension, 'gender', 'age_band'); not_null(band_zh, members, buyers); accepted_range(second_purchase_rate, 0, 1)
+with
+
+members as (select * from staging.stg_members),
+
+member_facts as (select * from marts.member_facts),
+
+occasions as (select * from intermediate.int_purchase_occasions),
+
+as_of as (select * from intermediate.int_as_of_date_resolved),
+
+genders as (select * from seeds.genders),
+
+age_bands as (select * from seeds.age_bands),
+
+second_purchases as (
+  select
+    member_id,
+    min(occasion_date) filter (where occasion_number = 1) as first_date,
+    min(occasion_date) filter (where occasion_number = 2) as second_date
+  from occasions
+  group by member_id
+),
+
+profiles as (
+  select
+    member_facts.member_id,
+    member_facts.occasions,
+    member_facts.purchases,
+    member_facts.revenue,
+    coalesce(genders.gender, 'unknown') as gender,
+    coalesce(genders.gender_zh, '未知') as gender_zh,
+    coalesce(age_bands.band, 'unknown') as age_band,
+    coalesce(age_bands.band_zh, '未知') as age_band_zh,
+    coalesce(age_bands.band_order, 99) as age_band_order,
+    second_purchases.first_date <= as_of.as_of_date - getvariable('maturity_days') as is_judged,
+    second_purchases.second_date - second_purchases.first_date <= getvariable('maturity_days') as bought_again
+  from member_facts
+  cross join as_of
+  left join members on members.member_id = member_facts.member_id
+  left join genders on genders.gender_text = trim(members.gender)
+  left join age_bands
+    on year(as_of.as_of_date) - members.birth_year between coalesce(age_bands.min_age, 0) and coalesce(age_bands.max_age, 200)
+  left join second_purchases on second_purchases.member_id = member_facts.member_id
+),
+
+banded as (
+  select 'gender' as dimension, gender as band, gender_zh as band_zh, case gender when 'female' then 1 when 'male' then 2 else 99 end as band_order, *
+  from profiles
+  union all
+  select 'age_band' as dimension, age_band as band, age_band_zh as band_zh, age_band_order as band_order, *
+  from profiles
+),
+
+by_band as (
+  select
+    dimension,
+    band,
+    band_zh,
+    band_order,
+    count(*) as members,
+    count(*) filter (where occasions > 0) as buyers,
+    sum(revenue) as revenue,
+    sum(purchases) as purchases,
+    count(*) filter (where is_judged) as judged_buyers,
+    count(*) filter (where is_judged and bought_again) as second_purchasers
+  from banded
+  group by dimension, band, band_zh, band_order
+),
+
+final as (
+  select
+    dimension,
+    band,
+    band_zh,
+    band_order,
+    members,
+    members / sum(members) over (partition by dimension) as member_share,
+    buyers,
+    buyers / nullif(sum(buyers) over (partition by dimension), 0) as buyer_share,
+    revenue::decimal(18, 2) as revenue,
+    (revenue / nullif(sum(revenue) over (partition by dimension), 0))::double as revenue_share,
+    (revenue / nullif(purchases, 0))::decimal(18, 2) as aov,
+    judged_buyers,
+    second_purchasers,
+    second_purchasers / nullif(judged_buyers, 0) as second_purchase_rate
+  from by_band
+)
+
+select * from final

@@ -1,0 +1,46 @@
+-- New and returning buyers compared, by month: a buyer of the month is new when its first
+-- purchase occasion falls in it, returning when it had one before. Per type: buyers, purchase
+-- orders, items per order, AOV (笔单价 = net revenue / purchase orders) and the refund rate: of the
+-- type's paid orders in the month (purchases, and orders refunded in full), the share with any refund.
+-- grain: month, buyer_type
+-- tests: accepted_values(buyer_type, 'new', 'returning'); accepted_range(refund_rate, 0, 1); not_null(buyers, orders)
+with
+
+orders as (select * from staging.stg_orders),
+
+occasions as (select * from intermediate.int_purchase_occasions),
+
+as_of as (select * from intermediate.int_as_of_date_resolved),
+
+first_purchases as (
+  select member_id, min(occasion_date) as first_date
+  from occasions
+  group by member_id
+),
+
+paid_orders as (
+  select
+    orders.*,
+    date_trunc('month', orders.purchased_at)::date as month,
+    case when date_trunc('month', first_purchases.first_date) < date_trunc('month', orders.purchased_at) then 'returning' else 'new' end as buyer_type
+  from orders
+  cross join as_of
+  inner join first_purchases on first_purchases.member_id = orders.member_id
+  where orders.purchased_at::date <= as_of.as_of_date
+    and (orders.is_purchase or orders.refund_amount > 0)
+),
+
+final as (
+  select
+    month,
+    buyer_type,
+    count(distinct member_id) filter (where is_purchase) as buyers,
+    count(*) filter (where is_purchase) as orders,
+    (avg(item_count) filter (where is_purchase))::double as items_per_order,
+    (sum(net_amount) filter (where is_purchase) / nullif(count(*) filter (where is_purchase), 0))::decimal(18, 2) as aov,
+    count(*) filter (where refund_amount > 0) / count(*) as refund_rate
+  from paid_orders
+  group by month, buyer_type
+)
+
+select * from final

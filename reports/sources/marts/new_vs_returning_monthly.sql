@@ -1,0 +1,1 @@
+select * from marts.new_vs_returning_monthly

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { days, order } from '../helpers/fixtures.js';
+import { runModel } from '../helpers/run-model.js';
+
+/** A staging order with its own times: created, paid (or null) and purchased at payment. */
+function timedOrder(id: string, member: string, created: string, paid: string | null, amount: number, extra: Record<string, unknown> = {}) {
+  const status = (extra.status as string | undefined) ?? (paid ? 'completed' : 'created');
+  const refund = (extra.refund_amount as number | undefined) ?? 0;
+  return {
+    order_id: id,
+    member_id: member,
+    created_at: created,
+    paid_at: paid,
+    purchased_at: paid ?? created,
+    status,
+    paid_amount: amount,
+    refund_amount: refund,
+    net_amount: amount - refund,
+    is_purchase: ['paid', 'shipped', 'completed'].includes(status) && amount - refund > 0,
+    ...extra,
+  };
+}
+
+// 2026-05-01 is a Friday.
+const paymentOrders = [
+  timedOrder('o1', 'A', '2026-05-01 10:00:00', '2026-05-01 10:02:00', 100), // 2 minutes
+  timedOrder('o2', 'B', '2026-05-02 21:00:00', '2026-05-02 21:10:00', 300), // 10 minutes
+  timedOrder('o3', 'C', '2026-05-03 10:00:00', null, 70), // never paid
+  timedOrder('o4', 'D', '2026-05-04 10:00:00', '2026-05-04 10:30:00', 50, { status: 'closed', refund_amount: 50 }), // 30 minutes, refunded
+  timedOrder('o5', 'A', '2026-06-01 09:00:00', '2026-06-01 09:04:00', 1000), // 4 minutes
+];
+const asOf = { as_of_date: '2026-06-30' };
+
+describe('payment (催付)', () => {
+  it('rates paid against created orders by month, beside the 80.41% benchmark', async () => {
+    const rows = await runModel('marts.payment_monthly', { 'staging.stg_orders': paymentOrders }, { parameters: asOf, orderBy: 'month' });
+    expect(rows.map((row) => [row.month, row.created_orders, row.paid_orders, row.payment_rate, row.payment_rate_benchmark])).toEqual([
+      ['2026-05-01', 4, 3, 0.75, 0.8041],
+      ['2026-06-01', 1, 1, 1, 0.8041],
+    ]);
+  });
+
+  it('measures the minutes to pay: P50 and P90 overall (the reminder delay), by hour and for the top decile of order value', async () => {
+    const rows = await runModel(
+      'marts.payment_delays',
+      { 'staging.stg_orders': paymentOrders },
+      { parameters: asOf, orderBy: 'dimension, segment_order' },
+    );
+    const delays = Object.fromEntries(
+      rows.map((row) => [`${row.dimension}:${row.segment}`, [row.paid_orders, row.p50_minutes, row.p90_minutes]]),
+    );
+    // All: 2, 4, 10, 30 minutes. P50 = 7; P90 at 2.7 of 0..3 = 10 + 0.7 × 20 = 24.
+    expect(delays['all:all']!.slice(0, 2)).toEqual([4, 7]);
+    expect(delays['all:all']![2]).toBeCloseTo(24, 10);
+    expect(delays['hour:10']![0]).toBe(2); // o1 (2) and o4 (30): P90 = 2 + 0.9 × 28
+    expect(delays['hour:10']![2]).toBeCloseTo(27.2, 10);
+    // Paid amounts 50, 100, 300, 1000: the top decile starts at 300 + 0.7 × 700 = 790, so only o5.
+    expect(delays['order_size:top_decile']).toEqual([1, 4, 4]);
+    expect(delays['order_size:others']![1]).toBe(10);
+    expect(delays['order_size:others']![2]).toBeCloseTo(26, 10);
+  });
+});
+
+describe('when members buy', () => {
+  it('counts purchases by weekday and hour of the purchase time, and marks the best hours', async () => {
+    const timing = await runModel(
+      'marts.purchase_timing',
+      { 'staging.stg_orders': paymentOrders },
+      { parameters: asOf, orderBy: 'weekday, hour' },
+    );
+    expect(timing.map((row) => [row.weekday, row.weekday_zh, row.hour, row.purchases, row.buyers])).toEqual([
+      [1, '周一', 9, 1, 1], // o5, Monday 06-01 at 09:04
+      [5, '周五', 10, 1, 1], // o1
+      [6, '周六', 21, 1, 1], // o2; o4 was refunded in full and o3 never paid
+    ]);
+    const hours = await runModel(
+      'marts.purchase_hours',
+      { 'staging.stg_orders': paymentOrders },
+      { parameters: { ...asOf, best_send_hours: '1' }, orderBy: 'hour' },
+    );
+    expect(hours.map((row) => [row.hour, row.share, row.purchase_rank, row.is_best])).toEqual([
+      [9, 1 / 3, 1, true],
+      [10, 1 / 3, 1, true],
+      [21, 1 / 3, 1, true],
+    ]);
+  });
+});
+
+describe('new and returning buyers compared', () => {
+  it('gives items per order, AOV and the refund rate of each type by month', async () => {
+    const rows = await runModel(
+      'marts.new_vs_returning_monthly',
+      {
+        'staging.stg_orders': [
+          { ...order('A', '2026-04-10', 100), item_count: 2 },
+          { ...order('A', '2026-05-05', 150), paid_amount: 200, refund_amount: 50, item_count: 3 }, // partly refunded
+          { ...order('B', '2026-05-06', 80), item_count: 1 },
+          { ...order('B', '2026-05-20', 0), paid_amount: 60, refund_amount: 60, is_purchase: false, item_count: 1 }, // refunded in full
+        ],
+      },
+      { parameters: { as_of_date: '2026-05-31' }, orderBy: 'month, buyer_type' },
+    );
+    expect(rows.map((row) => [row.month, row.buyer_type, row.buyers, row.orders, row.items_per_order, row.aov, row.refund_rate])).toEqual([
+      ['2026-04-01', 'new', 1, 1, 2, 100, 0],
+      ['2026-05-01', 'new', 1, 1, 1, 80, 0.5],
+      ['2026-05-01', 'returning', 1, 1, 3, 150, 1],
+    ]);
+  });
+});
+
+describe('promotion sensitivity (促销敏感度)', () => {
+  it('bands buyers by their share of purchases with a coupon and counts coupon-only buyers apart', async () => {
+    const withCoupon = (row: Record<string, unknown>) => ({ ...row, coupon_code: 'CPN5' });
+    const rows = await runModel(
+      'marts.promotion_sensitivity',
+      {
+        'staging.stg_orders': [
+          ...days('2026-05-01', 3).map((day) => withCoupon(order('A', day, 10))), // 3 of 3 with a coupon: coupon-only
+          withCoupon(order('B', '2026-05-01', 10)), // 1 of 1: high, too few purchases to be coupon-only
+          ...days('2026-05-01', 4).map((day, index) => (index === 0 ? withCoupon(order('C', day, 10)) : order('C', day, 10))), // 1 of 4
+          ...days('2026-05-01', 2).map((day) => order('D', day, 10)), // none
+        ],
+      },
+      { parameters: { as_of_date: '2026-05-31' }, orderBy: 'segment_order' },
+    );
+    expect(rows.map((row) => [row.segment, row.buyers, row.buyer_share, row.revenue, row.revenue_share, row.repurchase_rate])).toEqual([
+      ['low', 1, 0.25, 20, 0.2, 1],
+      ['medium', 1, 0.25, 40, 0.4, 1],
+      ['high', 2, 0.5, 40, 0.4, 0.5],
+      ['coupon_only', 1, 0.25, 30, 0.3, 1],
+    ]);
+  });
+});
