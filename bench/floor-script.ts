@@ -8,7 +8,7 @@ import { discoverModels } from '../pipelines/transform/discover-models.js';
 import { loadSeeds, parameterStatements, seedStatements } from '../pipelines/transform/load-seeds.js';
 import { orderModels, selectModels } from '../pipelines/transform/order-models.js';
 import { readMacros } from '../pipelines/transform/read-macros.js';
-import { readParameters } from '../pipelines/transform/read-parameters.js';
+import { readParameters, requiredParameter } from '../pipelines/transform/read-parameters.js';
 import type { Database } from '../pipelines/warehouse/database.js';
 import { DuckDBDialect } from '../pipelines/warehouse/duckdb-dialect.js';
 import { literal } from '../pipelines/warehouse/sql-text.js';
@@ -28,13 +28,20 @@ export async function floorScript(config: WarehouseConfig, inputDir: string, mem
   try {
     await sql`create schema seeds`.execute(db);
     await loadSeeds(db, config.seedsDir);
-    const parameters = parameterStatements(await readParameters(config.seedsDir));
+    const parameterValues = await readParameters(config.seedsDir);
+    const parameters = parameterStatements(parameterValues);
     const macros = readMacros(config.modelsDir);
-    // The Data page's views over the run log are no metrics: the floor has no run log.
+    // The Data page's views over the run log, and what reads them, are no metrics: the floor has
+    // no run log. Models come in dependency order, so one pass finds them all.
+    const runLogViews = new Set<string>();
     const models = selectModels(
       orderModels(await discoverModels(db, config.modelsDir, config.projectDir, macros)),
       marts.map((name) => `+${name}`),
-    ).filter((model) => !model.dependsOn.some((relation) => relation.startsWith('ops.')));
+    ).filter((model) => {
+      const readsRunLog = model.dependsOn.some((relation) => relation.startsWith('ops.') || runLogViews.has(relation));
+      if (readsRunLog) runLogViews.add(model.name);
+      return !readsRunLog;
+    });
     const read = new Set(models.flatMap((model) => model.dependsOn));
     const tables = ['orders', 'order_items', 'members', 'campaigns', 'campaign_contacts'];
     const loads = readdirSync(inputDir)
@@ -42,13 +49,16 @@ export async function floorScript(config: WarehouseConfig, inputDir: string, mem
       .sort()
       .map((file) => ({ file, table: detectTable(file, tables) }))
       .filter(({ table }) => read.has(`raw.${table}`))
-      .map(({ file, table }) => {
-        return `insert into raw.${table} by name
-  select *, 1 as _file_id, row_number() over () as _line from read_csv(${literal(join(inputDir, file))}, header = true);`;
-      });
+      // Files are numbered in load order: a later file's row of an order is a status update.
+      .map(
+        ({ file, table }, index) => `insert into raw.${table} by name
+  select *, ${index + 1} as _file_id, row_number() over () as _line from read_csv(${literal(join(inputDir, file))}, header = true);`,
+      );
     return [
       '-- The floor: the same marts from the same files, by one script run by DuckDB directly.',
       'create schema raw; create schema seeds; create schema staging; create schema intermediate; create schema marts;',
+      // Times written with an offset are instants; raw tables hold shop time, as the loader stores them.
+      `set TimeZone = ${literal(requiredParameter(parameterValues, 'shop_time_zone'))};`,
       rawTables,
       ...loads,
       ...seedStatements(config.seedsDir).map(({ statement }) => `${statement};`),

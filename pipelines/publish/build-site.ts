@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import type { WarehouseConfig } from '../config.js';
 import { crashPoint } from '../crash-point.js';
+import { readParameters } from '../transform/read-parameters.js';
 
 export function siteDir(config: WarehouseConfig): string {
   return join(config.dataDir, 'site');
@@ -27,7 +28,12 @@ export interface StagedSite {
  * Extracts the given marts file for Evidence and builds the report site into a new folder under
  * `data/sites/`. Nothing readers see changes until the staged site is published.
  */
-export async function buildSite(config: WarehouseConfig, martsFile: string, log: (line: string) => void): Promise<StagedSite> {
+export async function buildSite(
+  config: WarehouseConfig,
+  martsFile: string,
+  options: { parameters?: Record<string, string>; log: (line: string) => void },
+): Promise<StagedSite> {
+  const { log } = options;
   const reportsDir = join(config.projectDir, 'reports');
   if (!existsSync(join(reportsDir, 'node_modules/.bin/evidence'))) {
     throw new Error(`Evidence is not installed in ${reportsDir}: run npm install (it installs reports/ too)`);
@@ -43,6 +49,7 @@ export async function buildSite(config: WarehouseConfig, martsFile: string, log:
     NODE_ENV: 'production',
     // Evidence joins an absolute filename wrongly: give it relative to the source folder.
     EVIDENCE_SOURCE__marts__filename: relative(join(reportsDir, 'sources/marts'), martsFile),
+    ...(await shopIdentity(config, options.parameters)),
   };
   log('site: extracting the marts');
   await runEvidence(reportsDir, ['sources'], env);
@@ -53,6 +60,22 @@ export async function buildSite(config: WarehouseConfig, martsFile: string, log:
   cpSync(built, next, { recursive: true });
   crashPoint('site:built');
   return { dir: next, publish: () => publishSite(config, next) };
+}
+
+const imageTypes: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.svg': 'image/svg+xml' };
+
+// The shop's name and logo for the site's header (pages/+layout.svelte reads them at build time);
+// the logo goes in as a data URL, so that nothing is written into the app's folders.
+async function shopIdentity(config: WarehouseConfig, overrides: Record<string, string> = {}): Promise<Record<string, string>> {
+  const parameters = await readParameters(config.seedsDir, overrides);
+  const identity = { VITE_SHOP_NAME: parameters.get('shop_name')?.value ?? '' };
+  const logo = parameters.get('shop_logo')?.value;
+  if (!logo) return identity;
+  const path = resolve(config.projectDir, logo);
+  const type = imageTypes[extname(path).toLowerCase()];
+  if (!type) throw new Error(`shop_logo ${logo}: not an image the site can show (${Object.keys(imageTypes).join(', ')})`);
+  if (!existsSync(path)) throw new Error(`shop_logo ${logo}: no such file (${path})`);
+  return { ...identity, VITE_SHOP_LOGO: `data:${type};base64,${readFileSync(path).toString('base64')}` };
 }
 
 // A symlink renamed over the old one: `data/site` is the old site or the new one at every moment.

@@ -7,7 +7,7 @@ import { publishedFingerprint, recordPublished, unchangedSince } from '../publis
 import { buildWarehouse } from '../transform/build-warehouse.js';
 import type { Warehouse } from '../warehouse/open-warehouse.js';
 import { checkFreshness } from './check-freshness.js';
-import { withRun } from './run-log.js';
+import { finishRun, withRun } from './run-log.js';
 
 export interface RefreshOptions {
   /** Files or folders to load; default: the inbox. */
@@ -46,11 +46,14 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     log(`loaded (${seconds(started)}s); building models`);
     const models = await buildWarehouse(db, config, { runId, parameters: options.parameters, fullRefresh: options.fullRefresh, log });
     await checkFreshness(db, { runId, seedsDir: config.seedsDir, parameters: options.parameters, log });
+    // The published Data page shows this run as it ends when it publishes: succeeded, with its time
+    // so far. Should a later step fail, nothing is published and the run is marked failed.
+    await finishRun(db, runId, 'succeeded');
     started = performance.now();
     const marts = await stageMarts(db, config, { models });
     log(`marts staged for publishing (${seconds(started)}s)`);
     // The site is built from the staged marts, so that a failed site build publishes nothing.
-    const site = options.site ? await buildSite(config, marts.path, log) : undefined;
+    const site = options.site ? await buildSite(config, marts.path, { parameters: options.parameters, log }) : undefined;
     log(`published ${marts.publish()}`);
     if (site) log(`site: ${site.publish()}`);
     await recordPublished(db, runId, fingerprint, site !== undefined);

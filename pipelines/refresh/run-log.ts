@@ -10,14 +10,20 @@ export async function withRun<T>(db: Kysely<Database>, command: string, work: (r
     .executeTakeFirstOrThrow();
   try {
     const result = await work(runId);
-    await db.updateTable('ops.runs').set({ status: 'succeeded', finished_at: new Date() }).where('run_id', '=', runId).execute();
+    await finishRun(db, runId, 'succeeded');
     return result;
   } catch (error) {
-    await db
-      .updateTable('ops.runs')
-      .set({ status: 'failed', finished_at: new Date(), message: (error as Error).message })
-      .where('run_id', '=', runId)
-      .execute();
+    await finishRun(db, runId, 'failed', (error as Error).message);
     throw error;
   }
+}
+
+/** Records how a run ended, and when. */
+export async function finishRun(
+  db: Kysely<Database>,
+  runId: number,
+  status: 'succeeded' | 'failed',
+  message: string | null = null,
+): Promise<void> {
+  await db.updateTable('ops.runs').set({ status, finished_at: new Date(), message }).where('run_id', '=', runId).execute();
 }

@@ -1,0 +1,1 @@
+select * from marts.data_test_summary
