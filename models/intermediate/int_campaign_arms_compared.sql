@@ -25,11 +25,11 @@ profiled as (
 
 grouped as (
   select responses.*, 'all' as dimension, 'all' as segment from responses
-  union all
+  union all by name
   select profiled.* exclude (lifecycle_stage, rfm_segment, member_level), 'lifecycle_stage' as dimension, lifecycle_stage as segment from profiled
-  union all
+  union all by name
   select profiled.* exclude (lifecycle_stage, rfm_segment, member_level), 'rfm_segment' as dimension, rfm_segment as segment from profiled
-  union all
+  union all by name
   select profiled.* exclude (lifecycle_stage, rfm_segment, member_level), 'member_level' as dimension, member_level as segment from profiled
 ),
 
