@@ -21,3 +21,42 @@ create or replace temp macro lifecycle_stage(occasions, recency_days, cycle_days
 -- The population value an RFM segment compares R, F or M with (segment_threshold: mean or median).
 create or replace temp macro rfm_threshold(value) as
   case getvariable('segment_threshold') when 'median' then median(value) else avg(value) end;
+
+-- amount x numerator / denominator as money, exactly: DuckDB divides DECIMALs in DOUBLE, so the
+-- quotient is taken in whole cents with integer division, rounded half away from zero, and is a
+-- DECIMAL(18, 2). NULL when the denominator is 0. For scaling revenue by a ratio of member counts.
+create or replace temp macro money_ratio(amount, numerator, denominator) as
+  (sign(amount) * ((abs(amount) * 100)::hugeint * numerator * 2 + denominator) // (2 * nullif(denominator, 0)))::decimal(38, 0) * 0.01::decimal(18, 2);
+
+-- The Wilson score interval of a proportion, successes out of trials (Wilson 1927; Newcombe 1998,
+-- "Two-sided confidence intervals for the single proportion", method 3):
+--   (x + z²/2 ∓ z √(x (n − x) / n + z²/4)) / (n + z²)
+-- z is the standard normal quantile of the interval: 1.96 for 95%, the default, which a caller may
+-- override by name (wilson_low(x, n, z := 2.576) for 99%). The bounds lie in [0, 1]; greatest/least
+-- only remove floating-point rounding at x = 0 and x = n. NULL without trials.
+create or replace temp macro wilson_low(successes, trials, z := 1.96) as
+  greatest(0, (successes + z::double * z / 2 - z::double * sqrt(successes * (trials - successes) / nullif(trials, 0) + z::double * z / 4))
+    / (trials + z::double * z));
+
+create or replace temp macro wilson_high(successes, trials, z := 1.96) as
+  least(1, (successes + z::double * z / 2 + z::double * sqrt(successes * (trials - successes) / nullif(trials, 0) + z::double * z / 4))
+    / (trials + z::double * z));
+
+-- Newcombe's hybrid score interval for the difference of two independent proportions
+-- p_t − p_c (Newcombe 1998, "Interval estimation for the difference between independent
+-- proportions", method 10): with Wilson bounds l, u of each arm and d = p_t − p_c,
+--   low = d − √((p_t − l_t)² + (u_c − p_c)²),  high = d + √((u_t − p_t)² + (p_c − l_c)²).
+-- It stays within [−1, 1] and has a width when a rate is 0 or 1. NULL when an arm is empty.
+create or replace temp macro newcombe_low(successes_t, trials_t, successes_c, trials_c, z := 1.96) as
+  successes_t / nullif(trials_t, 0) - successes_c / nullif(trials_c, 0)
+  - sqrt(
+    power(successes_t / nullif(trials_t, 0) - wilson_low(successes_t, trials_t, z := z), 2)
+    + power(wilson_high(successes_c, trials_c, z := z) - successes_c / nullif(trials_c, 0), 2)
+  );
+
+create or replace temp macro newcombe_high(successes_t, trials_t, successes_c, trials_c, z := 1.96) as
+  successes_t / nullif(trials_t, 0) - successes_c / nullif(trials_c, 0)
+  + sqrt(
+    power(wilson_high(successes_t, trials_t, z := z) - successes_t / nullif(trials_t, 0), 2)
+    + power(successes_c / nullif(trials_c, 0) - wilson_low(successes_c, trials_c, z := z), 2)
+  );

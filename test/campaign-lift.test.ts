@@ -1,13 +1,99 @@
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
 import { refresh } from '../pipelines/refresh/refresh.js';
+import { readMacros } from '../pipelines/transform/read-macros.js';
+import type { Database } from '../pipelines/warehouse/database.js';
 import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
+import { identifier } from '../pipelines/warehouse/sql-text.js';
+import { repoDir } from './helpers/temp-project.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 
+// Binomial draws for every pair of arm sizes (10, 20, 50) and response rates (0, 2%, 10%, 30%),
+// 1,000 replicates each, from a hash of (config, replicate, arm, trial) as the generator draws; each
+// draw's interval from the models' own macros.
+const drawsQuery = `
+  create table draws as
+  with
+  sizes as (select * from (values (10), (20), (50)) as sizes(n)),
+  rates as (select * from (values (0.0), (0.02), (0.1), (0.3)) as rates(p)),
+  configs as (
+    select treatment.n as n_t, control.n as n_c, rate_t.p as p_t, rate_c.p as p_c
+    from sizes as treatment cross join sizes as control cross join rates as rate_t cross join rates as rate_c
+  ),
+  replicates as (select configs.*, replicate from configs cross join range(1000) as replicates(replicate)),
+  drawn as (
+    select
+      replicates.*,
+      (select count(*) from range(n_t) as trials(trial)
+        where hash(concat_ws('|', 'coverage', n_t, n_c, p_t, p_c, replicate, 't', trial)) / 18446744073709551616.0 < p_t) as x_t,
+      (select count(*) from range(n_c) as trials(trial)
+        where hash(concat_ws('|', 'coverage', n_t, n_c, p_t, p_c, replicate, 'c', trial)) / 18446744073709551616.0 < p_c) as x_c
+    from replicates
+  )
+  select drawn.*, newcombe_low(x_t, n_t, x_c, n_c) as low, newcombe_high(x_t, n_t, x_c, n_c) as high
+  from drawn`;
+
+const moneyColumns = [
+  'attributed_revenue',
+  'overlap_revenue',
+  'control_revenue',
+  'revenue_per_member_t',
+  'revenue_per_member_c',
+  'incremental_revenue',
+  'cost',
+];
+
+/** Money columns of the campaign marts that are not DECIMAL(18,2), and DOUBLE columns holding NaN or ±infinity. */
+async function badCampaignFigures(db: Kysely<Database>): Promise<string[]> {
+  const { rows: columns } = await sql<{ relation: string; name: string; type: string }>`
+    select 'marts.' || table_name as relation, column_name as name, data_type as type from information_schema.columns
+    where table_schema = 'marts' and table_name in ('campaign_roi', 'campaign_roi_by_segment')`.execute(db);
+  const bad = columns
+    .filter((column) => moneyColumns.includes(column.name) && column.type !== 'DECIMAL(18,2)')
+    .map((column) => `${column.relation}.${column.name} is ${column.type}`);
+  for (const column of columns.filter((candidate) => candidate.type === 'DOUBLE')) {
+    const { rows } = await sql
+      .raw<{ n: number }>(`select count(*) as n from ${column.relation} where not isfinite(${identifier(column.name)})`)
+      .execute(db);
+    if (rows[0]!.n > 0) bad.push(`${column.relation}.${column.name} has ${rows[0]!.n} NaN or infinite values`);
+  }
+  return bad;
+}
+
+describe('the lift interval on small arms', () => {
+  it('covers the true difference in at least 93% of draws for every pair of rates, zero responders included, always within [-1, 1]', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    try {
+      const connection = await instance.connect();
+      await connection.run(readMacros(join(repoDir, 'models')).sql);
+      await connection.run(drawsQuery);
+      const [summary] = (
+        await connection.runAndReadAll(`select
+          count(*)::integer as draws,
+          count(*) filter (where x_t = 0 or x_c = 0)::integer as without_responders,
+          count(*) filter (where not (-1 <= low and low <= high and high <= 1))::integer as outside
+        from draws`)
+      ).getRowObjectsJson() as Array<{ draws: number; without_responders: number; outside: number }>;
+      expect(summary).toMatchObject({ draws: 144_000, outside: 0 });
+      // Most draws have an arm without a single responder: where the Wald interval has no width.
+      expect(summary!.without_responders).toBeGreaterThan(72_000);
+      const byRates = await connection.runAndReadAll(`select p_t::varchar || ' vs ' || p_c::varchar as rates,
+          avg((low <= p_t - p_c and p_t - p_c <= high)::integer) as coverage
+        from draws group by p_t, p_c order by p_t, p_c`);
+      const rows = byRates.getRowObjectsJson() as Array<{ rates: string; coverage: number }>;
+      expect(rows).toHaveLength(16);
+      expect(rows.filter((row) => row.coverage < 0.93)).toEqual([]);
+    } finally {
+      instance.closeSync();
+    }
+  });
+});
+
 describe('campaign lift on generated shops', () => {
-  it('covers the planted uplift with its 95% interval in about 95% of campaigns, over several seeds', async () => {
+  it('covers the planted uplift with its 95% interval in about 95% of campaigns, over several seeds, with money in DECIMAL and every figure finite', async () => {
     const outcomes: Array<{ seed: number; campaign: string; covered: boolean; detail: string }> = [];
     for (const seed of [21, 22, 23, 24]) {
       const config = tempConfig();
@@ -41,6 +127,7 @@ describe('campaign lift on generated shops', () => {
             detail: `[${measured.lift_ci_low!.toFixed(4)}, ${measured.lift_ci_high!.toFixed(4)}] vs ${planted.true_uplift.toFixed(4)}`,
           });
         }
+        expect(await badCampaignFigures(warehouse.db)).toEqual([]);
       } finally {
         await warehouse.close();
       }

@@ -1,26 +1,36 @@
 -- Treatment against control for each campaign, overall (dimension 'all') and within each
--- lifecycle stage and RFM segment at sending time: sizes, responders, response rates, revenue per
--- member, lift with its Wald 95% interval (unpooled two-proportion normal approximation:
--- lift ± 1.96 sqrt(p_t(1-p_t)/n_t + p_c(1-p_c)/n_c)) and incremental revenue
--- ((revenue per treatment member - per control member) x treatment size). NULL without control.
+-- lifecycle stage, RFM segment and member level at sending time: sizes, responders, response
+-- rates, revenue (attributed = treatment window revenue, its part also attributed to another
+-- campaign, control), revenue per member, delivered contacts and redeemed coupons.
+-- Once the campaign's window is complete (every contact's window ends on or before the as-of
+-- date) and both arms have members: lift = rate_t - rate_c with Newcombe's hybrid score 95%
+-- interval (Wilson intervals of each arm combined, models/macros.sql), lift_significant when the
+-- interval excludes 0, and incremental revenue = attributed revenue - control revenue x treatment
+-- size / control size, in DECIMAL. Before that, and without a control group, they are NULL.
 -- grain: campaign_id, dimension, segment
--- tests: accepted_values(dimension, 'all', 'lifecycle_stage', 'rfm_segment'); accepted_range(response_rate_t, 0, 1)
+-- tests: accepted_values(dimension, 'all', 'lifecycle_stage', 'rfm_segment', 'member_level'); accepted_range(response_rate_t, 0, 1); accepted_range(lift_ci_low, -1, 1); accepted_range(lift_ci_high, -1, 1)
 with
 
 responses as (select * from intermediate.int_campaign_contacts_responded),
 
 profiles as (select * from intermediate.int_campaign_contacts_profiled),
 
+as_of as (select * from intermediate.int_as_of_date_resolved),
+
+profiled as (
+  select responses.*, profiles.lifecycle_stage, profiles.rfm_segment, profiles.member_level
+  from responses
+  inner join profiles on profiles.campaign_id = responses.campaign_id and profiles.member_id = responses.member_id
+),
+
 grouped as (
   select responses.*, 'all' as dimension, 'all' as segment from responses
-  union all
-  select responses.*, 'lifecycle_stage' as dimension, profiles.lifecycle_stage as segment
-  from responses
-  inner join profiles on profiles.campaign_id = responses.campaign_id and profiles.member_id = responses.member_id
-  union all
-  select responses.*, 'rfm_segment' as dimension, profiles.rfm_segment as segment
-  from responses
-  inner join profiles on profiles.campaign_id = responses.campaign_id and profiles.member_id = responses.member_id
+  union all by name
+  select profiled.* exclude (lifecycle_stage, rfm_segment, member_level), 'lifecycle_stage' as dimension, lifecycle_stage as segment from profiled
+  union all by name
+  select profiled.* exclude (lifecycle_stage, rfm_segment, member_level), 'rfm_segment' as dimension, rfm_segment as segment from profiled
+  union all by name
+  select profiled.* exclude (lifecycle_stage, rfm_segment, member_level), 'member_level' as dimension, member_level as segment from profiled
 ),
 
 by_arm as (
@@ -32,39 +42,61 @@ by_arm as (
     count(*) filter (where arm = 'control') as control_size,
     count(*) filter (where arm = 'treatment' and responded) as responders_t,
     count(*) filter (where arm = 'control' and responded) as responders_c,
-    coalesce(sum(window_revenue) filter (where arm = 'treatment'), 0) as attributed_revenue,
-    coalesce(sum(window_revenue) filter (where arm = 'control'), 0) as control_revenue,
+    coalesce(sum(window_revenue) filter (where arm = 'treatment'), 0)::decimal(18, 2) as attributed_revenue,
+    coalesce(sum(overlap_revenue) filter (where arm = 'treatment'), 0)::decimal(18, 2) as overlap_revenue,
+    coalesce(sum(window_revenue) filter (where arm = 'control'), 0)::decimal(18, 2) as control_revenue,
     count(*) filter (where arm = 'treatment' and delivered) as delivered_contacts,
-    count(*) filter (where arm = 'treatment' and redeemed_coupon) as redeemed_coupons,
-    bool_and(window_complete) as window_complete
+    count(*) filter (where redeemed_coupon) as redeemed_coupons,
+    bool_and(window_complete) as group_window_complete,
+    max(window_end) as group_window_end
   from grouped
   group by campaign_id, dimension, segment
 ),
 
+-- Every group of a campaign waits for the campaign's whole window (the 'all' group holds every
+-- contact). days_left: from the as-of date to the last window end, 0 once complete.
+windowed as (
+  select
+    by_arm.* exclude (group_window_complete, group_window_end),
+    bool_and(group_window_complete) over (partition by campaign_id) as window_complete,
+    greatest(max(group_window_end) over (partition by campaign_id)::date - as_of.as_of_date, 0) as days_left
+  from by_arm
+  cross join as_of
+),
+
 rates as (
   select
-    by_arm.*,
+    windowed.*,
     responders_t / nullif(treatment_size, 0) as response_rate_t,
     responders_c / nullif(control_size, 0) as response_rate_c,
-    (attributed_revenue / nullif(treatment_size, 0))::double as revenue_per_member_t,
-    (control_revenue / nullif(control_size, 0))::double as revenue_per_member_c
-  from by_arm
+    money_ratio(attributed_revenue, 1, treatment_size)::decimal(18, 2) as revenue_per_member_t,
+    money_ratio(control_revenue, 1, control_size)::decimal(18, 2) as revenue_per_member_c
+  from windowed
+),
+
+comparable as (
+  select
+    rates.*,
+    window_complete and treatment_size > 0 and control_size > 0 as is_comparable
+  from rates
 ),
 
 lifts as (
   select
-    rates.*,
-    response_rate_t - response_rate_c as lift,
-    1.96 * sqrt(response_rate_t * (1 - response_rate_t) / treatment_size + response_rate_c * (1 - response_rate_c) / control_size) as lift_margin,
-    ((revenue_per_member_t - revenue_per_member_c) * treatment_size)::decimal(18, 2) as incremental_revenue
-  from rates
+    comparable.* exclude (is_comparable),
+    case when is_comparable then response_rate_t - response_rate_c end as lift,
+    case when is_comparable then newcombe_low(responders_t, treatment_size, responders_c, control_size) end as lift_ci_low,
+    case when is_comparable then newcombe_high(responders_t, treatment_size, responders_c, control_size) end as lift_ci_high,
+    case
+      when is_comparable then (attributed_revenue - money_ratio(control_revenue, treatment_size, control_size))::decimal(18, 2)
+    end as incremental_revenue
+  from comparable
 ),
 
 final as (
   select
-    lifts.* exclude (lift_margin),
-    lift - lift_margin as lift_ci_low,
-    lift + lift_margin as lift_ci_high
+    lifts.*,
+    lift_ci_low > 0 or lift_ci_high < 0 as lift_significant
   from lifts
 )
 

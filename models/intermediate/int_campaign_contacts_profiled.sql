@@ -1,44 +1,67 @@
--- Each campaign contact with the member's lifecycle stage and RFM segment at sending time,
--- computed from purchases before it as member_facts and member_rfm compute them as of the
--- as-of date: the RFM population is every member with a purchase in the lookback before sending.
--- Members without one are 'unscored'.
+-- Each campaign contact with the member's lifecycle stage, RFM segment and member level at sending
+-- time, from the member's purchases strictly before the contact time only (the RFM population:
+-- before the campaign's sent_at), grouped into occasions by the occasion key of
+-- int_purchases_keyed, so that a later purchase on the contact day (the response itself) never
+-- counts. Stage as member_facts computes it as of a day: occasions before the contact, recency =
+-- contact day - day of the last of them. RFM as member_rfm: every member with an occasion in the
+-- rfm_lookback_days before the sending day is scored; members without one are 'unscored'. Level
+-- as member_facts: the highest rule of seeds/member_levels.csv met by the completed purchases with
+-- net value > 0 before the contact, by net revenue or by count.
 -- grain: campaign_id, member_id
--- tests: not_null(lifecycle_stage, rfm_segment)
+-- tests: not_null(lifecycle_stage, rfm_segment, member_level)
 with
 
 contacts as (select * from staging.stg_campaign_contacts),
 
 campaigns as (select * from staging.stg_campaigns),
 
-occasions as (select * from intermediate.int_purchase_occasions),
+purchases as (select * from intermediate.int_purchases_keyed),
 
 shop_cycle as (select * from intermediate.int_shop_cycle_measured),
 
 segment_labels as (select * from seeds.segment_labels),
 
+levels as (select * from seeds.member_levels),
+
+-- All purchases of an occasion key fall on one calendar day (day grain) or are one order (order
+-- grain), so the day of the last purchase is the day of the last occasion.
 history_at_contact as (
   select
     contacts.campaign_id,
     contacts.member_id,
-    count(occasions.occasion_number) as occasions_before,
-    contacts.contacted_at::date - max(occasions.occasion_date) as recency_days
+    count(distinct purchases.occasion_key) as occasions_before,
+    contacts.contacted_at::date - max(purchases.purchased_at)::date as recency_days,
+    coalesce(sum(purchases.net_amount) filter (where purchases.status = 'completed' and purchases.net_amount > 0), 0) as completed_revenue,
+    count(purchases.order_id) filter (where purchases.status = 'completed' and purchases.net_amount > 0) as completed_purchases
   from contacts
-  left join occasions on occasions.member_id = contacts.member_id and occasions.occasion_at < contacts.contacted_at
+  left join purchases on purchases.member_id = contacts.member_id and purchases.purchased_at < contacts.contacted_at
   group by contacts.campaign_id, contacts.member_id, contacts.contacted_at
+),
+
+levelled as (
+  select
+    history_at_contact.campaign_id,
+    history_at_contact.member_id,
+    max_by(levels.level, levels.level_rank) as member_level
+  from history_at_contact
+  inner join levels
+    on history_at_contact.completed_revenue >= levels.min_revenue
+    or history_at_contact.completed_purchases >= levels.min_purchases
+  group by history_at_contact.campaign_id, history_at_contact.member_id
 ),
 
 rfm_at_send as (
   select
     campaigns.campaign_id,
-    occasions.member_id,
-    campaigns.sent_at::date - max(occasions.occasion_date) as recency_days,
-    count(*) as frequency,
-    sum(occasions.revenue) as monetary
+    purchases.member_id,
+    campaigns.sent_at::date - max(purchases.purchased_at)::date as recency_days,
+    count(distinct purchases.occasion_key) as frequency,
+    sum(purchases.net_amount) as monetary
   from campaigns
-  inner join occasions
-    on occasions.occasion_at < campaigns.sent_at
-   and occasions.occasion_date > campaigns.sent_at::date - getvariable('rfm_lookback_days')
-  group by campaigns.campaign_id, campaigns.sent_at, occasions.member_id
+  inner join purchases
+    on purchases.purchased_at < campaigns.sent_at
+   and purchases.purchased_at::date > campaigns.sent_at::date - getvariable('rfm_lookback_days')
+  group by campaigns.campaign_id, campaigns.sent_at, purchases.member_id
 ),
 
 population as (
@@ -69,10 +92,12 @@ final as (
     history_at_contact.campaign_id,
     history_at_contact.member_id,
     lifecycle_stage(history_at_contact.occasions_before, history_at_contact.recency_days, shop_cycle.shop_cycle_days) as lifecycle_stage,
-    coalesce(segmented.segment, 'unscored') as rfm_segment
+    coalesce(segmented.segment, 'unscored') as rfm_segment,
+    levelled.member_level
   from history_at_contact
   cross join shop_cycle
   left join segmented on segmented.campaign_id = history_at_contact.campaign_id and segmented.member_id = history_at_contact.member_id
+  left join levelled on levelled.campaign_id = history_at_contact.campaign_id and levelled.member_id = history_at_contact.member_id
 )
 
 select * from final

@@ -1,8 +1,13 @@
 -- One row per campaign contact with the member's purchases in the attribution window: strictly
 -- after the contact time and up to attribution_days later (inclusive), and not after the as-of
--- date. A coupon counts as redeemed when a purchase in the window carries a coupon code.
+-- date. The window is complete when its end falls on or before the as-of date.
+-- A delivered treatment contact redeems the campaign's coupon when a purchase in its window
+-- carries the campaign's coupon_code (trimmed, case-insensitive); a coupon of another campaign or
+-- of the platform does not count, nor does any coupon for a campaign without a code.
+-- overlap_revenue is the net value of the window purchases that are also in the window of another
+-- campaign in which the member is a treatment contact (each campaign counts such a purchase).
 -- grain: campaign_id, member_id
--- tests: not_null(responded, window_revenue, window_complete)
+-- tests: not_null(responded, window_revenue, overlap_revenue, window_complete, redeemed_coupon)
 with
 
 contacts as (select * from staging.stg_campaign_contacts),
@@ -17,6 +22,7 @@ windows as (
   select
     contacts.*,
     campaigns.attribution_days,
+    campaigns.coupon_code as campaign_coupon_code,
     contacts.contacted_at + campaigns.attribution_days * interval 1 day as window_end,
     (contacts.contacted_at + campaigns.attribution_days * interval 1 day)::date <= as_of.as_of_date as window_complete,
     as_of.as_of_date
@@ -26,13 +32,14 @@ windows as (
   where contacts.contacted_at::date <= as_of.as_of_date
 ),
 
-window_purchases as (
+window_orders as (
   select
     windows.campaign_id,
     windows.member_id,
-    count(*) as purchases,
-    sum(orders.net_amount) as revenue,
-    bool_or(orders.coupon_code is not null) as used_coupon
+    windows.arm,
+    orders.order_id,
+    orders.net_amount,
+    lower(trim(orders.coupon_code)) = lower(windows.campaign_coupon_code) as carries_campaign_coupon
   from windows
   inner join orders
     on orders.member_id = windows.member_id
@@ -40,7 +47,28 @@ window_purchases as (
    and orders.purchased_at > windows.contacted_at
    and orders.purchased_at <= windows.window_end
    and orders.purchased_at::date <= windows.as_of_date
-  group by windows.campaign_id, windows.member_id
+),
+
+-- A member has one contact per campaign, so the treatment rows of an order are the distinct
+-- campaigns in whose treatment window it falls.
+overlap_marked as (
+  select
+    window_orders.*,
+    count(*) filter (where window_orders.arm = 'treatment') over (partition by window_orders.order_id)
+      - case when window_orders.arm = 'treatment' then 1 else 0 end > 0 as in_other_treatment_window
+  from window_orders
+),
+
+window_purchases as (
+  select
+    campaign_id,
+    member_id,
+    count(*) as purchases,
+    sum(net_amount) as revenue,
+    coalesce(sum(net_amount) filter (where in_other_treatment_window), 0) as overlap_revenue,
+    coalesce(bool_or(carries_campaign_coupon), false) as used_campaign_coupon
+  from overlap_marked
+  group by campaign_id, member_id
 ),
 
 final as (
@@ -55,7 +83,8 @@ final as (
     windows.window_complete,
     coalesce(window_purchases.purchases, 0) > 0 as responded,
     coalesce(window_purchases.revenue, 0) as window_revenue,
-    coalesce(window_purchases.used_coupon, false) as redeemed_coupon
+    coalesce(window_purchases.overlap_revenue, 0) as overlap_revenue,
+    windows.arm = 'treatment' and windows.delivered and coalesce(window_purchases.used_campaign_coupon, false) as redeemed_coupon
   from windows
   left join window_purchases
     on window_purchases.campaign_id = windows.campaign_id and window_purchases.member_id = windows.member_id

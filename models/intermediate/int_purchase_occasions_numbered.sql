@@ -1,6 +1,7 @@
 -- One row per purchase occasion in the data, numbered per member; int_purchase_occasions keeps
 -- those up to the as-of date. With purchase_grain = day all purchases of a member on one calendar
--- day (shop time zone) are one occasion; with = order each order is. A member's occasions depend
+-- day (shop time zone) are one occasion; with = order each order is (the occasion key of
+-- int_purchases_keyed). An occasion is dated by its first purchase. A member's occasions depend
 -- only on that member's orders, so a refresh rebuilds only the members with changed orders.
 -- grain: member_id, occasion_number
 -- materialized: incremental
@@ -8,21 +9,7 @@
 -- tests: not_null(occasion_at, revenue, orders); accepted_values(purchase_grain, 'day', 'order')
 with
 
-orders as (select * from staging.stg_orders),
-
-purchases as (
-  select
-    orders.member_id,
-    orders.order_id,
-    orders.purchased_at,
-    orders.net_amount,
-    case getvariable('purchase_grain')
-      when 'order' then orders.order_id
-      else strftime(orders.purchased_at, '%Y-%m-%d')
-    end as occasion_key
-  from orders
-  where orders.is_purchase
-),
+purchases as (select * from intermediate.int_purchases_keyed),
 
 occasions as (
   select

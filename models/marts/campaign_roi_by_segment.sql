@@ -1,7 +1,9 @@
--- Each campaign's treatment and control compared within the lifecycle stage and the RFM segment
--- members were in when it was sent (see intermediate.int_campaign_arms_compared), with Chinese names.
+-- Each campaign's treatment and control compared within the lifecycle stage, the RFM segment and
+-- the member level members were in when it was sent (see intermediate.int_campaign_arms_compared:
+-- lift, its Newcombe interval and incremental revenue are NULL until the campaign's window is
+-- complete), with Chinese names.
 -- grain: campaign_id, dimension, segment
--- tests: accepted_values(dimension, 'lifecycle_stage', 'rfm_segment'); not_null(segment_zh, treatment_size, control_size)
+-- tests: accepted_values(dimension, 'lifecycle_stage', 'rfm_segment', 'member_level'); not_null(segment_zh, treatment_size, control_size, attributed_revenue, control_revenue)
 with
 
 arms as (select * from intermediate.int_campaign_arms_compared),
@@ -10,12 +12,16 @@ stages as (select * from seeds.lifecycle_stages),
 
 segment_labels as (select * from seeds.segment_labels),
 
+levels as (select * from seeds.member_levels),
+
 labels as (
   select 'lifecycle_stage' as dimension, stage as segment, stage_zh as segment_zh, stage_order as segment_order from stages
   union all
   select 'rfm_segment' as dimension, segment, segment_zh, segment_order from segment_labels
   union all
   select 'rfm_segment' as dimension, 'unscored' as segment, '未评分' as segment_zh, 9 as segment_order
+  union all
+  select 'member_level' as dimension, level as segment, level_zh as segment_zh, level_rank as segment_order from levels
 ),
 
 final as (
@@ -34,7 +40,10 @@ final as (
     arms.lift,
     arms.lift_ci_low,
     arms.lift_ci_high,
+    arms.lift_significant,
+    arms.window_complete,
     arms.attributed_revenue,
+    arms.control_revenue,
     arms.revenue_per_member_t,
     arms.revenue_per_member_c,
     arms.incremental_revenue

@@ -1,5 +1,6 @@
 -- One row per campaign in its latest known form; the attribution window defaults to the
--- attribution_days parameter.
+-- attribution_days parameter. coupon_code is the campaign's own coupon, trimmed (an empty one is
+-- NULL: the campaign has no coupon and so no coupon cost).
 -- grain: campaign_id
 -- materialized: table
 -- tests: not_null(sent_at, cost_per_contact, attribution_days); accepted_values(channel, 'sms', 'edm', 'coupon', 'wangwang', 'push')
@@ -21,6 +22,7 @@ final as (
     sent_at,
     cost_per_contact, -- per delivered message
     coalesce(coupon_value, 0) as coupon_value,
+    nullif(trim(coupon_code), '') as coupon_code,
     coalesce(attribution_days, getvariable('attribution_days')) as attribution_days
   from latest
 )

@@ -64,6 +64,7 @@ describe('the benchmark floor', () => {
         'intermediate.int_members_first_seen',
         'intermediate.int_purchase_occasions',
         'intermediate.int_purchase_occasions_numbered',
+        'intermediate.int_purchases_keyed',
         'marts.kpi_monthly',
         'staging.stg_members',
         'staging.stg_orders',

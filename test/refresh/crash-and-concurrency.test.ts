@@ -87,7 +87,7 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('an incremental refresh', () => {
-  it("rebuilds only the new day's orders and their members, and equals a full refresh", async () => {
+  it("rebuilds only the new day's orders and the members who bought, and equals a full refresh", async () => {
     const dataDir = join(root, 'incremental');
     cpSync(stateA, dataDir, { recursive: true });
     deliver(dataDir, shop.last);
@@ -97,13 +97,17 @@ describe('an incremental refresh', () => {
       `select string_agg(model || ' ' || mode || ' ' || changed_keys, '; ' order by model) from ops.model_runs
       where run_id = (select max(run_id) from ops.runs) and materialized = 'incremental'`,
     );
+    // Occasions are rebuilt for the members with a purchase among the new orders (an unpaid order
+    // changes no occasion).
     const members = await scalar(
       dataDir,
-      `select count(distinct member_id) from raw.orders where _file_id = (select max(file_id) from ops.loaded_files where table_name = 'orders')`,
+      `select count(distinct member_id) from staging.stg_orders where is_purchase and order_id in
+        (select order_id from raw.orders where _file_id = (select max(file_id) from ops.loaded_files where table_name = 'orders'))`,
     );
     expect(modes).toBe(
       [
         `intermediate.int_purchase_occasions_numbered incremental ${members}`,
+        `intermediate.int_purchases_keyed incremental ${shop.lastDayOrders}`,
         `staging.stg_order_items incremental ${shop.lastDayOrders}`,
         `staging.stg_orders incremental ${shop.lastDayOrders}`,
       ].join('; '),
