@@ -60,3 +60,9 @@ create or replace temp macro newcombe_high(successes_t, trials_t, successes_c, t
     power(wilson_high(successes_t, trials_t, z := z) - successes_t / nullif(trials_t, 0), 2)
     + power(successes_c / nullif(trials_c, 0) - wilson_low(successes_c, trials_c, z := z), 2)
   );
+
+-- The member level (seeds/member_levels.csv) that completed purchases worth `revenue`, `purchases`
+-- of them, reach: the highest level whose revenue or count threshold either meets.
+create or replace temp macro member_level(revenue, purchases) as (
+  select max_by(level, level_rank) from seeds.member_levels where revenue >= min_revenue or purchases >= min_purchases
+);

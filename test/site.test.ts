@@ -83,7 +83,7 @@ afterAll(async () => {
 });
 
 describe('the report site', () => {
-  it.each(pages)('renders /%s without errors, with all %i charts drawn', async (path, charts) => {
+  it.each(pages)('renders /%s at 1400 px without errors, cut-off tables or undrawn charts (%i)', async (path, charts) => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 2000 } });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -97,6 +97,26 @@ describe('the report site', () => {
     // Every ECharts instance on the page has drawn its canvas.
     expect(await page.locator('[_echarts_instance_]').count()).toBe(charts);
     expect(await page.locator('[_echarts_instance_]:has(canvas)').count()).toBe(charts);
+    // No table runs past its box: every column is on screen without scrolling sideways.
+    const cutOff = await page.evaluate(() =>
+      [...document.querySelectorAll('table')].flatMap((table) => {
+        const box = table.parentElement!;
+        return table.scrollWidth > box.clientWidth + 1 || table.getBoundingClientRect().right > window.innerWidth
+          ? [(table.querySelector('th')?.textContent ?? '').trim()]
+          : [];
+      }),
+    );
+    expect(cutOff).toEqual([]);
+    await page.close();
+  });
+
+  it("names the shop in every page's header, not Evidence", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/rfm`, { waitUntil: 'networkidle' });
+    const header = await page.locator('header').innerText();
+    expect(header).toContain('示例女装店 Sample apparel shop');
+    expect(await page.locator('header img[src*="wordmark"]').count()).toBe(0);
+    expect(await page.title()).toContain('示例女装店');
     await page.close();
   });
 

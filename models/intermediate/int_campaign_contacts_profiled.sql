@@ -5,8 +5,8 @@
 -- counts. Stage as member_facts computes it as of a day: occasions before the contact, recency =
 -- contact day - day of the last of them. RFM as member_rfm: every member with an occasion in the
 -- rfm_lookback_days before the sending day is scored; members without one are 'unscored'. Level
--- as member_facts: the highest rule of seeds/member_levels.csv met by the completed purchases with
--- net value > 0 before the contact, by net revenue or by count.
+-- as member_facts: the member_level macro on the completed purchases with net value > 0 before the
+-- contact (within level_window_days before it when that is set), by net revenue or by count.
 -- grain: campaign_id, member_id
 -- tests: not_null(lifecycle_stage, rfm_segment, member_level)
 with
@@ -21,33 +21,31 @@ shop_cycle as (select * from intermediate.int_shop_cycle_measured),
 
 segment_labels as (select * from seeds.segment_labels),
 
-levels as (select * from seeds.member_levels),
-
--- All purchases of an occasion key fall on one calendar day (day grain) or are one order (order
--- grain), so the day of the last purchase is the day of the last occasion.
-history_at_contact as (
+contact_purchases as (
   select
     contacts.campaign_id,
     contacts.member_id,
-    count(distinct purchases.occasion_key) as occasions_before,
-    contacts.contacted_at::date - max(purchases.purchased_at)::date as recency_days,
-    coalesce(sum(purchases.net_amount) filter (where purchases.status = 'completed' and purchases.net_amount > 0), 0) as completed_revenue,
-    count(purchases.order_id) filter (where purchases.status = 'completed' and purchases.net_amount > 0) as completed_purchases
+    contacts.contacted_at,
+    purchases.order_id,
+    purchases.occasion_key,
+    purchases.purchased_at,
+    purchases.net_amount,
+    purchases.status = 'completed' and purchases.net_amount > 0
+      and (getvariable('level_window_days') is null or purchases.purchased_at::date > contacts.contacted_at::date - getvariable('level_window_days'))
+      as counts_for_level
   from contacts
   left join purchases on purchases.member_id = contacts.member_id and purchases.purchased_at < contacts.contacted_at
-  group by contacts.campaign_id, contacts.member_id, contacts.contacted_at
 ),
 
-levelled as (
+history_at_contact as (
   select
-    history_at_contact.campaign_id,
-    history_at_contact.member_id,
-    max_by(levels.level, levels.level_rank) as member_level
-  from history_at_contact
-  inner join levels
-    on history_at_contact.completed_revenue >= levels.min_revenue
-    or history_at_contact.completed_purchases >= levels.min_purchases
-  group by history_at_contact.campaign_id, history_at_contact.member_id
+    campaign_id,
+    member_id,
+    count(distinct occasion_key) as occasions_before,
+    contacted_at::date - max(purchased_at)::date as recency_days,
+    member_level(coalesce(sum(net_amount) filter (where counts_for_level), 0), count(order_id) filter (where counts_for_level)) as member_level
+  from contact_purchases
+  group by campaign_id, member_id, contacted_at
 ),
 
 rfm_at_send as (
@@ -93,11 +91,10 @@ final as (
     history_at_contact.member_id,
     lifecycle_stage(history_at_contact.occasions_before, history_at_contact.recency_days, shop_cycle.shop_cycle_days) as lifecycle_stage,
     coalesce(segmented.segment, 'unscored') as rfm_segment,
-    levelled.member_level
+    history_at_contact.member_level
   from history_at_contact
   cross join shop_cycle
   left join segmented on segmented.campaign_id = history_at_contact.campaign_id and segmented.member_id = history_at_contact.member_id
-  left join levelled on levelled.campaign_id = history_at_contact.campaign_id and levelled.member_id = history_at_contact.member_id
 )
 
 select * from final

@@ -1,6 +1,7 @@
 -- Each member's level (会员等级) on each month end and on the as-of date, from the day it became
--- known to the shop. The level is the highest rule of seeds/member_levels.csv met by its completed purchases (status
--- completed, net value above zero) purchased by that day, by net revenue or by count. With
+-- known to the shop. The level (the member_level macro: the highest rule of seeds/member_levels.csv
+-- met by net revenue or by count) counts its completed purchases (status completed, net value
+-- above zero) purchased by that day. With
 -- level_window_days set (保级), only the purchases of the last that many days up to the day count;
 -- empty, every purchase since the first does.
 -- grain: member_id, evaluated_on
@@ -26,7 +27,7 @@ evaluation_dates as (
 completed_purchases as (
   select member_id, purchased_at::date as purchase_date, net_amount
   from orders
-  where is_purchase and status = 'completed'
+  where is_purchase and status = 'completed' and net_amount > 0
 ),
 
 member_dates as (
@@ -49,17 +50,21 @@ totals as (
   group by member_dates.member_id, member_dates.evaluated_on
 ),
 
+levelled as (
+  select *, member_level(completed_revenue, completed_purchases) as member_level
+  from totals
+),
+
 final as (
   select
-    totals.member_id,
-    totals.evaluated_on,
-    totals.completed_revenue::decimal(18, 2) as completed_revenue,
-    totals.completed_purchases,
-    max_by(levels.level, levels.level_rank) as member_level,
-    max(levels.level_rank) as level_rank
-  from totals
-  inner join levels on totals.completed_revenue >= levels.min_revenue or totals.completed_purchases >= levels.min_purchases
-  group by totals.member_id, totals.evaluated_on, totals.completed_revenue, totals.completed_purchases
+    levelled.member_id,
+    levelled.evaluated_on,
+    levelled.completed_revenue::decimal(18, 2) as completed_revenue,
+    levelled.completed_purchases,
+    levelled.member_level,
+    levels.level_rank
+  from levelled
+  inner join levels on levels.level = levelled.member_level
 )
 
 select * from final

@@ -58,16 +58,12 @@ create table if not exists raw.campaigns (
   cost_per_contact decimal(18, 4) not null,
   coupon_value decimal(18, 2),
   attribution_days integer,
-  coupon_code varchar, -- the campaign's own coupon: orders carrying it redeem it
   _file_id bigint not null,
   _line bigint not null,
   check (cost_per_contact >= 0),
   check (coupon_value >= 0),
   check (attribution_days > 0)
 );
-
--- Added after the first release: warehouses made before it get the column (loads insert by name).
-alter table raw.campaigns add column if not exists coupon_code varchar;
 
 create table if not exists raw.campaign_contacts (
   campaign_id varchar not null,
@@ -85,3 +81,5 @@ create table if not exists raw.campaign_contacts (
 alter table raw.orders add column if not exists updated_at timestamp;
 -- The order line's own id (Tmall's 子订单编号): a later row with it replaces that line only.
 alter table raw.order_items add column if not exists line_id varchar;
+-- The campaign's own coupon: orders carrying it redeem it.
+alter table raw.campaigns add column if not exists coupon_code varchar;

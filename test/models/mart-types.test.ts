@@ -10,6 +10,10 @@ const perUnitMoney = [
   'member_facts.aov',
   'cohort_retention.revenue_per_member',
   'rfm_segments.avg_monetary',
+  'campaign_roi.revenue_per_member_t',
+  'campaign_roi.revenue_per_member_c',
+  'campaign_roi.incremental_revenue',
+  'campaign_roi_by_segment.incremental_revenue',
 ];
 
 describe('mart columns', () => {
