@@ -208,19 +208,47 @@ inner join gen_products as products
 -- UTC instants ('…Z'), which fall on the day before.
 create or replace table gen_order_export as
 with totals as (
-  select order_no, any_value(member_no) as member_no, any_value(created_at) as created_at, any_value(status) as status,
-         any_value(kind) as kind, any_value(extra) as extra, any_value(used_coupon) as used_coupon, any_value(partial_refund) as partial_refund,
-         sum(unit_price * quantity) as gross_amount, sum(quantity) as item_count
+  select order_no, any_value(member_no) as member_no, any_value(occasion_number) as occasion_number, any_value(created_at) as created_at,
+         any_value(status) as status, any_value(kind) as kind, any_value(extra) as extra, any_value(used_coupon) as used_coupon,
+         any_value(partial_refund) as partial_refund, sum(unit_price * quantity) as gross_amount, sum(quantity) as item_count
   from gen_order_lines group by order_no
+),
+-- Coupons: 60% of the purchases a coupon campaign pulled forward redeem its own code; of the other
+-- orders with a coupon, 10% carry some coupon campaign's code (used outside its window or by
+-- someone it never reached) and the rest a platform coupon (CPN5, CPN15, CPN30 by order size).
+campaign_codes as (
+  select coupon_code, coupon_value, row_number() over (order by campaign_id) as code_number, count(*) over () as codes
+  from gen_campaign_plan
+  where coupon_code is not null
+),
+coded as (
+  select
+    totals.*,
+    case
+      when pulled.coupon_code is not null and totals.kind = 'purchase' and totals.extra = 0 and u(totals.order_no, 'redeem', 0) < 0.6
+        then pulled.coupon_code
+      when totals.used_coupon and u(totals.order_no, 'other_code', 0) < 0.1
+        then (select coupon_code from campaign_codes where code_number = 1 + floor(u(totals.order_no, 'which_code', 0) * codes)::integer)
+      when totals.used_coupon
+        then 'CPN' || case when gross_amount >= 300 then 30 when gross_amount >= 150 then 15 else 5 end
+    end as coupon_code
+  from totals
+  left join (
+    select pulls.member_no, pulls.occasion_number, plan.coupon_code
+    from gen_pulls as pulls
+    inner join gen_campaign_plan as plan on plan.campaign_id = pulls.campaign_id
+    where plan.coupon_code is not null
+  ) as pulled on pulled.member_no = totals.member_no and pulled.occasion_number = totals.occasion_number
 ),
 priced as (
   select
-    totals.*,
-    case when used_coupon then case when gross_amount >= 300 then 30 when gross_amount >= 150 then 15 else 5 end else 0 end as coupon_amount,
+    coded.*,
+    coalesce(campaign_codes.coupon_value, try_cast(regexp_extract(coded.coupon_code, '^CPN(\d+)$', 1) as integer), 0) as coupon_amount,
     case when status = 'created' then null else created_at + to_seconds(5 + floor(u(order_no, 'pay', 0) * 300)::integer) end as paid_at,
     created_at + to_days(7 + floor(u(order_no, 'late_refund_day', 0) * 30)::integer) as late_refund_at,
     created_at + to_days(15) as restated_at
-  from totals
+  from coded
+  left join campaign_codes on campaign_codes.coupon_code = coded.coupon_code
 )
 select
   priced.*,

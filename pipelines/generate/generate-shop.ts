@@ -40,7 +40,17 @@ export interface ShopTruth {
   };
   recategorised: { product_id: string; from: string; to: string; days_before_end: number; since: string };
   campaigns: Array<
-    CampaignPlan & { targeted: number; treatment_size: number; control_size: number; eligible_share: number; true_uplift: number }
+    CampaignPlan & {
+      targeted: number;
+      treatment_size: number;
+      control_size: number;
+      eligible_share: number;
+      true_uplift: number;
+      /** Delivered treatment contacts with a window purchase carrying the campaign's own code. */
+      redeemed_coupons: number;
+      /** Net value of treatment window purchases that fall in another campaign's window of the same member too. */
+      overlap_revenue: number;
+    }
   >;
   rows: Record<string, number>;
 }
@@ -212,6 +222,21 @@ const campaignPlan: CampaignPlan[] = [
     attribution_days: 7,
     pool: 6,
   },
+  // Three days after C06, to the same pool and rule: the two windows overlap for members in both.
+  // It moves no purchase (its true uplift is 0); a purchase in both windows counts in each.
+  {
+    campaign_id: 'C08',
+    name: '双十一会员日提醒',
+    channel: 'push',
+    days_before_end: 42,
+    target_rule: 'lapsing_60_180',
+    control_fraction: 0.15,
+    pull_forward: 0,
+    cost_per_contact: 0.01,
+    coupon_value: 0,
+    attribution_days: 7,
+    pool: 5,
+  },
 ];
 
 const script = readFileSync(new URL('./generate-shop.sql', import.meta.url), 'utf8');
@@ -254,12 +279,15 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
         )
         .join(', ')})
         as t(category, slot, product_id, product_name, unit_price);
-      create table gen_campaign_plan as select *, getvariable('end_date')::date - days_before_end as sent_date from (values ${campaignPlan
-        .map(
-          (c) =>
-            `(${literal(c.campaign_id)}, ${literal(c.name)}, ${literal(c.channel)}, ${c.days_before_end}, ${literal(c.target_rule)}, ${c.control_fraction}, ${c.pull_forward}, ${c.cost_per_contact}, ${c.coupon_value}, ${c.attribution_days}, ${c.pool})`,
-        )
-        .join(', ')})
+      create table gen_campaign_plan as select *, getvariable('end_date')::date - days_before_end as sent_date,
+        -- A campaign with a coupon has its own code, which its responders' orders carry.
+        case when coupon_value > 0 then campaign_id || 'Q' || coupon_value end as coupon_code
+        from (values ${campaignPlan
+          .map(
+            (c) =>
+              `(${literal(c.campaign_id)}, ${literal(c.name)}, ${literal(c.channel)}, ${c.days_before_end}, ${literal(c.target_rule)}, ${c.control_fraction}, ${c.pull_forward}, ${c.cost_per_contact}, ${c.coupon_value}, ${c.attribution_days}, ${c.pool})`,
+          )
+          .join(', ')})
         as t(campaign_id, name, channel, days_before_end, target_rule, control_fraction, pull_forward, cost_per_contact, coupon_value, attribution_days, pool);
       create table gen_region_tiers as select * from read_csv(${literal(join(seedsDir, 'region_tiers.csv'))}, header = true);`);
     log(`generating ${options.members.toLocaleString('en-US')} members over ${options.days} days (seed ${options.seed})`);
@@ -350,6 +378,39 @@ async function campaignTruth(connection: DuckDBConnection): Promise<ShopTruth['c
            count(*) filter (where arm = 'control')::integer as control_size,
            avg(eligible::integer) as eligible_share
     from eligibility group by campaign_id order by campaign_id`);
+  // What the exported orders come to in each campaign's window, from the generator's own tables:
+  // contacts at 10:00 on the sending day, a window of attribution_days after, purchases at their
+  // payment time (refunded in full later: none).
+  const windows = await connection.runAndReadAll(`
+    with contacts as (
+      select targets.campaign_id, targets.member_no, targets.arm, targets.delivered, plan.coupon_code,
+             targets.sent_date + to_hours(10) as contacted_at, targets.sent_date + to_hours(10) + to_days(targets.attribution_days) as window_end
+      from gen_targets as targets inner join gen_campaign_plan as plan using (campaign_id)
+    ),
+    purchases as (
+      select order_no, member_no, paid_at, paid_amount - refund_amount as net_amount, coupon_code
+      from gen_order_export
+      where status in ('paid', 'shipped', 'completed') and not refunded_later and paid_amount > refund_amount
+    ),
+    window_purchases as (
+      select contacts.*, purchases.order_no, purchases.net_amount, purchases.coupon_code as order_coupon_code
+      from contacts inner join purchases on purchases.member_no = contacts.member_no
+       and purchases.paid_at > contacts.contacted_at and purchases.paid_at <= contacts.window_end
+    ),
+    treated as (select * from window_purchases where arm = 'treatment')
+    select
+      campaign_id,
+      count(distinct member_no) filter (where delivered and order_coupon_code = coupon_code)::integer as redeemed_coupons,
+      coalesce(sum(net_amount) filter (where exists (
+        select 1 from treated as other where other.order_no = treated.order_no and other.campaign_id <> treated.campaign_id
+      )), 0)::double as overlap_revenue
+    from treated group by campaign_id`);
+  const inWindows = new Map(
+    windows
+      .getRowObjects()
+      .map(toJsRow)
+      .map((row) => [row.campaign_id as string, row]),
+  );
   const measured = new Map(
     reader
       .getRowObjects()
@@ -366,6 +427,8 @@ async function campaignTruth(connection: DuckDBConnection): Promise<ShopTruth['c
       control_size: Number(row?.control_size ?? 0),
       eligible_share: eligibleShare,
       true_uplift: plan.pull_forward * 0.97 * eligibleShare,
+      redeemed_coupons: Number(inWindows.get(plan.campaign_id)?.redeemed_coupons ?? 0),
+      overlap_revenue: Number(inWindows.get(plan.campaign_id)?.overlap_revenue ?? 0),
     };
   });
 }
@@ -398,7 +461,7 @@ const orderDetails = `
   members.city,
   members.phone,
   case when u(order_no, 'channel', 0) < 0.82 then 'mobile' else 'pc' end as channel,
-  case when used_coupon then 'CPN' || coupon_amount::integer end as coupon_code`;
+  coupon_code`;
 
 /** The files a generated shop is delivered as, in load order (a folder loads sorted by name). */
 const outputQueries: Record<string, string> = {
@@ -429,7 +492,7 @@ const outputQueries: Record<string, string> = {
     from gen_members order by member_no`,
   campaigns: `
     select campaign_id, name, channel, strftime(sent_date + to_hours(10), '%Y-%m-%d %H:%M:%S') as sent_at,
-           cost_per_contact::decimal(18, 4) as cost_per_contact, coupon_value::decimal(18, 2) as coupon_value, attribution_days
+           cost_per_contact::decimal(18, 4) as cost_per_contact, coupon_value::decimal(18, 2) as coupon_value, attribution_days, coupon_code
     from gen_campaign_plan order by campaign_id`,
   campaign_contacts: `
     select targets.campaign_id, members.member_id, strftime(targets.sent_date + to_hours(10), '%Y-%m-%d %H:%M:%S') as contacted_at,

@@ -132,6 +132,34 @@ describe('the sample shop generator', () => {
     expect(planted.every((order) => order.created_at.slice(11, 13) < '08')).toBe(true);
   });
 
+  it("plants campaign coupons (each campaign's own, others' and the platform's) and overlapping windows, as campaign_roi measures them", async () => {
+    const measured = await rows<{
+      campaign_id: string;
+      redeemed_coupons: number;
+      overlap_revenue: number;
+      cost: number;
+      delivered_contacts: number;
+    }>('select campaign_id, redeemed_coupons, overlap_revenue, cost, delivered_contacts from marts.campaign_roi order by campaign_id');
+    expect(measured.map((row) => [row.campaign_id, row.redeemed_coupons, row.overlap_revenue])).toEqual(
+      truth.campaigns.map((campaign) => [campaign.campaign_id, campaign.redeemed_coupons, campaign.overlap_revenue]),
+    );
+    expect(truth.campaigns.filter((campaign) => campaign.redeemed_coupons > 0).length).toBeGreaterThanOrEqual(4);
+    expect(truth.campaigns.filter((campaign) => campaign.overlap_revenue > 0).map((campaign) => campaign.campaign_id)).toEqual([
+      'C06',
+      'C08',
+    ]);
+    for (const [index, row] of measured.entries()) {
+      const plan = truth.campaigns[index]!;
+      expect(row.cost).toBeCloseTo(row.delivered_contacts * plan.cost_per_contact + row.redeemed_coupons * plan.coupon_value, 6);
+    }
+    // Other campaigns' and the platform's codes are planted too, and count for no campaign.
+    const [codes] = await rows<{ platform: number; campaign: number }>(`
+      select count(*) filter (where coupon_code like 'CPN%') as platform, count(*) filter (where coupon_code like 'C0%Q%') as campaign
+      from staging.stg_orders where is_purchase`);
+    expect(codes!.platform).toBeGreaterThan(1000);
+    expect(codes!.campaign).toBeGreaterThan(truth.campaigns.reduce((sum, campaign) => sum + campaign.redeemed_coupons, 0));
+  });
+
   it('gives a product that moved to another category its new category', async () => {
     const [product] = await rows<{ category: string }>(
       `select category from marts.product_repurchase_cycle where level = 'product' and item_key = ${literal(truth.recategorised.product_id)}`,
