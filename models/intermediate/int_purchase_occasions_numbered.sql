@@ -17,6 +17,7 @@ occasions as (
     occasion_key,
     min(purchased_at) as occasion_at,
     count(*) as orders,
+    count(*) filter (where refund_amount > 0) as partly_refunded_orders,
     sum(net_amount) as revenue
   from purchases
   group by member_id, occasion_key
@@ -29,6 +30,7 @@ numbered as (
     occasion_at,
     occasion_at::date as occasion_date,
     orders,
+    partly_refunded_orders,
     revenue,
     getvariable('purchase_grain') as purchase_grain
   from occasions

@@ -18,6 +18,7 @@ final as (
     orders.purchased_at,
     orders.status,
     orders.net_amount,
+    orders.refund_amount,
     case getvariable('purchase_grain')
       when 'order' then orders.order_id
       else strftime(orders.purchased_at, '%Y-%m-%d')

@@ -131,3 +131,27 @@ describe('promotion sensitivity (促销敏感度)', () => {
     ]);
   });
 });
+
+describe('refunds and coming back', () => {
+  it('compares the repurchase rate after a partly refunded purchase with the rate after the others', async () => {
+    // As of 2026-06-30, maturity 30 days: occasions on or before 05-31 are judged.
+    const rows = await runModel(
+      'marts.refund_repurchase',
+      {
+        'staging.stg_orders': [
+          { ...order('A', '2026-03-01', 70), paid_amount: 100, refund_amount: 30 }, // partly refunded, A back on 03-20
+          order('A', '2026-03-20', 50), // not refunded, A never back
+          { ...order('B', '2026-04-01', 40), paid_amount: 50, refund_amount: 10 }, // partly refunded, B back after 40 days
+          order('B', '2026-05-11', 60), // not refunded, B back on 05-20
+          order('B', '2026-05-20', 60), // not refunded, B back on 06-15 (26 days)
+          order('B', '2026-06-15', 60), // too recent to judge
+        ],
+      },
+      { parameters: { as_of_date: '2026-06-30', maturity_days: '30' }, orderBy: 'previous_purchase' },
+    );
+    expect(rows.map((row) => [row.previous_purchase, row.occasions, row.repurchased, row.repurchase_rate])).toEqual([
+      ['not_refunded', 3, 2, 2 / 3],
+      ['partly_refunded', 2, 1, 0.5],
+    ]);
+  });
+});

@@ -1,0 +1,33 @@
+-- Whether a refund keeps a member from coming back (the course notes: refunds and complaints
+-- drive churn): every purchase occasion old enough to judge (at least maturity_days before the
+-- as-of date), by whether it was partly refunded (an order of it with a refund), and the share
+-- followed by the member's next occasion within maturity_days.
+-- grain: previous_purchase
+-- tests: accepted_values(previous_purchase, 'partly_refunded', 'not_refunded'); accepted_range(repurchase_rate, 0, 1)
+with
+
+occasions as (select * from intermediate.int_purchase_occasions),
+
+as_of as (select * from intermediate.int_as_of_date_resolved),
+
+followed as (
+  select
+    case when occasions.partly_refunded_orders > 0 then 'partly_refunded' else 'not_refunded' end as previous_purchase,
+    lead(occasions.occasion_date) over (partition by occasions.member_id order by occasions.occasion_number) - occasions.occasion_date as days_to_next,
+    occasions.occasion_date <= as_of.as_of_date - getvariable('maturity_days') as is_judged
+  from occasions
+  cross join as_of
+),
+
+final as (
+  select
+    previous_purchase,
+    count(*) as occasions,
+    count(*) filter (where days_to_next <= getvariable('maturity_days')) as repurchased,
+    count(*) filter (where days_to_next <= getvariable('maturity_days')) / count(*) as repurchase_rate
+  from followed
+  where is_judged
+  group by previous_purchase
+)
+
+select * from final

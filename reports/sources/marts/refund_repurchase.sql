@@ -1,0 +1,1 @@
+select * from marts.refund_repurchase
