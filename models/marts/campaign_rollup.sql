@@ -1,0 +1,51 @@
+-- Campaigns rolled up by channel and by month sent: campaigns, contacts selected (treatment),
+-- delivered contacts, cost, treatment responders, attributed revenue, and the naive ROI over
+-- them; incremental revenue and the incremental ROI over the campaigns that have one (a control
+-- group and a complete window), with those campaigns' cost.
+-- grain: dimension, rollup_key
+-- tests: accepted_values(dimension, 'channel', 'month'); not_null(campaigns, cost, attributed_revenue)
+with
+
+campaign_roi as (select * from marts.campaign_roi),
+
+keyed as (
+  select 'channel' as dimension, channel as rollup_key, * from campaign_roi
+  union all
+  select 'month' as dimension, strftime(sent_at, '%Y-%m') as rollup_key, * from campaign_roi
+),
+
+totals as (
+  select
+    dimension,
+    rollup_key,
+    count(*) as campaigns,
+    sum(treatment_size) as contacts,
+    sum(delivered_contacts) as delivered_contacts,
+    sum(cost) as cost,
+    sum(responders_t) as responders,
+    sum(attributed_revenue) as attributed_revenue,
+    count(incremental_revenue) as measured_campaigns,
+    sum(incremental_revenue) as incremental_revenue,
+    sum(cost) filter (where incremental_revenue is not null) as measured_cost
+  from keyed
+  group by dimension, rollup_key
+),
+
+final as (
+  select
+    dimension,
+    rollup_key,
+    campaigns,
+    contacts,
+    delivered_contacts,
+    cost::decimal(18, 2) as cost,
+    responders,
+    attributed_revenue::decimal(18, 2) as attributed_revenue,
+    (attributed_revenue / nullif(cost, 0))::double as naive_roi,
+    measured_campaigns,
+    incremental_revenue::decimal(18, 2) as incremental_revenue,
+    ((incremental_revenue * getvariable('gross_margin') - measured_cost) / nullif(measured_cost, 0))::double as incremental_roi
+  from totals
+)
+
+select * from final
