@@ -1,5 +1,7 @@
--- The last 200 loaded files (Data page): rows read, loaded and quarantined, and the three most
--- frequent reasons rows of the file were quarantined.
+-- The last 200 loaded files (Data page): rows read, loaded, quarantined and skipped (records of a
+-- mapped file that no table's rows condition takes, with the reason; rows_read = rows_loaded +
+-- rows_quarantined + rows_skipped), and the three most frequent reasons rows of the file were
+-- quarantined.
 -- grain: file_id
 -- materialized: view
 -- tests: not_null(path, table_name, rows_read)
@@ -31,6 +33,8 @@ final as (
     loaded_files.rows_read,
     loaded_files.rows_loaded,
     loaded_files.rows_quarantined,
+    loaded_files.rows_skipped,
+    loaded_files.skip_reason,
     top_reasons.top_reasons
   from loaded_files
   left join top_reasons on top_reasons.file_id = loaded_files.file_id

@@ -90,6 +90,20 @@ export async function selectRows(db: Kysely<Database>, table: string, mapping: I
     });
 }
 
+/** How many records of `fields` are rows of none of the mapping's tables: their `rows` conditions all leave them out. */
+export async function countUnmatched(db: Kysely<Database>, mapping: InputMapping): Promise<number> {
+  const conditions = Object.values(mapping.tables).map((table) => table.rows);
+  if (conditions.some((condition) => condition === undefined)) return 0;
+  const { rows } = await sql
+    .raw<{ unmatched: number }>(`select count(*) filter (where not _matched) as unmatched
+    from (select ${conditions.map((condition) => `coalesce((${condition}), false)`).join(' or ')} as _matched from ${temp.fields})`)
+    .execute(db)
+    .catch((error: Error) => {
+      throw new Error(`mapping ${mapping.name}: ${error.message}`);
+    });
+  return rows[0]!.unmatched;
+}
+
 /** A delimited text file as temp table `fields`; lines that cannot be split go to `rejects`. */
 async function readFields(
   db: Kysely<Database>,

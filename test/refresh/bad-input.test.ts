@@ -94,17 +94,17 @@ describe('bad input', () => {
         ),
       );
 
-      // Every row read is loaded or quarantined; the counts come from the files themselves.
+      // Every row read is loaded, quarantined or skipped; the counts come from the files themselves.
       const loaded = await db
         .selectFrom('ops.loaded_files')
-        .select(['path', 'rows_read', 'rows_loaded', 'rows_quarantined'])
+        .select(['path', 'rows_read', 'rows_loaded', 'rows_quarantined', 'rows_skipped'])
         .where('path', 'like', `${corpusDir}%`)
         .orderBy('path')
         .execute();
       expect(loaded.map((file) => file.path.slice(corpusDir.length + 1))).toEqual(files.filter((name) => !/-0[13]-/.test(name)));
       for (const file of loaded) {
         expect(file.rows_read).toBe(dataLines(corpus[file.path.slice(corpusDir.length + 1)]!));
-        expect(file.rows_loaded + file.rows_quarantined).toBe(file.rows_read);
+        expect(file.rows_loaded + file.rows_quarantined + file.rows_skipped).toBe(file.rows_read);
       }
       const quarantine = await sql<{ file: string; line: number; reason: string }>`
         select regexp_extract(path, '[^/]+$') as file, line, reason from ops.quarantine order by path, line`.execute(db);
