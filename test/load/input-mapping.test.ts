@@ -79,6 +79,45 @@ describe('loading through a column mapping', () => {
     });
   });
 
+  it("splits quoted fields across lines and delimiters with the mapping's delimiter, one bad line not taking the next ones", async () => {
+    const dir = writeFiles({
+      'shop.json': JSON.stringify({
+        description: 'pipe-separated members',
+        delimiter: '|',
+        header: false,
+        fields: ['id', 'note', 'via'],
+        tables: { members: { columns: { member_id: 'id', city: 'note', source: 'via' } } },
+      }),
+      'members.txt': [
+        'm1|"one', // lines 1-2: one record
+        'two"|web',
+        'm2|"a|b"|shop',
+        'm3|"x', // lines 4-6: one record with two fields over two lines each
+        'y"|"z',
+        'w"',
+        'm4|"broken|web', // line 7: no line closes its quote
+        'm5|plain|web',
+        'm6|"q"|web',
+      ].join('\n'),
+    });
+    await withWarehouse(async ({ db }) => {
+      const [result] = await loadFile(db, join(dir, 'members.txt'), { seedsDir, mapping: readMapping(join(dir, 'shop.json')) });
+      expect(result).toMatchObject({ rowsRead: 6, rowsLoaded: 5, rowsQuarantined: 1 });
+      const { rows } = await sql<Record<string, unknown>>`select member_id, city, source, _line from raw.members order by _line`.execute(
+        db,
+      );
+      expect(rows).toEqual([
+        { member_id: 'm1', city: 'one\ntwo', source: 'web', _line: 1 },
+        { member_id: 'm2', city: 'a|b', source: 'shop', _line: 3 },
+        { member_id: 'm3', city: 'x\ny', source: 'z\nw', _line: 4 },
+        { member_id: 'm5', city: 'plain', source: 'web', _line: 8 },
+        { member_id: 'm6', city: 'q', source: 'web', _line: 9 },
+      ]);
+      const quarantine = await db.selectFrom('ops.quarantine').select(['line', 'reason']).execute();
+      expect(quarantine).toEqual([{ line: 7, reason: 'unreadable line: unterminated quote' }]);
+    });
+  });
+
   it('explains a mapping that is invalid or refers to a field the file lacks', async () => {
     const dir = writeFiles({
       'bad.json': JSON.stringify({ description: 'x', header: false, tables: { orders: { columns: {} } } }),
