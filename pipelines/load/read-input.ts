@@ -147,29 +147,29 @@ async function readFields(
     .execute(db);
   const { every_line: everyLine, one_line_each: oneLineEach } = rows[0]!;
   // Every line a record of its own, as DuckDB reads them: row n is line n.
-  if (everyLine && oneLineEach) await readRecords(db, path, layout, false);
-  else {
-    await sql
-      .raw(`create temp table ${temp.rowLines} as
-      select row_number() over (order by _line) as _row, _line from ${temp.recordLines} where _starts`)
-      .execute(db);
-    if (everyLine) await readRecords(db, path, layout, true);
-    else {
-      // DuckDB reads the lines that make up records: the same rows without the ones it cannot read.
-      const records = tempFile(path);
-      try {
-        await sql
-          .raw(`copy (select text from ${temp.lines} inner join ${temp.recordLines} using (_line) order by _line)
-          to ${literal(records.path)} (format csv, header false, quote '', escape '', delimiter '')`)
-          .execute(db);
-        await readRecords(db, records.path, layout, true);
-      } finally {
-        records.remove();
-      }
-    }
-    await sql.raw(`drop table ${temp.rowLines}`).execute(db);
+  if (everyLine && oneLineEach) {
+    await sql.raw(`drop table ${temp.lines}; drop table ${temp.recordLines}`).execute(db);
+    await readRecords(db, path, layout, false);
+    return;
   }
-  await sql.raw(`drop table ${temp.lines}; drop table ${temp.recordLines}`).execute(db);
+  await sql
+    .raw(`create temp table ${temp.rowLines} as
+    select row_number() over (order by _line) as _row, _line from ${temp.recordLines} where _starts`)
+    .execute(db);
+  // Lines left out (unreadable, blank): DuckDB reads a copy of the lines that make up records.
+  const records = everyLine ? undefined : tempFile(path);
+  try {
+    if (records)
+      await sql
+        .raw(`copy (select text from ${temp.lines} inner join ${temp.recordLines} using (_line) order by _line)
+        to ${literal(records.path)} (format csv, header false, quote '', escape '', delimiter '')`)
+        .execute(db);
+    await sql.raw(`drop table ${temp.lines}; drop table ${temp.recordLines}`).execute(db);
+    await readRecords(db, records?.path ?? path, layout, true);
+  } finally {
+    records?.remove();
+  }
+  await sql.raw(`drop table ${temp.rowLines}`).execute(db);
 }
 
 /**
