@@ -1,8 +1,10 @@
--- The last 200 loaded files (Data page): rows read, loaded and quarantined, and the three most
--- frequent reasons rows of the file were quarantined.
+-- The last 200 loaded files (Data page): rows read, loaded, quarantined and skipped (records of a
+-- mapped file that no table's rows condition takes, with the reason; rows_read = rows_loaded +
+-- rows_quarantined + rows_skipped), and the three most frequent reasons rows of the file were
+-- quarantined.
 -- grain: file_id
 -- materialized: view
--- tests: not_null(path, table_name, rows_read)
+-- tests: not_null(path, file_name, table_name, rows_read)
 with
 
 loaded_files as (select * from ops.loaded_files),
@@ -26,11 +28,14 @@ final as (
   select
     loaded_files.file_id,
     loaded_files.path,
+    regexp_extract(loaded_files.path, '[^/\\]+$') as file_name, -- the page shows names, not server paths
     loaded_files.table_name,
     loaded_files.loaded_at,
     loaded_files.rows_read,
     loaded_files.rows_loaded,
     loaded_files.rows_quarantined,
+    loaded_files.rows_skipped,
+    loaded_files.skip_reason,
     top_reasons.top_reasons
   from loaded_files
   left join top_reasons on top_reasons.file_id = loaded_files.file_id

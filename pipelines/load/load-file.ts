@@ -10,7 +10,7 @@ import { type ColumnSpec, checkRows, rawTables, typedColumn } from './check-rows
 import { detectFormat, detectTable, type InputFormat } from './detect-input.js';
 import { detectableMappings, detectMapping, type InputMapping } from './input-mapping.js';
 import { quarantineRows } from './quarantine-rows.js';
-import { headerLine, isEmpty, readInput, selectRows } from './read-input.js';
+import { countUnmatched, headerLine, isEmpty, readInput, selectRows } from './read-input.js';
 import { dropTempTables, temp } from './temp-tables.js';
 
 export interface LoadResult {
@@ -21,9 +21,14 @@ export interface LoadResult {
   skipped: boolean;
   /** Set when the file was loaded before: that load's file id. */
   fileId: number;
+  /** rowsLoaded + rowsQuarantined + rowsSkipped. */
   rowsRead: number;
   rowsLoaded: number;
   rowsQuarantined: number;
+  /** Records of a mapped file that no table of the mapping takes, counted on its first table. */
+  rowsSkipped: number;
+  /** Why they were skipped; null when none were. */
+  skipReason: string | null;
   ignoredColumns: string[];
 }
 
@@ -43,7 +48,8 @@ export interface LoadOptions {
  * Loads one input file into the raw tables it feeds: one for a canonical file, one or more for
  * a shop export read through a mapping (a Shopify export feeds orders and order_items). For each
  * table, every row read is either loaded or quarantined with its line and reason, in one
- * transaction; a file already loaded into a table (same content hash) is skipped there.
+ * transaction; the records of a mapped file that no table's `rows` condition takes are counted as
+ * skipped. A file already loaded into a table (same content hash) is skipped there.
  */
 export async function loadFile(db: Kysely<Database>, path: string, options: LoadOptions): Promise<LoadResult[]> {
   const absolute = resolve(path);
@@ -79,6 +85,8 @@ export async function loadFile(db: Kysely<Database>, path: string, options: Load
       rowsRead: earlier.rows_read,
       rowsLoaded: earlier.rows_loaded,
       rowsQuarantined: earlier.rows_quarantined,
+      rowsSkipped: earlier.rows_skipped,
+      skipReason: earlier.skip_reason,
       ignoredColumns: [],
     };
   });
@@ -104,12 +112,13 @@ async function loadTables(db: Kysely<Database>, plan: LoadPlan): Promise<LoadRes
       // Timestamps that carry an offset are instants; raw tables hold the shop's wall-clock time.
       await sql`set variable shop_time_zone = ${zone}`.execute(connection);
       await readInput(connection, plan.absolute, plan.sourceFormat, plan.mapping);
+      // Lines that could not be read at all, and records that no table takes, belong to the file's first table.
+      const firstTable = plan.mapping ? Object.keys(plan.mapping.tables)[0] : plan.targets[0];
+      const skipped = plan.mapping && plan.targets.includes(firstTable!) ? await countUnmatched(connection, plan.mapping) : 0;
       const results: LoadResult[] = [];
       for (const table of plan.targets) {
         await selectRows(connection, table, plan.mapping);
-        // Lines that could not be read at all belong to the file's first table.
-        const withRejects = table === Object.keys(plan.mapping?.tables ?? { [table]: {} })[0];
-        results.push(await loadTable(connection, plan, table, withRejects));
+        results.push(await loadTable(connection, plan, table, table === firstTable ? { skipped } : undefined));
         await sql.raw(`drop table ${temp.incoming}`).execute(connection);
       }
       return results;
@@ -119,7 +128,10 @@ async function loadTables(db: Kysely<Database>, plan: LoadPlan): Promise<LoadRes
   });
 }
 
-async function loadTable(connection: Kysely<Database>, plan: LoadPlan, table: string, withRejects: boolean): Promise<LoadResult> {
+const skipReason = "matched no table's rows condition";
+
+/** `first` is set for the file's first table, which also takes the unreadable lines and counts the skipped records. */
+async function loadTable(connection: Kysely<Database>, plan: LoadPlan, table: string, first?: { skipped: number }): Promise<LoadResult> {
   const { path, absolute, format } = plan;
   const columns = plan.tables.get(table)!;
   const found = (
@@ -155,12 +167,20 @@ async function loadTable(connection: Kysely<Database>, plan: LoadPlan, table: st
       .raw(`insert into raw.${identifier(table)} (${present.map((column) => identifier(column.name)).join(', ')}, _file_id, _line)
       select ${present.map((column) => typedColumn(column.name)).join(', ')}, ${fileId}, _line from ${temp.checked} where _reason = ''`)
       .execute(trx);
-    const rowsQuarantined = await quarantineRows(trx, { fileId, path: absolute, table }, present, withRejects);
+    const rowsQuarantined = await quarantineRows(trx, { fileId, path: absolute, table }, present, first !== undefined);
     crashPoint('load:inserted');
     const rowsLoaded = Number(loaded.numAffectedRows ?? 0);
+    const rowsSkipped = first?.skipped ?? 0;
+    const rowsRead = rowsLoaded + rowsQuarantined + rowsSkipped;
     await trx
       .updateTable('ops.loaded_files')
-      .set({ rows_read: rowsLoaded + rowsQuarantined, rows_loaded: rowsLoaded, rows_quarantined: rowsQuarantined })
+      .set({
+        rows_read: rowsRead,
+        rows_loaded: rowsLoaded,
+        rows_quarantined: rowsQuarantined,
+        rows_skipped: rowsSkipped,
+        skip_reason: rowsSkipped > 0 ? skipReason : null,
+      })
       .where('file_id', '=', fileId)
       .execute();
     await sql.raw(`drop table ${temp.checked}`).execute(trx);
@@ -170,9 +190,11 @@ async function loadTable(connection: Kysely<Database>, plan: LoadPlan, table: st
       format,
       skipped: false,
       fileId,
-      rowsRead: rowsLoaded + rowsQuarantined,
+      rowsRead,
       rowsLoaded,
       rowsQuarantined,
+      rowsSkipped,
+      skipReason: rowsSkipped > 0 ? skipReason : null,
       ignoredColumns,
     };
   });

@@ -47,7 +47,7 @@ export async function loadFiles(
       if (result.skipped) log(`${position} ${file}: already loaded into raw.${result.table} (file ${result.fileId}), nothing changed`);
       else {
         log(
-          `${position} ${file} → raw.${result.table}: ${result.rowsRead} read, ${result.rowsLoaded} loaded, ${result.rowsQuarantined} quarantined`,
+          `${position} ${file} → raw.${result.table}: ${result.rowsRead} read, ${result.rowsLoaded} loaded, ${result.rowsQuarantined} quarantined${result.rowsSkipped > 0 ? `, ${result.rowsSkipped} skipped (${result.skipReason})` : ''}`,
         );
         if (result.ignoredColumns.length > 0) log(`    columns not in raw.${result.table}, ignored: ${result.ignoredColumns.join(', ')}`);
       }

@@ -6,7 +6,9 @@ import type { Database } from '../warehouse/database.js';
  * read-input.ts fills `fields` (every field as text, with its file `_line`) and `rejects` (lines
  * that could not be split), and selects a table's rows into `incoming`; check-rows.ts types and
  * checks them into `checked` (`_reason` says what is wrong, '' when nothing); load-file.ts stores
- * the good rows and quarantine-rows.ts the others. The rest are intermediate steps of reading.
+ * the good rows and quarantine-rows.ts the others. The rest are intermediate steps of reading:
+ * `lines` (a text file's lines, `_line` and `text`), `recordLines` (find-records.ts: the lines
+ * that make up records), `rowLines` (the line each row of DuckDB's CSV reader begins on).
  */
 export const temp = {
   fields: '_fields',
@@ -15,6 +17,12 @@ export const temp = {
   checked: '_checked',
   records: '_records',
   lines: '_lines',
+  recordLines: '_record_lines',
+  multiLine: '_multi_line',
+  quoteStops: '_quote_stops',
+  rowLines: '_row_lines',
+  readRejects: '_read_rejects',
+  placed: '_placed',
   typed: '_typed',
   csvRejects: '_csv_rejects',
   rejectScans: '_reject_scans',

@@ -44,6 +44,8 @@ export interface LoadedFilesTable {
   rows_read: number;
   rows_loaded: number;
   rows_quarantined: number;
+  rows_skipped: Generated<number>;
+  skip_reason: string | null;
   run_id: number | null;
   loaded_at: Timestamp;
 }

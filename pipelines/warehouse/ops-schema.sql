@@ -66,6 +66,12 @@ create table if not exists ops.loaded_files (
   unique (content_hash, table_name) -- one file may feed several tables (a Shopify export)
 );
 
+-- Added later: records of a mapped file that no table of its mapping takes (a `rows` condition
+-- leaves them out), counted on the file's first table like its unreadable lines, so that on every
+-- row rows_read = rows_loaded + rows_quarantined + rows_skipped.
+alter table ops.loaded_files add column if not exists rows_skipped bigint default 0;
+alter table ops.loaded_files add column if not exists skip_reason varchar; -- NULL when none skipped
+
 create table if not exists ops.quarantine (
   file_id bigint not null,
   path varchar not null,

@@ -65,6 +65,62 @@ describe('loading canonical files', () => {
     });
   });
 
+  it('quarantines each line whose quotes do not balance on its own, and reads the lines around it with their own line numbers', async () => {
+    const at = '2026-11-11 10:00:00,completed,10';
+    const dir = writeFiles({
+      'orders.csv': [
+        'order_id,member_id,created_at,status,paid_amount',
+        `o1,anna,${at}`,
+        `o2,"nick,${at}`, // line 3: a quote never closed
+        `o3,bob,${at}`,
+        `o4,ni"ck,${at}`, // line 5: a quote inside an unquoted field
+        `o5,"Smith, Carl",${at}`,
+        `o6,"an"na,${at}`, // line 7: text after a closing quote
+        'o7,"two', // lines 8 and 9: one record, a quoted line break
+        `lines",${at}`,
+        `o8,="tb8",${at}`, // quotes in pairs inside an unquoted field are text
+        '', // line 11: blank, no record
+        `o9,"dan ""the man""",${at}`,
+        `o10,"eve,${at}`, // line 13: a quote never closed, at the end
+        '',
+      ].join('\n'),
+    });
+    await withWarehouse(async ({ db }) => {
+      const [result] = await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
+      // By hand: records on lines 2 to 10, 12 and 13 (8-9 being one): 10 read; 3, 5, 7 and 13 quarantined.
+      expect(result).toMatchObject({ rowsRead: 10, rowsLoaded: 6, rowsQuarantined: 4, rowsSkipped: 0 });
+      const loaded = await sql<{ order_id: string; member_id: string; _line: number }>`
+        select order_id, member_id, _line from raw.orders order by _line`.execute(db);
+      expect(loaded.rows).toEqual([
+        { order_id: 'o1', member_id: 'anna', _line: 2 },
+        { order_id: 'o3', member_id: 'bob', _line: 4 },
+        { order_id: 'o5', member_id: 'Smith, Carl', _line: 6 },
+        { order_id: 'o7', member_id: 'two\nlines', _line: 8 },
+        { order_id: 'o8', member_id: '="tb8"', _line: 10 },
+        { order_id: 'o9', member_id: 'dan "the man"', _line: 12 },
+      ]);
+      const quarantine = await db.selectFrom('ops.quarantine').select(['line', 'reason', 'record']).orderBy('line').execute();
+      expect(quarantine).toEqual([
+        { line: 3, reason: 'unreadable line: unterminated quote', record: JSON.stringify({ line: `o2,"nick,${at}` }) },
+        { line: 5, reason: 'unreadable line: stray quote', record: JSON.stringify({ line: `o4,ni"ck,${at}` }) },
+        { line: 7, reason: 'unreadable line: stray quote', record: JSON.stringify({ line: `o6,"an"na,${at}` }) },
+        { line: 13, reason: 'unreadable line: unterminated quote', record: JSON.stringify({ line: `o10,"eve,${at}` }) },
+      ]);
+    });
+  });
+
+  it('quarantines a quote never closed on the last line, without a final line break, as that line', async () => {
+    const dir = writeFiles({
+      'orders.csv': 'order_id,member_id,created_at,status,paid_amount\no1,anna,2026-11-11 10:00:00,completed,10\n"o2,nick',
+    });
+    await withWarehouse(async ({ db }) => {
+      const [result] = await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
+      expect(result).toMatchObject({ rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
+      const quarantine = await db.selectFrom('ops.quarantine').select(['line', 'reason']).execute();
+      expect(quarantine).toEqual([{ line: 3, reason: 'unreadable line: unterminated quote' }]);
+    });
+  });
+
   it('names the missing and found columns when a file does not fit its table', async () => {
     const dir = writeFiles({ 'orders.csv': 'order_id,buyer,amount\no1,m1,10\n' });
     await withWarehouse(async ({ db }) => {

@@ -53,6 +53,15 @@ const corpus: Record<string, string | Buffer> = {
   'orders-10-huge-field.csv': `${header}\n${good('x10a')}\nx10b,tb_bad_input,2026-11-20 10:00:00,,paid,1.00,0,1,${'长'.repeat(100_000)},x\n`,
   'orders-11-formulas-and-sql.csv': `${header}\nx11,"${sqlText}",2026-11-20 10:00:00,,completed,1.00,0,1,"${formula}",@SUM(1+1)\n`,
   'orders-12-unknown-status.csv': `${header}\nx12,tb_bad_input,2026-11-20 10:00:00,,on_hold,1.00,0,1,,\n`,
+  // A quote never closed, and one inside an unquoted field: each its own bad line, the others read.
+  'orders-13-quotes.csv': [
+    header,
+    good('x13a'),
+    'x13b,"tb_bad_input,2026-11-20 10:00:00,,paid,1.00,0,1,,',
+    good('x13c'),
+    'x13d,tb_"bad_input,2026-11-20 10:00:00,,paid,1.00,0,1,,',
+    good('x13e'),
+  ].join('\n'),
 };
 
 const dataLines = (content: string | Buffer) =>
@@ -85,7 +94,7 @@ describe('bad input', () => {
       expect((error as Error).message).toMatch(
         new RegExp(
           [
-            '^2 of 11 files could not be loaded \\(the others were\\):',
+            '^2 of 12 files could not be loaded \\(the others were\\):',
             '  .*orders-01-empty\\.csv: the file is empty \\(not even a header line\\)',
             '  .*orders-03-missing-columns\\.csv: not a orders file: missing columns status, paid_amount',
             '    expected: order_id, member_id, created_at, paid_at\\?, status, paid_amount, .*',
@@ -94,17 +103,17 @@ describe('bad input', () => {
         ),
       );
 
-      // Every row read is loaded or quarantined; the counts come from the files themselves.
+      // Every row read is loaded, quarantined or skipped; the counts come from the files themselves.
       const loaded = await db
         .selectFrom('ops.loaded_files')
-        .select(['path', 'rows_read', 'rows_loaded', 'rows_quarantined'])
+        .select(['path', 'rows_read', 'rows_loaded', 'rows_quarantined', 'rows_skipped'])
         .where('path', 'like', `${corpusDir}%`)
         .orderBy('path')
         .execute();
       expect(loaded.map((file) => file.path.slice(corpusDir.length + 1))).toEqual(files.filter((name) => !/-0[13]-/.test(name)));
       for (const file of loaded) {
         expect(file.rows_read).toBe(dataLines(corpus[file.path.slice(corpusDir.length + 1)]!));
-        expect(file.rows_loaded + file.rows_quarantined).toBe(file.rows_read);
+        expect(file.rows_loaded + file.rows_quarantined + file.rows_skipped).toBe(file.rows_read);
       }
       const quarantine = await sql<{ file: string; line: number; reason: string }>`
         select regexp_extract(path, '[^/]+$') as file, line, reason from ops.quarantine order by path, line`.execute(db);
@@ -127,6 +136,8 @@ describe('bad input', () => {
           reason: 'unreadable line: Invalid unicode (byte sequence mismatch) detected. This file is not utf-8 encoded.',
         },
         { file: 'orders-10-huge-field.csv', line: 3, reason: 'province: 100,000 characters, more than 65,536' },
+        { file: 'orders-13-quotes.csv', line: 3, reason: 'unreadable line: unterminated quote' },
+        { file: 'orders-13-quotes.csv', line: 5, reason: 'unreadable line: stray quote' },
       ]);
 
       // Strings meant for spreadsheets and SQL are data, kept as they came.
