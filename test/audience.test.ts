@@ -41,14 +41,15 @@ describe('audience export', () => {
       filters: { stages: ['silent', 'sleeping'], excludeBoughtWithinDays: 90, price: 199, minOrderValueRatio: 0.5 },
     });
     await sql.raw(`create temp table exported as select * from read_csv('${out}', types = {'phone': 'VARCHAR'})`).execute(warehouse.db);
-    // Checked against the raw orders, not the marts the export read: the last purchase day and
-    // the average order value of each exported buyer.
+    // Checked against the orders in staging, not the marts the export read: the last purchase day
+    // and the average order value (in cents, as the marts hold it) of each exported buyer.
     const [check] = await rows<Record<string, number>>(`
       with purchases as (
-        select member_id, coalesce(paid_at, created_at)::date as day, paid_amount - coalesce(refund_amount, 0) as net
-        from raw.orders where status in ('paid', 'shipped', 'completed')
+        select contacts.buyer_id as member_id, orders.purchased_at::date as day, orders.net_amount as net
+        from staging.stg_orders as orders inner join staging.stg_member_contacts as contacts using (member_id)
+        where orders.is_purchase
       ),
-      buyers as (select member_id, max(day) as last_day, sum(net) / count(*) as avg_order from purchases group by member_id)
+      buyers as (select member_id, max(day) as last_day, round(sum(net) / count(*), 2) as avg_order from purchases group by member_id)
       select count(*) as exported,
              count(*) filter (where date '2026-11-20' - buyers.last_day <= 90) as bought_recently,
              count(*) filter (where buyers.avg_order < 99.5) as below_value,

@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
 import { refresh } from '../pipelines/refresh/refresh.js';
+import { seedStatements } from '../pipelines/transform/load-seeds.js';
 import { readMacros } from '../pipelines/transform/read-macros.js';
 import type { Database } from '../pipelines/warehouse/database.js';
 import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
@@ -68,6 +69,9 @@ describe('the lift interval on small arms', () => {
     const instance = await DuckDBInstance.create(':memory:');
     try {
       const connection = await instance.connect();
+      // As in a build session: the seeds (which some macros read), then the macros.
+      await connection.run('create schema seeds');
+      for (const { statement } of seedStatements(join(repoDir, 'seeds'))) await connection.run(statement);
       await connection.run(readMacros(join(repoDir, 'models')).sql);
       await connection.run(drawsQuery);
       const [summary] = (
@@ -132,9 +136,9 @@ describe('campaign lift on generated shops', () => {
         await warehouse.close();
       }
     }
-    expect(outcomes).toHaveLength(24); // 6 campaigns with a control group x 4 seeds
-    // At 95% coverage, 21 or more of 24 intervals cover with probability 0.97 (binomial).
+    expect(outcomes).toHaveLength(28); // 7 campaigns with a control group x 4 seeds
+    // At 95% coverage, 24 or more of 28 intervals cover with probability 0.99 (binomial).
     const missed = outcomes.filter((outcome) => !outcome.covered);
-    expect(missed.length, JSON.stringify(missed)).toBeLessThanOrEqual(3);
+    expect(missed.length, JSON.stringify(missed)).toBeLessThanOrEqual(4);
   }, 300_000);
 });

@@ -46,9 +46,9 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     log(`loaded (${seconds(started)}s); building models`);
     const models = await buildWarehouse(db, config, { runId, parameters: options.parameters, fullRefresh: options.fullRefresh, log });
     await checkFreshness(db, { runId, seedsDir: config.seedsDir, parameters: options.parameters, log });
-    // The published Data page shows this run as it ends when it publishes: succeeded, with its time
-    // so far. Should a later step fail, nothing is published and the run is marked failed.
-    await finishRun(db, runId, 'succeeded');
+    // What is published next shows this run as publishing, with its time so far; a later failure
+    // publishes nothing and marks it failed, a kill leaves it to be marked interrupted.
+    await finishRun(db, runId, 'publishing');
     started = performance.now();
     const marts = await stageMarts(db, config, { models });
     log(`marts staged for publishing (${seconds(started)}s)`);

@@ -18,11 +18,14 @@ export async function withRun<T>(db: Kysely<Database>, command: string, work: (r
   }
 }
 
-/** Records how a run ended, and when. */
+/**
+ * Records how a run ended, and when; 'publishing' marks a refresh whose every check passed as it
+ * starts to publish, so that the published Data page shows it finished (marts.data_runs).
+ */
 export async function finishRun(
   db: Kysely<Database>,
   runId: number,
-  status: 'succeeded' | 'failed',
+  status: 'succeeded' | 'failed' | 'publishing',
   message: string | null = null,
 ): Promise<void> {
   await db.updateTable('ops.runs').set({ status, finished_at: new Date(), message }).where('run_id', '=', runId).execute();

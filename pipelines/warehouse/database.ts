@@ -7,7 +7,7 @@ export interface RunsTable {
   command: string;
   started_at: Timestamp;
   finished_at: Timestamp | null;
-  status: 'running' | 'succeeded' | 'failed' | 'interrupted';
+  status: 'running' | 'publishing' | 'succeeded' | 'failed' | 'interrupted';
   message: string | null;
 }
 

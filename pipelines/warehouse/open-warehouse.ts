@@ -79,7 +79,7 @@ async function openInstance(config: WarehouseConfig, options: OpenOptions, relea
     await db
       .updateTable('ops.runs')
       .set({ status: 'interrupted', finished_at: new Date(), message: 'the process ended before the run finished' })
-      .where('status', '=', 'running')
+      .where('status', 'in', ['running', 'publishing'])
       .execute();
   }
   return {

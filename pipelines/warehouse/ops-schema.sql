@@ -14,7 +14,7 @@ create table if not exists ops.runs (
   command varchar not null,
   started_at timestamp not null,
   finished_at timestamp,
-  status varchar not null, -- running | succeeded | failed | interrupted (its process died)
+  status varchar not null, -- running | publishing | succeeded | failed | interrupted (its process died)
   message varchar
 );
 
