@@ -1,0 +1,132 @@
+// The BG/NBD model (Fader, Hardie and Lee 2005, "Counting Your Customers the Easy Way"):
+// likelihood, fit and the expected occasions of a member still alive. P(alive) and the per-member
+// projection are SQL (models/marts/member_forecast.sql).
+import { type LikelihoodFit, type LogLikelihood, maximizeLikelihood } from './maximize-likelihood.js';
+import { digamma, hyp2f1, lnGamma } from './special-functions.js';
+
+export interface BgnbdParams {
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+}
+
+/** x repeat occasions, recency t_x and age T (in periods), and how many members have them. */
+export interface Triple {
+  x: number;
+  tx: number;
+  T: number;
+  n: number;
+}
+
+/** The BTYD package's start, bgnbd.EstimateParameters' default c(1, 3, 1, 3). */
+const start: BgnbdParams = { r: 1, alpha: 3, a: 1, b: 3 };
+
+const toParams = ([r, alpha, a, b]: number[]): BgnbdParams => ({ r: r!, alpha: alpha!, a: a!, b: b! });
+
+export function fitBgnbd(triples: readonly Triple[], maxIterations: number): LikelihoodFit & { fitted: BgnbdParams } {
+  const logLikelihood = makeBgnbdLogLikelihood(triples);
+  const members = triples.reduce((sum, triple) => sum + triple.n, 0);
+  const fit = maximizeLikelihood(
+    (params) => logLikelihood(toParams(params)),
+    members,
+    [start.r, start.alpha, start.a, start.b],
+    maxIterations,
+  );
+  return { ...fit, fitted: toParams(fit.params) };
+}
+
+/**
+ * The sample log-likelihood Σ n · LL(x, t_x, T) (FHL 2005 eq. 6, in the form of BTYD's bgnbd.LL
+ * and lifetimes' BetaGeoFitter, with the log-sum-exp of Hardie's note 027):
+ *   A1 = lnΓ(r+x) − lnΓ(r) + r ln α;  A2 = lnΓ(a+b) + lnΓ(b+x) − lnΓ(b) − lnΓ(a+b+x)
+ *   A3 = −(r+x) ln(α+T);  A4 = ln a − ln(b+x−1) − (r+x) ln(α+t_x) (x > 0 only)
+ *   LL = A1 + A2 + ln(e^A3 + [x>0] e^A4)
+ * and its gradient, with π4 = e^A4 / (e^A3 + e^A4) (0 when x = 0) and π3 = 1 − π4:
+ *   ∂r = ψ(r+x) − ψ(r) + ln α − π3 ln(α+T) − π4 ln(α+t_x);  ∂α = r/α − (r+x)(π3/(α+T) + π4/(α+t_x))
+ *   ∂a = ψ(a+b) − ψ(a+b+x) + π4/a;  ∂b = ψ(a+b) + ψ(b+x) − ψ(b) − ψ(a+b+x) − π4/(b+x−1)
+ * The lnΓ and ψ terms are computed once per distinct x and the logarithms once per distinct T
+ * and t_x, so that one evaluation over 10⁵ triples takes milliseconds.
+ */
+export function makeBgnbdLogLikelihood(triples: readonly Triple[]): (params: BgnbdParams) => LogLikelihood {
+  const xs = distinctIndex(triples.map((triple) => triple.x));
+  const ages = distinctIndex(triples.map((triple) => triple.T));
+  const recencies = distinctIndex(triples.map((triple) => triple.tx));
+  const weightOfX = new Float64Array(xs.values.length);
+  for (const [index, triple] of triples.entries()) weightOfX[xs.index[index]!]! += triple.n;
+  return ({ r, alpha, a, b }) => {
+    const lnAlpha = Math.log(alpha);
+    const base = -lnGamma(r) + r * lnAlpha + lnGamma(a + b) - lnGamma(b);
+    const psiR = digamma(r);
+    const psiAB = digamma(a + b);
+    const psiB = digamma(b);
+    let value = 0;
+    const gradient = [0, 0, 0, 0];
+    const lnDropout = xs.values.map((x) => (x > 0 ? Math.log(a) - Math.log(b + x - 1) : 0));
+    for (const [k, x] of xs.values.entries()) {
+      const weight = weightOfX[k]!;
+      const psiABX = digamma(a + b + x);
+      value += weight * (base + lnGamma(r + x) + lnGamma(b + x) - lnGamma(a + b + x));
+      gradient[0]! += weight * (digamma(r + x) - psiR + lnAlpha);
+      gradient[1]! += (weight * r) / alpha;
+      gradient[2]! += weight * (psiAB - psiABX);
+      gradient[3]! += weight * (psiAB + digamma(b + x) - psiB - psiABX);
+    }
+    const lnAge = ages.values.map((T) => Math.log(alpha + T));
+    const lnRecency = recencies.values.map((tx) => Math.log(alpha + tx));
+    for (const [index, { x, tx, T, n }] of triples.entries()) {
+      const rx = r + x;
+      const lnT = lnAge[ages.index[index]!]!;
+      const A3 = -rx * lnT;
+      if (x === 0) {
+        value += n * A3;
+        gradient[0]! -= n * lnT;
+        gradient[1]! -= (n * rx) / (alpha + T);
+        continue;
+      }
+      const lnTx = lnRecency[recencies.index[index]!]!;
+      const A4 = lnDropout[xs.index[index]!]! - rx * lnTx;
+      const high = Math.max(A3, A4);
+      const e3 = Math.exp(A3 - high);
+      const e4 = Math.exp(A4 - high);
+      const p4 = e4 / (e3 + e4);
+      const p3 = 1 - p4;
+      value += n * (high + Math.log(e3 + e4));
+      gradient[0]! -= n * (p3 * lnT + p4 * lnTx);
+      gradient[1]! -= n * rx * (p3 / (alpha + T) + p4 / (alpha + tx));
+      gradient[2]! += (n * p4) / a;
+      gradient[3]! -= (n * p4) / (b + x - 1);
+    }
+    return { value, gradient };
+  };
+}
+
+/**
+ * Expected repeat occasions in the next t periods of a member with x repeat occasions and age T,
+ * given that it is still alive: E[X(t) | x, t_x, T] = P(alive) × this (FHL 2005 eq. 10), which
+ * does not depend on t_x. With z = t/(α+T+t), Euler's transformation of the equation's 2F1 gives
+ *   (a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z)]
+ * whose series neither overflows nor slows down for heavy buyers and long horizons, where the
+ * untransformed 2F1(r+x, b+x; a+b+x−1; z) does (lifetimes uses the same identity as its fallback).
+ */
+export function bgnbdExpectedIfAlive({ r, alpha, a, b }: BgnbdParams, t: number, x: number, T: number): number {
+  if (t <= 0) return 0;
+  const z = t / (alpha + T + t);
+  const series = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
+  return ((a + b + x - 1) / (a - 1)) * (1 - (1 - z) ** (a - 1) * series);
+}
+
+// Each value's position among the distinct values, so that terms are computed once per value.
+function distinctIndex(values: number[]): { values: number[]; index: Int32Array } {
+  const positions = new Map<number, number>();
+  const index = new Int32Array(values.length);
+  for (const [at, value] of values.entries()) {
+    let position = positions.get(value);
+    if (position === undefined) {
+      position = positions.size;
+      positions.set(value, position);
+    }
+    index[at] = position;
+  }
+  return { values: [...positions.keys()], index };
+}
