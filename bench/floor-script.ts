@@ -20,7 +20,8 @@ const rawTables = readFileSync(new URL('../pipelines/load/raw-tables.sql', impor
  * get the same marts from the same canonical CSV files. The raw files are read straight into
  * typed tables (no quarantine, no hashing, no run log), the seeds and parameters are set, and
  * every model's own query is materialized in dependency order (incremental models in full), with
- * no data tests and no publishing. With `marts`, only those marts and what they read.
+ * no data tests and no publishing; the computed models (the forecasts: TypeScript, not SQL) and
+ * the models that read them are left out. With `marts`, only those marts and what they read.
  */
 export async function floorScript(config: WarehouseConfig, inputDir: string, memberSalt: string, marts: string[] = []): Promise<string> {
   const instance = await DuckDBInstance.create(':memory:');
@@ -30,11 +31,15 @@ export async function floorScript(config: WarehouseConfig, inputDir: string, mem
     await loadSeeds(db, config.seedsDir);
     const parameters = parameterStatements(await readParameters(config.seedsDir));
     const macros = readMacros(config.modelsDir);
-    // The Data page's views over the run log are no metrics: the floor has no run log.
+    // The Data page's views over the run log are no metrics: the floor has no run log. Computed
+    // models (the forecasts) are TypeScript, not SQL: they and what reads them are left out.
+    const all = orderModels(await discoverModels(db, config.modelsDir, config.projectDir, macros));
+    const fromComputed = all.filter((model) => model.compute).map((model) => `${model.name}+`);
+    const computed = new Set(fromComputed.length === 0 ? [] : selectModels(all, fromComputed).map((model) => model.name));
     const models = selectModels(
-      orderModels(await discoverModels(db, config.modelsDir, config.projectDir, macros)),
+      all,
       marts.map((name) => `+${name}`),
-    ).filter((model) => !model.dependsOn.some((relation) => relation.startsWith('ops.')));
+    ).filter((model) => !model.dependsOn.some((relation) => relation.startsWith('ops.')) && !computed.has(model.name));
     const read = new Set(models.flatMap((model) => model.dependsOn));
     const tables = ['orders', 'order_items', 'members', 'campaigns', 'campaign_contacts'];
     const loads = readdirSync(inputDir)

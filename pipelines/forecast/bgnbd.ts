@@ -2,7 +2,7 @@
 // likelihood, fit and the expected occasions of a member still alive. P(alive) and the per-member
 // projection are SQL (models/marts/member_forecast.sql).
 import { type LikelihoodFit, type LogLikelihood, maximizeLikelihood } from './maximize-likelihood.js';
-import { digamma, hyp2f1, lnGamma } from './special-functions.js';
+import { digamma, hyp2f1Log, lnGamma } from './special-functions.js';
 
 export interface BgnbdParams {
   r: number;
@@ -104,16 +104,25 @@ export function makeBgnbdLogLikelihood(triples: readonly Triple[]): (params: Bgn
 /**
  * Expected repeat occasions in the next t periods of a member with x repeat occasions and age T,
  * given that it is still alive: E[X(t) | x, t_x, T] = P(alive) × this (FHL 2005 eq. 10), which
- * does not depend on t_x. With z = t/(α+T+t), Euler's transformation of the equation's 2F1 gives
- *   (a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z)]
- * whose series neither overflows nor slows down for heavy buyers and long horizons, where the
- * untransformed 2F1(r+x, b+x; a+b+x−1; z) does (lifetimes uses the same identity as its fallback).
+ * does not depend on t_x. With z = t/(α+T+t) it is (a+b+x−1)/(a−1) · [1 − P · S], where either
+ *   P = (1−z)^(r+x), S = 2F1(r+x, b+x; a+b+x−1; z)        (eq. 10 as printed), or
+ *   P = (1−z)^(a−1), S = 2F1(a+b−1−r, a−1; a+b+x−1; z)    (its Euler transformation).
+ * The series grows about as (1−z)^(−AB/C) in its parameters A, B, C: the printed one for heavy
+ * buyers (x large), the transformed one when a is large (fits where the dropout probability
+ * hardly varies between members, a and b in the millions). The one that grows less is summed,
+ * and P · S is taken in logarithms, so neither overflows.
  */
 export function bgnbdExpectedIfAlive({ r, alpha, a, b }: BgnbdParams, t: number, x: number, T: number): number {
   if (t <= 0) return 0;
   const z = t / (alpha + T + t);
-  const series = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
-  return ((a + b + x - 1) / (a - 1)) * (1 - (1 - z) ** (a - 1) * series);
+  const c = a + b + x - 1;
+  const printed = { power: r + x, A: r + x, B: b + x };
+  const transformed = { power: a - 1, A: a + b - 1 - r, B: a - 1 };
+  const growth = (form: typeof printed) => Math.abs((form.A * form.B) / c);
+  const form = growth(printed) <= growth(transformed) ? printed : transformed;
+  const series = hyp2f1Log(form.A, form.B, c, z);
+  const product = series.sign * Math.exp(form.power * Math.log1p(-z) + series.log);
+  return ((a + b + x - 1) / (a - 1)) * (1 - product);
 }
 
 // Each value's position among the distinct values, so that terms are computed once per value.

@@ -40,21 +40,35 @@ export function digamma(x: number): number {
 
 /**
  * The Gaussian hypergeometric function 2F1(a, b; c; z) by its power series
- * Σ_j (a)_j (b)_j / ((c)_j j!) z^j, for |z| < 1. Stops when two consecutive terms are below
+ * Σ_j (a)_j (b)_j / ((c)_j j!) z^j, for |z| < 1, as its sign and the logarithm of its absolute
+ * value: the sum is rescaled as it grows, so that a series whose value exceeds the range of a
+ * double (large parameters) still gives its logarithm. Stops when two consecutive terms are below
  * 1e-15 of the sum; throws rather than return a value that has not converged.
  */
-export function hyp2f1(a: number, b: number, c: number, z: number, maxTerms = 100_000): number {
+export function hyp2f1Log(a: number, b: number, c: number, z: number, maxTerms = 100_000): { sign: number; log: number } {
   if (!(Math.abs(z) < 1)) throw new RangeError(`hyp2f1: |z| must be < 1, got ${z}`);
   if (c <= 0 && Number.isInteger(c)) throw new RangeError(`hyp2f1: c must not be a non-positive integer, got ${c}`);
   let term = 1;
   let sum = 1;
+  let logScale = 0;
   let small = 0;
   for (let j = 1; j <= maxTerms; j++) {
     term *= (((a + j - 1) * (b + j - 1)) / ((c + j - 1) * j)) * z;
     sum += term;
+    if (Math.abs(sum) > 1e250) {
+      sum *= 1e-250;
+      term *= 1e-250;
+      logScale += 250 * Math.LN10;
+    }
     if (!Number.isFinite(sum)) throw new RangeError(`hyp2f1: overflow at term ${j} (a=${a}, b=${b}, c=${c}, z=${z})`);
     small = Math.abs(term) <= 1e-15 * Math.abs(sum) ? small + 1 : 0;
-    if (small >= 2) return sum;
+    if (small >= 2) return { sign: Math.sign(sum), log: Math.log(Math.abs(sum)) + logScale };
   }
   throw new RangeError(`hyp2f1: no convergence in ${maxTerms} terms (a=${a}, b=${b}, c=${c}, z=${z})`);
+}
+
+/** 2F1(a, b; c; z) for |z| < 1 (see hyp2f1Log). */
+export function hyp2f1(a: number, b: number, c: number, z: number, maxTerms = 100_000): number {
+  const { sign, log } = hyp2f1Log(a, b, c, z, maxTerms);
+  return sign * Math.exp(log);
 }

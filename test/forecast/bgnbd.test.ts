@@ -91,6 +91,18 @@ describe('BG/NBD', () => {
     // Over a short horizon the rate of an alive member is the posterior mean of λ, (r + x)/(α + T).
     close(bgnbdExpectedIfAlive(params, 0.01, 400, 39) / 0.01, (params.r + 400) / (params.alpha + 39), 1e-3);
   });
+
+  it('is right where a and b run into the millions (every member with the same dropout probability), where the transformed series overflows', () => {
+    // The fit of a generated shop: dropout p = a / (a + b) ≈ 0.758 for everyone. In that limit an
+    // alive member expects (1/p) (1 − ((α+T)/(α+T+p t))^(r+x)) occasions (λ ~ Gamma(r+x, α+T)).
+    const params = { r: 0.6, alpha: 12, a: 1_386_832.37, b: 442_965.35 };
+    for (const x of [0, 1, 5, 40])
+      for (const t of [13, 52]) {
+        const p = params.a / (params.a + params.b + x);
+        const limit = (1 - ((params.alpha + 80) / (params.alpha + 80 + p * t)) ** (params.r + x)) / p;
+        close(bgnbdExpectedIfAlive(params, t, x, 80), limit, 1e-4);
+      }
+  });
 });
 
 describe('Gamma-Gamma', () => {
