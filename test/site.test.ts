@@ -21,7 +21,7 @@ const screenshotDir = join(repoDir, 'data/screenshots');
 // Each page and the charts its markdown draws.
 const pages: Array<[string, number]> = [
   ['', 3],
-  ['members', 7],
+  ['members', 10],
   ['rfm', 2],
   ['repurchase', 2],
   ['cohorts', 2],
