@@ -32,8 +32,12 @@ forecast_members as (
 
 grouped as (
   select
-    dimension,
-    group_key,
+    case
+      when grouping(lifecycle_stage) = 0 then 'lifecycle_stage'
+      when grouping(segment) = 0 then 'rfm_segment'
+      else 'member_level'
+    end as dimension,
+    coalesce(lifecycle_stage, segment, member_level) as group_key,
     count(*) as buyers,
     count(*) filter (where x = 0) as one_time_buyers,
     avg(p_alive) as avg_p_alive,
@@ -41,11 +45,7 @@ grouped as (
     sum(expected_occasions_365d) as expected_occasions_365d,
     sum(clv_12m) as clv_12m
   from forecast_members
-  cross join lateral (
-    values ('lifecycle_stage', forecast_members.lifecycle_stage), ('rfm_segment', forecast_members.segment),
-      ('member_level', forecast_members.member_level)
-  ) as groupings(dimension, group_key)
-  group by dimension, group_key
+  group by grouping sets ((lifecycle_stage), (segment), (member_level))
 ),
 
 labels as (

@@ -95,3 +95,65 @@ describe('marts.member_forecast', () => {
     });
   });
 });
+
+// Members and their stage, level and segment for the summaries.
+const facts: Rows = [
+  { member_id: 'A', lifecycle_stage: 'churned', member_level: 'regular' },
+  { member_id: 'B', lifecycle_stage: 'churned', member_level: 'regular' },
+  { member_id: 'C', lifecycle_stage: 'active', member_level: 'vip' },
+  { member_id: 'D', lifecycle_stage: 'churned', member_level: 'regular' },
+];
+const forecasts: Rows = [
+  { member_id: 'A', x: 0, p_alive: 1, expected_occasions_365d: 0.5, clv_12m: 10 },
+  { member_id: 'B', x: 2, p_alive: 0.2, expected_occasions_365d: 0.25, clv_12m: 5 },
+  { member_id: 'C', x: 5, p_alive: 0.8, expected_occasions_365d: 4, clv_12m: 85 },
+  { member_id: 'D', x: 1, p_alive: 0.19999, expected_occasions_365d: 0.25, clv_12m: 0 },
+];
+
+describe('marts.forecast_p_alive_bands', () => {
+  it('bands the repeat buyers of each stage by P(alive), lower bounds inclusive, and leaves out one-time buyers', async () => {
+    const rows = await runModel(
+      'marts.forecast_p_alive_bands',
+      { 'marts.member_forecast': forecasts, 'marts.member_facts': facts },
+      { orderBy: 'stage_order, band_order' },
+    );
+    const counted = rows.filter((row) => Number(row.members) > 0).map((row) => [row.lifecycle_stage, row.band, row.members, row.share]);
+    // A (x = 0, P(alive) 1) is not counted; B at 0.2 is in 20–40%, D just below it in <20%.
+    expect(counted).toEqual([
+      ['active', '≥80%', 1, 1],
+      ['churned', '<20%', 1, 0.5],
+      ['churned', '20–40%', 1, 0.5],
+    ]);
+    expect(rows).toHaveLength(7 * 5);
+  });
+});
+
+describe('marts.member_forecast_summary', () => {
+  it('sums the forecast by stage, RFM segment (unscored members as not_scored) and level, every group listed', async () => {
+    const rows = await runModel(
+      'marts.member_forecast_summary',
+      {
+        'marts.member_forecast': forecasts,
+        'marts.member_facts': facts,
+        'marts.member_rfm': [{ member_id: 'C', segment: 'champions' }],
+      },
+      { orderBy: 'dimension, group_order' },
+    );
+    const pick = (dimension: string, key: string) => rows.find((row) => row.dimension === dimension && row.group_key === key);
+    expect(pick('lifecycle_stage', 'churned')).toMatchObject({
+      buyers: 3,
+      one_time_buyers: 1,
+      avg_p_alive: expect.closeTo((1 + 0.2 + 0.19999) / 3, 12),
+      avg_p_alive_repeat_buyers: expect.closeTo((0.2 + 0.19999) / 2, 12),
+      expected_occasions_365d: 1,
+      clv_12m: 15,
+      clv_12m_per_buyer: 5,
+      clv_share: 15 / 100,
+    });
+    expect(pick('rfm_segment', 'not_scored')).toMatchObject({ group_zh: '未评分', group_order: 9, buyers: 3, clv_12m: 15 });
+    expect(pick('rfm_segment', 'champions')).toMatchObject({ buyers: 1, clv_12m: 85, clv_share: 0.85 });
+    expect(pick('member_level', 'vip')).toMatchObject({ group_zh: 'VIP会员', buyers: 1, clv_12m_per_buyer: 85 });
+    expect(pick('lifecycle_stage', 'prospect')).toMatchObject({ buyers: 0, clv_12m: null });
+    expect(rows).toHaveLength(7 + 9 + 4);
+  });
+});
