@@ -18,8 +18,8 @@ const duckdbTypes: Record<ColumnType, DuckDBType> = {
 
 /**
  * Builds a model with `-- compute: <name>`: its SQL gives the input rows, the computation turns
- * them into the model's table, with the parameters it names and the table as the previous build
- * left it. Runs on the build's connection, inside its transaction. Returns the computation's note.
+ * them into the model's table, with the parameters it names and (if it asks) the table as the
+ * previous build left it. Runs on the build's connection, inside its transaction. Returns the computation's note.
  */
 export async function materializeComputed(db: Kysely<Database>, model: Model): Promise<string | null> {
   const computation = computations[model.compute!]!;
@@ -37,7 +37,8 @@ export async function materializeComputed(db: Kysely<Database>, model: Model): P
   const { rows: existing } = await sql<{ kind: string }>`select table_type as kind from information_schema.tables
     where table_schema = ${model.schema} and table_name = ${model.table}`.execute(db);
   const kind = existing[0]?.kind;
-  const previous = kind === 'BASE TABLE' ? (await sql.raw<Row>(`select * from ${model.name}`).execute(db)).rows : undefined;
+  const previous =
+    computation.readsPrevious && kind === 'BASE TABLE' ? (await sql.raw<Row>(`select * from ${model.name}`).execute(db)).rows : undefined;
   const result = computation.run({ rows, parameters, previous });
   const staged = `_computed_${model.schema}_${model.table}`;
   await writeRows(db, staged, computation.output, result.rows);

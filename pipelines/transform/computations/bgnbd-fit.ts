@@ -13,6 +13,7 @@ export const bgnbdFit = defineComputation({
     forecast_max_iterations: z.number().int().positive(),
     forecast_period_days: z.number().positive(),
   }),
+  readsPrevious: true,
   compute: ({ rows, parameters, previous }) => {
     // Sorted, so that sums (and so the fit) do not depend on the order the rows came in.
     const triples: Triple[] = rows

@@ -21,19 +21,23 @@ export interface Computation {
   output: Readonly<Record<string, ColumnType>>;
   /** The parameters (seeds/parameters.csv) it reads. */
   parameterNames: readonly string[];
+  /** Whether it reads the table as the previous build left it (`previous`). */
+  readsPrevious: boolean;
   run(input: { rows: Row[]; parameters: Record<string, unknown>; previous: Row[] | undefined }): ComputationResult;
 }
 
 /**
  * A TypeScript computation behind a model with `-- compute: <name>`: the model's SQL gives the
  * input rows, the computation turns them into the model's table. It reads the parameters its
- * schema names (checked before it runs) and may read the table as the previous build left it.
+ * schema names (checked before it runs) and, with readsPrevious, the table as the previous build
+ * left it (undefined when there is none).
  */
 export function defineComputation<Shape extends z.ZodRawShape>(definition: {
   description: string;
   input: readonly string[];
   output: Readonly<Record<string, ColumnType>>;
   parameters: z.ZodObject<Shape>;
+  readsPrevious?: boolean;
   compute(input: { rows: Row[]; parameters: z.infer<z.ZodObject<Shape>>; previous: Row[] | undefined }): ComputationResult;
 }): Computation {
   return {
@@ -41,6 +45,7 @@ export function defineComputation<Shape extends z.ZodRawShape>(definition: {
     input: definition.input,
     output: definition.output,
     parameterNames: Object.keys(definition.parameters.shape),
+    readsPrevious: definition.readsPrevious ?? false,
     run: ({ rows, parameters, previous }) => {
       const parsed = definition.parameters.safeParse(parameters);
       if (!parsed.success)

@@ -12,6 +12,7 @@ export const gammaGammaFit = defineComputation({
     forecast_min_members: z.number().int().positive(),
     forecast_max_iterations: z.number().int().positive(),
   }),
+  readsPrevious: true,
   compute: ({ rows, parameters, previous }) => {
     // Only x > 0 and a positive mean have a density; sorted so that the fit does not depend on row order.
     const patterns: SpendPattern[] = rows
