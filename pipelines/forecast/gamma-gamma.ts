@@ -22,11 +22,19 @@ const start: GammaGammaParams = { p: 1, q: 1, gamma: 1 };
 
 const toParams = ([p, q, gamma]: number[]): GammaGammaParams => ({ p: p!, q: q!, gamma: gamma! });
 
+/**
+ * Fitted to the values divided by their mean, so that the start suits any currency: the model is
+ * scale-equivariant (values × c: the same p and q, γ × c), so γ is scaled back and the
+ * log-likelihood taken on the values as they are.
+ */
 export function fitGammaGamma(patterns: readonly SpendPattern[], maxIterations: number): LikelihoodFit & { fitted: GammaGammaParams } {
-  const logLikelihood = makeGammaGammaLogLikelihood(patterns);
   const members = patterns.reduce((sum, pattern) => sum + pattern.n, 0);
-  const fit = maximizeLikelihood((params) => logLikelihood(toParams(params)), members, [start.p, start.q, start.gamma], maxIterations);
-  return { ...fit, fitted: toParams(fit.params) };
+  const scale = patterns.reduce((sum, pattern) => sum + pattern.n * pattern.m, 0) / members;
+  const scaled = makeGammaGammaLogLikelihood(patterns.map((pattern) => ({ ...pattern, m: pattern.m / scale })));
+  const fit = maximizeLikelihood((params) => scaled(toParams(params)), members, [start.p, start.q, start.gamma], maxIterations);
+  const fitted = { ...toParams(fit.params), gamma: fit.params[2]! * scale };
+  const logLikelihood = makeGammaGammaLogLikelihood(patterns)(fitted).value;
+  return { ...fit, params: [fitted.p, fitted.q, fitted.gamma], logLikelihood, fitted };
 }
 
 /**

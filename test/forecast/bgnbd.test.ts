@@ -123,4 +123,20 @@ describe('Gamma-Gamma', () => {
     for (const key of ['p', 'q', 'gamma'] as const) close(fit.fitted[key], published.gammaGamma[key], 0.01);
     close(fit.logLikelihood, published.gammaGammaLogLikelihood, 1e-7);
   });
+
+  it('fits values in another currency (× 7 and × 20) to the same p and q and a proportional γ', () => {
+    const fit = fitGammaGamma(patterns, 1000);
+    for (const rate of [7, 20]) {
+      const converted = fitGammaGamma(
+        patterns.map((pattern) => ({ ...pattern, m: pattern.m * rate })),
+        1000,
+      );
+      expect(converted.converged).toBe(true);
+      close(converted.fitted.p, fit.fitted.p, 1e-5);
+      close(converted.fitted.q, fit.fitted.q, 1e-5);
+      close(converted.fitted.gamma, fit.fitted.gamma * rate, 1e-5);
+      // The density of a value × rate is the density of the value / rate.
+      close(converted.logLikelihood, fit.logLikelihood - patterns.length * Math.log(rate), 1e-9);
+    }
+  });
 });
