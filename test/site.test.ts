@@ -58,7 +58,7 @@ beforeAll(async () => {
     breakdown = segments.rows.map((row) => row.label);
     expect(breakdown.length).toBeGreaterThanOrEqual(2);
     // The Members page's forecast sections have numbers to show: both forecast models fitted.
-    const fits = await sql<{ status: string }>`select status from marts.forecast_fits order by model`.execute(warehouse.db);
+    const fits = await sql<{ status: string }>`select status from marts.data_forecast_fits order by model`.execute(warehouse.db);
     expect(fits.rows.map((row) => row.status)).toEqual(['fitted', 'fitted']);
   } finally {
     await warehouse.close();

@@ -2,8 +2,8 @@
 -- maximum likelihood to the repeat buyers' mean net value of their repeat occasions (the first
 -- occasion left out, as in the published CDNOW fit), given to the computation gamma_gamma_fit as
 -- the distinct (x, mean value) pairs with their member counts; only a positive mean has a
--- density. One row: p, q, gamma, the log-likelihood, members, distinct rows, iterations,
--- seconds, status and note as in int_bgnbd_fit.
+-- density. One row: p, q, gamma, the log-likelihood, members, distinct rows, iterations, status
+-- and note as in int_bgnbd_fit.
 -- grain: model
 -- compute: gamma_gamma_fit
 -- tests: not_null(status, members, distinct_rows); accepted_values(status, 'fitted', 'kept_last_good', 'not_fitted')

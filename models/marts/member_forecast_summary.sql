@@ -40,9 +40,10 @@ grouped as (
     coalesce(lifecycle_stage, segment, member_level) as group_key,
     count(*) as buyers,
     count(*) filter (where x = 0) as one_time_buyers,
-    avg(p_alive) as avg_p_alive,
-    avg(p_alive) filter (where x > 0) as avg_p_alive_repeat_buyers,
-    sum(expected_occasions_365d) as expected_occasions_365d,
+    -- Summed as DECIMAL: exact, so the same in every build (a sum of DOUBLEs depends on the order).
+    avg(p_alive::decimal(18, 15)) as avg_p_alive,
+    avg(p_alive::decimal(18, 15)) filter (where x > 0) as avg_p_alive_repeat_buyers,
+    sum(expected_occasions_365d::decimal(18, 9))::double as expected_occasions_365d,
     sum(clv_12m) as clv_12m
   from forecast_members
   group by grouping sets ((lifecycle_stage), (segment), (member_level))

@@ -77,7 +77,7 @@ describe('forecasts that cannot or do not fit', () => {
       await build(warehouse, { ...calibration, forecast_min_members: '3000' });
       const fits = await rows<{ model: string; status: string; members: number; note: string }>(
         warehouse,
-        'select model, status, members, note from marts.forecast_fits order by model',
+        'select model, status, members, note from marts.data_forecast_fits order by model',
       );
       expect(fits).toEqual([
         {
@@ -114,6 +114,11 @@ describe('forecasts that cannot or do not fit', () => {
       await build(warehouse, calibration);
       const good = await bgnbdFit(warehouse);
       expect(good).toMatchObject({ status: 'fitted', converged: true, note: null });
+      const fitted = await rows<{ message: string }>(
+        warehouse,
+        "select message from ops.model_runs where model = 'intermediate.int_bgnbd_fit' order by run_id desc limit 1",
+      );
+      expect(fitted[0]?.message).toMatch(/^BG\/NBD fitted in [\d.]+ s \(\d+ iterations\)$/);
       await build(warehouse, calibration);
       expect(params(await bgnbdFit(warehouse))).toEqual(params(good));
 
@@ -121,12 +126,14 @@ describe('forecasts that cannot or do not fit', () => {
       const kept = await bgnbdFit(warehouse);
       expect(kept).toMatchObject({ ...params(good), status: 'kept_last_good', converged: false });
       expect(kept.note).toMatch(/^BG\/NBD: the fit did not converge in 1 iterations \(.+\); kept the parameters of the last good fit$/);
-      expect(lines).toContain(`    ${kept.note}`);
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^ {4}BG\/NBD: the fit did not converge .*; kept the parameters of the last good fit; [\d.]+ s$/),
+      );
       const [logged] = await rows<{ message: string }>(
         warehouse,
         "select message from ops.model_runs where model = 'intermediate.int_bgnbd_fit' order by run_id desc limit 1",
       );
-      expect(logged?.message).toBe(kept.note);
+      expect(logged?.message.startsWith(`${kept.note}; `)).toBe(true);
       const [scored] = await rows<{ scored: number }>(warehouse, 'select count(p_alive) as scored from marts.member_forecast');
       expect(scored?.scored).toBe(2357);
 

@@ -38,7 +38,7 @@ export const bgnbdFit = defineComputation({
         b: Number(previousRow.b),
       },
     });
-    const { params, ...fit } = outcome;
+    const { params, message, ...fit } = outcome;
     return {
       rows: [
         {
@@ -53,7 +53,7 @@ export const bgnbdFit = defineComputation({
           distinct_rows: triples.length,
         },
       ],
-      note: outcome.note,
+      note: message,
     };
   },
 });

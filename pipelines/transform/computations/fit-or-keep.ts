@@ -4,13 +4,15 @@ import type { ColumnType } from './computation.js';
 /** How a fit table's parameters came about. */
 export type FitStatus = 'fitted' | 'kept_last_good' | 'not_fitted';
 
-/** The columns every fit table has after its parameters. */
+/**
+ * The columns every fit table has after its parameters. No fit time: a table holds only what the
+ * same data always give (the run log has the time).
+ */
 export const fitColumns = {
   log_likelihood: 'double',
   members: 'bigint',
   distinct_rows: 'bigint',
   iterations: 'integer',
-  seconds: 'double',
   converged: 'boolean',
   status: 'varchar',
   note: 'varchar',
@@ -20,11 +22,13 @@ export interface FitOutcome<Params> {
   params: Params | null;
   log_likelihood: number | null;
   iterations: number | null;
-  seconds: number | null;
   /** Whether this build's fit converged; NULL when it was not attempted. */
   converged: boolean | null;
   status: FitStatus;
+  /** Why there are no parameters, or only earlier ones; NULL when this build's fit converged. */
   note: string | null;
+  /** For the run log: the note, or that the fit converged, with the fit's time. */
+  message: string;
 }
 
 /**
@@ -42,18 +46,15 @@ export function fitOrKeep<Params>(options: {
   logLikelihood: (params: Params) => number;
   lastGood: Params | undefined;
 }): FitOutcome<Params> {
-  const notFitted = (reason: string): FitOutcome<Params> => ({
-    params: null,
-    log_likelihood: null,
-    iterations: null,
-    seconds: null,
-    converged: null,
-    status: 'not_fitted',
-    note: `${options.label} not fitted: ${reason}, so no forecast`,
-  });
-  if (options.members < options.minMembers)
-    return notFitted(`${options.members} ${options.memberNoun}, fewer than forecast_min_members (${options.minMembers})`);
-  if (options.unfit) return notFitted(options.unfit);
+  const notFitted = (reason: string) => `${options.label} not fitted: ${reason}, so no forecast`;
+  const unfit =
+    options.members < options.minMembers
+      ? `${options.members} ${options.memberNoun}, fewer than forecast_min_members (${options.minMembers})`
+      : options.unfit;
+  if (unfit !== null) {
+    const note = notFitted(unfit);
+    return { params: null, log_likelihood: null, iterations: null, converged: null, status: 'not_fitted', note, message: note };
+  }
   const started = performance.now();
   let fit: (LikelihoodFit & { fitted: Params }) | undefined;
   let failure: string;
@@ -63,18 +64,25 @@ export function fitOrKeep<Params>(options: {
   } catch (error) {
     failure = `failed (${(error as Error).message})`;
   }
-  const attempt = { iterations: fit?.iterations ?? null, seconds: fit?.seconds ?? (performance.now() - started) / 1000 };
-  if (fit?.converged)
-    return { params: fit.fitted, log_likelihood: fit.logLikelihood, ...attempt, converged: true, status: 'fitted', note: null };
-  if (options.lastGood === undefined)
-    return { ...notFitted(`the fit ${failure} and no earlier fit converged`), ...attempt, converged: false };
+  const took = `${((performance.now() - started) / 1000).toFixed(2)} s`;
+  const iterations = fit?.iterations ?? null;
+  if (fit?.converged) {
+    const message = `${options.label} fitted in ${took} (${fit.iterations} iterations)`;
+    return { params: fit.fitted, log_likelihood: fit.logLikelihood, iterations, converged: true, status: 'fitted', note: null, message };
+  }
+  if (options.lastGood === undefined) {
+    const note = notFitted(`the fit ${failure} and no earlier fit converged`);
+    return { params: null, log_likelihood: null, iterations, converged: false, status: 'not_fitted', note, message: `${note}; ${took}` };
+  }
+  const note = `${options.label}: the fit ${failure}; kept the parameters of the last good fit`;
   return {
     params: options.lastGood,
     log_likelihood: options.logLikelihood(options.lastGood),
-    ...attempt,
+    iterations,
     converged: false,
     status: 'kept_last_good',
-    note: `${options.label}: the fit ${failure}; kept the parameters of the last good fit`,
+    note,
+    message: `${note}; ${took}`,
   };
 }
 

@@ -31,7 +31,7 @@ export const gammaGammaFit = defineComputation({
       logLikelihood: (params) => makeGammaGammaLogLikelihood(patterns)(params).value,
       lastGood: previousRow && { p: Number(previousRow.p), q: Number(previousRow.q), gamma: Number(previousRow.gamma) },
     });
-    const { params, ...fit } = outcome;
+    const { params, message, ...fit } = outcome;
     return {
       rows: [
         {
@@ -44,7 +44,7 @@ export const gammaGammaFit = defineComputation({
           distinct_rows: patterns.length,
         },
       ],
-      note: outcome.note,
+      note: message,
     };
   },
 });
