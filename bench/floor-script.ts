@@ -20,7 +20,8 @@ const rawTables = readFileSync(new URL('../pipelines/load/raw-tables.sql', impor
  * get the same marts from the same canonical CSV files. The raw files are read straight into
  * typed tables (no quarantine, no hashing, no run log), the seeds and parameters are set, and
  * every model's own query is materialized in dependency order (incremental models in full), with
- * no data tests and no publishing. With `marts`, only those marts and what they read.
+ * no data tests and no publishing; the computed models (the forecasts: TypeScript, not SQL) and
+ * the models that read them are left out. With `marts`, only those marts and what they read.
  */
 export async function floorScript(config: WarehouseConfig, inputDir: string, memberSalt: string, marts: string[] = []): Promise<string> {
   const instance = await DuckDBInstance.create(':memory:');
@@ -31,16 +32,18 @@ export async function floorScript(config: WarehouseConfig, inputDir: string, mem
     const parameterValues = await readParameters(config.seedsDir);
     const parameters = parameterStatements(parameterValues);
     const macros = readMacros(config.modelsDir);
-    // The Data page's views over the run log, and what reads them, are no metrics: the floor has
-    // no run log. Models come in dependency order, so one pass finds them all.
-    const runLogViews = new Set<string>();
+    // The Data page's views over the run log are no metrics: the floor has no run log. Computed
+    // models (the forecasts) are TypeScript, not SQL. They and whatever reads them are left out;
+    // models come in dependency order, so one pass finds them all.
+    const all = orderModels(await discoverModels(db, config.modelsDir, config.projectDir, macros));
+    const leftOut = new Set<string>();
     const models = selectModels(
-      orderModels(await discoverModels(db, config.modelsDir, config.projectDir, macros)),
+      all,
       marts.map((name) => `+${name}`),
     ).filter((model) => {
-      const readsRunLog = model.dependsOn.some((relation) => relation.startsWith('ops.') || runLogViews.has(relation));
-      if (readsRunLog) runLogViews.add(model.name);
-      return !readsRunLog;
+      const out = model.compute !== undefined || model.dependsOn.some((relation) => relation.startsWith('ops.') || leftOut.has(relation));
+      if (out) leftOut.add(model.name);
+      return !out;
     });
     const read = new Set(models.flatMap((model) => model.dependsOn));
     const tables = ['orders', 'order_items', 'members', 'campaigns', 'campaign_contacts'];

@@ -106,6 +106,31 @@ describe('audience export', () => {
     expect(exported.map((row) => row.member_id)).toEqual(due);
   });
 
+  it('selects by the forecast: P(alive) in a range (inclusive) and CLV deciles (1 = highest)', async () => {
+    const out = join(config.dataDir, 'forecast.csv');
+    const result = await exportAudience(warehouse.db, {
+      campaignId: 'P1',
+      sendAt: '2026-11-21',
+      out,
+      filters: { pAlive: [0.3, 0.6], clvDeciles: [1, 2] },
+    });
+    const expected = await rows<{ member_id: string }>(`
+      select contacts.buyer_id as member_id
+      from marts.member_forecast as forecast
+      inner join staging.stg_member_contacts as contacts on contacts.member_id = forecast.member_id
+      where forecast.p_alive >= 0.3 and forecast.p_alive <= 0.6 and forecast.clv_decile <= 2
+      order by 1`);
+    const exported = await rows<{ member_id: string }>(`select member_id from read_csv('${out}') order by member_id`);
+    expect(result.rows).toBeGreaterThan(20);
+    expect(exported).toEqual(expected);
+    await expect(
+      exportAudience(warehouse.db, { campaignId: 'P2', sendAt: '2026-11-21', out, filters: { pAlive: [0.6, 0.3] } }),
+    ).rejects.toThrow('audience: filters.pAlive: low,high with low <= high');
+    await expect(
+      exportAudience(warehouse.db, { campaignId: 'P2', sendAt: '2026-11-21', out, filters: { clvDeciles: [0] } }),
+    ).rejects.toThrow(/^audience: filters\.clvDeciles\.0: Too small/);
+  });
+
   it('is measured like any campaign once sent: its contacts load back and campaign_roi reports it', async () => {
     const out = join(config.dataDir, 'campaign_contacts-S1.csv');
     const result = await exportAudience(warehouse.db, {

@@ -21,7 +21,7 @@ const screenshotDir = join(repoDir, 'data/screenshots');
 // Each page and the charts its markdown draws.
 const pages: Array<[string, number]> = [
   ['', 7],
-  ['members', 11],
+  ['members', 14],
   ['rfm', 2],
   ['repurchase', 2],
   ['cohorts', 2],
@@ -57,6 +57,9 @@ beforeAll(async () => {
     }>`select segment_zh || ' ' || segment as label from marts.campaign_roi_by_segment where campaign_id = 'C01'`.execute(warehouse.db);
     breakdown = segments.rows.map((row) => row.label);
     expect(breakdown.length).toBeGreaterThanOrEqual(2);
+    // The Members page's forecast sections have numbers to show: both forecast models fitted.
+    const fits = await sql<{ status: string }>`select status from marts.data_forecast_fits order by model`.execute(warehouse.db);
+    expect(fits.rows.map((row) => row.status)).toEqual(['fitted', 'fitted']);
   } finally {
     await warehouse.close();
   }

@@ -1,6 +1,7 @@
 -- The CRM back-office distributions of buyers (members with a purchase): by recency, by average
 -- order value and by purchase occasions, in the bands of seeds/bands.csv (lower bound inclusive,
--- upper exclusive). Every band appears, empty ones with zero members.
+-- upper exclusive; the p_alive bands are forecast_p_alive_bands'). Every band appears, empty ones
+-- with zero members.
 -- grain: dimension, band
 -- tests: not_null(members, share, band_order)
 with
@@ -28,6 +29,7 @@ banded as (
     on buyer_values.dimension = bands.dimension
    and (bands.lower_bound is null or buyer_values.value >= bands.lower_bound)
    and (bands.upper_bound is null or buyer_values.value < bands.upper_bound)
+  where bands.dimension <> 'p_alive' -- forecast_p_alive_bands
   group by bands.dimension, bands.band, bands.band_order
 ),
 

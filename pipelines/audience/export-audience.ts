@@ -25,6 +25,13 @@ export const audienceOptionsSchema = z.object({
       excludeBoughtWithinDays: z.number().int().nonnegative().optional(),
       price: z.number().positive().optional(),
       minOrderValueRatio: z.number().positive().default(0.5),
+      /** P(alive) between low and high, inclusive (marts.member_forecast). */
+      pAlive: z
+        .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+        .refine(([low, high]) => low <= high, 'low,high with low <= high')
+        .optional(),
+      /** 12-month CLV deciles; 1 = the highest CLV. */
+      clvDeciles: z.array(z.number().int().min(1).max(10)).nonempty().optional(),
     })
     .default({ dueWindow: [0.8, 1.2], minOrderValueRatio: 0.5 }),
 });
@@ -73,6 +80,9 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
     audience_exclude_days: filters.excludeBoughtWithinDays === undefined ? 'null::integer' : String(filters.excludeBoughtWithinDays),
     audience_price: filters.price === undefined ? 'null::double' : String(filters.price),
     audience_min_value_ratio: String(filters.minOrderValueRatio),
+    audience_p_alive_low: filters.pAlive ? String(filters.pAlive[0]) : 'null::double',
+    audience_p_alive_high: filters.pAlive ? String(filters.pAlive[1]) : 'null::double',
+    audience_clv_deciles: filters.clvDeciles ? `[${filters.clvDeciles.join(', ')}]::integer[]` : 'null::integer[]',
   };
   return db.connection().execute(async (connection) => {
     for (const [name, value] of Object.entries(variables)) await sql.raw(`set variable ${name} = ${value}`).execute(connection);

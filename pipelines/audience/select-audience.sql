@@ -6,12 +6,17 @@
 -- with audience_due_low/high (last purchase of the product or category between low and high times
 -- its repurchase cycle ago), audience_exclude_days (no
 -- purchase within that many days), audience_price with audience_min_value_ratio (usual order
--- value at least that share of the promoted price), audience_control_fraction and audience_seed.
+-- value at least that share of the promoted price), audience_p_alive_low/high (P(alive) of the
+-- BG/NBD forecast between them, inclusive), audience_clv_deciles (integer list; decile 1 = the
+-- highest 12-month CLV; members without a forecast match neither), audience_control_fraction and
+-- audience_seed.
 with
 
 member_facts as (select * from marts.member_facts),
 
 member_rfm as (select * from marts.member_rfm),
+
+member_forecast as (select * from marts.member_forecast),
 
 member_contacts as (select * from staging.stg_member_contacts),
 
@@ -48,6 +53,7 @@ candidates as (
   from member_facts
   inner join member_contacts on member_contacts.member_id = member_facts.member_id
   left join member_rfm on member_rfm.member_id = member_facts.member_id
+  left join member_forecast on member_forecast.member_id = member_facts.member_id
   where (getvariable('audience_segments') is null or list_contains(getvariable('audience_segments'), member_rfm.segment))
     and (getvariable('audience_stages') is null or list_contains(getvariable('audience_stages'), member_facts.lifecycle_stage))
     and (getvariable('audience_levels') is null or list_contains(getvariable('audience_levels'), member_facts.member_level))
@@ -55,6 +61,8 @@ candidates as (
     and (getvariable('audience_due_item') is null or member_facts.member_id in (select member_id from due_members))
     and (getvariable('audience_exclude_days') is null or member_facts.recency_days is null or member_facts.recency_days > getvariable('audience_exclude_days'))
     and (getvariable('audience_price') is null or member_facts.aov >= getvariable('audience_min_value_ratio') * getvariable('audience_price'))
+    and (getvariable('audience_p_alive_low') is null or member_forecast.p_alive between getvariable('audience_p_alive_low') and getvariable('audience_p_alive_high'))
+    and (getvariable('audience_clv_deciles') is null or list_contains(getvariable('audience_clv_deciles'), member_forecast.clv_decile))
 ),
 
 final as (

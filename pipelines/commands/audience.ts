@@ -23,6 +23,8 @@ export default defineCommand({
     'exclude-bought-within': { type: 'string', description: 'leave out members who bought within this many days' },
     price: { type: 'string', description: 'promoted price: leave out members whose average order is below --min-value-ratio of it' },
     'min-value-ratio': { type: 'string', description: "share of --price a member's average order must reach", default: '0.5' },
+    'p-alive': { type: 'string', description: 'low,high: P(alive) of the BG/NBD forecast in this range, inclusive (e.g. 0.2,0.6)' },
+    'clv-decile': { type: 'string', description: '12-month CLV deciles, comma separated; 1 = the highest CLV (e.g. 1,2,3)' },
     control: { type: 'string', description: 'random share held out as control group (recorded in the file)', default: '0' },
     seed: { type: 'string', description: 'seed of the control draw', default: '1' },
     wait: waitArg,
@@ -46,6 +48,8 @@ export default defineCommand({
           excludeBoughtWithinDays: number(args['exclude-bought-within']),
           price: number(args.price),
           minOrderValueRatio: Number(args['min-value-ratio']),
+          pAlive: list(args['p-alive'])?.map(Number) as [number, number] | undefined,
+          clvDeciles: list(args['clv-decile'])?.map(Number),
         },
       });
       log(`wrote ${result.path}: ${result.rows} members, ${result.controlRows} held out as control`);

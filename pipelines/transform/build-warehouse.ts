@@ -129,7 +129,7 @@ async function recordCatalog(db: Kysely<Database>, models: Model[]): Promise<voi
         layer: model.schema,
         description: model.description,
         grain: model.grain.join(', '),
-        materialized: model.materialized,
+        materialized: materializedText(model),
         upstream: model.dependsOn.join(', '),
         tests: [...grainTests(model), ...model.tests].map((test) => test.text).join('; '),
         file: model.file,
@@ -160,21 +160,23 @@ async function materializeModels(db: Kysely<Database>, models: Model[], incremen
     const started = performance.now();
     try {
       let built: { mode: BuildMode; changedKeys: number | null } = { mode: 'full', changedKeys: null };
+      let note: string | null = null;
       if (model.materialized === 'incremental') built = await materializeIncremental(db, model, incremental);
-      else await materializeModel(db, model);
+      else note = await materializeModel(db, model);
       const { mode, changedKeys } = built;
       const rows = model.materialized === 'view' ? null : await countRows(db, model.name);
       const seconds = (performance.now() - started) / 1000;
-      records.push({ model, status: 'succeeded', mode, changedKeys, rows, seconds, message: null });
+      records.push({ model, status: 'succeeded', mode, changedKeys, rows, seconds, message: note });
       const how =
         model.materialized === 'incremental'
           ? mode === 'full'
             ? 'incremental, in full'
             : `${mode}, ${changedKeys!.toLocaleString('en-US')} ${model.incrementalKey} values`
-          : model.materialized;
+          : materializedText(model);
       log(
         `[${index + 1}/${models.length}] ${model.name.padEnd(40)} ${how.padEnd(5)} ${seconds.toFixed(2).padStart(7)}s${rows === null ? '' : `  ${rows.toLocaleString('en-US')} rows`}`,
       );
+      if (note !== null) log(`    ${note}`);
       crashPoint('build:model');
     } catch (error) {
       failure = new ModelError(model.file, (error as Error).message);
@@ -193,7 +195,7 @@ async function recordRun(db: Kysely<Database>, runId: number, records: ModelReco
         records.map((record) => ({
           run_id: runId,
           model: record.model.name,
-          materialized: record.model.materialized,
+          materialized: materializedText(record.model),
           status: record.status,
           mode: record.mode ?? null,
           changed_keys: record.changedKeys ?? null,
@@ -210,6 +212,12 @@ async function recordRun(db: Kysely<Database>, runId: number, records: ModelReco
       .insertInto('ops.test_results')
       .values(results.map((result) => ({ ...result, run_id: runId })))
       .execute();
+}
+
+// How the run log and the catalogue name a model's materialization: a computed model is a table
+// made by its computation.
+function materializedText(model: Model): string {
+  return model.compute ? `table computed by ${model.compute}` : model.materialized;
 }
 
 async function countRows(db: Kysely<Database>, relation: string): Promise<number> {

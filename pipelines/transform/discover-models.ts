@@ -20,7 +20,7 @@ export async function discoverModels(db: Kysely<Database>, modelsDir: string, pr
     const table = basename(path, '.sql');
     const sql = readModelSql(path, file);
     const header = parseModelHeader(file, sql);
-    const materialized = header.materialized ?? (schema === 'staging' ? 'view' : 'table');
+    const materialized = header.materialized ?? (schema === 'staging' && !header.compute ? 'view' : 'table');
     // A view is evaluated by whoever reads it, in a session where the parameters and macros are not set.
     const sessionOnly = [...(/\bgetvariable\s*\(/i.test(sql) ? ['getvariable'] : []), ...macrosCalled(sql, macros)];
     if (materialized === 'view' && sessionOnly.length > 0) {
@@ -36,6 +36,7 @@ export async function discoverModels(db: Kysely<Database>, modelsDir: string, pr
       grain: header.grain,
       materialized,
       incrementalKey: header.incrementalKey,
+      compute: header.compute,
       tests: header.tests,
       dependsOn: await inferDependencies(db, file, sql),
     });

@@ -1,9 +1,14 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
+import { materializeComputed } from './materialize-computed.js';
 import type { Model } from './model.js';
 
-/** Creates or replaces the model's view or table (an incremental model in full, as a table). */
-export async function materializeModel(db: Kysely<Database>, model: Model): Promise<void> {
+/**
+ * Creates or replaces the model's view or table (an incremental model in full, as a table; a
+ * computed model through its computation). Returns the computation's note, if any.
+ */
+export async function materializeModel(db: Kysely<Database>, model: Model): Promise<string | null> {
+  if (model.compute) return materializeComputed(db, model);
   // `create or replace` cannot turn a table into a view or back: a model whose header changed
   // drops the old kind first.
   const { rows } = await sql<{ kind: string }>`select table_type as kind from information_schema.tables
@@ -12,4 +17,5 @@ export async function materializeModel(db: Kysely<Database>, model: Model): Prom
   const kind = model.materialized === 'view' ? 'view' : 'table';
   if (existing && existing !== kind) await sql.raw(`drop ${existing} ${model.name}`).execute(db);
   await sql.raw(`create or replace ${kind} ${model.name} as\n${model.sql}`).execute(db);
+  return null;
 }

@@ -20,6 +20,8 @@ export interface Model {
   materialized: Materialization;
   /** For incremental models: the column whose values are rebuilt when their upstream rows change. */
   incrementalKey: string | undefined;
+  /** For computed models: the computation of pipelines/transform/computations/ that makes the table. */
+  compute: string | undefined;
   tests: ModelTest[];
   /** Upstream relations the SQL reads (`schema.table`), models or sources. */
   dependsOn: string[];

@@ -1,3 +1,4 @@
+import { computations } from './computations/index.js';
 import { type Materialization, ModelError, type ModelTest } from './model.js';
 
 export interface ModelHeader {
@@ -5,10 +6,11 @@ export interface ModelHeader {
   grain: string[];
   materialized: Materialization | undefined;
   incrementalKey: string | undefined;
+  compute: string | undefined;
   tests: ModelTest[];
 }
 
-const knownKeys = ['grain', 'materialized', 'incremental_key', 'tests'] as const;
+const knownKeys = ['grain', 'materialized', 'incremental_key', 'compute', 'tests'] as const;
 const testArity: Record<ModelTest['name'], [number, number]> = {
   unique: [1, Infinity],
   not_null: [1, Infinity],
@@ -24,7 +26,14 @@ const testArity: Record<ModelTest['name'], [number, number]> = {
  * silently drop a test.
  */
 export function parseModelHeader(file: string, sql: string): ModelHeader {
-  const header: ModelHeader = { description: '', grain: [], materialized: undefined, incrementalKey: undefined, tests: [] };
+  const header: ModelHeader = {
+    description: '',
+    grain: [],
+    materialized: undefined,
+    incrementalKey: undefined,
+    compute: undefined,
+    tests: [],
+  };
   const description: string[] = [];
   for (const line of sql.split('\n')) {
     const trimmed = line.trim();
@@ -51,6 +60,11 @@ export function parseModelHeader(file: string, sql: string): ModelHeader {
         if (!/^[a-z_][a-z0-9_]*$/.test(value)) throw new ModelError(file, `incremental_key must be one column name, not '${value}'`);
         header.incrementalKey = value;
         break;
+      case 'compute':
+        if (!Object.hasOwn(computations, value))
+          throw new ModelError(file, `unknown computation '${value}' (known: ${Object.keys(computations).join(', ')})`);
+        header.compute = value;
+        break;
       case 'tests':
         header.tests = splitList(value, ';').map((test) => parseTest(file, test));
         break;
@@ -61,6 +75,12 @@ export function parseModelHeader(file: string, sql: string): ModelHeader {
   header.description = description.join(' ').trim();
   if ((header.materialized === 'incremental') !== (header.incrementalKey !== undefined)) {
     throw new ModelError(file, 'an incremental model needs an incremental_key, and only an incremental model has one');
+  }
+  if (header.compute !== undefined && header.materialized !== undefined && header.materialized !== 'table') {
+    throw new ModelError(
+      file,
+      `a computed model is a table, recomputed at every build; it cannot be materialized as ${header.materialized}`,
+    );
   }
   return header;
 }

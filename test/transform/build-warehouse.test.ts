@@ -130,7 +130,7 @@ describe('building models', () => {
     const cases: Array<[string, string]> = [
       [
         '-- X.\n-- grain: n\n-- owner: crm\nselect 1 as n',
-        "unknown header key 'owner' (known: grain, materialized, incremental_key, tests)",
+        "unknown header key 'owner' (known: grain, materialized, incremental_key, compute, tests)",
       ],
       [
         '-- X.\n-- grain: n\n-- tests: positive(n)\nselect 1 as n',

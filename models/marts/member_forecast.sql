@@ -1,0 +1,118 @@
+-- One row per member with a purchase occasion up to the as-of date: who will buy again, and what
+-- the next 12 months are worth (BG/NBD and Gamma-Gamma, fitted in int_bgnbd_fit and
+-- int_gamma_gamma_fit). p_alive = 1 / (1 + [x > 0] a/(b+x−1) ((α+T)/(α+t_x))^(r+x)), so 1 for a
+-- member without a repeat occasion (a property of BG/NBD). Expected occasions in the next 90 and
+-- 365 days = p_alive × the expected occasions if alive (int_bgnbd_expected_occasions).
+-- expected_occasion_value = (γ + x m) p / (p x + q − 1), m = the mean value of the repeat
+-- occasions (for x = 0: the population mean p γ / (q − 1)). clv_12m = p_alive × Σ over the next
+-- 12 months of the month's expected occasions × (1 + annual_discount_rate)^(−m/12) ×
+-- expected_occasion_value × gross_margin. clv_decile 1 = the highest CLV: 1 + ⌊10 (rank − 1) / n⌋
+-- by rank() descending over the n members with a CLV (equal CLVs share a decile). Without a fit
+-- the forecasts are NULL and note says why; note also tells when a fit kept earlier parameters.
+-- grain: member_id
+-- tests: not_null(x, t_x, t_cal); accepted_range(p_alive, 0, 1); accepted_range(clv_decile, 1, 10)
+with
+
+history as (select * from intermediate.int_member_repeat_history),
+
+bgnbd_fit as (select * from intermediate.int_bgnbd_fit),
+
+gamma_gamma_fit as (select * from intermediate.int_gamma_gamma_fit),
+
+expected_if_alive as (select * from intermediate.int_bgnbd_expected_occasions),
+
+horizons as (select * from intermediate.int_forecast_horizons),
+
+monthly as (
+  select
+    expected_if_alive.x,
+    expected_if_alive.t_cal,
+    horizons.discount_factor,
+    expected_if_alive.expected_occasions_if_alive - coalesce(
+      lag(expected_if_alive.expected_occasions_if_alive) over (
+        partition by expected_if_alive.x, expected_if_alive.t_cal order by horizons.month_number
+      ),
+      0
+    ) as occasions_in_month_if_alive
+  from expected_if_alive
+  inner join horizons on horizons.horizon_days = expected_if_alive.horizon_days
+  where horizons.month_number is not null
+),
+
+discounted as (
+  select
+    x,
+    t_cal,
+    sum(occasions_in_month_if_alive * discount_factor) as discounted_occasions_if_alive
+  from monthly
+  group by x, t_cal
+),
+
+by_horizon as (
+  select
+    expected_if_alive.x,
+    expected_if_alive.t_cal,
+    max(expected_if_alive.expected_occasions_if_alive) filter (where horizons.horizon_days = 90) as occasions_90d_if_alive,
+    max(expected_if_alive.expected_occasions_if_alive) filter (where horizons.month_number = 12) as occasions_365d_if_alive
+  from expected_if_alive
+  inner join horizons on horizons.horizon_days = expected_if_alive.horizon_days
+  group by expected_if_alive.x, expected_if_alive.t_cal
+),
+
+scored as (
+  select
+    history.*,
+    case
+      when bgnbd_fit.r is null then null
+      when history.x = 0 then 1.0::double
+      else 1 / (1 + bgnbd_fit.a / (bgnbd_fit.b + history.x - 1)
+        * exp((bgnbd_fit.r + history.x) * ln((bgnbd_fit.alpha + history.t_cal) / (bgnbd_fit.alpha + history.t_x))))
+    end as p_alive,
+    by_horizon.occasions_90d_if_alive,
+    by_horizon.occasions_365d_if_alive,
+    discounted.discounted_occasions_if_alive,
+    case
+      when gamma_gamma_fit.p is null or gamma_gamma_fit.p * history.x + gamma_gamma_fit.q - 1 <= 0 then null
+      else (gamma_gamma_fit.gamma + history.x * coalesce(history.mean_repeat_value, 0)) * gamma_gamma_fit.p
+        / (gamma_gamma_fit.p * history.x + gamma_gamma_fit.q - 1)
+    end as occasion_value,
+    nullif(concat_ws('; ', bgnbd_fit.note, gamma_gamma_fit.note), '') as note
+  from history
+  cross join bgnbd_fit
+  cross join gamma_gamma_fit
+  left join by_horizon on by_horizon.x = history.x and by_horizon.t_cal = history.t_cal
+  left join discounted on discounted.x = history.x and discounted.t_cal = history.t_cal
+),
+
+valued as (
+  select
+    *,
+    p_alive * occasions_90d_if_alive as expected_occasions_90d,
+    p_alive * occasions_365d_if_alive as expected_occasions_365d,
+    occasion_value::decimal(18, 2) as expected_occasion_value,
+    (p_alive * discounted_occasions_if_alive * occasion_value * getvariable('gross_margin'))::decimal(18, 2) as clv_12m
+  from scored
+),
+
+final as (
+  select
+    member_id,
+    x,
+    t_x,
+    t_cal,
+    mean_repeat_value,
+    p_alive,
+    expected_occasions_90d,
+    expected_occasions_365d,
+    expected_occasion_value,
+    clv_12m,
+    case
+      when clv_12m is not null
+        then 1 + floor(10 * (rank() over (order by clv_12m desc nulls last) - 1) / count(clv_12m) over ())::integer
+    end as clv_decile,
+    as_of_date,
+    note
+  from valued
+)
+
+select * from final

@@ -1,0 +1,1 @@
+select * from marts.forecast_p_alive_bands

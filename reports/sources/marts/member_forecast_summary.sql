@@ -1,0 +1,1 @@
+select * from marts.member_forecast_summary
