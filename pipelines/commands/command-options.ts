@@ -1,6 +1,7 @@
 import { loadConfig } from '../config.js';
 import { logger } from '../logger.js';
 import { openWarehouse, type Warehouse } from '../warehouse/open-warehouse.js';
+import { describeStorageFailure } from '../warehouse/storage-failure.js';
 
 /** Progress goes to stderr (see logger). */
 export const log = (line: string) => logger.log(line);
@@ -71,6 +72,8 @@ export async function withWarehouse(
   );
   try {
     await work(warehouse);
+  } catch (error) {
+    throw describeStorageFailure(error, warehouse.config) ?? error;
   } finally {
     await warehouse.close();
   }

@@ -25,9 +25,10 @@ export default defineCommand({
     wait: waitArg,
   },
   run: ({ args }) =>
-    withWarehouse({ command: 'load', wait: args.wait }, async ({ db, config }) => {
+    withWarehouse({ command: 'load', wait: args.wait }, async (warehouse) => {
+      const { db, config } = warehouse;
       const read = args.mapping ? { mapping: readMapping(args.mapping) } : args.format ? readFormat(args.format) : {};
-      await withRun(db, 'load', (runId) =>
+      await withRun(warehouse, 'load', (runId) =>
         loadFiles(db, args._, { ...read, table: args.table, runId, seedsDir: config.seedsDir, parameters: parseSets(), log }),
       );
     }),

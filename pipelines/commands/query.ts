@@ -11,7 +11,9 @@ export default defineCommand({
   run: ({ args }) =>
     withWarehouse('read-only', async ({ db }) => {
       if (!(queryFormats as readonly string[]).includes(args.format))
-        throw new Error(`--format must be ${new Intl.ListFormat('en-GB', { type: 'disjunction' }).format(queryFormats)}, not '${args.format}'`);
+        throw new Error(
+          `--format must be ${new Intl.ListFormat('en-GB', { type: 'disjunction' }).format(queryFormats)}, not '${args.format}'`,
+        );
       process.stdout.write(await runQuery(db, args.sql, args.format as QueryFormat));
     }),
 });

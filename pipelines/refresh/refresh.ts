@@ -7,7 +7,7 @@ import { publishedFingerprint, recordPublished, unchangedSince } from '../publis
 import { buildWarehouse } from '../transform/build-warehouse.js';
 import type { Warehouse } from '../warehouse/open-warehouse.js';
 import { checkFreshness } from './check-freshness.js';
-import { withRun } from './run-log.js';
+import { afterPublishing, withRun } from './run-log.js';
 
 export interface RefreshOptions {
   /** Files or folders to load; default: the inbox. */
@@ -30,7 +30,7 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
   const { db, config } = warehouse;
   const log = options.log ?? (() => {});
   const inputs = options.inputs ?? [inboxOf(config)];
-  await withRun(db, 'refresh', async (runId) => {
+  await withRun(warehouse, 'refresh', async (runId) => {
     log(`loading ${inputs.join(', ')}`);
     let started = performance.now();
     await loadFiles(db, inputs, { runId, seedsDir: config.seedsDir, log });
@@ -51,9 +51,18 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     log(`marts staged for publishing (${seconds(started)}s)`);
     // The site is built from the staged marts, so that a failed site build publishes nothing.
     const site = options.site ? await buildSite(config, marts.path, log) : undefined;
-    log(`published ${marts.publish()}`);
-    if (site) log(`site: ${site.publish()}`);
-    await recordPublished(db, runId, fingerprint, site !== undefined);
+    const published: string[] = [];
+    try {
+      published.push(marts.publish());
+      log(`published ${published[0]}`);
+      if (site) {
+        published.push(site.publish());
+        log(`site: ${published[1]}`);
+      }
+      await recordPublished(db, runId, fingerprint, site !== undefined);
+    } catch (error) {
+      throw afterPublishing(error, published);
+    }
   });
 }
 
