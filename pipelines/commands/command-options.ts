@@ -40,7 +40,7 @@ export function list(raw: unknown): string[] | undefined {
         .filter(Boolean);
 }
 
-function waitSeconds(raw: unknown): number {
+export function waitSeconds(raw: unknown): number {
   const seconds = Number(raw);
   if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`--wait takes a number of seconds, not '${raw}'`);
   return seconds;

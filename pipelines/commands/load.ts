@@ -29,7 +29,15 @@ export default defineCommand({
       const { db, config } = warehouse;
       const read = args.mapping ? { mapping: readMapping(args.mapping) } : args.format ? readFormat(args.format) : {};
       await withRun(warehouse, 'load', (runId) =>
-        loadFiles(db, args._, { ...read, table: args.table, runId, seedsDir: config.seedsDir, parameters: parseSets(), log }),
+        loadFiles(db, args._, {
+          ...read,
+          table: args.table,
+          runId,
+          seedsDir: config.seedsDir,
+          parameters: parseSets(),
+          log,
+          archive: { dir: config.archiveDir },
+        }),
       );
     }),
 });

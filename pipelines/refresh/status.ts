@@ -6,6 +6,7 @@ import { type DeadRun, deadRuns, interruptedMessage } from '../warehouse/interru
 import { openWarehouse } from '../warehouse/open-warehouse.js';
 import { runQuery } from '../warehouse/run-query.js';
 import { literal } from '../warehouse/sql-text.js';
+import { describeStorageFailure } from '../warehouse/storage-failure.js';
 import { isAlive, type LockHolder, lockPathOf, readHolder } from '../warehouse/warehouse-lock.js';
 
 /**
@@ -73,7 +74,8 @@ async function describeRunLog(config: WarehouseConfig, holder: LockHolder | unde
       await warehouse.close();
     }
   } catch (error) {
-    return { dead: [], lines: ['', `run log unavailable: ${(error as Error).message}`] };
+    const failure = describeStorageFailure(error, config) ?? (error as Error);
+    return { dead: [], lines: ['', `run log unavailable: ${failure.message}`] };
   }
 }
 

@@ -33,6 +33,8 @@ export interface OpenOptions {
   /** How long a writer waits for another writer's lock. */
   waitSeconds?: number;
   log?: (line: string) => void;
+  /** Runs once the lock is taken and before the file is opened (a rebuild moves it aside there). */
+  beforeOpen?: () => Promise<void>;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function openWarehouse(config: WarehouseConfig, options: OpenOption
         log: options.log,
       });
   try {
+    await options.beforeOpen?.();
     const opened = await openInstance(config, options);
     const warehouse: Warehouse = {
       config,

@@ -1,6 +1,7 @@
 import { existsSync, statfsSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { WarehouseConfig } from '../config.js';
+import { isInside } from '../is-inside.js';
 
 /** A write that failed for want of space: a full disk (ENOSPC) or a file-size limit (EFBIG, `ulimit -f`). */
 export class OutOfSpaceError extends Error {
@@ -69,7 +70,7 @@ function outOfSpace(message: string, config: WarehouseConfig, published: string[
 }
 
 function roleOf(path: string, config: WarehouseConfig): string {
-  const inside = (dir: string) => !relative(dir, path).startsWith(`..${sep}`) && relative(dir, path) !== '..';
+  const inside = (dir: string) => isInside(path, dir);
   if (path.startsWith(config.warehousePath)) return 'the warehouse';
   if (inside(config.tempDirectory)) return 'its temp directory';
   if (inside(join(config.dataDir, 'published'))) return 'the published file';
