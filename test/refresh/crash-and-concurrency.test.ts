@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +77,8 @@ describe('a refresh killed with SIGKILL', () => {
   // Where it dies, and whether the new build had been committed to the warehouse by then.
   const points: Array<[string, boolean]> = [
     ['load:inserted', false], // inside the transaction loading the first new file
-    ['load:file', false], // between two new files: the first is loaded and committed
+    ['load:file', false], // the first new file loaded and committed, not yet archived
+    ['archive:recorded', false], // the first new file in the archive's manifest, not yet moved there
     ['build:model', false], // after the first model of the build transaction
     ['build:tested', false], // all models built and tested, not committed
     ['publish:staged', true], // build committed, the new marts file written but not renamed into place
@@ -113,6 +114,15 @@ describe('a refresh killed with SIGKILL', () => {
       // Nothing loaded twice: every order line of every file is in raw.orders once.
       expect(await scalar(dataDir, 'select count(*) from raw.orders')).toBe(String(shop.orders));
       expect(await scalar(dataDir, 'select count(*) - count(distinct content_hash) from ops.loaded_files')).toBe('0');
+      // Every file delivered is in the archive once, listed once, and gone from the inbox.
+      expect(readdirSync(join(dataDir, 'inbox'))).toEqual([]);
+      const manifest = readFileSync(join(dataDir, 'archive/manifest.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(manifest.map((entry) => entry.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(new Set(manifest.map((entry) => entry.content_hash)).size).toBe(7);
+      for (const entry of manifest) expect(existsSync(join(dataDir, 'archive', entry.archived))).toBe(true);
       expect(await scalar(dataDir, "select string_agg(status, ' ' order by run_id) from ops.runs where command = 'refresh'")).toBe(
         'succeeded interrupted succeeded',
       );
@@ -124,7 +134,7 @@ describe('a refresh killed with SIGKILL', () => {
       expect(await publishedRunStatuses(dataDir)).toEqual(['succeeded', 'interrupted', 'running']);
       expect(existsSync(join(dataDir, 'warehouse.duckdb.lock'))).toBe(false);
     },
-    120_000,
+    240_000,
   );
 });
 
