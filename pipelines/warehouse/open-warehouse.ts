@@ -56,13 +56,13 @@ export async function openWarehouse(config: WarehouseConfig, options: OpenOption
       });
   try {
     await options.beforeOpen?.();
-    const opened = await openInstance(config, options);
+    let open = true;
     const warehouse: Warehouse = {
       config,
-      ...opened,
+      ...(await openInstance(config, options)),
       async close() {
         try {
-          await closeInstance(warehouse);
+          if (open) await closeInstance(warehouse);
         } finally {
           release();
         }
@@ -70,7 +70,9 @@ export async function openWarehouse(config: WarehouseConfig, options: OpenOption
       async reopen() {
         // An invalidated database may fail to close cleanly; the new instance is what counts.
         await closeInstance(warehouse).catch(() => {});
+        open = false;
         Object.assign(warehouse, await openInstance(config, options));
+        open = true;
       },
     };
     return warehouse;
