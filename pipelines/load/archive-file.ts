@@ -4,6 +4,7 @@ import {
   existsSync,
   fstatSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -137,10 +138,10 @@ function appendLine(path: string, line: string): void {
 }
 
 // Renamed when moved within one filesystem; otherwise copied to a temporary name and renamed, so
-// that the archive never holds half a file.
+// that the archive never holds half a file. A symlink in the inbox is replaced by what it points to.
 function place(from: string, to: string, move: boolean): void {
   mkdirSync(dirname(to), { recursive: true });
-  if (move) {
+  if (move && !lstatSync(from).isSymbolicLink()) {
     try {
       renameSync(from, to);
       return;
