@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFiles, UnloadableFilesError } from '../../pipelines/load/load-files.js';
@@ -75,6 +75,20 @@ describe('the archive', () => {
       expect(manifest(config.archiveDir)).toMatchObject([
         { sequence: 1, archived: `${month}/late-updates.000001.txt`, tables: ['orders'], read: { table: 'orders', format: 'csv' } },
       ]);
+    });
+  });
+
+  it('archives a link in the inbox as a copy of the file it points to, which stays', async () => {
+    await withWarehouse(async ({ db, config }) => {
+      const elsewhere = writeFiles({ 'orders.csv': orders });
+      mkdirSync(config.inboxDir, { recursive: true });
+      symlinkSync(join(elsewhere, 'orders.csv'), join(config.inboxDir, 'orders.csv'));
+      await loadFiles(db, [config.inboxDir], { seedsDir, archive: { dir: config.archiveDir, moveFrom: config.inboxDir } });
+      expect(readdirSync(config.inboxDir)).toEqual([]);
+      const archived = join(config.archiveDir, month, 'orders.000001.csv');
+      expect(lstatSync(archived).isFile()).toBe(true);
+      expect(readFileSync(archived, 'utf8')).toBe(orders);
+      expect(readFileSync(join(elsewhere, 'orders.csv'), 'utf8')).toBe(orders);
     });
   });
 
