@@ -32,8 +32,8 @@ export interface ArchiveOptions {
 /**
  * Loads files and the files inside folders (sorted by name, so dated exports load in order).
  * A file that cannot be loaded at all does not stop the others; all such files are reported
- * together at the end, as an error. With `archive`, each file loaded (or found loaded before) is
- * archived once its load has committed.
+ * together at the end, as an error. With `archive`, the files loaded (or found loaded before) are
+ * archived once their loads have committed.
  */
 export async function loadFiles(
   db: Kysely<Database>,
@@ -45,6 +45,7 @@ export async function loadFiles(
   // Read only when there is something to load: a refresh with nothing new costs the same at any age.
   const archive = options.archive && files.length > 0 ? new Archive(options.archive.dir) : undefined;
   const results: LoadResult[] = [];
+  const loadedFiles: Array<{ file: string; loaded: LoadResult[]; how: ReadOptions }> = [];
   const failures: Array<{ path: string; message: string }> = [];
   for (const [index, { path: file, read }] of files.entries()) {
     const position = `[${index + 1}/${files.length}]`;
@@ -58,9 +59,8 @@ export async function loadFiles(
       continue;
     }
     results.push(...loaded);
+    loadedFiles.push({ file, loaded, how });
     crashPoint('load:file');
-    const move = options.archive?.moveFrom !== undefined && isInside(file, options.archive.moveFrom);
-    const archived = archive?.add(file, loaded, how, move);
     for (const result of loaded) {
       if (result.skipped) log(`${position} ${file}: already loaded into raw.${result.table} (file ${result.fileId}), nothing changed`);
       else {
@@ -70,7 +70,14 @@ export async function loadFiles(
         if (result.ignoredColumns.length > 0) log(`    columns not in raw.${result.table}, ignored: ${result.ignoredColumns.join(', ')}`);
       }
     }
-    if (archived) log(`    ${move ? 'moved' : 'copied'} to ${join(archive!.dir, archived.archived)}`);
+  }
+  // In the order the files were first loaded (their file ids), which a rebuild follows: a file
+  // left in the inbox by a run killed after its load may be found again after newer ones.
+  const firstLoaded = ({ loaded }: { loaded: LoadResult[] }) => Math.min(...loaded.map((result) => result.fileId));
+  for (const { file, loaded, how } of archive ? loadedFiles.sort((a, b) => firstLoaded(a) - firstLoaded(b)) : []) {
+    const move = options.archive?.moveFrom !== undefined && isInside(file, options.archive.moveFrom);
+    const archived = archive!.add(file, loaded, how, move);
+    if (archived) log(`${move ? 'moved' : 'copied'} ${file} to ${join(archive!.dir, archived.archived)}`);
   }
   if (failures.length > 0) throw new UnloadableFilesError(failures, files.length);
   return results;

@@ -65,6 +65,23 @@ describe('the archive', () => {
     });
   });
 
+  it('keeps the order of loading when a file loaded by a killed run is found again after a newer one', async () => {
+    await withWarehouse(async ({ db, config }) => {
+      const inbox = config.inboxDir;
+      mkdirSync(inbox, { recursive: true });
+      // Loaded and committed, then killed before archiving: still in the inbox.
+      writeFileSync(join(inbox, 'orders-b.csv'), orders);
+      await loadFiles(db, [inbox], { seedsDir });
+      // The next delivery, for the same table, sorts before it.
+      writeFileSync(join(inbox, 'orders-a.csv'), orders.replace('completed', 'refunded'));
+      await loadFiles(db, [inbox], { seedsDir, archive: { dir: config.archiveDir, moveFrom: inbox } });
+      expect(manifest(config.archiveDir).map((entry) => entry.archived)).toEqual([
+        `${month}/orders-b.000001.csv`,
+        `${month}/orders-a.000002.csv`,
+      ]);
+    });
+  });
+
   it('copies a file loaded from elsewhere, with the options it was read with, once', async () => {
     await withWarehouse(async ({ db, config }) => {
       const dir = writeFiles({ 'late-updates.txt': orders.replace('completed', 'refunded') });
