@@ -67,7 +67,9 @@ export async function runBench(config: WarehouseConfig, options: BenchOptions): 
       await step('load', ['load', shop.before]);
       await step('build (full, with tests)', ['build', '--full-refresh']);
       rmSync(warehouseDir, { recursive: true, force: true });
-      await step('full refresh', ['refresh', '--no-site'], { WAREHOUSE_INBOX: shop.before });
+      // A refresh moves what it loads out of its inbox into the archive: it is given links to the cached files.
+      const inbox = join(sizeDir, 'inbox');
+      await step('full refresh', ['refresh', '--no-site'], { WAREHOUSE_INBOX: linkedInbox(inbox, shop.before) });
       rmSync(floorDb, { force: true });
       await step('floor', ['floor', script, floorDb]);
       if (run === 1) await checkFloorEqualsPipeline(floorDb, join(warehouseDir, 'warehouse.duckdb'));
@@ -78,10 +80,10 @@ export async function runBench(config: WarehouseConfig, options: BenchOptions): 
         await step('nodejs-polars (the polars marts)', ['polars', shop.before, config.seedsDir, computed]);
         if (run === 1) await checkDataframeMarts(computed, floorDb);
       }
-      await step('incremental refresh (one new day)', ['refresh', '--no-site'], { WAREHOUSE_INBOX: shop.all });
-      await step('refresh, nothing new', ['refresh', '--no-site'], { WAREHOUSE_INBOX: shop.all });
+      await step('incremental refresh (one new day)', ['refresh', '--no-site'], { WAREHOUSE_INBOX: linkedInbox(inbox, shop.last) });
+      await step('refresh, nothing new', ['refresh', '--no-site'], { WAREHOUSE_INBOX: inbox });
       // No site was published yet, so this refresh rebuilds the models as well as the site.
-      if (options.site) await step('refresh with the site build', ['refresh'], { WAREHOUSE_INBOX: shop.all });
+      if (options.site) await step('refresh with the site build', ['refresh'], { WAREHOUSE_INBOX: inbox });
     }
     rmSync(warehouseDir, { recursive: true, force: true });
     rmSync(floorDb, { force: true });
@@ -96,19 +98,22 @@ async function cachedShop(sizeDir: string, size: BenchSize, log: (line: string) 
     log(`${size}: generating a shop of ${benchSizes[size].toLocaleString('en-US')} members (cached in ${sizeDir})`);
     rmSync(sizeDir, { recursive: true, force: true });
     const shop = await shopInTwoDeliveries(sizeDir, benchSizes[size], 2026);
-    // The inbox of the nightly run: every file so far (already loaded, skipped) and the new day.
-    const all = join(sizeDir, 'all');
-    mkdirSync(all);
-    for (const dir of [shop.before, shop.last]) for (const file of readdirSync(dir)) symlinkSync(join(dir, file), join(all, file));
-    writeFileSync(summaryPath, JSON.stringify({ ...shop, all }, null, 2));
+    writeFileSync(summaryPath, JSON.stringify(shop, null, 2));
   }
   return JSON.parse(readFileSync(summaryPath, 'utf8')) as {
     before: string;
     last: string;
-    all: string;
     orders: number;
     lastDayOrders: number;
   };
+}
+
+// The inbox of a nightly run: links to a delivery's files, which the refresh replaces by archived copies.
+function linkedInbox(inbox: string, delivery: string): string {
+  rmSync(inbox, { recursive: true, force: true });
+  mkdirSync(inbox, { recursive: true });
+  for (const file of readdirSync(delivery)) symlinkSync(join(delivery, file), join(inbox, file));
+  return inbox;
 }
 
 async function measure(config: WarehouseConfig, command: string[], env: Record<string, string>, logPath: string) {

@@ -20,6 +20,8 @@ export interface WarehouseConfig {
   dataDir: string;
   warehousePath: string;
   inboxDir: string;
+  /** Every file loaded, as loaded, in load order (manifest.jsonl): what a rebuild reads. */
+  archiveDir: string;
   tempDirectory: string;
   memoryLimit: string;
   threads: number | undefined;
@@ -43,6 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, projectDir = pr
     dataDir,
     warehousePath: resolve(projectDir, settings.WAREHOUSE_PATH ?? resolve(dataDir, 'warehouse.duckdb')),
     inboxDir: resolve(projectDir, settings.WAREHOUSE_INBOX ?? resolve(dataDir, 'inbox')),
+    archiveDir: resolve(dataDir, 'archive'),
     tempDirectory: resolve(dataDir, 'tmp'),
     memoryLimit: settings.WAREHOUSE_MEMORY_LIMIT,
     threads: settings.WAREHOUSE_THREADS,

@@ -7,8 +7,9 @@ export default defineCommand({
   meta: { name: 'build', description: 'build models (all, or --select) and run their data tests' },
   args: { select: selectArg, set: setArg, 'full-refresh': fullRefreshArg, wait: waitArg },
   run: ({ args }) =>
-    withWarehouse({ command: 'build', wait: args.wait }, async ({ db, config }) => {
-      await withRun(db, 'build', (runId) =>
+    withWarehouse({ command: 'build', wait: args.wait }, async (warehouse) => {
+      const { db, config } = warehouse;
+      await withRun(warehouse, 'build', (runId) =>
         buildWarehouse(db, config, {
           runId,
           select: selectors(args.select),

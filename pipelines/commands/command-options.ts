@@ -1,6 +1,7 @@
 import { loadConfig } from '../config.js';
 import { logger } from '../logger.js';
 import { openWarehouse, type Warehouse } from '../warehouse/open-warehouse.js';
+import { describeStorageFailure } from '../warehouse/storage-failure.js';
 
 /** Progress goes to stderr (see logger). */
 export const log = (line: string) => logger.log(line);
@@ -39,7 +40,7 @@ export function list(raw: unknown): string[] | undefined {
         .filter(Boolean);
 }
 
-function waitSeconds(raw: unknown): number {
+export function waitSeconds(raw: unknown): number {
   const seconds = Number(raw);
   if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`--wait takes a number of seconds, not '${raw}'`);
   return seconds;
@@ -71,6 +72,8 @@ export async function withWarehouse(
   );
   try {
     await work(warehouse);
+  } catch (error) {
+    throw describeStorageFailure(error, warehouse.config) ?? error;
   } finally {
     await warehouse.close();
   }

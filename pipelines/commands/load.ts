@@ -25,10 +25,19 @@ export default defineCommand({
     wait: waitArg,
   },
   run: ({ args }) =>
-    withWarehouse({ command: 'load', wait: args.wait }, async ({ db, config }) => {
+    withWarehouse({ command: 'load', wait: args.wait }, async (warehouse) => {
+      const { db, config } = warehouse;
       const read = args.mapping ? { mapping: readMapping(args.mapping) } : args.format ? readFormat(args.format) : {};
-      await withRun(db, 'load', (runId) =>
-        loadFiles(db, args._, { ...read, table: args.table, runId, seedsDir: config.seedsDir, parameters: parseSets(), log }),
+      await withRun(warehouse, 'load', (runId) =>
+        loadFiles(db, args._, {
+          ...read,
+          table: args.table,
+          runId,
+          seedsDir: config.seedsDir,
+          parameters: parseSets(),
+          log,
+          archive: { dir: config.archiveDir },
+        }),
       );
     }),
 });

@@ -7,8 +7,9 @@ export default defineCommand({
   meta: { name: 'test', description: 'run the data tests of the models as built' },
   args: { select: selectArg, set: setArg, wait: waitArg },
   run: ({ args }) =>
-    withWarehouse({ command: 'test', wait: args.wait }, async ({ db, config }) => {
-      await withRun(db, 'test', (runId) =>
+    withWarehouse({ command: 'test', wait: args.wait }, async (warehouse) => {
+      const { db, config } = warehouse;
+      await withRun(warehouse, 'test', (runId) =>
         testWarehouse(db, config, { runId, select: selectors(args.select), parameters: parseSets(), log }),
       );
     }),

@@ -19,6 +19,8 @@ export interface LoadResult {
   /** csv, parquet, jsonl or arrow; `mapping:<name>` for a file read through a mapping. */
   format: string;
   skipped: boolean;
+  /** sha256 of the file's bytes: how a file loaded before is recognised. */
+  contentHash: string;
   /** Set when the file was loaded before: that load's file id. */
   fileId: number;
   /** rowsLoaded + rowsQuarantined + rowsSkipped. */
@@ -81,6 +83,7 @@ export async function loadFile(db: Kysely<Database>, path: string, options: Load
       table,
       format,
       skipped: true,
+      contentHash: hash,
       fileId: earlier.file_id,
       rowsRead: earlier.rows_read,
       rowsLoaded: earlier.rows_loaded,
@@ -189,6 +192,7 @@ async function loadTable(connection: Kysely<Database>, plan: LoadPlan, table: st
       table,
       format,
       skipped: false,
+      contentHash: plan.hash,
       fileId,
       rowsRead,
       rowsLoaded,

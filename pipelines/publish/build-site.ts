@@ -57,7 +57,12 @@ export async function buildSite(
   await runEvidence(reportsDir, ['build'], env);
   if (!existsSync(join(built, 'index.html'))) throw new Error(`site build wrote no ${join(built, 'index.html')}`);
   mkdirSync(sitesDir, { recursive: true });
-  cpSync(built, next, { recursive: true });
+  try {
+    cpSync(built, next, { recursive: true });
+  } catch (error) {
+    rmSync(next, { recursive: true, force: true });
+    throw error;
+  }
   crashPoint('site:built');
   return { dir: next, publish: () => publishSite(config, next) };
 }

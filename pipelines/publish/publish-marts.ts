@@ -30,17 +30,24 @@ export async function stageMarts(db: Kysely<Database>, config: WarehouseConfig, 
   rmSync(dirname(next), { recursive: true, force: true });
   mkdirSync(dirname(next), { recursive: true });
   const marts = options.models.filter((model) => model.schema === 'marts');
-  await db.connection().execute(async (connection) => {
-    // Evidence reads the file with an older DuckDB: write a storage format it knows.
-    await sql.raw(`attach ${literal(next)} as published (storage_version 'v1.0.0')`).execute(connection);
-    try {
-      await sql.raw('create schema published.marts').execute(connection);
-      for (const model of marts)
-        await sql.raw(`create table published.marts.${model.table} as select * from ${model.name}`).execute(connection);
-    } finally {
-      await sql.raw('detach published').execute(connection);
-    }
-  });
+  await db
+    .connection()
+    .execute(async (connection) => {
+      // Evidence reads the file with an older DuckDB: write a storage format it knows.
+      await sql.raw(`attach ${literal(next)} as published (storage_version 'v1.0.0')`).execute(connection);
+      try {
+        await sql.raw('create schema published.marts').execute(connection);
+        for (const model of marts)
+          await sql.raw(`create table published.marts.${model.table} as select * from ${model.name}`).execute(connection);
+      } finally {
+        await sql.raw('detach published').execute(connection);
+      }
+    })
+    .catch((error: unknown) => {
+      // A half-written file only takes space (on a full disk, the space wanted back).
+      rmSync(dirname(next), { recursive: true, force: true });
+      throw error;
+    });
   crashPoint('publish:staged');
   return {
     path: next,

@@ -1,22 +1,24 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import type { WarehouseConfig } from '../config.js';
-import { loadFiles } from '../load/load-files.js';
+import { type LoadInput, loadFiles } from '../load/load-files.js';
 import { buildSite } from '../publish/build-site.js';
 import { stageMarts } from '../publish/publish-marts.js';
 import { publishedFingerprint, recordPublished, unchangedSince } from '../publish/published-fingerprint.js';
 import { buildWarehouse } from '../transform/build-warehouse.js';
 import type { Warehouse } from '../warehouse/open-warehouse.js';
 import { checkFreshness } from './check-freshness.js';
-import { finishRun, withRun } from './run-log.js';
+import { afterPublishing, finishRun, withRun } from './run-log.js';
 
 export interface RefreshOptions {
-  /** Files or folders to load; default: the inbox. */
-  inputs?: string[];
+  /** Files or folders to load; default: the inbox, whose files are moved to the archive once loaded. */
+  inputs?: LoadInput[];
   /** Build the report site after publishing (default: no; the CLI's default is yes). */
   site?: boolean;
   parameters?: Record<string, string>;
   /** Rebuild incremental models in full. */
   fullRefresh?: boolean;
+  /** The run's command in ops.runs (default: refresh). */
+  command?: string;
   log?: (line: string) => void;
 }
 
@@ -30,10 +32,11 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
   const { db, config } = warehouse;
   const log = options.log ?? (() => {});
   const inputs = options.inputs ?? [inboxOf(config)];
-  await withRun(db, 'refresh', async (runId) => {
-    log(`loading ${inputs.join(', ')}`);
+  await withRun(warehouse, options.command ?? 'refresh', async (runId) => {
+    const names = inputs.map((input) => (typeof input === 'string' ? input : input.path));
+    log(`loading ${names.length > 3 ? `${names.length} files` : names.join(', ')}`);
     let started = performance.now();
-    await loadFiles(db, inputs, { runId, seedsDir: config.seedsDir, log });
+    await loadFiles(db, inputs, { runId, seedsDir: config.seedsDir, log, archive: { dir: config.archiveDir, moveFrom: config.inboxDir } });
     const fingerprint = await publishedFingerprint(db, config, options.parameters);
     const standing = options.fullRefresh ? undefined : await unchangedSince(db, config, fingerprint, options.site ?? false);
     if (standing !== undefined) {
@@ -54,9 +57,18 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     log(`marts staged for publishing (${seconds(started)}s)`);
     // The site is built from the staged marts, so that a failed site build publishes nothing.
     const site = options.site ? await buildSite(config, marts.path, { parameters: options.parameters, log }) : undefined;
-    log(`published ${marts.publish()}`);
-    if (site) log(`site: ${site.publish()}`);
-    await recordPublished(db, runId, fingerprint, site !== undefined);
+    const published: string[] = [];
+    try {
+      published.push(marts.publish());
+      log(`published ${published[0]}`);
+      if (site) {
+        published.push(site.publish());
+        log(`site: ${published[1]}`);
+      }
+      await recordPublished(db, runId, fingerprint, site !== undefined);
+    } catch (error) {
+      throw afterPublishing(error, published);
+    }
   });
 }
 

@@ -2,36 +2,63 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import type { WarehouseConfig } from '../config.js';
 import { siteDir } from '../publish/build-site.js';
 import { publishedMartsPath } from '../publish/publish-marts.js';
+import { type DeadRun, deadRuns, interruptedMessage } from '../warehouse/interrupted-runs.js';
 import { openWarehouse } from '../warehouse/open-warehouse.js';
 import { runQuery } from '../warehouse/run-query.js';
-import { lockPathOf, readHolder } from '../warehouse/warehouse-lock.js';
+import { literal } from '../warehouse/sql-text.js';
+import { describeStorageFailure } from '../warehouse/storage-failure.js';
+import { isAlive, type LockHolder, lockPathOf, readHolder } from '../warehouse/warehouse-lock.js';
 
-/** What a scheduler's operator wants to know: who holds the lock, the last runs, what is published. */
+/**
+ * What a scheduler's operator wants to know: who holds the lock, the last runs, what is published.
+ * A lock or run left by a process that died is shown as such: reading, status cannot record it.
+ */
 export async function describeStatus(config: WarehouseConfig): Promise<string> {
   const holder = readHolder(lockPathOf(config.warehousePath));
+  const built = existsSync(config.warehousePath);
+  const { dead, lines: runLog } = built ? await describeRunLog(config, holder) : { dead: [], lines: [] };
   const sections = [
-    `warehouse  ${config.warehousePath}${existsSync(config.warehousePath) ? '' : ' (not built yet)'}`,
-    `lock       ${holder ? `held by '${holder.command}' (pid ${holder.pid} on ${holder.host}, since ${holder.since})` : 'free'}`,
+    `warehouse  ${config.warehousePath}${built ? '' : ' (not built yet)'}`,
+    `lock       ${describeLock(holder, dead)}`,
     `published  ${describeFile(publishedMartsPath(config))}`,
     `site       ${describeFile(siteDir(config))}`,
+    ...runLog,
   ];
-  if (!existsSync(config.warehousePath)) return `${sections.join('\n')}\n`;
+  return `${sections.join('\n')}\n`;
+}
+
+function describeLock(holder: LockHolder | undefined, dead: DeadRun[]): string {
+  if (!holder) return 'free';
+  const who = `'${holder.command}' (pid ${holder.pid} on ${holder.host}`;
+  if (isAlive(holder)) return `held by ${who}, since ${holder.since})`;
+  const run = dead.find((candidate) => candidate.pid === holder.pid && candidate.host === holder.host);
+  return `left by ${who}) that stopped at ${run ? run.stoppedAt.toISOString() : holder.since}; the next run takes it over`;
+}
+
+async function describeRunLog(config: WarehouseConfig, holder: LockHolder | undefined): Promise<{ dead: DeadRun[]; lines: string[] }> {
   try {
     const warehouse = await openWarehouse(config, { readOnly: true });
     try {
-      sections.push(
+      const dead = await deadRuns(warehouse.db, holder);
+      // Shown as the next writer will record them; the log itself still says running.
+      const deadIds = dead.length > 0 ? dead.map((run) => run.runId).join(', ') : 'null';
+      const lines = [
         '',
         'last runs',
         await runQuery(
           warehouse.db,
           `
-        select run_id, command, status, started_at, round(date_diff('millisecond', started_at, finished_at) / 1000, 1) as seconds,
-               left(message, 100) as message
+        select run_id, command, case when run_id in (${deadIds}) then 'interrupted' else status end as status, started_at,
+               round(date_diff('millisecond', started_at, finished_at) / 1000, 1) as seconds,
+               left(case when run_id in (${deadIds}) then ${literal(interruptedMessage)} else message end, 100) as message
         from ops.runs order by run_id desc limit 5`,
           'table',
         ),
-      );
-      sections.push(
+        ...dead.map(
+          (run) =>
+            `run ${run.runId} ('${run.command}'${run.pid === null ? '' : `, pid ${run.pid} on ${run.host}`}) stopped at ${run.stoppedAt.toISOString()}: its process is gone; the next writing command records the run as interrupted`,
+        ),
+        ...(dead.length > 0 ? [''] : []),
         'last freshness check and failed tests',
         await runQuery(
           warehouse.db,
@@ -41,14 +68,15 @@ export async function describeStatus(config: WarehouseConfig): Promise<string> {
         order by model, test`,
           'table',
         ),
-      );
+      ];
+      return { dead, lines };
     } finally {
       await warehouse.close();
     }
   } catch (error) {
-    sections.push('', `run log unavailable: ${(error as Error).message}`);
+    const failure = describeStorageFailure(error, config) ?? (error as Error);
+    return { dead: [], lines: ['', `run log unavailable: ${failure.message}`] };
   }
-  return `${sections.join('\n')}\n`;
 }
 
 function describeFile(path: string): string {

@@ -11,6 +11,13 @@ export interface RunsTable {
   message: string | null;
 }
 
+/** The process of each run (none for runs logged before processes were recorded). */
+export interface RunProcessesTable {
+  run_id: number;
+  pid: number;
+  host: string;
+}
+
 export interface ModelRunsTable {
   run_id: number;
   model: string;
@@ -93,6 +100,7 @@ export interface ModelsTable {
 /** The tables pipelines address through Kysely; models are plain SQL and need no types here. */
 export interface Database {
   'ops.runs': RunsTable;
+  'ops.run_processes': RunProcessesTable;
   'ops.model_runs': ModelRunsTable;
   'ops.test_results': TestResultsTable;
   'ops.loaded_files': LoadedFilesTable;

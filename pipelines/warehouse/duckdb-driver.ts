@@ -52,7 +52,11 @@ export class DuckDBDriver implements Driver {
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await (connection as DuckDBKyselyConnection).run('rollback');
+    // A commit that fails (a full disk) has already ended the transaction: the rollback that follows
+    // must not replace the commit's error with its own.
+    await (connection as DuckDBKyselyConnection).run('rollback').catch((error: Error) => {
+      if (!/no transaction is active/.test(error.message)) throw error;
+    });
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {

@@ -5,13 +5,20 @@ import { Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../config.js';
 import type { Database } from './database.js';
 import { DuckDBDialect } from './duckdb-dialect.js';
-import { acquireWarehouseLock, lockPathOf, readHolder } from './warehouse-lock.js';
+import { markInterruptedRuns } from './interrupted-runs.js';
+import { describeStorageFailure } from './storage-failure.js';
+import { acquireWarehouseLock, isAlive, lockPathOf, readHolder } from './warehouse-lock.js';
 
 export interface Warehouse {
   config: WarehouseConfig;
   instance: DuckDBInstance;
   db: Kysely<Database>;
   close(): Promise<void>;
+  /**
+   * Closes the file and opens it again, keeping the lock: after a write fails for want of space,
+   * DuckDB refuses every statement until the database is restarted. Replaces instance and db.
+   */
+  reopen(): Promise<void>;
 }
 
 // The run log and the canonical raw tables exist in every warehouse, created idempotently.
@@ -26,6 +33,8 @@ export interface OpenOptions {
   /** How long a writer waits for another writer's lock. */
   waitSeconds?: number;
   log?: (line: string) => void;
+  /** Runs once the lock is taken and before the file is opened (a rebuild moves it aside there). */
+  beforeOpen?: () => Promise<void>;
 }
 
 /**
@@ -46,14 +55,39 @@ export async function openWarehouse(config: WarehouseConfig, options: OpenOption
         log: options.log,
       });
   try {
-    return await openInstance(config, options, release);
+    await options.beforeOpen?.();
+    let open = true;
+    const warehouse: Warehouse = {
+      config,
+      ...(await openInstance(config, options)),
+      async close() {
+        try {
+          if (open) await closeInstance(warehouse);
+        } finally {
+          release();
+        }
+      },
+      async reopen() {
+        // An invalidated database may fail to close cleanly; the new instance is what counts.
+        await closeInstance(warehouse).catch(() => {});
+        open = false;
+        Object.assign(warehouse, await openInstance(config, options));
+        open = true;
+      },
+    };
+    return warehouse;
   } catch (error) {
     release();
     throw error;
   }
 }
 
-async function openInstance(config: WarehouseConfig, options: OpenOptions, release: () => void): Promise<Warehouse> {
+async function closeInstance({ db, instance }: Pick<Warehouse, 'db' | 'instance'>): Promise<void> {
+  await db.destroy();
+  instance.closeSync();
+}
+
+async function openInstance(config: WarehouseConfig, options: OpenOptions): Promise<Pick<Warehouse, 'db' | 'instance'>> {
   const settings: Record<string, string> = {
     memory_limit: config.memoryLimit,
     temp_directory: config.tempDirectory,
@@ -65,36 +99,35 @@ async function openInstance(config: WarehouseConfig, options: OpenOptions, relea
   if (options.readOnly) settings.access_mode = 'READ_ONLY';
   const instance = await DuckDBInstance.create(config.warehousePath, settings).catch((error: Error) => {
     const writer = options.readOnly ? readHolder(lockPathOf(config.warehousePath)) : undefined;
-    if (writer)
+    if (writer && isAlive(writer))
       throw new Error(
         `cannot open warehouse ${config.warehousePath}: '${writer.command}' (pid ${writer.pid}, since ${writer.since}) is writing it; try again when it has finished`,
       );
-    throw new Error(`cannot open warehouse ${config.warehousePath}: ${error.message}`);
+    throw describeStorageFailure(error, config) ?? new Error(`cannot open warehouse ${config.warehousePath}: ${error.message}`);
   });
   const db = new Kysely<Database>({ dialect: new DuckDBDialect({ instance }) });
   if (!options.readOnly) {
-    for (const script of setupScripts) await sql.raw(script).execute(db);
-    await migrateLoadedFiles(db);
-    // Holding the lock, any run still marked running belongs to a process that is gone.
-    await db
-      .updateTable('ops.runs')
-      .set({ status: 'interrupted', finished_at: new Date(), message: 'the process ended before the run finished' })
-      .where('status', 'in', ['running', 'publishing'])
-      .execute();
+    try {
+      await prepareForWriting(db);
+    } catch (error) {
+      await closeInstance({ db, instance }).catch(() => {});
+      throw describeStorageFailure(error, config) ?? error;
+    }
   }
-  return {
-    config,
-    instance,
-    db,
-    async close() {
-      try {
-        await db.destroy();
-        instance.closeSync();
-      } finally {
-        release();
-      }
-    },
-  };
+  return { instance, db };
+}
+
+// The ops and raw tables as this version needs them, and the runs whose process died marked.
+async function prepareForWriting(db: Kysely<Database>): Promise<void> {
+  const columns = async () => (await sql<{ n: number }>`select count(*) as n from duckdb_columns()`.execute(db)).rows[0]!.n;
+  const before = await columns();
+  for (const script of setupScripts) await sql.raw(script).execute(db);
+  await migrateLoadedFiles(db);
+  // DuckDB 1.5 cannot replay from its log a column added to a table with a nextval default
+  // (duckdb/duckdb#18259): killed before the next checkpoint, the process would leave a warehouse
+  // that cannot be opened. Schema changes are written to the file at once.
+  if ((await columns()) !== before) await sql`checkpoint`.execute(db);
+  await markInterruptedRuns(db);
 }
 
 // Warehouses from before one file could feed several tables have content_hash unique on its

@@ -92,7 +92,8 @@ export function readHolder(path: string): LockHolder | undefined {
   }
 }
 
-function isAlive(holder: LockHolder): boolean {
+/** Whether the holder's process is still running: a process on another host is taken to be. */
+export function isAlive(holder: LockHolder): boolean {
   // A lock from another host cannot be checked from here: treat it as held.
   if (holder.host !== hostname()) return true;
   if (holder.pid <= 0) return false;

@@ -48,7 +48,10 @@ beforeAll(async () => {
   await loadFile(db, join(repoDir, 'test/fixtures/cdnow/CDNOW_sample.txt'), { seedsDir, mapping: readMapping('cdnow_sample') });
   await withRun(db, 'build', (runId) =>
     // A transaction log: its $0.00 lines are transactions too, as in the published figures.
-    buildWarehouse(db, config, { runId, parameters: { as_of_date: '1997-09-30', forecast_period_days: '7', zero_value_purchases: 'true' } }),
+    buildWarehouse(db, config, {
+      runId,
+      parameters: { as_of_date: '1997-09-30', forecast_period_days: '7', zero_value_purchases: 'true' },
+    }),
   );
   bgnbd = (await rows<typeof bgnbd>('select * from intermediate.int_bgnbd_fit'))[0]!;
   gammaGamma = (await rows<typeof gammaGamma>('select * from intermediate.int_gamma_gamma_fit'))[0]!;

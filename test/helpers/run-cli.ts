@@ -22,9 +22,18 @@ function cliEnv(dataDir: string, env: Record<string, string>): NodeJS.ProcessEnv
   };
 }
 
+export interface CliOptions {
+  /** Run under `ulimit -f`: writing past this many KiB in any file fails (EFBIG), as on a full disk. */
+  fileSizeLimitKb?: number;
+}
+
 /** Runs `npm run warehouse -- ...args` as a user would, against the given data folder. */
-export function runCli(args: string[], dataDir: string, env: Record<string, string> = {}): CliResult {
-  const result = spawnSync(process.execPath, cliArgs(args), {
+export function runCli(args: string[], dataDir: string, env: Record<string, string> = {}, options: CliOptions = {}): CliResult {
+  const [command, commandArgs] =
+    options.fileSizeLimitKb === undefined
+      ? [process.execPath, cliArgs(args)]
+      : ['sh', ['-c', `ulimit -f ${options.fileSizeLimitKb} && exec "$0" "$@"`, process.execPath, ...cliArgs(args)]];
+  const result = spawnSync(command, commandArgs, {
     cwd: repoDir,
     encoding: 'utf8',
     env: cliEnv(dataDir, env),

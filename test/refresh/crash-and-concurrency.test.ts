@@ -1,11 +1,19 @@
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { shopInTwoDeliveries } from '../../pipelines/generate/shop-in-two-deliveries.js';
-import { type CliResult, runCli, startCli } from '../helpers/run-cli.js';
+import {
+  deliver,
+  expectSucceeded,
+  fileHash,
+  publishedDigest,
+  publishedPath,
+  publishedRunStatuses,
+  scalar,
+  warehouseDigest,
+} from '../helpers/refresh-state.js';
+import { runCli, startCli } from '../helpers/run-cli.js';
 
 // Real processes, really killed: `refresh --no-site` run by the CLI against data folders that
 // differ only in what has happened to them.
@@ -20,54 +28,6 @@ let referenceModels: Record<string, string>;
 let stateAMarts: Record<string, string>;
 let stateAPublished: string;
 
-const published = (dataDir: string) => join(dataDir, 'published/warehouse_marts.duckdb');
-const fileHash = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-
-/** One digest per table of the schemas (marts by default): equal digests, equal rows. */
-async function martsDigest(file: string, catalog: string, schemas = ['marts']): Promise<Record<string, string>> {
-  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
-  const connection = await instance.connect();
-  try {
-    const tables = (
-      await connection.runAndReadAll(`select table_schema || '.' || table_name from information_schema.tables
-      where table_catalog = '${catalog}' and table_schema in ('${schemas.join("', '")}') and table_name not like 'data\\_%' escape '\\' order by 1`)
-    )
-      .getRows()
-      .map(([name]) => String(name));
-    const digest: Record<string, string> = {};
-    for (const table of tables) {
-      const reader = await connection.runAndReadAll(
-        `select count(*) || ':' || coalesce(md5(string_agg(t::varchar, '|' order by t::varchar)), '') from ${catalog}.${table} as t`,
-      );
-      digest[table] = String(reader.getRows()[0]![0]);
-    }
-    return digest;
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
-
-const warehouseDigest = (dataDir: string, schemas?: string[]) => martsDigest(join(dataDir, 'warehouse.duckdb'), 'warehouse', schemas);
-const publishedDigest = (dataDir: string) => martsDigest(published(dataDir), 'warehouse_marts');
-
-async function scalar(dataDir: string, query: string): Promise<string> {
-  const result = runCli(['query', query, '--format', 'csv'], dataDir);
-  expect(result.stderr).toBe('');
-  return result.stdout.trim().split('\n').slice(1).join('\n');
-}
-
-function deliver(dataDir: string, folder: string) {
-  const inbox = join(dataDir, 'inbox');
-  mkdirSync(inbox, { recursive: true });
-  for (const name of readdirSync(folder)) cpSync(join(folder, name), join(inbox, name));
-}
-
-function expectSucceeded(result: CliResult) {
-  expect(result.stderr).not.toMatch(/error|failed/i);
-  expect(result.status).toBe(0);
-}
-
 beforeAll(async () => {
   shop = await shopInTwoDeliveries(root, 1500, 11);
   const whole = join(root, 'whole');
@@ -80,7 +40,7 @@ beforeAll(async () => {
   deliver(stateA, shop.before);
   expectSucceeded(runCli(['refresh', '--no-site'], stateA));
   stateAMarts = await warehouseDigest(stateA);
-  stateAPublished = fileHash(published(stateA));
+  stateAPublished = fileHash(publishedPath(stateA));
   // The last day changes the marts, or the checks below could not tell the states apart.
   expect(shop.lastDayOrders).toBeGreaterThan(0);
   expect(stateAMarts).not.toEqual(reference);
@@ -121,7 +81,8 @@ describe('a refresh killed with SIGKILL', () => {
   // Where it dies, and whether the new build had been committed to the warehouse by then.
   const points: Array<[string, boolean]> = [
     ['load:inserted', false], // inside the transaction loading the first new file
-    ['load:file', false], // between two new files: the first is loaded and committed
+    ['load:file', false], // the first new file loaded and committed, not yet archived
+    ['archive:recorded', false], // the first new file in the archive's manifest, not yet moved there
     ['build:model', false], // after the first model of the build transaction
     ['build:tested', false], // all models built and tested, not committed
     ['publish:staged', true], // build committed, the new marts file written but not renamed into place
@@ -135,10 +96,18 @@ describe('a refresh killed with SIGKILL', () => {
       deliver(dataDir, shop.last);
       const crashed = runCli(['refresh', '--no-site'], dataDir, { WAREHOUSE_CRASH_AT: point });
       expect(crashed.signal).toBe('SIGKILL');
-      // The operator's view: the dead holder is still named in the lock file.
-      expect(runCli(['status'], dataDir).stdout).toMatch(/^lock {7}held by 'refresh' \(pid \d+ on .+, since .+\)$/m);
+      // The operator's view: the lock and the run were left by a process that is gone.
+      const left = runCli(['status'], dataDir).stdout;
+      expect(left).toMatch(
+        /^lock {7}left by 'refresh' \(pid \d+ on .+\) that stopped at \d{4}-\d\d-\d\dT.+Z; the next run takes it over$/m,
+      );
+      expect(left).toMatch(/^2 +refresh +interrupted .+the process ended before the run finished$/m);
+      expect(left).toMatch(
+        /^run 2 \('refresh', pid \d+ on .+\) stopped at .+: its process is gone; the next writing command records the run as interrupted$/m,
+      );
+      expect(left).not.toMatch(/running/);
       // Readers of the published file see exactly the previous state.
-      expect(fileHash(published(dataDir))).toBe(stateAPublished);
+      expect(fileHash(publishedPath(dataDir))).toBe(stateAPublished);
       expect(await warehouseDigest(dataDir)).toEqual(committed ? reference : stateAMarts);
 
       const next = runCli(['refresh', '--no-site'], dataDir);
@@ -149,15 +118,27 @@ describe('a refresh killed with SIGKILL', () => {
       // Nothing loaded twice: every order line of every file is in raw.orders once.
       expect(await scalar(dataDir, 'select count(*) from raw.orders')).toBe(String(shop.orders));
       expect(await scalar(dataDir, 'select count(*) - count(distinct content_hash) from ops.loaded_files')).toBe('0');
+      // Every file delivered is in the archive once, listed once, and gone from the inbox.
+      expect(readdirSync(join(dataDir, 'inbox'))).toEqual([]);
+      const manifest = readFileSync(join(dataDir, 'archive/manifest.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(manifest.map((entry) => entry.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(new Set(manifest.map((entry) => entry.content_hash)).size).toBe(7);
+      for (const entry of manifest) expect(existsSync(join(dataDir, 'archive', entry.archived))).toBe(true);
       expect(await scalar(dataDir, "select string_agg(status, ' ' order by run_id) from ops.runs where command = 'refresh'")).toBe(
         'succeeded interrupted succeeded',
       );
       const status = runCli(['status'], dataDir).stdout;
       expect(status).toMatch(/^lock {7}free$/m);
-      expect(status).toMatch(/^\d+ +refresh +interrupted .+the process ended before the run finished$/m);
+      expect(status).toMatch(/^2 +refresh +interrupted .+the process ended before the run finished$/m);
+      expect(status).not.toMatch(/its process is gone/);
+      // The Data page publishes the run log as recorded, the publishing run still running.
+      expect(await publishedRunStatuses(dataDir)).toEqual(['succeeded', 'interrupted', 'running']);
       expect(existsSync(join(dataDir, 'warehouse.duckdb.lock'))).toBe(false);
     },
-    120_000,
+    240_000,
   );
 });
 

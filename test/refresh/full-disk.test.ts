@@ -1,0 +1,53 @@
+import { cpSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { shopInTwoDeliveries } from '../../pipelines/generate/shop-in-two-deliveries.js';
+import { deliver, expectSucceeded, fileHash, publishedPath, scalar } from '../helpers/refresh-state.js';
+import { runCli } from '../helpers/run-cli.js';
+
+// A full disk, as a file-size limit (`ulimit -f`) on the CLI's process: past the limit every write
+// fails with EFBIG as it would with ENOSPC on a full disk (Node ignores SIGXFSZ, so the process
+// lives on to report it). The shop is large enough that a full rebuild's log outgrows DuckDB's
+// checkpoint threshold: the checkpoint at commit fails, and DuckDB invalidates the database.
+const root = mkdtempSync(join(tmpdir(), 'refresh-full-disk-'));
+const stateA = join(root, 'state-a');
+let shop: Awaited<ReturnType<typeof shopInTwoDeliveries>>;
+
+beforeAll(async () => {
+  shop = await shopInTwoDeliveries(root, 20_000, 11);
+  deliver(stateA, shop.before);
+  expectSucceeded(runCli(['refresh', '--no-site'], stateA));
+}, 300_000);
+
+describe('a refresh that runs out of space', () => {
+  it('says so in one line, publishes nothing, records the run as failed, and succeeds once there is space', async () => {
+    const dataDir = join(root, 'full');
+    cpSync(stateA, dataDir, { recursive: true });
+    deliver(dataDir, shop.last);
+    const publishedBefore = fileHash(publishedPath(dataDir));
+    // Room for the warehouse as it is and one more megabyte, not for a rebuild of every model.
+    const limitKb = Math.ceil(statSync(join(dataDir, 'warehouse.duckdb')).size / 1024) + 1024;
+
+    const full = runCli(['refresh', '--no-site', '--full-refresh'], dataDir, {}, { fileSizeLimitKb: limitKb });
+    expect(full.signal).toBeNull();
+    expect(full.status).toBe(1);
+    const errors = full.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(full.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^error: out of space writing the warehouse ${join(dataDir, 'warehouse.duckdb')} \\(\\d+\\.\\d MB when it failed; the file-size limit \\(ulimit -f\\) stopped it\\): nothing was published; the previous build stands; raise the limit and run again(; run 2 is recorded as failed)?$`,
+      ),
+    );
+    expect(fileHash(publishedPath(dataDir))).toBe(publishedBefore);
+
+    const status = runCli(['status'], dataDir).stdout;
+    expect(status).toMatch(/^lock {7}free$/m);
+    expect(status).toMatch(/^2 +refresh +failed .+out of space writing the warehouse /m);
+
+    expectSucceeded(runCli(['refresh', '--no-site'], dataDir));
+    expect(fileHash(publishedPath(dataDir))).not.toBe(publishedBefore);
+    expect(scalar(dataDir, 'select count(*) from raw.orders')).toBe(String(shop.orders));
+    expect(scalar(dataDir, "select string_agg(status, ' ' order by run_id) from ops.runs")).toBe('succeeded failed succeeded');
+  }, 300_000);
+});
