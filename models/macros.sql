@@ -18,6 +18,14 @@ create or replace temp macro lifecycle_stage(occasions, recency_days, cycle_days
     else 'active'
   end;
 
+-- The recencies (days) at which lifecycle_stage changes for a member who does not buy again: the
+-- silent, sleeping and churned boundaries of the shop cycle (none without a cycle). A stage
+-- changes only on a purchase day or the day recency first passes one of them.
+create or replace temp macro lifecycle_boundaries(cycle_days) as
+  case when cycle_days is null then []::double[]
+       else [getvariable('silent_cycles') * cycle_days, getvariable('sleeping_cycles') * cycle_days, getvariable('churned_cycles') * cycle_days]
+  end;
+
 -- The population value an RFM segment compares R, F or M with (segment_threshold: mean or median).
 create or replace temp macro rfm_threshold(value) as
   case getvariable('segment_threshold') when 'median' then median(value) else avg(value) end;

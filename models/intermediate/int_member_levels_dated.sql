@@ -1,70 +1,97 @@
--- Each member's level (会员等级) on each month end and on the as-of date, from the day it became
--- known to the shop. The level (the member_level macro: the highest rule of seeds/member_levels.csv
--- met by net revenue or by count) counts its completed purchases (status completed, net value
--- above zero) purchased by that day. With
--- level_window_days set (保级), only the purchases of the last that many days up to the day count;
--- empty, every purchase since the first does.
+-- Each member's level (会员等级) over time up to the as-of date, on the days it can change: a day a
+-- completed purchase enters or leaves the member's window, and the as-of date. The level is the
+-- member_level macro (the highest rule of seeds/member_levels.csv met by net revenue or by count)
+-- on the completed purchases (status completed, net value above zero) purchased by the day; with
+-- level_window_days set (保级), only those of the last that many days up to the day count. The
+-- level of such a day holds until the member's next one (valid_to, exclusive; NULL on the last);
+-- before its first, a member holds the lowest level. level_changed marks the days it changed.
+-- Totals come from running sums per member, so no member is evaluated on days nothing happens.
 -- grain: member_id, evaluated_on
 -- tests: not_null(member_level, level_rank, completed_revenue, completed_purchases)
 with
 
-members_first_seen as (select * from intermediate.int_members_first_seen),
-
 orders as (select * from staging.stg_orders),
-
-month_ends as (select * from intermediate.int_month_ends),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
 levels as (select * from seeds.member_levels),
 
-evaluation_dates as (
-  select month_end as evaluated_on from month_ends
-  union
-  select as_of_date from as_of
-),
-
-completed_purchases as (
-  select member_id, purchased_at::date as purchase_date, net_amount
+completed_days as (
+  select orders.member_id, orders.purchased_at::date as purchase_date, sum(orders.net_amount) as revenue, count(*) as purchases
   from orders
-  where is_purchase and status = 'completed' and net_amount > 0
+  cross join as_of
+  where orders.is_purchase and orders.status = 'completed' and orders.net_amount > 0 and orders.purchased_at::date <= as_of.as_of_date
+  group by orders.member_id, orders.purchased_at::date
 ),
 
-member_dates as (
-  select members_first_seen.member_id, evaluation_dates.evaluated_on
-  from members_first_seen
-  inner join evaluation_dates on evaluation_dates.evaluated_on >= members_first_seen.first_seen_date
+running as (
+  select
+    member_id,
+    purchase_date,
+    sum(revenue) over member_days as running_revenue,
+    sum(purchases) over member_days as running_purchases
+  from completed_days
+  window member_days as (partition by member_id order by purchase_date rows between unbounded preceding and current row)
+),
+
+-- The days a member's total can change: a purchase day, the day a purchase leaves the window,
+-- and the as-of date.
+change_days as (
+  select member_id, purchase_date as day from completed_days
+  union
+  select completed_days.member_id, completed_days.purchase_date + getvariable('level_window_days') as day
+  from completed_days
+  cross join as_of
+  where getvariable('level_window_days') is not null
+    and completed_days.purchase_date + getvariable('level_window_days') <= as_of.as_of_date
+  union
+  select distinct completed_days.member_id, as_of.as_of_date as day
+  from completed_days
+  cross join as_of
+),
+
+window_bounds as (
+  select
+    member_id,
+    day,
+    -- The last day that no longer counts: a purchase on or before it is out of the window.
+    case when getvariable('level_window_days') is not null then day - getvariable('level_window_days') end as window_gone
+  from change_days
 ),
 
 totals as (
   select
-    member_dates.member_id,
-    member_dates.evaluated_on,
-    coalesce(sum(completed_purchases.net_amount), 0) as completed_revenue,
-    count(completed_purchases.purchase_date) as completed_purchases
-  from member_dates
-  left join completed_purchases
-    on completed_purchases.member_id = member_dates.member_id
-   and completed_purchases.purchase_date <= member_dates.evaluated_on
-   and (getvariable('level_window_days') is null or completed_purchases.purchase_date > member_dates.evaluated_on - getvariable('level_window_days'))
-  group by member_dates.member_id, member_dates.evaluated_on
+    window_bounds.member_id,
+    window_bounds.day,
+    coalesce(up_to_day.running_revenue, 0) - coalesce(gone.running_revenue, 0) as completed_revenue,
+    coalesce(up_to_day.running_purchases, 0) - coalesce(gone.running_purchases, 0) as completed_purchases
+  from window_bounds
+  asof left join running as up_to_day
+    on up_to_day.member_id = window_bounds.member_id and window_bounds.day >= up_to_day.purchase_date
+  asof left join running as gone
+    on gone.member_id = window_bounds.member_id and window_bounds.window_gone >= gone.purchase_date
 ),
 
 levelled as (
-  select *, member_level(completed_revenue, completed_purchases) as member_level
+  select
+    totals.*,
+    member_level(totals.completed_revenue, totals.completed_purchases) as member_level
   from totals
 ),
 
 final as (
   select
     levelled.member_id,
-    levelled.evaluated_on,
-    levelled.completed_revenue::decimal(18, 2) as completed_revenue,
-    levelled.completed_purchases,
+    levelled.day as evaluated_on,
+    lead(levelled.day) over member_days as valid_to,
     levelled.member_level,
-    levels.level_rank
+    levels.level_rank,
+    levelled.member_level is distinct from lag(levelled.member_level) over member_days as level_changed,
+    levelled.completed_revenue::decimal(18, 2) as completed_revenue,
+    levelled.completed_purchases
   from levelled
   inner join levels on levels.level = levelled.member_level
+  window member_days as (partition by levelled.member_id order by levelled.day)
 )
 
 select * from final

@@ -1,14 +1,20 @@
--- Lifecycle stages snapshotted at each month end up to the as-of date (see
--- intermediate.int_member_stages_monthly: the current shop cycle C applies to every snapshot).
--- moved_in counts members of the stage whose stage at the previous month end was another or who
--- are new; woke_up, members of the stage who bought in the following month (for sleeping members,
--- the wake-up, which the course notes put under wake_up_benchmark = 5%); NULL while that month
--- is not over by the as-of date.
+-- Lifecycle stages snapshotted at each month end up to the as-of date (intermediate.
+-- int_stage_moves_monthly, from int_member_stages_dated: the current shop cycle C applies to every
+-- snapshot; a member enters from the day it joined or first ordered). members is the stage's
+-- members at the month end;
+-- moved_in counts those whose stage at the previous month end was another or who are new;
+-- woke_up, those who bought in the following month (for sleeping members, the wake-up, which the
+-- course notes put under wake_up_benchmark = 5%), NULL while that month is not over by the
+-- as-of date.
 -- grain: month_end, stage
 -- tests: not_null(stage_zh, members, moved_in); relationships(stage, seeds.lifecycle_stages, stage)
 with
 
-member_stages as (select * from intermediate.int_member_stages_monthly),
+stage_moves as (select * from intermediate.int_stage_moves_monthly),
+
+stage_days as (select * from intermediate.int_member_stages_dated),
+
+occasions as (select * from intermediate.int_purchase_occasions),
 
 month_ends as (select * from intermediate.int_month_ends),
 
@@ -19,12 +25,22 @@ stages as (select * from seeds.lifecycle_stages),
 by_stage as (
   select
     month_end,
-    stage,
-    count(*) as members,
-    count(*) filter (where previous_stage is distinct from stage) as moved_in,
-    count(*) filter (where bought_next_month) as bought_next_month
-  from member_stages
-  group by month_end, stage
+    to_stage as stage,
+    sum(members) as members,
+    sum(members) filter (where from_stage is distinct from to_stage) as moved_in
+  from stage_moves
+  group by month_end, to_stage
+),
+
+-- Members of each stage at a month end who bought in the following month.
+woke as (
+  select month_ends.month_end, stage_then.stage, count(distinct occasions.member_id) as members
+  from month_ends
+  inner join occasions
+    on occasions.occasion_date > month_ends.month_end and occasions.occasion_date <= last_day(month_ends.month_end + 1)
+  asof join stage_days as stage_then
+    on stage_then.member_id = occasions.member_id and month_ends.month_end >= stage_then.changed_on
+  group by month_ends.month_end, stage_then.stage
 ),
 
 final as (
@@ -35,8 +51,8 @@ final as (
     stages.stage_order,
     coalesce(by_stage.members, 0) as members,
     coalesce(by_stage.moved_in, 0) as moved_in,
-    case when last_day(month_ends.month_end + 1) <= as_of.as_of_date then coalesce(by_stage.bought_next_month, 0) end as woke_up,
-    case when last_day(month_ends.month_end + 1) <= as_of.as_of_date then coalesce(by_stage.bought_next_month, 0) / nullif(by_stage.members, 0) end as wake_up_rate,
+    case when last_day(month_ends.month_end + 1) <= as_of.as_of_date then coalesce(woke.members, 0) end as woke_up,
+    case when last_day(month_ends.month_end + 1) <= as_of.as_of_date then coalesce(woke.members, 0) / nullif(by_stage.members, 0) end as wake_up_rate,
     getvariable('wake_up_benchmark') as wake_up_benchmark,
     stages.recommended_action_zh,
     stages.recommended_action
@@ -44,6 +60,7 @@ final as (
   cross join stages
   cross join as_of
   left join by_stage on by_stage.month_end = month_ends.month_end and by_stage.stage = stages.stage
+  left join woke on woke.month_end = month_ends.month_end and woke.stage = stages.stage
 )
 
 select * from final

@@ -26,6 +26,13 @@ levels as (select * from seeds.member_levels),
 
 region_tiers as (select * from seeds.region_tiers),
 
+-- Exports write 杭州 as often as 杭州市: a city matches its tier by either form.
+tier_names as (
+  select city as city_name, city_tier, city_tier_zh from region_tiers
+  union all
+  select regexp_replace(city, '市$', '') as city_name, city_tier, city_tier_zh from region_tiers where city like '%市'
+),
+
 stages as (select * from seeds.lifecycle_stages),
 
 orders_to_date as (
@@ -72,9 +79,10 @@ combined as (
     (occasion_summary.revenue / nullif(occasion_summary.purchases, 0))::decimal(18, 2) as aov, -- revenue per purchase (笔单价)
     occasion_summary.avg_interval_days,
     as_of.as_of_date - occasion_summary.last_purchase_at::date as recency_days,
-    member_levels.completed_revenue,
-    member_levels.completed_purchases as completed_orders,
-    member_levels.member_level,
+    coalesce(member_levels.completed_revenue, 0) as completed_revenue,
+    coalesce(member_levels.completed_purchases, 0) as completed_orders,
+    -- A member without a completed purchase holds the lowest level.
+    coalesce(member_levels.member_level, member_level(0, 0)) as member_level,
     coalesce(members.province, latest_address.province) as province,
     coalesce(members.city, latest_address.city) as city,
     members.joined_at,
@@ -92,12 +100,11 @@ combined as (
 staged as (
   select
     combined.*,
-    region_tiers.city_tier,
-    region_tiers.city_tier_zh,
+    tier_names.city_tier,
+    tier_names.city_tier_zh,
     lifecycle_stage(combined.occasions, combined.recency_days, combined.shop_cycle_days) as lifecycle_stage
   from combined
-  -- Exports write 杭州 as often as 杭州市.
-  left join region_tiers on region_tiers.city in (combined.city, combined.city || '市')
+  left join tier_names on tier_names.city_name = combined.city
 ),
 
 final as (

@@ -1,36 +1,78 @@
 -- Member levels over time: at each month end, the members of each level (intermediate.
 -- int_member_levels_dated), and how many of them reached it from a lower level (upgraded) or
 -- fell to it from a higher one (downgraded, possible with level_window_days: 保级) since the
--- previous month end. Members new at a month end count in neither.
+-- previous month end. Members new at a month end count in neither. A member known by the month
+-- end holds the lowest level until its first level day.
 -- grain: month_end, member_level
 -- tests: not_null(member_level_zh, members, upgraded, downgraded)
 with
 
 member_levels_dated as (select * from intermediate.int_member_levels_dated),
 
+members_first_seen as (select * from intermediate.int_members_first_seen),
+
 month_ends as (select * from intermediate.int_month_ends),
 
 levels as (select * from seeds.member_levels),
 
-monthly as (
-  select
-    member_levels_dated.member_id,
-    member_levels_dated.evaluated_on as month_end,
-    member_levels_dated.member_level,
-    member_levels_dated.level_rank,
-    lag(member_levels_dated.level_rank) over (partition by member_levels_dated.member_id order by member_levels_dated.evaluated_on) as previous_rank
+lowest_level as (
+  select level as member_level from levels order by level_rank limit 1
+),
+
+-- A level holds from its day to the member's next level day: +1 member of the level on the first,
+-- -1 on the second, summed over time, count each level's members on any day.
+level_moves as (
+  select member_level, evaluated_on as day, 1 as members from member_levels_dated
+  union all
+  select member_level, valid_to as day, -1 as members from member_levels_dated where valid_to is not null
+),
+
+held as (
+  select month_ends.month_end, level_moves.member_level, sum(level_moves.members) as members
+  from month_ends
+  inner join level_moves on level_moves.day <= month_ends.month_end
+  group by month_ends.month_end, level_moves.member_level
+),
+
+known as (
+  select month_ends.month_end, count(members_first_seen.member_id) as members
+  from month_ends
+  left join members_first_seen on members_first_seen.first_seen_date <= month_ends.month_end
+  group by month_ends.month_end
+),
+
+-- Members whose level may differ between two month ends: a level change in between, and known
+-- at the earlier one.
+changed as (
+  select distinct member_levels_dated.member_id, month_ends.month_end, month_ends.previous_month_end
   from member_levels_dated
-  inner join month_ends on month_ends.month_end = member_levels_dated.evaluated_on
+  inner join month_ends
+    on member_levels_dated.evaluated_on > month_ends.previous_month_end and member_levels_dated.evaluated_on <= month_ends.month_end
+  inner join members_first_seen
+    on members_first_seen.member_id = member_levels_dated.member_id and members_first_seen.first_seen_date <= month_ends.previous_month_end
+  where member_levels_dated.level_changed
+),
+
+moves as (
+  select
+    changed.month_end,
+    now.member_level,
+    now.level_rank,
+    coalesce(before.level_rank, (select min(level_rank) from levels)) as previous_rank
+  from changed
+  asof join member_levels_dated as now
+    on now.member_id = changed.member_id and changed.month_end >= now.evaluated_on
+  asof left join member_levels_dated as before
+    on before.member_id = changed.member_id and changed.previous_month_end >= before.evaluated_on
 ),
 
 by_level as (
   select
     month_end,
     member_level,
-    count(*) as members,
     count(*) filter (where level_rank > previous_rank) as upgraded,
     count(*) filter (where level_rank < previous_rank) as downgraded
-  from monthly
+  from moves
   group by month_end, member_level
 ),
 
@@ -40,11 +82,18 @@ final as (
     levels.level as member_level,
     levels.level_zh as member_level_zh,
     levels.level_rank,
-    coalesce(by_level.members, 0) as members,
+    -- Members without a level day by then hold the lowest level.
+    coalesce(held.members, 0)
+      + case when levels.level = lowest_level.member_level
+          then known.members - coalesce((select sum(all_held.members) from held as all_held where all_held.month_end = month_ends.month_end), 0)
+          else 0 end as members,
     coalesce(by_level.upgraded, 0) as upgraded,
     coalesce(by_level.downgraded, 0) as downgraded
   from month_ends
   cross join levels
+  cross join lowest_level
+  inner join known on known.month_end = month_ends.month_end
+  left join held on held.month_end = month_ends.month_end and held.member_level = levels.level
   left join by_level on by_level.month_end = month_ends.month_end and by_level.member_level = levels.level
 )
 
