@@ -5,7 +5,8 @@
 -- level_window_days set (保级), only those of the last that many days up to the day count. The
 -- level of such a day holds until the member's next one (valid_to, exclusive; NULL on the last);
 -- before its first, a member holds the lowest level. level_changed marks the days it changed.
--- Totals come from running sums per member, so no member is evaluated on days nothing happens.
+-- Totals are running sums of each purchase's steps in and out of the window, so no member is
+-- evaluated on days nothing happens.
 -- grain: member_id, evaluated_on
 -- tests: not_null(member_level, level_rank, completed_revenue, completed_purchases)
 with
@@ -24,52 +25,38 @@ completed_days as (
   group by orders.member_id, orders.purchased_at::date
 ),
 
-running as (
-  select
-    member_id,
-    purchase_date,
-    sum(revenue) over member_days as running_revenue,
-    sum(purchases) over member_days as running_purchases
-  from completed_days
-  window member_days as (partition by member_id order by purchase_date rows between unbounded preceding and current row)
-),
-
--- The days a member's total can change: a purchase day, the day a purchase leaves the window,
--- and the as-of date.
-change_days as (
-  select member_id, purchase_date as day from completed_days
-  union
-  select completed_days.member_id, completed_days.purchase_date + getvariable('level_window_days') as day
+-- A purchase counts from its day and, with a window, stops counting level_window_days later: the
+-- totals on any day are running sums of these steps, and a day with no step of its own needs no
+-- evaluation but the as-of date's.
+steps as (
+  select member_id, purchase_date as day, revenue, purchases from completed_days
+  union all
+  select completed_days.member_id, completed_days.purchase_date + getvariable('level_window_days') as day,
+         -completed_days.revenue as revenue, -completed_days.purchases as purchases
   from completed_days
   cross join as_of
   where getvariable('level_window_days') is not null
     and completed_days.purchase_date + getvariable('level_window_days') <= as_of.as_of_date
-  union
-  select distinct completed_days.member_id, as_of.as_of_date as day
+  union all
+  select distinct completed_days.member_id, as_of.as_of_date as day, 0 as revenue, 0 as purchases
   from completed_days
   cross join as_of
 ),
 
-window_bounds as (
-  select
-    member_id,
-    day,
-    -- The last day that no longer counts: a purchase on or before it is out of the window.
-    case when getvariable('level_window_days') is not null then day - getvariable('level_window_days') end as window_gone
-  from change_days
+daily_steps as (
+  select member_id, day, sum(revenue) as revenue, sum(purchases) as purchases
+  from steps
+  group by member_id, day
 ),
 
 totals as (
   select
-    window_bounds.member_id,
-    window_bounds.day,
-    coalesce(up_to_day.running_revenue, 0) - coalesce(gone.running_revenue, 0) as completed_revenue,
-    coalesce(up_to_day.running_purchases, 0) - coalesce(gone.running_purchases, 0) as completed_purchases
-  from window_bounds
-  asof left join running as up_to_day
-    on up_to_day.member_id = window_bounds.member_id and window_bounds.day >= up_to_day.purchase_date
-  asof left join running as gone
-    on gone.member_id = window_bounds.member_id and window_bounds.window_gone >= gone.purchase_date
+    member_id,
+    day,
+    sum(revenue) over member_days as completed_revenue,
+    sum(purchases) over member_days as completed_purchases
+  from daily_steps
+  window member_days as (partition by member_id order by day rows between unbounded preceding and current row)
 ),
 
 levelled as (
