@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { runAudienceRules } from '../audience/run-audience-rules.js';
 import type { WarehouseConfig } from '../config.js';
 import { loadFiles } from '../load/load-files.js';
 import { buildSite } from '../publish/build-site.js';
@@ -17,6 +18,8 @@ export interface RefreshOptions {
   parameters?: Record<string, string>;
   /** Rebuild incremental models in full. */
   fullRefresh?: boolean;
+  /** Export the automation rules' audiences after publishing (default: no; the CLI's default is yes). */
+  audiences?: boolean;
   log?: (line: string) => void;
 }
 
@@ -57,6 +60,8 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     log(`published ${marts.publish()}`);
     if (site) log(`site: ${site.publish()}`);
     await recordPublished(db, runId, fingerprint, site !== undefined);
+    // Published: a rule that fails is reported and logged, and unpublishes nothing.
+    if (options.audiences) await runAudienceRules(warehouse, { runId, parameters: options.parameters, log });
   });
 }
 
