@@ -4,10 +4,7 @@ import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { WarehouseConfig } from '../config.js';
-import { memberSalt } from '../transform/build-warehouse.js';
-import { setParameters } from '../transform/load-seeds.js';
-import { readMacros } from '../transform/read-macros.js';
-import { readParameters } from '../transform/read-parameters.js';
+import { prepareQueries } from '../transform/build-warehouse.js';
 import type { Database } from '../warehouse/database.js';
 import { literal } from '../warehouse/sql-text.js';
 
@@ -138,12 +135,9 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
   const controlPath = options.controlFraction > 0 ? path.replace(/\.(csv|parquet|arrow)$/, '.control.$1') : null;
   const campaignPath = options.campaign ? join(dirname(path), `campaigns-${options.campaignId}.csv`) : null;
   const { config } = context;
-  const parameters = await readParameters(config.seedsDir, context.parameters);
   mkdirSync(dirname(path), { recursive: true });
   return db.connection().execute(async (connection) => {
-    await setParameters(connection, parameters);
-    await sql`set variable member_salt = ${memberSalt(config)}`.execute(connection);
-    await sql.raw(readMacros(config.modelsDir).sql).execute(connection);
+    await prepareQueries(connection, config, context.parameters);
     for (const [view, model] of Object.entries(liveModels))
       await sql.raw(`create or replace temp view ${view} as ${readFileSync(join(config.modelsDir, model), 'utf8')}`).execute(connection);
     for (const [name, value] of Object.entries(audienceVariables(options)))
