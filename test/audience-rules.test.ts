@@ -158,6 +158,16 @@ describe('marketing automation', () => {
     expect(after).toEqual(before);
   }, 120_000);
 
+  it('exports nothing on a refresh as of a chosen date', async () => {
+    const before = await query<{ n: number }>('select count(*)::integer as n from ops.exports');
+    lines.length = 0;
+    await refresh(warehouse, { inputs, audiences: true, parameters: { as_of_date: '2026-11-15' }, log: (line) => lines.push(line) });
+    expect(lines).toContain('audience rule a_due: not run, the build is as of a chosen date (2026-11-15)');
+    expect(await query<{ n: number }>('select count(*)::integer as n from ops.exports')).toEqual(before);
+    expect(existsSync(join(config.dataDir, 'audiences', 'a_due', '2026-11-15.csv'))).toBe(false);
+    await night();
+  }, 120_000);
+
   it('shows the rules and their exports with the guard counts in the published marts', async () => {
     await sql.raw(`attach '${publishedMartsPath(config)}' as published (read_only)`).execute(warehouse.db);
     try {

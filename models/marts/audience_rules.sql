@@ -3,8 +3,10 @@
 -- day after the as-of date at audience_rules_send_time (shop time). filters holds the audience
 -- command's own flags; the rule never selects a member again within cap_days of selecting it (in
 -- either arm). A coupon worth more than 0 makes it a discount campaign (the in-cycle guard applies).
+-- A build as of a chosen date (the as_of_date parameter set, an analysis of the past) has runs
+-- false and exports nothing, so that no campaign is sent and recorded for a past day.
 -- grain: rule
--- tests: not_null(name, channel, control_fraction, cap_days, cost_per_contact, filters, campaign_id, send_at); accepted_values(channel, 'sms', 'edm', 'coupon', 'wangwang', 'push'); accepted_range(control_fraction, 0, 0.9); accepted_range(cap_days, 1, 3650)
+-- tests: not_null(name, channel, control_fraction, cap_days, cost_per_contact, filters, campaign_id, send_at, runs); accepted_values(channel, 'sms', 'edm', 'coupon', 'wangwang', 'push'); accepted_range(control_fraction, 0, 0.9); accepted_range(cap_days, 1, 3650)
 with
 
 rules as (select * from seeds.audience_rules),
@@ -24,7 +26,8 @@ final as (
     trim(rules.filters) as filters,
     as_of.as_of_date,
     rules.rule || '-' || strftime(as_of.as_of_date, '%Y-%m-%d') as campaign_id,
-    as_of.as_of_date + 1 + getvariable('audience_rules_send_time') as send_at
+    as_of.as_of_date + 1 + getvariable('audience_rules_send_time') as send_at,
+    getvariable('as_of_date') is null as runs
   from rules
   cross join as_of
 )

@@ -34,6 +34,7 @@ interface Rule {
   as_of_date: string;
   campaign_id: string;
   send_at: string;
+  runs: boolean;
 }
 
 /**
@@ -64,6 +65,10 @@ export async function runAudienceRules(warehouse: Warehouse, options: RuleOption
 
 async function runRule(warehouse: Warehouse, rule: Rule, options: RuleOptions, log: (line: string) => void): Promise<RuleOutcome> {
   const { db, config } = warehouse;
+  if (!rule.runs) {
+    log(`audience rule ${rule.rule}: not run, the build is as of a chosen date (${rule.as_of_date})`);
+    return { rule: rule.rule, campaignId: rule.campaign_id, status: 'skipped' };
+  }
   const done = await db
     .selectFrom('ops.exports')
     .select('export_id')
