@@ -3,7 +3,20 @@ import { defineCommand, runCommand, runMain } from 'citty';
 import { logger } from './logger.js';
 
 // Each command lives in commands/<name>.ts and is imported only when it runs.
-const commandNames = ['load', 'build', 'test', 'refresh', 'rebuild', 'query', 'status', 'generate', 'audience', 'serve', 'main'] as const;
+const commandNames = [
+  'load',
+  'build',
+  'test',
+  'refresh',
+  'rebuild',
+  'query',
+  'status',
+  'generate',
+  'audience',
+  'audience-rules',
+  'serve',
+  'main',
+] as const;
 
 const cli = defineCommand({
   meta: { name: 'warehouse', description: 'member-analytics warehouse' },

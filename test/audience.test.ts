@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { sql } from 'kysely';
@@ -33,14 +33,24 @@ afterAll(async () => {
 describe('audience export', () => {
   it('selects by stage, recent purchase and order value, with phones and a control group of the asked share', async () => {
     const out = join(config.dataDir, 'winback.csv');
-    const result = await exportAudience(warehouse.db, {
-      campaignId: 'W1',
-      sendAt: '2026-11-21 10:00',
-      out,
-      controlFraction: 0.2,
-      filters: { stages: ['silent', 'sleeping'], excludeBoughtWithinDays: 90, price: 199, minOrderValueRatio: 0.5 },
-    });
-    await sql.raw(`create temp table exported as select * from read_csv('${out}', types = {'phone': 'VARCHAR'})`).execute(warehouse.db);
+    const result = await exportAudience(
+      warehouse.db,
+      {
+        campaignId: 'W1',
+        sendAt: '2026-11-21 10:00',
+        out,
+        controlFraction: 0.2,
+        filters: { stages: ['silent', 'sleeping'], excludeBoughtWithinDays: 90, price: 199, minOrderValueRatio: 0.5 },
+      },
+      { config },
+    );
+    // The channel file holds the treatment arm with phones; the control arm is in its own file.
+    await sql
+      .raw(`create temp table exported as
+        select * from read_csv('${out}', types = {'phone': 'VARCHAR'})
+        union all by name
+        select * from read_csv('${result.controlPath}')`)
+      .execute(warehouse.db);
     // Checked against the orders in staging, not the marts the export read: the last purchase day
     // and the average order value (in cents, as the marts hold it) of each exported buyer.
     const [check] = await rows<Record<string, number>>(`
@@ -53,10 +63,18 @@ describe('audience export', () => {
       select count(*) as exported,
              count(*) filter (where date '2026-11-20' - buyers.last_day <= 90) as bought_recently,
              count(*) filter (where buyers.avg_order < 99.5) as below_value,
-             count(*) filter (where exported.phone not in (select phone from raw.orders where orders.member_id = exported.member_id)) as wrong_phone,
-             count(*) filter (where exported.arm = 'control') as control
+             count(*) filter (where exported.arm = 'treatment' and exported.phone not in (select phone from raw.orders where orders.member_id = exported.member_id)) as wrong_phone,
+             count(*) filter (where exported.arm = 'control') as control,
+             count(*) filter (where exported.arm = 'control' and exported.phone is not null) as control_phones
       from exported left join buyers using (member_id)`);
-    expect(check).toMatchObject({ exported: result.rows, bought_recently: 0, below_value: 0, wrong_phone: 0, control: result.controlRows });
+    expect(check).toMatchObject({
+      exported: result.rows,
+      bought_recently: 0,
+      below_value: 0,
+      wrong_phone: 0,
+      control: result.controlRows,
+      control_phones: 0,
+    });
     expect(result.rows).toBeGreaterThan(500);
     const share = result.controlRows / result.rows;
     expect(Math.abs(share - 0.2)).toBeLessThanOrEqual(4 * Math.sqrt((0.2 * 0.8) / result.rows));
@@ -69,7 +87,11 @@ describe('audience export', () => {
 
   it('selects members due for repurchase of a category: last bought it 0.8 to 1.2 of its cycle ago', async () => {
     const out = join(config.dataDir, 'due.parquet');
-    const result = await exportAudience(warehouse.db, { campaignId: 'D1', sendAt: '2026-11-21', out, filters: { dueCategory: 'tops' } });
+    const result = await exportAudience(
+      warehouse.db,
+      { campaignId: 'D1', sendAt: '2026-11-21', out, filters: { dueCategory: 'tops' } },
+      { config },
+    );
     const [cycle] = await rows<{ days: number }>(
       "select median_cycle_days as days from marts.product_repurchase_cycle where level = 'category' and item_key = 'tops'",
     );
@@ -88,7 +110,7 @@ describe('audience export', () => {
 
   it('selects members due for repurchase of one product the same way', async () => {
     const out = join(config.dataDir, 'due-product.csv');
-    await exportAudience(warehouse.db, { campaignId: 'D2', sendAt: '2026-11-21', out, filters: { dueProduct: 'TOP001' } });
+    await exportAudience(warehouse.db, { campaignId: 'D2', sendAt: '2026-11-21', out, filters: { dueProduct: 'TOP001' } }, { config });
     const [cycle] = await rows<{ days: number }>(
       "select median_cycle_days as days from marts.product_repurchase_cycle where level = 'product' and item_key = 'TOP001'",
     );
@@ -108,12 +130,11 @@ describe('audience export', () => {
 
   it('selects by the forecast: P(alive) in a range (inclusive) and CLV deciles (1 = highest)', async () => {
     const out = join(config.dataDir, 'forecast.csv');
-    const result = await exportAudience(warehouse.db, {
-      campaignId: 'P1',
-      sendAt: '2026-11-21',
-      out,
-      filters: { pAlive: [0.3, 0.6], clvDeciles: [1, 2] },
-    });
+    const result = await exportAudience(
+      warehouse.db,
+      { campaignId: 'P1', sendAt: '2026-11-21', out, filters: { pAlive: [0.3, 0.6], clvDeciles: [1, 2] } },
+      { config },
+    );
     const expected = await rows<{ member_id: string }>(`
       select contacts.buyer_id as member_id
       from marts.member_forecast as forecast
@@ -124,31 +145,34 @@ describe('audience export', () => {
     expect(result.rows).toBeGreaterThan(20);
     expect(exported).toEqual(expected);
     await expect(
-      exportAudience(warehouse.db, { campaignId: 'P2', sendAt: '2026-11-21', out, filters: { pAlive: [0.6, 0.3] } }),
+      exportAudience(warehouse.db, { campaignId: 'P2', sendAt: '2026-11-21', out, filters: { pAlive: [0.6, 0.3] } }, { config }),
     ).rejects.toThrow('audience: filters.pAlive: low,high with low <= high');
     await expect(
-      exportAudience(warehouse.db, { campaignId: 'P2', sendAt: '2026-11-21', out, filters: { clvDeciles: [0] } }),
+      exportAudience(warehouse.db, { campaignId: 'P2', sendAt: '2026-11-21', out, filters: { clvDeciles: [0] } }, { config }),
     ).rejects.toThrow(/^audience: filters\.clvDeciles\.0: Too small/);
   });
 
-  it('is measured like any campaign once sent: its contacts load back and campaign_roi reports it', async () => {
-    const out = join(config.dataDir, 'campaign_contacts-S1.csv');
-    const result = await exportAudience(warehouse.db, {
-      campaignId: 'S1',
-      sendAt: '2026-11-01 10:00',
-      out,
-      controlFraction: 0.25,
-      filters: { stages: ['active', 'returning'] },
-    });
-    const campaigns = join(config.dataDir, 'campaigns-S1.csv');
-    writeFileSync(
-      campaigns,
-      'campaign_id,name,channel,sent_at,cost_per_contact,coupon_value,attribution_days\nS1,回头客短信,sms,2026-11-01 10:00:00,0.04,0,7\n',
+  it('is measured like any campaign once sent: both files and its campaigns row load back and campaign_roi reports it', async () => {
+    const out = join(config.dataDir, 'sent', 'campaign_contacts-S1.csv');
+    const result = await exportAudience(
+      warehouse.db,
+      {
+        campaignId: 'S1',
+        sendAt: '2026-11-01 10:00',
+        out,
+        controlFraction: 0.25,
+        channel: 'sms',
+        campaign: { name: '回头客短信', costPerContact: 0.04 },
+        filters: { stages: ['active', 'returning'] },
+      },
+      { config },
     );
-    const [loaded] = await loadFile(warehouse.db, out, { seedsDir });
-    expect(loaded).toMatchObject({ table: 'campaign_contacts', rowsLoaded: result.rows, rowsQuarantined: 0 });
-    expect(loaded!.ignoredColumns).toEqual(['phone', 'segment', 'lifecycle_stage', 'member_level', 'city_tier']);
-    await refresh(warehouse, { inputs: [campaigns] });
+    const [contacts] = await loadFile(warehouse.db, out, { seedsDir });
+    expect(contacts).toMatchObject({ table: 'campaign_contacts', rowsLoaded: result.rows - result.controlRows, rowsQuarantined: 0 });
+    expect(contacts!.ignoredColumns).toEqual(['phone', 'segment', 'lifecycle_stage', 'member_level', 'city_tier']);
+    const [control] = await loadFile(warehouse.db, result.controlPath!, { seedsDir });
+    expect(control).toMatchObject({ table: 'campaign_contacts', rowsLoaded: result.controlRows, rowsQuarantined: 0, ignoredColumns: [] });
+    await refresh(warehouse, { inputs: [result.campaignPath!] });
     const [roi] = await rows<{ treatment_size: number; control_size: number; lift_ci_low: number | null }>(
       "select treatment_size, control_size, lift_ci_low from marts.campaign_roi where campaign_id = 'S1'",
     );
@@ -158,13 +182,16 @@ describe('audience export', () => {
 
   it('writes Arrow IPC with the same rows as CSV', async () => {
     const filters = { stages: ['active'] };
-    const csv = await exportAudience(warehouse.db, { campaignId: 'A1', sendAt: '2026-11-21', out: join(config.dataDir, 'a.csv'), filters });
-    const arrow = await exportAudience(warehouse.db, {
-      campaignId: 'A1',
-      sendAt: '2026-11-21',
-      out: join(config.dataDir, 'a.arrow'),
-      filters,
-    });
+    const csv = await exportAudience(
+      warehouse.db,
+      { campaignId: 'A1', sendAt: '2026-11-21', out: join(config.dataDir, 'a.csv'), filters },
+      { config },
+    );
+    const arrow = await exportAudience(
+      warehouse.db,
+      { campaignId: 'A1', sendAt: '2026-11-21', out: join(config.dataDir, 'a.arrow'), filters },
+      { config },
+    );
     const table = tableFromIPC(readFileSync(join(config.dataDir, 'a.arrow')));
     expect(arrow).toMatchObject({ format: 'arrow', rows: csv.rows });
     expect(table.numRows).toBe(csv.rows);
@@ -199,7 +226,7 @@ describe('audience export', () => {
     try {
       await refresh(other, { inputs: [dir] });
       const out = join(small.dataDir, 'audience.csv');
-      await exportAudience(other.db, { campaignId: 'F1', sendAt: '2026-11-03', out });
+      await exportAudience(other.db, { campaignId: 'F1', sendAt: '2026-11-03', out }, { config: small });
       const lines = readFileSync(out, 'utf8').trim().split('\n').slice(1).sort();
       // As of 11-02 the mean recency is 0.5 days: the first buyer (1 day) is low R, F and M.
       expect(lines).toEqual([

@@ -1,129 +1,271 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
+import type { WarehouseConfig } from '../config.js';
+import { prepareQueries } from '../transform/build-warehouse.js';
 import type { Database } from '../warehouse/database.js';
 import { literal } from '../warehouse/sql-text.js';
 
-export const audienceOptionsSchema = z.object({
-  campaignId: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'),
-  /** When the campaign will be sent (shop time): the contacted_at of every row. */
-  sendAt: z.string().regex(/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/, 'YYYY-MM-DD [HH:MM[:SS]]'),
-  out: z.string().regex(/\.(csv|parquet|arrow)$/, 'a .csv, .parquet or .arrow (Arrow IPC) file'),
-  controlFraction: z.number().min(0).max(0.9).default(0),
-  seed: z.number().int().default(1),
-  filters: z
-    .object({
-      segments: z.array(z.string()).optional(),
-      stages: z.array(z.string()).optional(),
-      levels: z.array(z.string()).optional(),
-      tiers: z.array(z.number().int()).optional(),
-      dueCategory: z.string().optional(),
-      dueProduct: z.string().optional(),
-      dueWindow: z.tuple([z.number(), z.number()]).default([0.8, 1.2]),
-      excludeBoughtWithinDays: z.number().int().nonnegative().optional(),
-      price: z.number().positive().optional(),
-      minOrderValueRatio: z.number().positive().default(0.5),
-      /** P(alive) between low and high, inclusive (marts.member_forecast). */
-      pAlive: z
-        .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
-        .refine(([low, high]) => low <= high, 'low,high with low <= high')
-        .optional(),
-      /** 12-month CLV deciles; 1 = the highest CLV. */
-      clvDeciles: z.array(z.number().int().min(1).max(10)).nonempty().optional(),
-    })
-    .default({ dueWindow: [0.8, 1.2], minOrderValueRatio: 0.5 }),
-});
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+const days = z.number().int().nonnegative();
+
+export const audienceFiltersSchema = z
+  .object({
+    segments: z.array(z.string()).optional(),
+    stages: z.array(z.string()).optional(),
+    levels: z.array(z.string()).optional(),
+    tiers: z.array(z.number().int()).optional(),
+    provinces: z.array(z.string()).optional(),
+    dueCategory: z.string().optional(),
+    dueProduct: z.string().optional(),
+    dueWindow: z.tuple([z.number(), z.number()]).default([0.8, 1.2]),
+    /** Bought the product or category (or, with neither, anything) between the dates, inclusive. */
+    boughtCategory: z.string().optional(),
+    boughtProduct: z.string().optional(),
+    boughtBetween: z
+      .tuple([date, date])
+      .refine(([from, to]) => from <= to, 'from,to with from <= to')
+      .optional(),
+    minDaysSincePurchase: days.optional(),
+    maxDaysSincePurchase: days.optional(),
+    excludeBoughtWithinDays: days.optional(),
+    /** Same-item exclusion: leave out members who bought this product within the days. */
+    promotedProduct: z.string().optional(),
+    excludePromotedWithinDays: days.optional(),
+    price: z.number().positive().optional(),
+    minOrderValueRatio: z.number().positive().default(0.5),
+    /** P(alive) between low and high, inclusive (marts.member_forecast). */
+    pAlive: z
+      .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+      .refine(([low, high]) => low <= high, 'low,high with low <= high')
+      .optional(),
+    /** 12-month CLV deciles; 1 = the highest CLV. */
+    clvDeciles: z.array(z.number().int().min(1).max(10)).nonempty().optional(),
+    /** A discount campaign: the in-cycle guard applies (as it does with a coupon worth more than 0). */
+    discount: z.boolean().default(false),
+    includeInCycle: z.boolean().default(false),
+  })
+  .refine((filters) => !(filters.dueProduct && filters.dueCategory), 'give a due product or a due category, not both')
+  .refine((filters) => !(filters.boughtProduct && filters.boughtCategory), 'give a bought product or a bought category, not both')
+  .refine(
+    (filters) => (filters.promotedProduct === undefined) === (filters.excludePromotedWithinDays === undefined),
+    'a promoted product goes with the days to leave its buyers out for, and the other way round',
+  );
+
+export type AudienceFilters = z.input<typeof audienceFiltersSchema>;
+
+export const audienceOptionsSchema = z
+  .object({
+    campaignId: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'),
+    /** When the campaign will be sent (shop time): the contacted_at of every row. */
+    sendAt: z.string().regex(/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/, 'YYYY-MM-DD [HH:MM[:SS]]'),
+    out: z.string().regex(/\.(csv|parquet|arrow)$/, 'a .csv, .parquet or .arrow (Arrow IPC) file'),
+    controlFraction: z.number().min(0).max(0.9).default(0),
+    seed: z.number().int().default(1),
+    /** The channel it is sent through: opt-outs of it apply (without one, every opt-out does). */
+    channel: z.string().min(1).optional(),
+    /** With these, a campaigns row beside the files, so that they load back as a measured campaign. */
+    campaign: z
+      .object({
+        name: z.string().min(1),
+        costPerContact: z.number().nonnegative(),
+        couponCode: z.string().min(1).optional(),
+        couponValue: z.number().nonnegative().optional(),
+      })
+      .optional(),
+    /** An automation rule's export: the rule never selects a member again within capDays. */
+    rule: z.object({ name: z.string().min(1), capDays: z.number().int().positive(), runId: z.number().int() }).optional(),
+    filters: audienceFiltersSchema.default({ dueWindow: [0.8, 1.2], minOrderValueRatio: 0.5, discount: false, includeInCycle: false }),
+  })
+  .refine((options) => !options.campaign || options.channel, { message: 'a campaign row needs the channel', path: ['channel'] });
 
 export type AudienceOptions = z.input<typeof audienceOptionsSchema>;
 
-export interface AudienceExport {
-  path: string;
-  format: 'csv' | 'parquet' | 'arrow';
-  rows: number;
-  controlRows: number;
+export interface AudienceContext {
+  /** Where the parameters (the guards' caps and shares), the staging models and the member salt are. */
+  config: WarehouseConfig;
+  /** `--set` overrides of seeds/parameters.csv. */
+  parameters?: Record<string, string>;
 }
 
-const audienceSql = readFileSync(new URL('./select-audience.sql', import.meta.url), 'utf8').trimEnd();
+export interface AudienceExport {
+  /** Its row in ops.exports. */
+  exportId: number;
+  /** The channel file: the treatment arm, with phones. */
+  path: string;
+  /** The control arm without phones; written when a control share was asked for. */
+  controlPath: string | null;
+  /** The campaigns row, when the options describe the campaign. */
+  campaignPath: string | null;
+  format: 'csv' | 'parquet' | 'arrow';
+  matched: number;
+  /** Members of both files. */
+  rows: number;
+  controlRows: number;
+  /** Members each guard removed, and those moved to the control file. */
+  guards: Record<string, number>;
+}
+
+const readSql = (name: string) => readFileSync(new URL(name, import.meta.url), 'utf8').trimEnd();
+const audienceSql = readSql('./select-audience.sql');
+const filesSql = readSql('./export-files.sql');
+
+// What the guards read is read as loaded so far: the staging models' own queries over the raw
+// tables, so that contacts and opt-outs loaded since the last build (an automation rule's exports,
+// this morning's unsubscribes) count at once.
+const liveModels = { audience_campaign_contacts: 'staging/stg_campaign_contacts.sql', audience_opt_outs: 'staging/stg_opt_outs.sql' };
 
 /**
- * Writes the audience of a campaign with its buyer ids and phones, the one place contact data
- * leaves the warehouse, and logs the export in ops.exports. Loaded back as campaign_contacts
- * (with a campaigns row), it is measured like any campaign.
+ * Writes the audience of a campaign, the one place contact data leaves the warehouse: the
+ * treatment arm with buyer ids and phones for the channel, the control arm without phones in a
+ * second file, and optionally the campaigns row; logs the export, with what each guard removed, in
+ * ops.exports. Loaded back as campaign_contacts (with the campaigns row), it is measured like any
+ * campaign.
  */
-export async function exportAudience(db: Kysely<Database>, input: AudienceOptions): Promise<AudienceExport> {
+export async function exportAudience(db: Kysely<Database>, input: AudienceOptions, context: AudienceContext): Promise<AudienceExport> {
   const parsed = audienceOptionsSchema.safeParse(input);
   if (!parsed.success) {
     throw new Error(`audience: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   }
   const options = parsed.data;
-  if (options.filters.dueProduct && options.filters.dueCategory)
-    throw new Error('audience: give a due product or a due category, not both');
-  const { filters } = options;
   const path = resolve(options.out);
   const format = path.endsWith('.parquet') ? 'parquet' : path.endsWith('.arrow') ? 'arrow' : 'csv';
-  const variables: Record<string, string> = {
+  const controlPath = options.controlFraction > 0 ? path.replace(/\.(csv|parquet|arrow)$/, '.control.$1') : null;
+  const campaignPath = options.campaign ? join(dirname(path), `campaigns-${options.campaignId}.csv`) : null;
+  const { config } = context;
+  mkdirSync(dirname(path), { recursive: true });
+  return db.connection().execute(async (connection) => {
+    await prepareQueries(connection, config, context.parameters);
+    for (const [view, model] of Object.entries(liveModels))
+      await sql.raw(`create or replace temp view ${view} as ${readFileSync(join(config.modelsDir, model), 'utf8')}`).execute(connection);
+    for (const [name, value] of Object.entries(audienceVariables(options)))
+      await sql.raw(`set variable ${name} = ${value}`).execute(connection);
+    await sql.raw(`create or replace temp table audience_selection as ${audienceSql}`).execute(connection);
+    try {
+      await sql.raw(filesSql).execute(connection);
+      await writeRows(connection, 'select * from audience_channel_file', path, format);
+      if (controlPath) await writeRows(connection, 'select * from audience_control_file', controlPath, format);
+      if (campaignPath) await writeRows(connection, 'select * from audience_campaign_file', campaignPath, 'csv');
+      const { rows } = await sql
+        .raw<{ matched: number; rows: number; control_rows: number; guards: string }>('select * from audience_summary')
+        .execute(connection);
+      const summary = rows[0]!;
+      const { export_id: exportId } = await connection
+        .insertInto('ops.exports')
+        .values({
+          campaign_id: options.campaignId,
+          path,
+          control_path: controlPath,
+          format,
+          filters: JSON.stringify(options.filters),
+          control_fraction: options.controlFraction,
+          rows: summary.rows,
+          control_rows: summary.control_rows,
+          matched: summary.matched,
+          guards: summary.guards,
+          channel: options.channel ?? null,
+          sent_at: sql<Date>`getvariable('audience_send_at')`,
+          rule: options.rule?.name ?? null,
+          run_id: options.rule?.runId ?? null,
+          exported_at: new Date(),
+        })
+        .returning('export_id')
+        .executeTakeFirstOrThrow();
+      return {
+        exportId,
+        path,
+        controlPath,
+        campaignPath,
+        format,
+        matched: summary.matched,
+        rows: summary.rows,
+        controlRows: summary.control_rows,
+        guards: JSON.parse(summary.guards) as Record<string, number>,
+      };
+    } finally {
+      await sql.raw('drop table audience_selection').execute(connection);
+    }
+  });
+}
+
+/** The options as the DuckDB variables select-audience.sql and export-files.sql read; NULL = not set. */
+function audienceVariables(options: z.output<typeof audienceOptionsSchema>): Record<string, string> {
+  const { filters, campaign } = options;
+  const due = filters.dueProduct ?? filters.dueCategory;
+  const bought = filters.boughtProduct ?? filters.boughtCategory;
+  return {
     audience_campaign_id: literal(options.campaignId),
     audience_send_at: `${literal(options.sendAt)}::timestamp`,
     audience_control_fraction: String(options.controlFraction),
     audience_seed: String(options.seed),
+    audience_channel: text(options.channel),
+    audience_campaign_name: text(campaign?.name),
+    audience_cost_per_contact: number(campaign?.costPerContact),
+    audience_coupon_code: text(campaign?.couponCode),
+    audience_coupon_value: number(campaign?.couponValue),
+    audience_rule: text(options.rule?.name),
+    audience_rule_cap_days: options.rule ? String(options.rule.capDays) : 'null::integer',
     audience_segments: textList(filters.segments),
     audience_stages: textList(filters.stages),
     audience_levels: textList(filters.levels),
+    audience_provinces: textList(filters.provinces),
     audience_tiers: filters.tiers ? `[${filters.tiers.join(', ')}]::integer[]` : 'null::integer[]',
     audience_due_level: literal(filters.dueProduct ? 'product' : 'category'),
-    audience_due_item:
-      (filters.dueProduct ?? filters.dueCategory) ? literal((filters.dueProduct ?? filters.dueCategory)!) : 'null::varchar',
+    audience_due_item: text(due),
     audience_due_low: String(filters.dueWindow[0]),
     audience_due_high: String(filters.dueWindow[1]),
-    audience_exclude_days: filters.excludeBoughtWithinDays === undefined ? 'null::integer' : String(filters.excludeBoughtWithinDays),
-    audience_price: filters.price === undefined ? 'null::double' : String(filters.price),
+    audience_bought_level: literal(filters.boughtProduct ? 'product' : 'category'),
+    audience_bought_item: text(bought),
+    audience_bought_from: filters.boughtBetween ? `${literal(filters.boughtBetween[0])}::date` : 'null::date',
+    audience_bought_to: filters.boughtBetween ? `${literal(filters.boughtBetween[1])}::date` : 'null::date',
+    audience_min_days_since_purchase: integer(filters.minDaysSincePurchase),
+    audience_max_days_since_purchase: integer(filters.maxDaysSincePurchase),
+    audience_exclude_days: integer(filters.excludeBoughtWithinDays),
+    audience_promoted_product: text(filters.promotedProduct),
+    audience_exclude_promoted_days: integer(filters.excludePromotedWithinDays),
+    audience_price: number(filters.price),
     audience_min_value_ratio: String(filters.minOrderValueRatio),
-    audience_p_alive_low: filters.pAlive ? String(filters.pAlive[0]) : 'null::double',
-    audience_p_alive_high: filters.pAlive ? String(filters.pAlive[1]) : 'null::double',
+    audience_p_alive_low: number(filters.pAlive?.[0]),
+    audience_p_alive_high: number(filters.pAlive?.[1]),
     audience_clv_deciles: filters.clvDeciles ? `[${filters.clvDeciles.join(', ')}]::integer[]` : 'null::integer[]',
+    audience_discount: String(filters.discount),
+    audience_include_in_cycle: String(filters.includeInCycle),
   };
-  return db.connection().execute(async (connection) => {
-    for (const [name, value] of Object.entries(variables)) await sql.raw(`set variable ${name} = ${value}`).execute(connection);
-    // A spreadsheet runs a cell that starts with = + - @ as a formula: such text gets a leading '.
-    const selection =
-      format === 'csv'
-        ? `select case when regexp_matches(columns(*)::varchar, '^[=+\\-@\\t\\r]') then '''' || columns(*)::varchar else columns(*)::varchar end from (${audienceSql})`
-        : audienceSql;
-    if (format === 'arrow') await writeArrow(connection, audienceSql, path);
-    else
-      await sql.raw(`copy (${selection}) to ${literal(path)} (format ${format}${format === 'csv' ? ', header' : ''})`).execute(connection);
-    const { rows } = await sql
-      .raw<{ rows: number; control_rows: number }>(
-        `select count(*) as rows, count(*) filter (where arm = 'control') as control_rows from (${audienceSql})`,
-      )
-      .execute(connection);
-    const counts = rows[0] ?? { rows: 0, control_rows: 0 };
-    await connection
-      .insertInto('ops.exports')
-      .values({
-        campaign_id: options.campaignId,
-        path,
-        format,
-        filters: JSON.stringify(filters),
-        control_fraction: options.controlFraction,
-        rows: counts.rows,
-        control_rows: counts.control_rows,
-        exported_at: new Date(),
-      })
-      .execute();
-    return { path, format, rows: counts.rows, controlRows: counts.control_rows };
-  });
+}
+
+// A spreadsheet runs a cell that starts with = + - @ as a formula: in CSV such text gets a leading '.
+async function writeRows(db: Kysely<Database>, query: string, path: string, format: AudienceExport['format']): Promise<void> {
+  if (format === 'arrow') return writeArrow(db, query, path);
+  const selection =
+    format === 'csv'
+      ? `select case when regexp_matches(columns(*)::varchar, '^[=+\\-@\\t\\r]') then '''' || columns(*)::varchar else columns(*)::varchar end from (${query})`
+      : query;
+  await sql.raw(`copy (${selection}) to ${literal(path)} (format ${format}${format === 'csv' ? ', header' : ''})`).execute(db);
 }
 
 // DuckDB here has no Arrow extension: columns go through JavaScript into an Arrow IPC file.
 // An audience is a selection of members, small enough to hold.
 async function writeArrow(db: Kysely<Database>, query: string, path: string): Promise<void> {
   const { rows } = await sql.raw<Record<string, unknown>>(query).execute(db);
-  const names = Object.keys(rows[0] ?? {});
+  // An empty arm still gets its columns.
+  const described = await sql.raw<{ column_name: string }>(`describe ${query}`).execute(db);
+  const names = described.rows.map((row) => row.column_name);
   const columns = Object.fromEntries(names.map((name) => [name, rows.map((row) => row[name])]));
   writeFileSync(path, tableToIPC(tableFromArrays(columns as Parameters<typeof tableFromArrays>[0]), 'file'));
+}
+
+function text(value: string | undefined): string {
+  return value === undefined ? 'null::varchar' : literal(value);
+}
+
+function number(value: number | undefined): string {
+  return value === undefined ? 'null::double' : String(value);
+}
+
+function integer(value: number | undefined): string {
+  return value === undefined ? 'null::integer' : String(value);
 }
 
 function textList(values: string[] | undefined): string {

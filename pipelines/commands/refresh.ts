@@ -11,10 +11,15 @@ export default defineCommand({
     set: setArg,
     site: { type: 'boolean', description: 'build the report site (--no-site: warehouse and published marts only)', default: true },
     'full-refresh': fullRefreshArg,
+    audiences: {
+      type: 'boolean',
+      description: "export the automation rules' audiences after publishing (--no-audiences: not tonight)",
+      default: true,
+    },
     wait: waitArg,
   },
   run: ({ args }) =>
     withWarehouse({ command: 'refresh', wait: args.wait }, (warehouse) =>
-      refresh(warehouse, { site: args.site, parameters: parseSets(), fullRefresh: args['full-refresh'], log }),
+      refresh(warehouse, { site: args.site, audiences: args.audiences, parameters: parseSets(), fullRefresh: args['full-refresh'], log }),
     ),
 });

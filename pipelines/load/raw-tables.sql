@@ -83,3 +83,13 @@ alter table raw.orders add column if not exists updated_at timestamp;
 alter table raw.order_items add column if not exists line_id varchar;
 -- The campaign's own coupon: orders carrying it redeem it.
 alter table raw.campaigns add column if not exists coupon_code varchar;
+
+-- Added later (optional): members who unsubscribed from a channel, or from every channel when the
+-- channel is empty; without a time, since always. Audience exports leave them out.
+create table if not exists raw.opt_outs (
+  member_id varchar not null,
+  channel varchar,
+  opted_out_at timestamp,
+  _file_id bigint not null,
+  _line bigint not null
+);

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { runAudienceRules } from '../audience/run-audience-rules.js';
 import type { WarehouseConfig } from '../config.js';
 import { type LoadInput, loadFiles } from '../load/load-files.js';
 import { buildSite } from '../publish/build-site.js';
@@ -19,6 +20,8 @@ export interface RefreshOptions {
   fullRefresh?: boolean;
   /** The run's command in ops.runs (default: refresh). */
   command?: string;
+  /** Export the automation rules' audiences after publishing (default: no; the CLI's default is yes). */
+  audiences?: boolean;
   log?: (line: string) => void;
 }
 
@@ -69,6 +72,8 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     } catch (error) {
       throw afterPublishing(error, published);
     }
+    // Published: a rule that fails is reported and logged, and unpublishes nothing.
+    if (options.audiences) await runAudienceRules(warehouse, { runId, parameters: options.parameters, log });
   });
 }
 

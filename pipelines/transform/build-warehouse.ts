@@ -101,13 +101,19 @@ export async function testWarehouse(db: Kysely<Database>, config: WarehouseConfi
 /** Loads seeds and sets parameters on one connection (DuckDB variables belong to a connection). */
 export async function prepareSession(db: Kysely<Database>, config: WarehouseConfig, parameters: Record<string, string> = {}) {
   await loadSeeds(db, config.seedsDir);
+  const macros = await prepareQueries(db, config, parameters);
+  const models = orderModels(await discoverModels(db, config.modelsDir, config.projectDir, macros));
+  const assertions = await discoverAssertions(db, config.assertionsDir, config.projectDir);
+  return { models, assertions, macros };
+}
+
+/** What a model's query needs on a connection: the parameters as variables, the member salt, the macros. */
+export async function prepareQueries(db: Kysely<Database>, config: WarehouseConfig, parameters: Record<string, string> = {}) {
   await setParameters(db, await readParameters(config.seedsDir, parameters));
   await sql`set variable member_salt = ${memberSalt(config)}`.execute(db);
   const macros = readMacros(config.modelsDir);
   await sql.raw(macros.sql).execute(db);
-  const models = orderModels(await discoverModels(db, config.modelsDir, config.projectDir, macros));
-  const assertions = await discoverAssertions(db, config.assertionsDir, config.projectDir);
-  return { models, assertions, macros };
+  return macros;
 }
 
 // Member keys must stay stable across runs, so a generated salt is kept beside the warehouse.

@@ -77,6 +77,15 @@ export interface ExportsTable {
   rows: number;
   control_rows: number;
   exported_at: Timestamp;
+  status: Generated<'exported' | 'failed'>;
+  message: string | null;
+  rule: string | null;
+  run_id: number | null;
+  channel: string | null;
+  sent_at: Timestamp | null;
+  matched: number | null;
+  guards: string | null;
+  control_path: string | null;
 }
 
 export interface PublishedTable {

@@ -105,6 +105,20 @@ create table if not exists ops.exports (
   exported_at timestamp not null
 );
 
+-- Added later: the guards of each export and the automation rules. rows counts both files;
+-- guards (json) how many members each guard removed and how many went to the control file, whose
+-- path is control_path (the channel file at path holds the treatment arm only). A rule's export
+-- (rule set, run_id the run that ran it) that failed has status 'failed', its message, and no file.
+alter table ops.exports add column if not exists status varchar default 'exported'; -- exported | failed
+alter table ops.exports add column if not exists message varchar;
+alter table ops.exports add column if not exists rule varchar; -- seeds/audience_rules.csv; NULL: by hand
+alter table ops.exports add column if not exists run_id bigint;
+alter table ops.exports add column if not exists channel varchar;
+alter table ops.exports add column if not exists sent_at timestamp;
+alter table ops.exports add column if not exists matched bigint; -- members matching the filters, before the guards
+alter table ops.exports add column if not exists guards varchar; -- json
+alter table ops.exports add column if not exists control_path varchar;
+
 -- What the published marts and site were computed from, so that a refresh with nothing new can
 -- leave them standing instead of recomputing the same numbers.
 create table if not exists ops.published (
