@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 export type Row = Record<string, unknown>;
@@ -56,4 +57,11 @@ function sameValue(expected: string | null, actual: unknown): boolean {
   if (expected === null || actual === null || actual === undefined) return expected === null && (actual === null || actual === undefined);
   if (typeof actual === 'number') return Math.abs(actual - Number(expected)) <= 1e-9 * Math.max(1, Math.abs(Number(expected)));
   return String(actual) === expected;
+}
+
+/** Marts computed another way count only if they give the same numbers as the floor's (which equal the pipeline's). */
+export async function checkDataframeMarts(computedFile: string, database: string): Promise<void> {
+  const differences = await dataframeMartsDiffer(database, JSON.parse(readFileSync(computedFile, 'utf8')) as DataframeMarts);
+  if (differences.length > 0)
+    throw new Error(`${computedFile} differs from the marts in ${differences.length} values, e.g.\n${differences.slice(0, 10).join('\n')}`);
 }

@@ -1,9 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../pipelines/config.js';
-import { detectTable } from '../pipelines/load/detect-input.js';
 import { discoverModels } from '../pipelines/transform/discover-models.js';
 import { loadSeeds, parameterStatements, seedStatements } from '../pipelines/transform/load-seeds.js';
 import { orderModels, selectModels } from '../pipelines/transform/order-models.js';
@@ -12,6 +10,7 @@ import { readParameters, requiredParameter } from '../pipelines/transform/read-p
 import type { Database } from '../pipelines/warehouse/database.js';
 import { DuckDBDialect } from '../pipelines/warehouse/duckdb-dialect.js';
 import { literal } from '../pipelines/warehouse/sql-text.js';
+import { inputFiles } from './input-files.js';
 
 const rawTables = readFileSync(new URL('../pipelines/load/raw-tables.sql', import.meta.url), 'utf8');
 
@@ -46,16 +45,12 @@ export async function floorScript(config: WarehouseConfig, inputDir: string, mem
       return !out;
     });
     const read = new Set(models.flatMap((model) => model.dependsOn));
-    const tables = ['orders', 'order_items', 'members', 'campaigns', 'campaign_contacts'];
-    const loads = readdirSync(inputDir)
-      .filter((file) => file.endsWith('.csv'))
-      .sort()
-      .map((file) => ({ file, table: detectTable(file, tables) }))
+    const loads = inputFiles(inputDir)
       .filter(({ table }) => read.has(`raw.${table}`))
       // Files are numbered in load order: a later file's row of an order is a status update.
       .map(
-        ({ file, table }, index) => `insert into raw.${table} by name
-  select *, ${index + 1} as _file_id, row_number() over () as _line from read_csv(${literal(join(inputDir, file))}, header = true);`,
+        ({ path, table }, index) => `insert into raw.${table} by name
+  select *, ${index + 1} as _file_id, row_number() over () as _line from read_csv(${literal(path)}, header = true);`,
       );
     return [
       '-- The floor: the same marts from the same files, by one script run by DuckDB directly.',

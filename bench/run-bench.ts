@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { WarehouseConfig } from '../pipelines/config.js';
 import { shopInTwoDeliveries } from '../pipelines/generate/shop-in-two-deliveries.js';
-import { type DataframeMarts, dataframeMartModels, dataframeMartsDiffer } from './dataframe-marts.js';
+import { checkDataframeMarts, dataframeMartModels } from './dataframe-marts.js';
 import { floorScript } from './floor-script.js';
 
 /** Shop sizes in members; orders follow from the generator's ladder (about 1.3 per member). */
@@ -31,7 +31,7 @@ export interface Measurement {
   maxRssMb: number | null;
 }
 
-const salt = 'bench-salt-0001';
+export const benchSalt = 'bench-salt-0001';
 
 /**
  * Times each pipeline step as the CLI runs it, in a process of its own, on cached generated
@@ -45,12 +45,12 @@ export async function runBench(config: WarehouseConfig, options: BenchOptions): 
     const sizeDir = join(benchDir, size);
     const shop = await cachedShop(sizeDir, size, options.log);
     const script = join(sizeDir, 'floor.sql');
-    writeFileSync(script, await floorScript(config, shop.before, salt));
+    writeFileSync(script, await floorScript(config, shop.before, benchSalt));
     const dataframeScript = join(sizeDir, 'floor-dataframe-marts.sql');
-    writeFileSync(dataframeScript, await floorScript(config, shop.before, salt, dataframeMartModels));
+    writeFileSync(dataframeScript, await floorScript(config, shop.before, benchSalt, dataframeMartModels));
     const warehouseDir = join(sizeDir, 'warehouse');
     const floorDb = join(sizeDir, 'floor.duckdb');
-    const env = { WAREHOUSE_DATA_DIR: warehouseDir, WAREHOUSE_MEMBER_SALT: salt, WAREHOUSE_MEMORY_LIMIT: config.memoryLimit };
+    const env = { WAREHOUSE_DATA_DIR: warehouseDir, WAREHOUSE_MEMBER_SALT: benchSalt, WAREHOUSE_MEMORY_LIMIT: config.memoryLimit };
     for (let run = 1; run <= options.runs; run++) {
       const step = async (name: string, command: string[], extra: Record<string, string> = {}) => {
         options.log(`${size} (${shop.orders.toLocaleString('en-US')} orders) run ${run}/${options.runs}: ${name}`);
@@ -116,7 +116,8 @@ function linkedInbox(inbox: string, delivery: string): string {
   return inbox;
 }
 
-async function measure(config: WarehouseConfig, command: string[], env: Record<string, string>, logPath: string) {
+/** Runs one step as the CLI (or the floor or polars script) in a process of its own: its seconds and peak memory. */
+export async function measure(config: WarehouseConfig, command: string[], env: Record<string, string>, logPath: string) {
   mkdirSync(join(logPath, '..'), { recursive: true });
   const tsx = join(config.projectDir, 'node_modules/.bin/tsx');
   const scripts: Record<string, string[]> = {
@@ -180,13 +181,6 @@ export async function checkFloorEqualsPipeline(floorDb: string, warehouseDb: str
     connection.closeSync();
     instance.closeSync();
   }
-}
-
-// Marts computed another way count only if they give the same numbers as the floor's (which equal the pipeline's).
-async function checkDataframeMarts(computedFile: string, database: string): Promise<void> {
-  const differences = await dataframeMartsDiffer(database, JSON.parse(readFileSync(computedFile, 'utf8')) as DataframeMarts);
-  if (differences.length > 0)
-    throw new Error(`${computedFile} differs from the marts in ${differences.length} values, e.g.\n${differences.slice(0, 10).join('\n')}`);
 }
 
 function median(values: number[]): number {

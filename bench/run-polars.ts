@@ -2,16 +2,27 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { DataframeMarts, Row } from './dataframe-marts.js';
+import { inputFiles } from './input-files.js';
 
 // The dataframe alternative a Node user would reach for: marts.kpi_monthly,
 // marts.repurchase_ladder, marts.cohort_retention, marts.rfm_segments and the RFM cells of
 // marts.member_rfm, computed with nodejs-polars from the same canonical CSV files, following
-// docs/metrics.md as the models do: latest row per order, purchase statuses from
-// seeds/order_statuses.csv, net of refunds, one occasion per member and shop day of
-// coalesce(paid_at, created_at), parameters from seeds/parameters.csv. Money is summed in cents.
-// Polars does the per-row and per-member work; the month-by-month assembly of a few hundred
-// aggregated rows is plain TypeScript.
-// tsx bench/run-polars.ts INPUT_DIR SEEDS_DIR OUT_JSON (INPUT_DIR holds orders.csv and members.csv)
+// docs/metrics.md as the models do:
+// - every orders*.csv and members*.csv in load order (file names sorted); an order in its latest
+//   state (rows ranked by updated_at, a row with one first, then the later file, then the later
+//   line; the top row's member, creation time, status and amount, and a payment time or refund
+//   the top row leaves empty from the highest-ranked row that has one); a member's latest profile;
+// - times written with an offset ('Z', +08:00) are instants shown in shop_time_zone, others are
+//   shop time;
+// - a purchase has a purchase status (seeds/order_statuses.csv, shop texts mapped by
+//   seeds/order_status_aliases.csv) and a net value (paid − refunded) above zero, or with
+//   zero_value_purchases is an unrefunded ¥0 order; one occasion per member and shop day of
+//   coalesce(paid_at, created_at), or per order (purchase_grain); parameters from
+//   seeds/parameters.csv (rfm_method = quintile only).
+// Money is summed in integer cents. Money per order, buyer or member is a DECIMAL(18, 2) in the
+// marts, rounded as DuckDB rounds it (see decimal2). Polars does the per-row and per-member work;
+// the month-by-month assembly of a few hundred aggregated rows is plain TypeScript.
+// tsx bench/run-polars.ts INPUT_DIR SEEDS_DIR OUT_JSON (INPUT_DIR holds the orders and members files)
 const [inputDir, seedsDir, out] = process.argv.slice(2);
 if (!inputDir || !seedsDir || !out) throw new Error('usage: run-polars.ts INPUT_DIR SEEDS_DIR OUT_JSON');
 
@@ -26,29 +37,72 @@ if (parameters.rfm_method !== 'quintile') throw new Error(`run-polars.ts impleme
 const purchaseStatuses = seed('order_statuses')
   .filter((row) => row.is_purchase === 'true')
   .map((row) => row.status);
+const statusAliases = new Map(seed('order_status_aliases').map((row) => [row.status_text, row.status]));
+const zeroValuePurchases = parameters.zero_value_purchases === 'true';
 const maturityDays = Number(parameters.maturity_days);
 const ladderSteps = Number(parameters.ladder_steps);
 const lookbackDays = Number(parameters.rfm_lookback_days);
+const repurchaseWindowDays = Number(parameters.repurchase_window_days);
 
 const dayMs = 86_400_000;
-const timestamp = (name: string) => col(name).str.strptime(pl.Datetime, '%Y-%m-%d %H:%M:%S');
+// Shop wall-clock times, labelled UTC: nodejs-polars cannot drop a time zone, and UTC keeps the wall
+// clock when cast to a date. Fractions of a second are kept, as DuckDB reads them.
+const shopTime = (name: string) => {
+  const text = col(name).str.replace(' ', 'T', true);
+  return pl
+    .when(text.str.contains(/(Z|[+-]\d{2}(:?\d{2})?)$/))
+    .then(text.str.strptime(pl.Datetime, '%Y-%m-%dT%H:%M:%S%.f%#z').dt.convertTimeZone(parameters.shop_time_zone).dt.replaceTimeZone('UTC'))
+    .otherwise(text.str.strptime(pl.Datetime, '%Y-%m-%dT%H:%M:%S%.f').dt.replaceTimeZone('UTC'))
+    .alias(name);
+};
 const epochDay = (expr: any) => expr.cast(pl.Date).cast(pl.Int32);
 const monthIndex = (expr: any) => expr.dt.year().cast(pl.Int32).mul(12).add(expr.dt.month().cast(pl.Int32)).sub(1);
+const monthOfEpochDay = (name: string) => monthIndex(col(name).cast(pl.Date));
 const cents = (name: string) => col(name).cast(pl.Float64).mul(100).round(0).cast(pl.Int64);
-const latestRows = (file: string, key: string) =>
-  pl
-    .scanCSV(join(inputDir, file), { inferSchemaLength: 0, rowIndexName: 'line' })
-    .sort('line')
-    .unique({ subset: [key], keep: 'last', maintainOrder: false });
 
-const orders = latestRows('orders.csv', 'order_id')
+// Every file of a raw table in load order, with the file's place and each row's line; a column no
+// file has (updated_at before any status update was delivered) is there, empty.
+function tableRows(table: string, columns: string[]) {
+  const rows = pl.concat(
+    inputFiles(inputDir!)
+      .filter((file) => file.table === table)
+      .map(({ path }, index) => pl.scanCSV(path, { inferSchemaLength: 0, rowIndexName: 'line' }).withColumns(lit(index).alias('file'))),
+    { how: 'diagonal' },
+  );
+  const missing = columns.filter((name) => !rows.columns.includes(name));
+  return missing.length === 0 ? rows : rows.withColumns(...missing.map((name) => lit(null).cast(pl.Utf8).alias(name)));
+}
+
+const trimmedStatus = col('status').str.strip();
+const paid = cents('paid_amount');
+const refunded = cents('refund_amount').fillNull(0);
+const orders = tableRows('orders', ['paid_at', 'refund_amount', 'updated_at'])
+  .withColumns(shopTime('updated_at'))
+  .sort(['updated_at', 'file', 'line'], true, true)
+  .groupBy('order_id')
+  .agg(
+    ...['member_id', 'created_at', 'status', 'paid_amount'].map((name) => col(name).first()),
+    ...['paid_at', 'refund_amount'].map((name) => col(name).dropNulls().first()),
+  )
+  .withColumns(shopTime('created_at'), shopTime('paid_at'))
   .select(
     col('order_id'),
     col('member_id'),
-    timestamp('paid_at').fillNull(timestamp('created_at')).alias('purchased_at'),
-    epochDay(timestamp('created_at')).alias('created_day'),
-    col('status').str.strip().str.toLowerCase().isIn(purchaseStatuses).alias('is_purchase'),
-    cents('paid_amount').sub(cents('refund_amount').fillNull(0)).alias('net_cents'),
+    col('paid_at').fillNull(col('created_at')).alias('purchased_at'),
+    epochDay(col('created_at')).alias('created_day'),
+    pl
+      .when(trimmedStatus.isIn([...statusAliases.keys()]))
+      .then(trimmedStatus.replace([...statusAliases.keys()], [...statusAliases.values()]))
+      .otherwise(trimmedStatus.str.toLowerCase())
+      .isIn(purchaseStatuses)
+      .and(
+        paid
+          .sub(refunded)
+          .gt(0)
+          .or(lit(zeroValuePurchases).and(paid.eq(0)).and(refunded.eq(0))),
+      )
+      .alias('is_purchase'),
+    paid.sub(refunded).alias('net_cents'),
   )
   .collectSync();
 
@@ -97,6 +151,14 @@ const occasions = orders
   .filter(col('day').ltEq(asOf))
   .collectSync();
 
+// occasions is in member and occasion order: the row `offset` ahead is the member's occasion that
+// many later, if it is the same member's.
+const dayAhead = (offset: number) =>
+  pl
+    .when(col('member_id').shift(-offset).eq(col('member_id')))
+    .then(col('day').shift(-offset))
+    .otherwise(lit(null));
+
 const firsts = occasions
   .lazy()
   .groupBy('member_id')
@@ -117,6 +179,49 @@ const records = (frame: any): Row[] =>
 const byKey = (rows: Row[], ...keys: string[]) => new Map(rows.map((row) => [keys.map((key) => row[key]).join('|'), row]));
 const ratio = (part: unknown, whole: unknown) => (part === undefined || part === null || !whole ? null : Number(part) / Number(whole));
 const yuan = (value: unknown) => (value === undefined || value === null ? null : Number(value) / 100);
+// A DOUBLE cast to DECIMAL(18, 2) as DuckDB casts it: the cents rounded half away from zero. The
+// marts' money per order, buyer or member is such a cast of a DOUBLE quotient (DuckDB divides a
+// DECIMAL in DOUBLE), so it is reproduced from the same quotient, not from exact cents: 0.29 / 2 is
+// 0.145 exactly and 0.15 rounded, but 0.14 in the marts.
+const decimal2 = (value: number | null) => (value === null ? null : (Math.sign(value) * Math.round(Math.abs(value) * 100)) / 100);
+
+// repurchase_rate_12m at each month end e (the as-of date in the as-of month): among members with an
+// occasion in (e − W, e], the share with two or more. A member's latest occasion up to e is the one
+// of day d for e in [d, next occasion's day): the member counts for e in [d, min(next day, d + W)),
+// and as a repeater for e in [next day, min(the day after it, d + W)), when the occasion before the
+// latest is in the window. These spells do not overlap within a member, so the members counted at a
+// month end are the spells begun by it less those ended by it.
+function trailingWindowChanges(): Map<string, Row> {
+  const spells = occasions
+    .lazy()
+    .select(
+      col('day').alias('member_from'),
+      pl.minHorizontal([dayAhead(1), col('day').add(repurchaseWindowDays)]).alias('member_until'),
+      dayAhead(1).alias('repeater_from'),
+      pl.minHorizontal([dayAhead(2), col('day').add(repurchaseWindowDays)]).alias('repeater_until'),
+    );
+  const changes = (kind: string) => {
+    const [from, until] = [col(`${kind}_from`), col(`${kind}_until`)];
+    const spell = spells.filter(from.lt(until));
+    return [
+      spell.select(monthOfEpochDay(`${kind}_from`).alias('month'), lit(kind).alias('kind'), lit(1).alias('change')),
+      spell
+        .filter(until.ltEq(asOf))
+        .select(monthOfEpochDay(`${kind}_until`).alias('month'), lit(kind).alias('kind'), lit(-1).alias('change')),
+    ];
+  };
+  return byKey(
+    records(
+      pl
+        .concat([...changes('member'), ...changes('repeater')])
+        .groupBy(['month', 'kind'])
+        .agg(col('change').sum())
+        .collectSync(),
+    ),
+    'month',
+    'kind',
+  );
+}
 
 function kpiMonthly(): Row[] {
   const buyers = byKey(
@@ -165,8 +270,11 @@ function kpiMonthly(): Row[] {
     ),
     'first_month',
   );
-  const members = latestRows('members.csv', 'member_id')
-    .select(col('member_id'), epochDay(timestamp('joined_at')).alias('seen_day'))
+  const trailingWindow = trailingWindowChanges();
+  const members = tableRows('members', ['joined_at'])
+    .sort(['file', 'line'])
+    .unique({ subset: ['member_id'], keep: 'last', maintainOrder: false })
+    .select(col('member_id'), epochDay(shopTime('joined_at')).alias('seen_day'))
     .filter(col('seen_day').isNotNull());
   const firstSeen = records(
     pl
@@ -174,16 +282,19 @@ function kpiMonthly(): Row[] {
       .filter(col('seen_day').ltEq(asOf))
       .groupBy('member_id')
       .agg(col('seen_day').min().alias('first_seen_day'))
-      .groupBy(monthIndex(col('first_seen_day').cast(pl.Date)).alias('month'))
+      .groupBy(monthOfEpochDay('first_seen_day').alias('month'))
       .agg(pl.len().alias('members'))
       .collectSync(),
   );
   const firstMonth = Number(firsts.getColumn('first_month').min());
   const rows: Row[] = [];
+  const trailing = { members: 0, repeaters: 0 };
   for (let month = firstMonth; month <= asOfMonth; month++) {
     const buyer = buyers.get(String(month));
     const matured = secondPurchases.get(String(month));
     const revenue = yuan(buyer?.revenue);
+    trailing.members += Number(trailingWindow.get(`${month}|member`)?.change ?? 0);
+    trailing.repeaters += Number(trailingWindow.get(`${month}|repeater`)?.change ?? 0);
     rows.push({
       month: isoDay(dayOfMonth(month)),
       month_complete: dayOfMonth(month + 1) - 1 <= asOf,
@@ -192,9 +303,10 @@ function kpiMonthly(): Row[] {
       returning_buyers: buyer?.returning_buyers ?? 0,
       revenue: revenue ?? 0,
       purchases: purchases.get(String(month))?.purchases ?? 0,
-      aov: ratio(revenue, purchases.get(String(month))?.purchases),
-      revenue_per_buyer: ratio(revenue, buyer?.buyers),
+      aov: decimal2(ratio(revenue, purchases.get(String(month))?.purchases)),
+      revenue_per_buyer: decimal2(ratio(revenue, buyer?.buyers)),
       repurchase_rate: ratio(buyer?.repeat_buyers, buyer?.buyers),
+      repurchase_rate_12m: ratio(trailing.repeaters, trailing.members),
       returning_buyer_share: ratio(buyer?.returning_buyers, buyer?.buyers),
       returning_revenue_share: ratio(buyer?.returning_revenue, buyer?.revenue),
       returning_revenue: yuan(buyer?.returning_revenue) ?? 0,
@@ -208,16 +320,9 @@ function kpiMonthly(): Row[] {
 }
 
 function repurchaseLadder(): Row[] {
-  // occasions is in member and occasion order, so the next row is the member's next occasion.
   const steps = occasions
     .lazy()
-    .withColumns(
-      pl
-        .when(col('member_id').shift(-1).eq(col('member_id')))
-        .then(col('day').shift(-1).sub(col('day')))
-        .otherwise(lit(null))
-        .alias('days_to_next'),
-    )
+    .withColumns(dayAhead(1).sub(col('day')).alias('days_to_next'))
     .filter(col('occasion_number').ltEq(ladderSteps));
   const toNext = col('days_to_next').ltEq(maturityDays);
   const variants = {
@@ -310,6 +415,7 @@ function cohortRetention(): Row[] {
       const repurchased = seconds
         .filter((row) => Number(row.first_month) === cohortMonth && Number(row.second_month) <= cohortMonth + offset)
         .reduce((sum, row) => sum + Number(row.members), 0);
+      const revenue = yuan(active?.revenue) ?? 0;
       return {
         cohort_month: isoDay(dayOfMonth(cohortMonth)),
         month_offset: offset,
@@ -319,8 +425,8 @@ function cohortRetention(): Row[] {
         active_share: Number(active?.active_members ?? 0) / size,
         repurchased_members: repurchased,
         cumulative_repurchase_share: repurchased / size,
-        revenue: yuan(active?.revenue) ?? 0,
-        revenue_per_member: (yuan(active?.revenue) ?? 0) / size,
+        revenue,
+        revenue_per_member: decimal2(revenue / size),
       };
     });
   });
@@ -365,7 +471,6 @@ function rfm(): { segments: Row[]; cells: Row[] } {
           col('monetary').sum().alias('revenue'),
           col('recency_days').mean().alias('avg_recency_days'),
           col('frequency').mean().alias('avg_frequency'),
-          col('monetary').mean().alias('avg_monetary'),
         )
         .collectSync(),
     ),
@@ -384,7 +489,8 @@ function rfm(): { segments: Row[]; cells: Row[] } {
       revenue_share: ratio(segment?.revenue ?? 0, totals.revenue),
       avg_recency_days: segment?.avg_recency_days ?? null,
       avg_frequency: segment?.avg_frequency ?? null,
-      avg_monetary: yuan(segment?.avg_monetary),
+      // avg of a DECIMAL divides its sum in cents by count × 100 (in long double, which gives the same cents).
+      avg_monetary: decimal2(ratio(segment?.revenue, 100 * Number(segment?.members ?? 0))),
     };
   });
   const cells = records(
