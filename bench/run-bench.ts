@@ -69,7 +69,7 @@ export async function runBench(config: WarehouseConfig, options: BenchOptions): 
       rmSync(warehouseDir, { recursive: true, force: true });
       // A refresh moves what it loads out of its inbox into the archive: it is given links to the cached files.
       const inbox = join(sizeDir, 'inbox');
-      await step('full refresh', ['refresh', '--no-site'], { WAREHOUSE_INBOX: linkedInbox(inbox, shop.before) });
+      await step('full refresh', ['refresh', '--no-site', '--no-audiences'], { WAREHOUSE_INBOX: linkedInbox(inbox, shop.before) });
       rmSync(floorDb, { force: true });
       await step('floor', ['floor', script, floorDb]);
       if (run === 1) await checkFloorEqualsPipeline(floorDb, join(warehouseDir, 'warehouse.duckdb'));
@@ -80,10 +80,12 @@ export async function runBench(config: WarehouseConfig, options: BenchOptions): 
         await step('nodejs-polars (the polars marts)', ['polars', shop.before, config.seedsDir, computed]);
         if (run === 1) await checkDataframeMarts(computed, floorDb);
       }
-      await step('incremental refresh (one new day)', ['refresh', '--no-site'], { WAREHOUSE_INBOX: linkedInbox(inbox, shop.last) });
-      await step('refresh, nothing new', ['refresh', '--no-site'], { WAREHOUSE_INBOX: inbox });
+      await step('incremental refresh (one new day)', ['refresh', '--no-site', '--no-audiences'], {
+        WAREHOUSE_INBOX: linkedInbox(inbox, shop.last),
+      });
+      await step('refresh, nothing new', ['refresh', '--no-site', '--no-audiences'], { WAREHOUSE_INBOX: inbox });
       // No site was published yet, so this refresh rebuilds the models as well as the site.
-      if (options.site) await step('refresh with the site build', ['refresh'], { WAREHOUSE_INBOX: inbox });
+      if (options.site) await step('refresh with the site build', ['refresh', '--no-audiences'], { WAREHOUSE_INBOX: inbox });
     }
     rmSync(warehouseDir, { recursive: true, force: true });
     rmSync(floorDb, { force: true });
@@ -212,13 +214,34 @@ function renderReport(measurements: Measurement[], options: BenchOptions): strin
   }
   lines.push('');
   for (const size of options.sizes) {
-    const full = medians.get(`${size} full refresh`);
-    const floor = medians.get(`${size} floor`);
-    const incremental = medians.get(`${size} incremental refresh (one new day)`);
-    if (full && floor && incremental) {
+    const ratio = (part: string, whole: string) => {
+      const [a, b] = [medians.get(`${size} ${part}`), medians.get(`${size} ${whole}`)];
+      return a && b ? a / b : undefined;
+    };
+    const ratios = [
+      ['full refresh / floor', ratio('full refresh', 'floor'), 'x'],
+      ['incremental / full refresh', ratio('incremental refresh (one new day)', 'full refresh'), '%'],
+      ['DuckDB / nodejs-polars (the polars marts)', ratio('DuckDB in memory (the polars marts)', 'nodejs-polars (the polars marts)'), 'x'],
+    ] as const;
+    const shown = ratios.filter(([, value]) => value !== undefined);
+    if (shown.length > 0) {
       lines.push(
-        `${size}: full refresh / floor = ${(full / floor).toFixed(2)}×; incremental / full refresh = ${((100 * incremental) / full).toFixed(0)}%`,
+        `${size}: ${shown.map(([name, value, unit]) => `${name} = ${unit === '%' ? `${(100 * value!).toFixed(0)}%` : `${value!.toFixed(2)}×`}`).join('; ')}`,
       );
+    }
+  }
+  // How each step grows from one size to the next: the median's factor beside it.
+  if (options.sizes.length > 1) {
+    const steps = [...new Set(measurements.map((m) => m.step))];
+    lines.push('', `| step | ${options.sizes.join(' → ')} (median s, growth) |`, '|---|---|');
+    for (const step of steps) {
+      const cells = options.sizes.map((size, index) => {
+        const seconds = medians.get(`${size} ${step}`);
+        const previous = index > 0 ? medians.get(`${options.sizes[index - 1]} ${step}`) : undefined;
+        if (seconds === undefined) return '–';
+        return previous ? `${seconds.toFixed(1)} (${(seconds / previous).toFixed(1)}×)` : seconds.toFixed(1);
+      });
+      lines.push(`| ${step} | ${cells.join(' → ')} |`);
     }
   }
   return lines.join('\n');

@@ -118,6 +118,16 @@ describe('marketing automation', () => {
       { table_name: 'campaign_contacts', rows: 7 },
       { table_name: 'campaigns', rows: 2 },
     ]);
+    // Archived as every loaded file is, so that a rebuild from the archive has them too: a_due's
+    // campaigns row and treatment arm, b_all's campaigns row and control arm (its split put all four
+    // members in the control arm: the log's control_arm_split).
+    const archived = readFileSync(join(config.archiveDir, 'manifest.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { original: string; tables: string[] })
+      .filter((entry) => entry.original.includes('/audiences/'))
+      .map((entry) => entry.tables.join());
+    expect(archived.sort()).toEqual(['campaign_contacts', 'campaign_contacts', 'campaigns', 'campaigns']);
   }, 120_000);
 
   it('reports and logs a rule that fails, without unpublishing or stopping the other rules', async () => {

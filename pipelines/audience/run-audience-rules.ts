@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { loadFile } from '../load/load-file.js';
+import { loadFiles } from '../load/load-files.js';
 import type { Warehouse } from '../warehouse/open-warehouse.js';
 import { parseAudienceFilters } from './audience-filters.js';
 import { type AudienceExport, exportAudience } from './export-audience.js';
@@ -137,7 +137,8 @@ async function runRule(warehouse: Warehouse, rule: Rule, options: RuleOptions, l
 }
 
 // The export counts as sent: its campaigns row and both arms load like any campaign's files, and
-// the next rule's guards, which read contacts as loaded, see them.
+// the next rule's guards, which read contacts as loaded, see them. They are archived as every
+// loaded file is, so that a rebuild from the archive has them too.
 async function recordContacts(warehouse: Warehouse, exported: AudienceExport, options: RuleOptions): Promise<void> {
   const { db, config } = warehouse;
   const files: Array<[string | null, string]> = [
@@ -145,9 +146,17 @@ async function recordContacts(warehouse: Warehouse, exported: AudienceExport, op
     [exported.rows > exported.controlRows ? exported.path : null, 'campaign_contacts'],
     [exported.controlRows > 0 ? exported.controlPath : null, 'campaign_contacts'],
   ];
-  for (const [path, table] of files) {
-    if (!path) continue;
-    const [result] = await loadFile(db, path, { table, runId: options.runId, seedsDir: config.seedsDir, parameters: options.parameters });
-    if (result && result.rowsQuarantined > 0) throw new Error(`${path}: ${result.rowsQuarantined} rows quarantined on loading it back`);
-  }
+  const inputs = files.flatMap(([path, table]) => (path ? [{ path, read: { table } }] : []));
+  const results = await loadFiles(db, inputs, {
+    runId: options.runId,
+    seedsDir: config.seedsDir,
+    parameters: options.parameters,
+    log: options.log,
+    archive: { dir: config.archiveDir },
+  });
+  const quarantined = results.filter((result) => result.rowsQuarantined > 0);
+  if (quarantined.length > 0)
+    throw new Error(
+      `${quarantined.map((result) => `raw.${result.table}: ${result.rowsQuarantined}`).join(', ')} rows quarantined on loading the export back`,
+    );
 }

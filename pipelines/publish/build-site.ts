@@ -12,9 +12,14 @@ export function siteDir(config: WarehouseConfig): string {
 // Evidence can exit 0 while a page query failed: its log is checked too.
 const failurePatterns = [/Error in Query/i, /\berror\b.*\bquery\b/i, /Catalog Error|Binder Error|Parser Error/, /✖/];
 
-/** The first line of an Evidence log that reports a failed query or source, if any. */
-export function findBuildFailure(output: string): string | undefined {
-  return output.split('\n').find((line) => failurePatterns.some((pattern) => pattern.test(line)));
+/**
+ * The first line of an Evidence log that reports a failed query or source, if any; of a build that
+ * exited with an error, its first error line, which its last lines (a stack trace) often do not show.
+ */
+export function findBuildFailure(output: string, exitCode = 0): string | undefined {
+  const lines = output.split('\n');
+  const failure = lines.find((line) => failurePatterns.some((pattern) => pattern.test(line)));
+  return failure ?? (exitCode !== 0 ? lines.find((line) => /\bError\b/.test(line)) : undefined);
 }
 
 export interface StagedSite {
@@ -107,7 +112,7 @@ function runEvidence(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promi
     child.stderr.on('data', (chunk) => (output += chunk));
     child.on('error', reject);
     child.on('close', (code) => {
-      const failure = findBuildFailure(output);
+      const failure = findBuildFailure(output, code ?? 1);
       if (code !== 0 || failure) {
         const tail = output.trim().split('\n').slice(-15).join('\n');
         reject(new Error(`evidence ${args.join(' ')} failed${code !== 0 ? ` (exit ${code})` : ''}: ${failure ?? ''}\n${tail}`));

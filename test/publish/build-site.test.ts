@@ -15,6 +15,19 @@ describe('reading an Evidence build log', () => {
     );
   });
 
+  it('names the first error of a build that exited with one, not its stack trace', () => {
+    const log = [
+      'vite v5.4.14 building SSR bundle for production...',
+      "Error: Invalid Input Error: File 'marts_data_audience_exports.parquet' too small to be a Parquet file",
+      '    at [kOnMessage] (node:internal/worker:344:37)',
+      'Build failed',
+    ].join('\n');
+    expect(findBuildFailure(log, 1)).toBe(
+      "Error: Invalid Input Error: File 'marts_data_audience_exports.parquet' too small to be a Parquet file",
+    );
+    expect(findBuildFailure(log)).toBeUndefined();
+  });
+
   it('lets a clean build through', () => {
     expect(findBuildFailure('[INFO]: Evaluated sources, saving manifest\n[INFO]: ✅ Done!\nBuild complete --> ./build')).toBeUndefined();
   });

@@ -78,7 +78,7 @@ describe('a stale refresh with freshness_action = fail', () => {
         'order_id,member_id,created_at,paid_at,status,paid_amount\no1,m1,2026-11-20 10:00:00,2026-11-20 10:00:00,completed,10.00\n',
     });
     const dataDir = writeFiles({});
-    const result = runCli(['refresh', '--no-site', '--set', 'freshness_action=fail', '--set', 'freshness_max_days=0'], dataDir, {
+    const result = runCli(['refresh', '--no-site', '--no-audiences', '--set', 'freshness_action=fail', '--set', 'freshness_max_days=0'], dataDir, {
       WAREHOUSE_INBOX: inbox,
     });
     expect(result.status).toBe(1);

@@ -33,12 +33,12 @@ beforeAll(async () => {
   const whole = join(root, 'whole');
   deliver(whole, shop.before);
   deliver(whole, shop.last);
-  expectSucceeded(runCli(['refresh', '--no-site'], whole));
+  expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], whole));
   reference = await warehouseDigest(whole);
   referenceModels = await warehouseDigest(whole, ['staging', 'intermediate', 'marts']);
   expect(await publishedDigest(whole)).toEqual(reference);
   deliver(stateA, shop.before);
-  expectSucceeded(runCli(['refresh', '--no-site'], stateA));
+  expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], stateA));
   stateAMarts = await warehouseDigest(stateA);
   stateAPublished = fileHash(publishedPath(stateA));
   // The last day changes the marts, or the checks below could not tell the states apart.
@@ -51,7 +51,7 @@ describe('an incremental refresh', () => {
     const dataDir = join(root, 'incremental');
     cpSync(stateA, dataDir, { recursive: true });
     deliver(dataDir, shop.last);
-    expectSucceeded(runCli(['refresh', '--no-site'], dataDir));
+    expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], dataDir));
     const modes = await scalar(
       dataDir,
       `select string_agg(model || ' ' || mode || ' ' || changed_keys, '; ' order by model) from ops.model_runs
@@ -94,7 +94,7 @@ describe('a refresh killed with SIGKILL', () => {
       const dataDir = join(root, `crash-${point.replace(':', '-')}`);
       cpSync(stateA, dataDir, { recursive: true });
       deliver(dataDir, shop.last);
-      const crashed = runCli(['refresh', '--no-site'], dataDir, { WAREHOUSE_CRASH_AT: point });
+      const crashed = runCli(['refresh', '--no-site', '--no-audiences'], dataDir, { WAREHOUSE_CRASH_AT: point });
       expect(crashed.signal).toBe('SIGKILL');
       // The operator's view: the lock and the run were left by a process that is gone.
       const left = runCli(['status'], dataDir).stdout;
@@ -110,7 +110,7 @@ describe('a refresh killed with SIGKILL', () => {
       expect(fileHash(publishedPath(dataDir))).toBe(stateAPublished);
       expect(await warehouseDigest(dataDir)).toEqual(committed ? reference : stateAMarts);
 
-      const next = runCli(['refresh', '--no-site'], dataDir);
+      const next = runCli(['refresh', '--no-site', '--no-audiences'], dataDir);
       expectSucceeded(next);
       expect(next.stderr).toMatch(/taking over a stale lock: 'refresh' \(pid \d+, since .+\) is no longer running/);
       expect(await warehouseDigest(dataDir)).toEqual(reference);
@@ -149,8 +149,8 @@ describe('two refreshes at once', () => {
     cpSync(stateA, dataDir, { recursive: true });
     deliver(dataDir, shop.last);
     const runs = await Promise.all([
-      startCli(['refresh', '--no-site', '--wait', '120'], dataDir),
-      startCli(['refresh', '--no-site', '--wait', '120'], dataDir),
+      startCli(['refresh', '--no-site', '--no-audiences', '--wait', '120'], dataDir),
+      startCli(['refresh', '--no-site', '--no-audiences', '--wait', '120'], dataDir),
     ]);
     for (const run of runs) expectSucceeded(run);
     expect(await warehouseDigest(dataDir)).toEqual(reference);
@@ -168,7 +168,7 @@ describe('two refreshes at once', () => {
     const dataDir = join(root, 'concurrent-refuse');
     cpSync(stateA, dataDir, { recursive: true });
     deliver(dataDir, shop.last);
-    const runs = await Promise.all([startCli(['refresh', '--no-site'], dataDir), startCli(['refresh', '--no-site'], dataDir)]);
+    const runs = await Promise.all([startCli(['refresh', '--no-site', '--no-audiences'], dataDir), startCli(['refresh', '--no-site', '--no-audiences'], dataDir)]);
     // Normally they overlap and one refuses; if the first finished before the second began, both succeed.
     expect(runs.filter((run) => run.status === 0).length).toBeGreaterThanOrEqual(1);
     for (const run of runs.filter((result) => result.status !== 0)) {

@@ -17,7 +17,7 @@ let shop: Awaited<ReturnType<typeof shopInTwoDeliveries>>;
 beforeAll(async () => {
   shop = await shopInTwoDeliveries(root, 20_000, 11);
   deliver(stateA, shop.before);
-  expectSucceeded(runCli(['refresh', '--no-site'], stateA));
+  expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], stateA));
 }, 300_000);
 
 describe('a refresh that runs out of space', () => {
@@ -29,7 +29,7 @@ describe('a refresh that runs out of space', () => {
     // Room for the warehouse as it is and one more megabyte, not for a rebuild of every model.
     const limitKb = Math.ceil(statSync(join(dataDir, 'warehouse.duckdb')).size / 1024) + 1024;
 
-    const full = runCli(['refresh', '--no-site', '--full-refresh'], dataDir, {}, { fileSizeLimitKb: limitKb });
+    const full = runCli(['refresh', '--no-site', '--no-audiences', '--full-refresh'], dataDir, {}, { fileSizeLimitKb: limitKb });
     expect(full.signal).toBeNull();
     expect(full.status).toBe(1);
     const errors = full.stderr.split('\n').filter((line) => line.startsWith('error:'));
@@ -45,7 +45,7 @@ describe('a refresh that runs out of space', () => {
     expect(status).toMatch(/^lock {7}free$/m);
     expect(status).toMatch(/^2 +refresh +failed .+out of space writing the warehouse /m);
 
-    expectSucceeded(runCli(['refresh', '--no-site'], dataDir));
+    expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], dataDir));
     expect(fileHash(publishedPath(dataDir))).not.toBe(publishedBefore);
     expect(scalar(dataDir, 'select count(*) from raw.orders')).toBe(String(shop.orders));
     expect(scalar(dataDir, "select string_agg(status, ' ' order by run_id) from ops.runs")).toBe('succeeded failed succeeded');

@@ -17,7 +17,7 @@ let published: Record<string, string>;
 beforeAll(async () => {
   shop = await shopInTwoDeliveries(root, 1500, 11);
   deliver(built, shop.before);
-  expectSucceeded(runCli(['refresh', '--no-site'], built));
+  expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], built));
   // The first order of the first delivery, refunded in a file that does not say its table: the
   // rebuild must read it as orders, and after the file it updates.
   const [header, first] = readFileSync(join(shop.before, 'orders.csv'), 'utf8').split('\n');
@@ -29,7 +29,7 @@ beforeAll(async () => {
   writeFileSync(late, `${header}\n${fields.join(',')}\n`);
   expectSucceeded(runCli(['load', '--table', 'orders', '--format', 'csv', late], built));
   deliver(built, shop.last);
-  expectSucceeded(runCli(['refresh', '--no-site'], built));
+  expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], built));
   models = await warehouseDigest(built, ['staging', 'intermediate', 'marts']);
   published = await publishedDigest(built);
 }, 300_000);
@@ -53,7 +53,7 @@ describe('a damaged warehouse file', () => {
         `^error: the warehouse ${warehouse} is damaged \\(IO Error: .+\\): the loaded files are kept in the archive; npm run warehouse -- rebuild moves the damaged file aside and rebuilds the warehouse from them\\n$`,
       );
       for (const command of [
-        ['refresh', '--no-site'],
+        ['refresh', '--no-site', '--no-audiences'],
         ['query', 'select 1'],
       ]) {
         const refused = runCli(command, dataDir);
