@@ -140,5 +140,5 @@ describe('campaign lift on generated shops', () => {
     // At 95% coverage, 24 or more of 28 intervals cover with probability 0.99 (binomial).
     const missed = outcomes.filter((outcome) => !outcome.covered);
     expect(missed.length, JSON.stringify(missed)).toBeLessThanOrEqual(4);
-  }, 300_000);
+  }, 600_000);
 });

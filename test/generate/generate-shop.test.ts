@@ -33,7 +33,7 @@ beforeAll(async () => {
   truth = await generateShop({ members: 200_000, days: 730, endDate: '2026-11-20', seed: 11, outDir: shopDir });
   warehouse = await openWarehouse(config);
   await refresh(warehouse, { inputs: [shopDir] });
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   await warehouse?.close();
