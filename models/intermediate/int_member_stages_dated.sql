@@ -38,11 +38,11 @@ offsets as (
 ),
 
 -- The day a member became known, and the offsets after each occasion before the next one, by
--- the as-of date.
+-- the as-of date, each with the occasion it follows.
 candidate_days as (
-  select member_id, first_seen_date as day from members_first_seen
-  union
-  select occasion_spans.member_id, occasion_spans.occasion_date + offsets.days as day
+  select member_id, first_seen_date as day, 0 as occasion_number, null::date as occasion_date from members_first_seen
+  union all
+  select occasion_spans.member_id, occasion_spans.occasion_date + offsets.days as day, occasion_spans.occasion_number, occasion_spans.occasion_date
   from occasion_spans
   cross join offsets
   cross join as_of
@@ -50,15 +50,31 @@ candidate_days as (
     and (occasion_spans.next_occasion_date is null or occasion_spans.occasion_date + offsets.days < occasion_spans.next_occasion_date)
 ),
 
+candidate_days_distinct as (
+  select member_id, day, max(occasion_number) as occasion_number, max(occasion_date) as occasion_date
+  from candidate_days
+  group by member_id, day
+),
+
+-- The member's last occasion on or before each day, carried forward (every occasion has a day of
+-- its own, offset 0): a window over each member's few days rather than an ASOF join, which grew
+-- with the square of the members here.
+last_occasions as (
+  select
+    member_id,
+    day,
+    max(occasion_number) over (partition by member_id order by day rows between unbounded preceding and current row) as occasion_number,
+    max(occasion_date) over (partition by member_id order by day rows between unbounded preceding and current row) as occasion_date
+  from candidate_days_distinct
+),
+
 staged as (
   select
-    candidate_days.member_id,
-    candidate_days.day,
-    lifecycle_stage(coalesce(last_occasion.occasion_number, 0), candidate_days.day - last_occasion.occasion_date, shop_cycle.shop_cycle_days) as stage
-  from candidate_days
+    last_occasions.member_id,
+    last_occasions.day,
+    lifecycle_stage(last_occasions.occasion_number, last_occasions.day - last_occasions.occasion_date, shop_cycle.shop_cycle_days) as stage
+  from last_occasions
   cross join shop_cycle
-  asof left join occasion_spans as last_occasion
-    on last_occasion.member_id = candidate_days.member_id and candidate_days.day >= last_occasion.occasion_date
 ),
 
 changes as (

@@ -34,13 +34,19 @@ changed as (
   where stage_days.previous_stage is not null
 ),
 
+-- A member's stage on a day is the spell that holds on it: joined by member, then the day (ASOF
+-- joins grew with the square of the members here).
 moved as (
   select changed.month_end, before.stage as from_stage, now.stage as to_stage, count(*) as members
   from changed
-  asof join stage_days as now
-    on now.member_id = changed.member_id and changed.month_end >= now.changed_on
-  asof join stage_days as before
-    on before.member_id = changed.member_id and changed.previous_month_end >= before.changed_on
+  inner join stage_days as now
+    on now.member_id = changed.member_id
+    and changed.month_end >= now.changed_on
+    and (now.valid_to is null or changed.month_end < now.valid_to)
+  inner join stage_days as before
+    on before.member_id = changed.member_id
+    and changed.previous_month_end >= before.changed_on
+    and (before.valid_to is null or changed.previous_month_end < before.valid_to)
   group by changed.month_end, before.stage, now.stage
 ),
 

@@ -38,8 +38,10 @@ woke as (
   from month_ends
   inner join occasions
     on occasions.occasion_date > month_ends.month_end and occasions.occasion_date <= last_day(month_ends.month_end + 1)
-  asof join stage_days as stage_then
-    on stage_then.member_id = occasions.member_id and month_ends.month_end >= stage_then.changed_on
+  inner join stage_days as stage_then
+    on stage_then.member_id = occasions.member_id
+    and month_ends.month_end >= stage_then.changed_on
+    and (stage_then.valid_to is null or month_ends.month_end < stage_then.valid_to)
   group by month_ends.month_end, stage_then.stage
 ),
 

@@ -60,10 +60,14 @@ moves as (
     now.level_rank,
     coalesce(before.level_rank, (select min(level_rank) from levels)) as previous_rank
   from changed
-  asof join member_levels_dated as now
-    on now.member_id = changed.member_id and changed.month_end >= now.evaluated_on
-  asof left join member_levels_dated as before
-    on before.member_id = changed.member_id and changed.previous_month_end >= before.evaluated_on
+  inner join member_levels_dated as now
+    on now.member_id = changed.member_id
+    and changed.month_end >= now.evaluated_on
+    and (now.valid_to is null or changed.month_end < now.valid_to)
+  left join member_levels_dated as before
+    on before.member_id = changed.member_id
+    and changed.previous_month_end >= before.evaluated_on
+    and (before.valid_to is null or changed.previous_month_end < before.valid_to)
 ),
 
 by_level as (
