@@ -42,11 +42,11 @@ moved as (
   inner join stage_days as now
     on now.member_id = changed.member_id
     and changed.month_end >= now.changed_on
-    and (now.valid_to is null or changed.month_end < now.valid_to)
+    and changed.month_end < coalesce(now.valid_to, 'infinity'::date)
   inner join stage_days as before
     on before.member_id = changed.member_id
     and changed.previous_month_end >= before.changed_on
-    and (before.valid_to is null or changed.previous_month_end < before.valid_to)
+    and changed.previous_month_end < coalesce(before.valid_to, 'infinity'::date)
   group by changed.month_end, before.stage, now.stage
 ),
 

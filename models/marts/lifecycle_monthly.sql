@@ -41,7 +41,7 @@ woke as (
   inner join stage_days as stage_then
     on stage_then.member_id = occasions.member_id
     and month_ends.month_end >= stage_then.changed_on
-    and (stage_then.valid_to is null or month_ends.month_end < stage_then.valid_to)
+    and month_ends.month_end < coalesce(stage_then.valid_to, 'infinity'::date)
   group by month_ends.month_end, stage_then.stage
 ),
 

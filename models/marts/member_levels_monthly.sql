@@ -63,11 +63,13 @@ moves as (
   inner join member_levels_dated as now
     on now.member_id = changed.member_id
     and changed.month_end >= now.evaluated_on
-    and (now.valid_to is null or changed.month_end < now.valid_to)
+    and changed.month_end < coalesce(now.valid_to, 'infinity'::date)
+  -- A level that still holds (valid_to NULL) compares as infinity, so that the join stays a hash
+  -- join on the member: an OR in a left join's condition made it a nested loop.
   left join member_levels_dated as before
     on before.member_id = changed.member_id
     and changed.previous_month_end >= before.evaluated_on
-    and (before.valid_to is null or changed.previous_month_end < before.valid_to)
+    and changed.previous_month_end < coalesce(before.valid_to, 'infinity'::date)
 ),
 
 by_level as (
