@@ -27,8 +27,12 @@ create or replace temp macro lifecycle_boundaries(cycle_days) as
   end;
 
 -- The population value an RFM segment compares R, F or M with (segment_threshold: mean or median).
+-- Filtered rather than a CASE, which computes both: the median holds every value in memory.
 create or replace temp macro rfm_threshold(value) as
-  case getvariable('segment_threshold') when 'median' then median(value) else avg(value) end;
+  coalesce(
+    median(value) filter (where getvariable('segment_threshold') = 'median'),
+    avg(value) filter (where getvariable('segment_threshold') is distinct from 'median')
+  );
 
 -- amount x numerator / denominator as money, exactly: DuckDB divides DECIMALs in DOUBLE, so the
 -- quotient is taken in whole cents with integer division, rounded half away from zero, and is a

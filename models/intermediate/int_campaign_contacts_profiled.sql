@@ -37,29 +37,56 @@ contact_purchases as (
   left join purchases on purchases.member_id = contacts.member_id and purchases.purchased_at < contacts.contacted_at
 ),
 
+-- Occasions first, then members: two plain aggregations rather than a count(distinct), which
+-- cannot spill to disk and ran a 10M-member shop out of memory.
+contact_occasions as (
+  select
+    campaign_id,
+    member_id,
+    contacted_at,
+    occasion_key,
+    max(purchased_at) as purchased_at,
+    sum(net_amount) filter (where counts_for_level) as level_revenue,
+    count(order_id) filter (where counts_for_level) as level_purchases
+  from contact_purchases
+  group by campaign_id, member_id, contacted_at, occasion_key
+),
+
 history_at_contact as (
   select
     campaign_id,
     member_id,
-    count(distinct occasion_key) as occasions_before,
+    count(occasion_key) as occasions_before,
     contacted_at::date - max(purchased_at)::date as recency_days,
-    member_level(coalesce(sum(net_amount) filter (where counts_for_level), 0), count(order_id) filter (where counts_for_level)) as member_level
-  from contact_purchases
+    member_level(coalesce(sum(level_revenue), 0), sum(level_purchases)) as member_level
+  from contact_occasions
   group by campaign_id, member_id, contacted_at
 ),
 
-rfm_at_send as (
+occasions_at_send as (
   select
     campaigns.campaign_id,
+    campaigns.sent_at,
     purchases.member_id,
-    campaigns.sent_at::date - max(purchases.purchased_at)::date as recency_days,
-    count(distinct purchases.occasion_key) as frequency,
-    sum(purchases.net_amount) as monetary
+    purchases.occasion_key,
+    max(purchases.purchased_at) as purchased_at,
+    sum(purchases.net_amount) as net_amount
   from campaigns
   inner join purchases
     on purchases.purchased_at < campaigns.sent_at
    and purchases.purchased_at::date > campaigns.sent_at::date - getvariable('rfm_lookback_days')
-  group by campaigns.campaign_id, campaigns.sent_at, purchases.member_id
+  group by campaigns.campaign_id, campaigns.sent_at, purchases.member_id, purchases.occasion_key
+),
+
+rfm_at_send as (
+  select
+    campaign_id,
+    member_id,
+    sent_at::date - max(purchased_at)::date as recency_days,
+    count(*) as frequency,
+    sum(net_amount) as monetary
+  from occasions_at_send
+  group by campaign_id, sent_at, member_id
 ),
 
 population as (
