@@ -80,7 +80,11 @@ export async function runSoak(config: WarehouseConfig, options: SoakOptions): Pr
     const median = medianSeconds(runs) ?? 5;
     const point = kill === 'point' ? crashPoints[Math.floor(random() * crashPoints.length)]! : undefined;
     const delay = kill === 'timer' ? (0.1 + random() * 1.1) * median : undefined;
-    const result = await runCli(['refresh', '--no-site', '--no-audiences'], { ...env, ...(point ? { WAREHOUSE_CRASH_AT: point } : {}) }, delay);
+    const result = await runCli(
+      ['refresh', '--no-site', '--no-audiences'],
+      { ...env, ...(point ? { WAREHOUSE_CRASH_AT: point } : {}) },
+      delay,
+    );
     const nothingNew = /nothing new since run/.test(result.stderr);
     const run: Run = {
       night,

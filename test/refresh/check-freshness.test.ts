@@ -78,9 +78,13 @@ describe('a stale refresh with freshness_action = fail', () => {
         'order_id,member_id,created_at,paid_at,status,paid_amount\no1,m1,2026-11-20 10:00:00,2026-11-20 10:00:00,completed,10.00\n',
     });
     const dataDir = writeFiles({});
-    const result = runCli(['refresh', '--no-site', '--no-audiences', '--set', 'freshness_action=fail', '--set', 'freshness_max_days=0'], dataDir, {
-      WAREHOUSE_INBOX: inbox,
-    });
+    const result = runCli(
+      ['refresh', '--no-site', '--no-audiences', '--set', 'freshness_action=fail', '--set', 'freshness_max_days=0'],
+      dataDir,
+      {
+        WAREHOUSE_INBOX: inbox,
+      },
+    );
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(
       /^error: stale data: the newest order is from 2026-11-20, \d+ days before \d{4}-\d\d-\d\d \(freshness_max_days = 0\); nothing published \(freshness_action = fail\)\n$/m,

@@ -168,7 +168,10 @@ describe('two refreshes at once', () => {
     const dataDir = join(root, 'concurrent-refuse');
     cpSync(stateA, dataDir, { recursive: true });
     deliver(dataDir, shop.last);
-    const runs = await Promise.all([startCli(['refresh', '--no-site', '--no-audiences'], dataDir), startCli(['refresh', '--no-site', '--no-audiences'], dataDir)]);
+    const runs = await Promise.all([
+      startCli(['refresh', '--no-site', '--no-audiences'], dataDir),
+      startCli(['refresh', '--no-site', '--no-audiences'], dataDir),
+    ]);
     // Normally they overlap and one refuses; if the first finished before the second began, both succeed.
     expect(runs.filter((run) => run.status === 0).length).toBeGreaterThanOrEqual(1);
     for (const run of runs.filter((result) => result.status !== 0)) {
