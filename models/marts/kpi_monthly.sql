@@ -86,29 +86,57 @@ second_purchases as (
   group by 1
 ),
 
-trailing_year_buyers as (
+-- repurchase_rate_12m at a month end e: a member counts when the latest occasion up to e is within
+-- the window (e < its day + W), and repeats when the one before it is too. An occasion is the
+-- latest for e from its day to the next one's, so each count is a running sum of spells that
+-- open and close (+1, -1), read at the month ends: not every month joined with a year of
+-- occasions.
+occasion_spells as (
   select
-    months.month,
-    occasions.member_id,
-    count(*) as occasions
-  from months
-  cross join as_of
-  inner join occasions
-    on occasions.occasion_date <= least(last_day(months.month), as_of.as_of_date)
-   and occasions.occasion_date > least(last_day(months.month), as_of.as_of_date) - getvariable('repurchase_window_days')
-  group by months.month, occasions.member_id
+    occasion_date as day,
+    least(coalesce(lead(occasion_date) over member_occasions, occasion_date + getvariable('repurchase_window_days')), occasion_date + getvariable('repurchase_window_days')) as active_until,
+    -- least() skips NULLs: a first occasion has no previous one, so it never repeats.
+    case when occasion_number > 1 then
+      least(coalesce(lead(occasion_date) over member_occasions, lag(occasion_date) over member_occasions + getvariable('repurchase_window_days')), lag(occasion_date) over member_occasions + getvariable('repurchase_window_days'))
+    end as repeat_until
+  from occasions
+  window member_occasions as (partition by member_id order by occasion_number)
+),
+
+spell_moves as (
+  select day, 1 as active, 0 as repeating from occasion_spells where active_until > day
+  union all
+  select active_until as day, -1 as active, 0 as repeating from occasion_spells where active_until > day
+  union all
+  select day, 0 as active, 1 as repeating from occasion_spells where repeat_until > day
+  union all
+  select repeat_until as day, 0 as active, -1 as repeating from occasion_spells where repeat_until > day
+),
+
+spells_held as (
+  select
+    day,
+    sum(sum(active)) over (order by day) as active,
+    sum(sum(repeating)) over (order by day) as repeating
+  from spell_moves
+  group by day
 ),
 
 trailing_year_repurchase as (
-  select month, count(*) filter (where occasions >= 2) / count(*) as repurchase_rate_12m
-  from trailing_year_buyers
-  group by month
+  select months.month, spells_held.repeating / nullif(spells_held.active, 0) as repurchase_rate_12m
+  from months
+  cross join as_of
+  asof join spells_held on least(last_day(months.month), as_of.as_of_date) >= spells_held.day
+),
+
+members_seen_daily as (
+  select first_seen_date as day, count(*) as members from members_first_seen group by first_seen_date
 ),
 
 members_by_month as (
-  select months.month, count(members_first_seen.member_id) as members_total
+  select months.month, coalesce(sum(members_seen_daily.members), 0)::bigint as members_total
   from months
-  left join members_first_seen on members_first_seen.first_seen_date < months.month + interval 1 month
+  left join members_seen_daily on members_seen_daily.day < months.month + interval 1 month
   group by months.month
 ),
 

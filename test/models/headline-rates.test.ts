@@ -21,6 +21,8 @@ describe('the repurchase rate (复购率)', () => {
   it('of a month is the share of members with an occasion in the 365 days to its end who had two or more', async () => {
     const rows = await runModel('marts.kpi_monthly', { 'staging.stg_orders': orders }, { parameters, orderBy: 'month' });
     const byMonth = Object.fromEntries(rows.map((row) => [row.month, row]));
+    // March: window 2025-04-01..2026-03-31: A 1, B 1, each second occasion still to come → 0/2.
+    expect(byMonth['2026-03-01']!.repurchase_rate_12m).toBe(0);
     // April: window 2025-05-01..2026-04-30: A 2, B 2, D 2, E 1 → 3/4.
     expect(byMonth['2026-04-01']!.repurchase_rate_12m).toBe(0.75);
     // May: window 2025-06-01..2026-05-31: A 2, B 1 (2025-05-01 fell out), C 1, D 2, E 1 → 2/5.
