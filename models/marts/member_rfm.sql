@@ -38,6 +38,7 @@ quintiles as (
     1 + floor(5 * (rank() over (order by frequency) - 1) / count(*) over ())::integer as f_quintile,
     1 + floor(5 * (rank() over (order by monetary) - 1) / count(*) over ())::integer as m_quintile
   from lookback
+  where getvariable('rfm_method') is distinct from 'thresholds'
 ),
 
 threshold_scores as (
@@ -48,6 +49,8 @@ threshold_scores as (
     coalesce(max(thresholds.score) filter (where lookback.monetary >= thresholds.min_monetary), 1) as m_threshold
   from lookback
   cross join thresholds
+  -- Only for the method in use: the other's scores are never read.
+  where getvariable('rfm_method') = 'thresholds'
   group by lookback.member_id
 ),
 
@@ -70,8 +73,8 @@ scored as (
     lookback.frequency > population.frequency_threshold as f_high,
     lookback.monetary > population.monetary_threshold as m_high
   from lookback
-  inner join quintiles on quintiles.member_id = lookback.member_id
-  inner join threshold_scores on threshold_scores.member_id = lookback.member_id
+  left join quintiles on quintiles.member_id = lookback.member_id
+  left join threshold_scores on threshold_scores.member_id = lookback.member_id
   cross join population
 ),
 
