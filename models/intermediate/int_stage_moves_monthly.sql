@@ -18,11 +18,16 @@ stage_moves as (
   select stage, valid_to as day, -1 as members from stage_days where valid_to is not null
 ),
 
+-- Summed by day first, so that each month end joins a few hundred days, not every change.
+stage_moves_daily as (
+  select stage, day, sum(members) as members from stage_moves group by stage, day
+),
+
 held as (
-  select month_ends.month_end, stage_moves.stage, sum(stage_moves.members) as members
+  select month_ends.month_end, stage_moves_daily.stage, sum(stage_moves_daily.members) as members
   from month_ends
-  inner join stage_moves on stage_moves.day <= month_ends.month_end
-  group by month_ends.month_end, stage_moves.stage
+  inner join stage_moves_daily on stage_moves_daily.day <= month_ends.month_end
+  group by month_ends.month_end, stage_moves_daily.stage
 ),
 
 -- Members known at the previous month end whose stage changed since: their stage then and now.

@@ -27,11 +27,16 @@ level_moves as (
   select member_level, valid_to as day, -1 as members from member_levels_dated where valid_to is not null
 ),
 
+-- Summed by day first, so that each month end joins a few hundred days, not every change.
+level_moves_daily as (
+  select member_level, day, sum(members) as members from level_moves group by member_level, day
+),
+
 held as (
-  select month_ends.month_end, level_moves.member_level, sum(level_moves.members) as members
+  select month_ends.month_end, level_moves_daily.member_level, sum(level_moves_daily.members) as members
   from month_ends
-  inner join level_moves on level_moves.day <= month_ends.month_end
-  group by month_ends.month_end, level_moves.member_level
+  inner join level_moves_daily on level_moves_daily.day <= month_ends.month_end
+  group by month_ends.month_end, level_moves_daily.member_level
 ),
 
 known as (
