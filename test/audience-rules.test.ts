@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,13 +121,19 @@ describe('marketing automation', () => {
     // Archived as every loaded file is, so that a rebuild from the archive has them too: a_due's
     // campaigns row and treatment arm, b_all's campaigns row and control arm (its split put all four
     // members in the control arm: the log's control_arm_split).
-    const archived = readFileSync(join(config.archiveDir, 'manifest.jsonl'), 'utf8')
+    const entries = readFileSync(join(config.archiveDir, 'manifest.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { original: string; tables: string[] })
-      .filter((entry) => entry.original.includes('/audiences/'))
-      .map((entry) => entry.tables.join());
+      .filter((entry) => entry.original.includes('/audiences/'));
+    const archived = entries.map((entry) => entry.tables.join());
     expect(archived.sort()).toEqual(['campaign_contacts', 'campaign_contacts', 'campaigns', 'campaigns']);
+    // Whatever the split, every file the rules wrote with rows in it is archived, once (an arm
+    // with no members has only its header, and nothing to load).
+    const written = ['a_due', 'b_all']
+      .flatMap((rule) => readdirSync(join(config.dataDir, 'audiences', rule)).map((name) => join(config.dataDir, 'audiences', rule, name)))
+      .filter((path) => readFileSync(path, 'utf8').trim().includes('\n'));
+    expect(entries.map((entry) => entry.original).sort()).toEqual(written.sort());
   }, 120_000);
 
   it('reports and logs a rule that fails, without unpublishing or stopping the other rules', async () => {
