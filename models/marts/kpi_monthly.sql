@@ -94,10 +94,11 @@ second_purchases as (
 occasion_spells as (
   select
     occasion_date as day,
-    least(coalesce(lead(occasion_date) over member_occasions, occasion_date + getvariable('repurchase_window_days')), occasion_date + getvariable('repurchase_window_days')) as active_until,
-    -- least() skips NULLs: a first occasion has no previous one, so it never repeats.
+    -- least() skips NULLs: a last occasion holds until the window ends; a first one, with none
+    -- before it, never repeats.
+    least(lead(occasion_date) over member_occasions, occasion_date + getvariable('repurchase_window_days')) as active_until,
     case when occasion_number > 1 then
-      least(coalesce(lead(occasion_date) over member_occasions, lag(occasion_date) over member_occasions + getvariable('repurchase_window_days')), lag(occasion_date) over member_occasions + getvariable('repurchase_window_days'))
+      least(lead(occasion_date) over member_occasions, lag(occasion_date) over member_occasions + getvariable('repurchase_window_days'))
     end as repeat_until
   from occasions
   window member_occasions as (partition by member_id order by occasion_number)
