@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,49 @@ describe('an incremental refresh', () => {
     expect(await warehouseDigest(dataDir, ['staging', 'intermediate', 'marts'])).toEqual(referenceModels);
     expect(await publishedDigest(dataDir)).toEqual(reference);
   }, 120_000);
+
+  it("restates a member's past when today's export refunds a year-old order in full, and equals a full refresh", async () => {
+    // A one-time buyer of late November 2025 (new at that month end): refunded in full, the member
+    // never bought at all.
+    const whole = join(root, 'whole');
+    const orderId = scalar(
+      whole,
+      `select order_id from staging.stg_orders where is_purchase and status = 'completed' and purchased_at < '2025-12-01'
+        and purchased_at >= '2025-11-25' and member_id in (select member_id from staging.stg_orders where is_purchase group by 1 having count(*) = 1)
+      order by order_id limit 1`,
+    );
+    const member = scalar(whole, `select member_id from staging.stg_orders where order_id = '${orderId}'`);
+    const stages = (dataDir: string) =>
+      scalar(
+        dataDir,
+        `select string_agg(stage, ' ' order by changed_on) from intermediate.int_member_stages_dated where member_id = '${member}'`,
+      );
+    expect(stages(whole)).toMatch(/\bnew\b/);
+    const [header, ...lines] = readFileSync(join(shop.before, 'orders.csv'), 'utf8').trim().split('\n');
+    const fields = lines.find((line) => line.startsWith(`${orderId},`))!.split(',');
+    const columns = header!.split(',');
+    fields[columns.indexOf('refund_amount')] = fields[columns.indexOf('paid_amount')]!;
+    const refund = join(root, 'refund');
+    mkdirSync(refund);
+    writeFileSync(join(refund, 'orders-refunds.csv'), `${header},updated_at\n${fields.join(',')},2026-11-20 09:30:00\n`);
+
+    const incremental = join(root, 'incremental-refund');
+    cpSync(stateA, incremental, { recursive: true });
+    deliver(incremental, shop.last);
+    deliver(incremental, refund);
+    expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], incremental));
+    const full = join(root, 'full-refund');
+    for (const delivery of [shop.before, shop.last, refund]) deliver(full, delivery);
+    expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], full));
+
+    expect(stages(incremental)).toBe('prospect');
+    expect(await warehouseDigest(incremental, ['staging', 'intermediate', 'marts'])).toEqual(
+      await warehouseDigest(full, ['staging', 'intermediate', 'marts']),
+    );
+    const newAtNovemberEnd = (dataDir: string) =>
+      Number(scalar(dataDir, `select members from marts.lifecycle_monthly where month_end = '2025-11-30' and stage = 'new'`));
+    expect(newAtNovemberEnd(incremental)).toBe(newAtNovemberEnd(whole) - 1);
+  }, 180_000);
 });
 
 describe('a refresh killed with SIGKILL', () => {
