@@ -74,7 +74,14 @@ create or replace temp macro newcombe_high(successes_t, trials_t, successes_c, t
   );
 
 -- The member level (seeds/member_levels.csv) that completed purchases worth `revenue`, `purchases`
--- of them, reach: the highest level whose revenue or count threshold either meets.
-create or replace temp macro member_level(revenue, purchases) as (
-  select max_by(level, level_rank) from seeds.member_levels where revenue >= min_revenue or purchases >= min_purchases
-);
+-- of them, reach: the highest level whose revenue or count threshold either meets, as a struct of
+-- its level and level_rank. The levels are read once, highest first, and searched per row: as a
+-- correlated subquery, or joined back to the seed, DuckDB held every row of the calling query in
+-- memory, which ran a 10M-member build out of memory.
+create or replace temp macro member_level_ranked(revenue, purchases) as
+  list_filter(
+    (select list({'level': level, 'level_rank': level_rank, 'min_revenue': min_revenue, 'min_purchases': min_purchases} order by level_rank desc) from seeds.member_levels),
+    candidate -> revenue >= candidate.min_revenue or purchases >= candidate.min_purchases
+  )[1];
+
+create or replace temp macro member_level(revenue, purchases) as member_level_ranked(revenue, purchases).level;

@@ -15,8 +15,6 @@ orders as (select * from staging.stg_orders),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
-levels as (select * from seeds.member_levels),
-
 completed_days as (
   select orders.member_id, orders.purchased_at::date as purchase_date, sum(orders.net_amount) as revenue, count(*) as purchases
   from orders
@@ -62,7 +60,7 @@ totals as (
 levelled as (
   select
     totals.*,
-    member_level(totals.completed_revenue, totals.completed_purchases) as member_level
+    member_level_ranked(totals.completed_revenue, totals.completed_purchases) as level
   from totals
 ),
 
@@ -71,13 +69,12 @@ final as (
     levelled.member_id,
     levelled.day as evaluated_on,
     lead(levelled.day) over member_days as valid_to,
-    levelled.member_level,
-    levels.level_rank,
-    levelled.member_level is distinct from lag(levelled.member_level) over member_days as level_changed,
+    levelled.level.level as member_level,
+    levelled.level.level_rank,
+    levelled.level.level is distinct from lag(levelled.level.level) over member_days as level_changed,
     levelled.completed_revenue::decimal(18, 2) as completed_revenue,
     levelled.completed_purchases
   from levelled
-  inner join levels on levels.level = levelled.member_level
   window member_days as (partition by levelled.member_id order by levelled.day)
 )
 
