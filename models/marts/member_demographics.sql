@@ -29,34 +29,48 @@ second_purchases as (
   group by member_id
 ),
 
+-- Members first counted by their raw gender text and birth year (a few hundred groups), then
+-- banded: the seeds are joined to those groups, not to every member.
 profiles as (
   select
-    member_facts.member_id,
-    member_facts.occasions,
-    member_facts.purchases,
-    member_facts.revenue,
-    coalesce(genders.gender, 'unknown') as gender,
-    coalesce(genders.gender_zh, '未知') as gender_zh,
-    coalesce(age_bands.band, 'unknown') as age_band,
-    coalesce(age_bands.band_zh, '未知') as age_band_zh,
-    coalesce(age_bands.band_order, 99) as age_band_order,
-    second_purchases.first_date <= as_of.as_of_date - getvariable('maturity_days') as is_judged,
-    second_purchases.second_date - second_purchases.first_date <= getvariable('maturity_days') as bought_again
+    trim(members.gender) as gender_text,
+    members.birth_year,
+    count(*) as members,
+    count(*) filter (where member_facts.occasions > 0) as buyers,
+    sum(member_facts.revenue) as revenue,
+    sum(member_facts.purchases) as purchases,
+    count(*) filter (where second_purchases.first_date <= as_of.as_of_date - getvariable('maturity_days')) as judged_buyers,
+    count(*) filter (
+      where second_purchases.first_date <= as_of.as_of_date - getvariable('maturity_days')
+        and second_purchases.second_date - second_purchases.first_date <= getvariable('maturity_days')
+    ) as second_purchasers
   from member_facts
   cross join as_of
   left join members on members.member_id = member_facts.member_id
-  left join genders on genders.gender_text = trim(members.gender)
-  left join age_bands
-    on year(as_of.as_of_date) - members.birth_year between coalesce(age_bands.min_age, 0) and coalesce(age_bands.max_age, 200)
   left join second_purchases on second_purchases.member_id = member_facts.member_id
+  group by trim(members.gender), members.birth_year
 ),
 
 banded as (
-  select 'gender' as dimension, gender as band, gender_zh as band_zh, case gender when 'female' then 1 when 'male' then 2 else 99 end as band_order, *
+  select
+    'gender' as dimension,
+    coalesce(genders.gender, 'unknown') as band,
+    coalesce(genders.gender_zh, '未知') as band_zh,
+    case genders.gender when 'female' then 1 when 'male' then 2 else 99 end as band_order,
+    profiles.*
   from profiles
+  left join genders on genders.gender_text = profiles.gender_text
   union all
-  select 'age_band' as dimension, age_band as band, age_band_zh as band_zh, age_band_order as band_order, *
+  select
+    'age_band' as dimension,
+    coalesce(age_bands.band, 'unknown') as band,
+    coalesce(age_bands.band_zh, '未知') as band_zh,
+    coalesce(age_bands.band_order, 99) as band_order,
+    profiles.*
   from profiles
+  cross join as_of
+  left join age_bands
+    on year(as_of.as_of_date) - profiles.birth_year between coalesce(age_bands.min_age, 0) and coalesce(age_bands.max_age, 200)
 ),
 
 by_band as (
@@ -65,12 +79,12 @@ by_band as (
     band,
     band_zh,
     band_order,
-    count(*) as members,
-    count(*) filter (where occasions > 0) as buyers,
+    sum(members)::bigint as members,
+    sum(buyers)::bigint as buyers,
     sum(revenue) as revenue,
     sum(purchases) as purchases,
-    count(*) filter (where is_judged) as judged_buyers,
-    count(*) filter (where is_judged and bought_again) as second_purchasers
+    sum(judged_buyers)::bigint as judged_buyers,
+    sum(second_purchasers)::bigint as second_purchasers
   from banded
   group by dimension, band, band_zh, band_order
 ),
