@@ -17,7 +17,11 @@ const bench = defineCommand({
       default: 'S,M',
     },
     runs: { type: 'string', description: 'runs of each step; the report shows medians', default: '3' },
-    site: { type: 'boolean', description: 'also time a refresh that builds the site', default: true },
+    site: {
+      type: 'boolean',
+      description: 'also time refreshes that build the site (bundled in full, and on new data only)',
+      default: true,
+    },
     polars: {
       type: 'boolean',
       description:

@@ -15,7 +15,7 @@ export type BenchSize = keyof typeof benchSizes;
 export interface BenchOptions {
   sizes: BenchSize[];
   runs: number;
-  /** Also time a refresh that builds the report site. */
+  /** Also time refreshes that build the report site: bundled in full, and on new data only. */
   site: boolean;
   /** Also time nodejs-polars computing the marts it implements (run-polars.ts), and DuckDB computing the same marts in memory. */
   polars: boolean;
@@ -80,12 +80,16 @@ export async function runBench(config: WarehouseConfig, options: BenchOptions): 
         await step('nodejs-polars (the polars marts)', ['polars', shop.before, config.seedsDir, computed]);
         if (run === 1) await checkDataframeMarts(computed, floorDb);
       }
+      // Everything again, the site's pages bundled as on a first build or after a page changed.
+      if (options.site)
+        await step('full refresh with the site bundled', ['refresh', '--full-refresh', '--no-audiences'], { WAREHOUSE_INBOX: inbox });
       await step('incremental refresh (one new day)', ['refresh', '--no-site', '--no-audiences'], {
         WAREHOUSE_INBOX: linkedInbox(inbox, shop.last),
       });
       await step('refresh, nothing new', ['refresh', '--no-site', '--no-audiences'], { WAREHOUSE_INBOX: inbox });
-      // No site was published yet, so this refresh rebuilds the models as well as the site.
-      if (options.site) await step('refresh with the site build', ['refresh', '--no-audiences'], { WAREHOUSE_INBOX: inbox });
+      // No site was published for these marts, so this refresh rebuilds the as-of models (as the
+      // incremental one did) and the site, whose pages it prerenders on the new data only.
+      if (options.site) await step('refresh with the site, pages unchanged', ['refresh', '--no-audiences'], { WAREHOUSE_INBOX: inbox });
     }
     rmSync(warehouseDir, { recursive: true, force: true });
     rmSync(floorDb, { force: true });

@@ -1,16 +1,18 @@
-import { mkdirSync, realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
 import { sql } from 'kysely';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateShop } from '../pipelines/generate/generate-shop.js';
-import { siteDir } from '../pipelines/publish/build-site.js';
+import { shopInTwoDeliveries } from '../pipelines/generate/shop-in-two-deliveries.js';
+import { buildSite, siteDir } from '../pipelines/publish/build-site.js';
 import { publishedMartsPath } from '../pipelines/publish/publish-marts.js';
 import { serveSite } from '../pipelines/publish/serve-site.js';
 import { refresh } from '../pipelines/refresh/refresh.js';
-import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
+import { openWarehouse, type Warehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { collectSecrets, filesHoldingSecrets, relationsHoldingSecrets } from './helpers/find-secrets.js';
 import { repoDir } from './helpers/temp-project.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
@@ -37,13 +39,27 @@ let baseUrl: string;
 let headline: Record<string, number>;
 let campaign: { name: string; naive_roi: number; response_rate_t: number };
 let breakdown: string[];
+let firstAsOf: string;
+let asOf: string;
+const siteLogs = { first: [] as string[], second: [] as string[] };
+
+async function asOfDate(warehouse: Warehouse): Promise<string> {
+  const { rows } = await sql<{ day: string }>`select as_of_date::varchar as day from intermediate.int_as_of_date_resolved`.execute(
+    warehouse.db,
+  );
+  return rows[0]!.day;
+}
 
 beforeAll(async () => {
-  const shopDir = join(config.dataDir, 'shop');
-  await generateShop({ members: 5000, days: 730, endDate: '2026-11-20', seed: 4, outDir: shopDir });
+  const shop = await shopInTwoDeliveries(join(config.dataDir, 'shop'), 5000, 4, { days: 730 });
   const warehouse = await openWarehouse(config);
   try {
-    await refresh(warehouse, { inputs: [shopDir], site: true });
+    // The first site is bundled; the next night's, with the last day's orders, only prerendered on
+    // the new data: the pages below are that second site's.
+    await refresh(warehouse, { inputs: [shop.before], site: true, fullRefresh: true, log: (line) => siteLogs.first.push(line) });
+    firstAsOf = await asOfDate(warehouse);
+    await refresh(warehouse, { inputs: [shop.last], site: true, log: (line) => siteLogs.second.push(line) });
+    asOf = await asOfDate(warehouse);
     const { rows } = await sql<Record<string, number>>`
       select buyers, revenue, repurchase_rate, returning_buyer_share from marts.kpi_monthly
       where month_complete order by month desc limit 1`.execute(warehouse.db);
@@ -131,7 +147,7 @@ describe('the report site', () => {
     expect(text).toContain(`¥${Math.round(headline.revenue!).toLocaleString('en-US')}`);
     expect(text).toContain(`${(headline.repurchase_rate! * 100).toFixed(1)}%`);
     expect(text).toContain(`${(headline.returning_buyer_share! * 100).toFixed(1)}%`);
-    expect(text).toMatch(/数据截至 Data as of\s*2026-11-2\d/);
+    expect(text).toMatch(new RegExp(`数据截至 Data as of\\s*${asOf}`));
     await page.close();
   });
 
@@ -174,3 +190,64 @@ describe('the report site', () => {
     await page.close();
   });
 });
+
+describe('a site rebuilt on new data only', () => {
+  it("is bundled when first built, then prerendered again on the next night's data, which it shows", () => {
+    expect(siteLogs.first).toContain('site: building pages');
+    expect(siteLogs.second).not.toContain('site: building pages');
+    expect(siteLogs.second.some((line) => line.startsWith('site: prerendering the pages on the new data'))).toBe(true);
+    // The last day moved the as-of date, which the Overview shows (above).
+    expect([firstAsOf, asOf]).toEqual(['2026-11-19', '2026-11-20']);
+  });
+
+  it('equals a site bundled in full from the same marts', async () => {
+    const log: string[] = [];
+    const full = await buildSite(config, publishedMartsPath(config), { full: true, log: (line) => log.push(line) });
+    try {
+      expect(log).toContain('site: building pages');
+      const rebuilt = siteContent(realpathSync(siteDir(config)));
+      const bundled = siteContent(full.dir);
+      expect([...rebuilt.keys()].length).toBeGreaterThan(30);
+      expect([...rebuilt.keys()]).toEqual([...bundled.keys()]);
+      for (const [path, content] of bundled) expect(rebuilt.get(path), path).toEqual(content);
+    } finally {
+      rmSync(full.dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});
+
+// What a reader gets from a site, without what differs between two bundlings of the same pages:
+// the hashed names of the bundle's files, and the ids that components draw at random. Query
+// results are compared by their content, since their file names may differ.
+function siteContent(dir: string): Map<string, unknown> {
+  const content = new Map<string, unknown>();
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((path) => statSync(join(dir, path)).isFile() && !path.startsWith('_app/') && !path.startsWith('api/prerendered_queries/'))
+    .sort();
+  for (const path of files) {
+    const text = readFileSync(join(dir, path));
+    if (path.endsWith('.html'))
+      content.set(
+        path,
+        text
+          .toString('utf8')
+          .replaceAll(/\b(id|for|aria-controls|aria-labelledby|aria-describedby|data-melt-id)="[^"]*"/g, '$1=""')
+          .replaceAll(/_app\/immutable\/[^"']*/g, '_app')
+          .replaceAll(/__sveltekit_[a-z0-9]+/g, '__sveltekit'),
+      );
+    else if (path.endsWith('all-queries.json'))
+      content.set(
+        path,
+        Object.fromEntries(
+          Object.entries(JSON.parse(text.toString('utf8')) as Record<string, string>).map(([query, hash]) => [
+            query,
+            tableFromIPC(readFileSync(join(dir, 'api/prerendered_queries', `${hash}.arrow`)))
+              .toArray()
+              .map((row) => row.toJSON()),
+          ]),
+        ),
+      );
+    else content.set(path, createHash('sha256').update(text).digest('hex'));
+  }
+  return content;
+}

@@ -7,9 +7,14 @@ import { generateShop } from './generate-shop.js';
  * A generated shop as two deliveries: `before/` holds everything up to the day before `lastDay`,
  * `last/` that day's orders and their items, as a nightly export would bring them.
  */
-export async function shopInTwoDeliveries(dir: string, members: number, seed: number, lastDay = '2026-11-20') {
+export async function shopInTwoDeliveries(
+  dir: string,
+  members: number,
+  seed: number,
+  { lastDay = '2026-11-20', days = 400 }: { lastDay?: string; days?: number } = {},
+) {
   const shopDir = join(dir, 'shop');
-  await generateShop({ members, days: 400, endDate: lastDay, seed, outDir: shopDir });
+  await generateShop({ members, days, endDate: lastDay, seed, outDir: shopDir });
   const before = join(dir, 'before');
   const last = join(dir, 'last');
   for (const folder of [before, last]) mkdirSync(folder, { recursive: true });

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../config.js';
 import { memberSalt } from '../transform/build-warehouse.js';
 import type { Database } from '../warehouse/database.js';
-import { siteDir } from './build-site.js';
+import { siteDir, siteSourcesDigest } from './build-site.js';
+import { filesDigest } from './files-digest.js';
 import { publishedMartsPath } from './publish-marts.js';
 
 export interface PublishedFingerprint {
@@ -19,7 +19,7 @@ const pipelinesDir = fileURLToPath(new URL('..', import.meta.url));
 /**
  * Everything the published marts are computed from: the loaded files (the newest file id; loaded
  * files are never replaced), the models, assertions and seeds, the code that builds them, parameter
- * overrides and the member salt. The site adds its pages and sources. Today's date is not an
+ * overrides and the member salt. The site adds its own sources (every file of reports/ but outputs and packages). Today's date is not an
  * input: with as_of_date empty, metrics are as of the latest purchase in the data.
  */
 export async function publishedFingerprint(
@@ -34,8 +34,7 @@ export async function publishedFingerprint(
     digest([memberSalt(config)]),
     filesDigest([config.modelsDir, config.assertionsDir, config.seedsDir, pipelinesDir]),
   ]);
-  const reports = join(config.projectDir, 'reports');
-  const site = digest([marts, filesDigest(['pages', 'sources', 'evidence.config.yaml', 'scripts'].map((name) => join(reports, name)))]);
+  const site = digest([marts, siteSourcesDigest(config)]);
   return { marts, site };
 }
 
@@ -79,22 +78,4 @@ export async function recordPublished(
 
 function digest(parts: string[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
-}
-
-// Paths and contents of every file under the given files and folders, installed packages aside.
-function filesDigest(roots: string[]): string {
-  const hash = createHash('sha256');
-  const visit = (root: string, path: string): void => {
-    if (!existsSync(path)) return;
-    if (statSync(path).isDirectory()) {
-      for (const name of readdirSync(path).sort()) if (name !== 'node_modules') visit(root, join(path, name));
-      return;
-    }
-    hash
-      .update(`${relative(root, path)}\0`)
-      .update(readFileSync(path))
-      .update('\0');
-  };
-  for (const root of roots) visit(root, root);
-  return hash.digest('hex');
 }

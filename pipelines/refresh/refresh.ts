@@ -16,7 +16,7 @@ export interface RefreshOptions {
   /** Build the report site after publishing (default: no; the CLI's default is yes). */
   site?: boolean;
   parameters?: Record<string, string>;
-  /** Rebuild incremental models in full. */
+  /** Rebuild incremental models in full, and bundle the site's pages again even if they did not change. */
   fullRefresh?: boolean;
   /** The run's command in ops.runs (default: refresh). */
   command?: string;
@@ -59,7 +59,9 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     const marts = await stageMarts(db, config, { models });
     log(`marts staged for publishing (${seconds(started)}s)`);
     // The site is built from the staged marts, so that a failed site build publishes nothing.
-    const site = options.site ? await buildSite(config, marts.path, { parameters: options.parameters, log }) : undefined;
+    const site = options.site
+      ? await buildSite(config, marts.path, { parameters: options.parameters, full: options.fullRefresh, log })
+      : undefined;
     const published: string[] = [];
     try {
       published.push(marts.publish());

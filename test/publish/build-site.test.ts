@@ -1,5 +1,9 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findBuildFailure } from '../../pipelines/publish/build-site.js';
+import { loadConfig } from '../../pipelines/config.js';
+import { findBuildFailure, siteSourcesDigest } from '../../pipelines/publish/build-site.js';
 
 // Lines as Evidence 40 printed them on this project (a failed source, a failed page query).
 describe('reading an Evidence build log', () => {
@@ -30,5 +34,35 @@ describe('reading an Evidence build log', () => {
 
   it('lets a clean build through', () => {
     expect(findBuildFailure('[INFO]: Evaluated sources, saving manifest\n[INFO]: ✅ Done!\nBuild complete --> ./build')).toBeUndefined();
+  });
+});
+
+describe("the site's sources, which decide whether its pages must be bundled again", () => {
+  const projectDir = mkdtempSync(join(tmpdir(), 'site-sources-'));
+  const config = loadConfig({ WAREHOUSE_DATA_DIR: 'data' }, projectDir);
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(projectDir, 'reports', path)), { recursive: true });
+    writeFileSync(join(projectDir, 'reports', path), text);
+  };
+  write('pages/index.md', '# Overview');
+  write('package-lock.json', '{}');
+
+  it("change with a page, a new component or the package lock, not with Evidence's outputs or packages", () => {
+    const first = siteSourcesDigest(config);
+    for (const output of ['build/index.html', '.evidence/template/src/pages/+page.md', 'node_modules/x/index.js']) {
+      write(output, 'written by a build or an install');
+      expect(siteSourcesDigest(config), output).toBe(first);
+    }
+    const seen = new Set([first]);
+    for (const [path, text] of [
+      ['pages/index.md', '# Overview, edited'],
+      ['components/Logo.svelte', '<img />'],
+      ['package-lock.json', '{"lockfileVersion": 3}'],
+    ] as const) {
+      write(path, text);
+      const digest = siteSourcesDigest(config);
+      expect(seen.has(digest), path).toBe(false);
+      seen.add(digest);
+    }
   });
 });
