@@ -19,8 +19,9 @@ const pipelinesDir = fileURLToPath(new URL('..', import.meta.url));
 /**
  * Everything the published marts are computed from: the loaded files (the newest file id; loaded
  * files are never replaced), the models, assertions and seeds, the code that builds them, parameter
- * overrides and the member salt. The site adds its own sources (every file of reports/ but outputs and packages). Today's date is not an
- * input: with as_of_date empty, metrics are as of the latest purchase in the data.
+ * overrides and the member salt. The site adds its own sources (every file of reports/ but its
+ * outputs and packages). Today's date is not an input: with as_of_date empty, metrics are as of
+ * the latest purchase in the data.
  */
 export async function publishedFingerprint(
   db: Kysely<Database>,
