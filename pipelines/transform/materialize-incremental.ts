@@ -76,11 +76,13 @@ export async function materializeIncremental(
     const inChanged = `${key} in (select ${key} from _changed_keys)`;
     await sql.raw(`create or replace temp table ${delta} as select * from ${model.name} where ${inChanged}`).execute(db);
     if (changedKeys > 0) {
+      const narrowed = await narrowUpstream(db, model, [...upstream.raw, ...upstream.models], inChanged);
       await sql
         .raw(`delete from ${model.name} where ${inChanged};
-        insert into ${model.name} select * from (\n${model.sql}\n) as rebuilt where ${inChanged};
+        insert into ${model.name} select * from (\n${narrowed.sql}\n) as rebuilt where ${inChanged};
         insert into ${delta} select * from ${model.name} where ${inChanged};`)
         .execute(db);
+      for (const view of narrowed.views) await sql.raw(`drop view ${view}`).execute(db);
       context.deltas.set(model.name, delta);
     }
     await sql`drop table _changed_keys`.execute(db);
@@ -90,6 +92,22 @@ export async function materializeIncremental(
     db,
   );
   return { mode, changedKeys };
+}
+
+// The model's query reading only the changed keys' rows of its upstream relations, each through a
+// temp view: the filter after the query stays, but DuckDB cannot push it below the query's windows
+// and groupings, so without this every key would be computed and all but the changed dropped. A
+// key's rows depend only on that key's upstream rows (what incremental_key promises).
+async function narrowUpstream(db: Kysely<Database>, model: Model, relations: string[], inChanged: string) {
+  let narrowed = model.sql;
+  const views: string[] = [];
+  for (const relation of relations) {
+    const view = `_changed_${relation.replace('.', '_')}`;
+    await sql.raw(`create or replace temp view ${view} as select * from ${relation} where ${inChanged}`).execute(db);
+    narrowed = narrowed.replaceAll(new RegExp(`(?<![\\w.])${relation.replace('.', '\\.')}(?!\\w)`, 'g'), view);
+    views.push(view);
+  }
+  return { sql: narrowed, views };
 }
 
 // Only raw tables, seeds and incremental models have a known change set.
