@@ -5,15 +5,16 @@ import { type Insertable, type Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../config.js';
 import { crashPoint } from '../crash-point.js';
 import type { Database } from '../warehouse/database.js';
+import { BuildShadows, dropShadows } from './build-shadows.js';
 import { compileTest, grainTests } from './compile-test.js';
 import { discoverAssertions, discoverModels } from './discover-models.js';
 import { loadSeeds, setParameters } from './load-seeds.js';
 import { type BuildMode, type IncrementalContext, materializeIncremental } from './materialize-incremental.js';
-import { materializeModel } from './materialize-model.js';
 import { type Assertion, type Model, ModelError, type ModelTest } from './model.js';
 import { orderModels, selectModels } from './order-models.js';
 import { readMacros } from './read-macros.js';
 import { readParameters } from './read-parameters.js';
+import { replaceRelations } from './replace-relations.js';
 
 export interface BuildOptions {
   runId: number;
@@ -44,8 +45,9 @@ export class DataTestError extends Error {
 }
 
 /**
- * Seeds, parameters, then every selected model in dependency order, then their data tests, all in
- * one transaction: a failing model or test rolls back to the previous build.
+ * Seeds, parameters, then every selected model in dependency order, then their data tests; the
+ * models are built beside the relations they replace and put in place in one transaction only when
+ * every test passed (build-shadows.ts): a failing model or test leaves the previous build.
  */
 export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConfig, options: BuildOptions): Promise<Model[]> {
   const log = options.log ?? (() => {});
@@ -64,22 +66,26 @@ export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConf
       rebuiltInFull: new Set(),
       deltas: new Map(),
     };
-    await sql`begin transaction`.execute(connection);
-    let built: Awaited<ReturnType<typeof materializeModels>>;
-    let tested: Awaited<ReturnType<typeof runDataTests>>;
+    const shadows = new BuildShadows();
+    let built: Awaited<ReturnType<typeof materializeModels>> | undefined;
+    let tested: Awaited<ReturnType<typeof runDataTests>> = { results: [], failures: [] };
     try {
-      await recordCatalog(connection, models);
-      built = await materializeModels(connection, selected, incremental, log);
-      tested = built.failure ? { results: [], failures: [] } : await runDataTests(connection, selected, touched, log);
-    } catch (error) {
-      await sql`rollback`.execute(connection);
-      throw error;
+      await dropShadows(connection);
+      built = await materializeModels(connection, selected, incremental, shadows, log);
+      if (!built.failure) tested = await runDataTests(connection, selected, touched, shadows, log);
+      crashPoint('build:tested');
+      if (!built.failure && tested.failures.length === 0) {
+        const ending = performance.now();
+        await connection.transaction().execute(async (trx) => {
+          await recordCatalog(trx, models);
+          await shadows.swap(trx);
+        });
+        log(`committed (${((performance.now() - ending) / 1000).toFixed(1)}s)`);
+      }
+    } finally {
+      await dropShadows(connection);
+      for (const table of incremental.deltas.values()) await sql.raw(`drop table if exists ${table}`).execute(connection);
     }
-    crashPoint('build:tested');
-    const ending = performance.now();
-    await sql.raw(built.failure || tested.failures.length > 0 ? 'rollback' : 'commit').execute(connection);
-    if (!built.failure && tested.failures.length === 0) log(`committed (${((performance.now() - ending) / 1000).toFixed(1)}s)`);
-    for (const table of incremental.deltas.values()) await sql.raw(`drop table if exists ${table}`).execute(connection);
     await recordRun(connection, options.runId, built.records, tested.results);
     if (built.failure) throw built.failure;
     if (tested.failures.length > 0) throw new DataTestError(tested.failures);
@@ -92,7 +98,7 @@ export async function testWarehouse(db: Kysely<Database>, config: WarehouseConfi
   const log = options.log ?? (() => {});
   await db.connection().execute(async (connection) => {
     const { models, assertions } = await prepareSession(connection, config, options.parameters);
-    const tested = await runDataTests(connection, selectModels(models, options.select ?? []), assertions, log);
+    const tested = await runDataTests(connection, selectModels(models, options.select ?? []), assertions, new BuildShadows(), log);
     await recordRun(connection, options.runId, [], tested.results);
     if (tested.failures.length > 0) throw new DataTestError(tested.failures);
   });
@@ -155,7 +161,13 @@ interface ModelRecord {
 }
 
 // Stops at the first failing model; the ones after it are recorded as skipped.
-async function materializeModels(db: Kysely<Database>, models: Model[], incremental: IncrementalContext, log: (line: string) => void) {
+async function materializeModels(
+  db: Kysely<Database>,
+  models: Model[],
+  incremental: IncrementalContext,
+  shadows: BuildShadows,
+  log: (line: string) => void,
+) {
   const records: ModelRecord[] = [];
   let failure: ModelError | undefined;
   for (const [index, model] of models.entries()) {
@@ -167,10 +179,10 @@ async function materializeModels(db: Kysely<Database>, models: Model[], incremen
     try {
       let built: { mode: BuildMode; changedKeys: number | null } = { mode: 'full', changedKeys: null };
       let note: string | null = null;
-      if (model.materialized === 'incremental') built = await materializeIncremental(db, model, incremental);
-      else note = await materializeModel(db, model);
+      if (model.materialized === 'incremental') built = await materializeIncremental(db, model, incremental, shadows);
+      else note = await shadows.materialize(db, model);
       const { mode, changedKeys } = built;
-      const rows = model.materialized === 'view' ? null : await countRows(db, model.name);
+      const rows = model.materialized === 'view' ? null : await countRows(db, shadows.reads.get(model.name) ?? model.name);
       const seconds = (performance.now() - started) / 1000;
       records.push({ model, status: 'succeeded', mode, changedKeys, rows, seconds, message: note });
       const how =
@@ -185,7 +197,7 @@ async function materializeModels(db: Kysely<Database>, models: Model[], incremen
       if (note !== null) log(`    ${note}`);
       crashPoint('build:model');
     } catch (error) {
-      failure = new ModelError(model.file, (error as Error).message);
+      failure = error instanceof ModelError ? error : new ModelError(model.file, (error as Error).message);
       records.push({ model, status: 'failed', rows: null, seconds: (performance.now() - started) / 1000, message: failure.message });
     }
   }
@@ -233,24 +245,33 @@ async function countRows(db: Kysely<Database>, relation: string): Promise<number
 
 type TestResult = Omit<Insertable<Database['ops.test_results']>, 'run_id'>;
 
-async function runDataTests(db: Kysely<Database>, models: Model[], assertions: Assertion[], log: (line: string) => void) {
+// On this build's new relations (`shadows.reads`), where there are any.
+async function runDataTests(
+  db: Kysely<Database>,
+  models: Model[],
+  assertions: Assertion[],
+  shadows: BuildShadows,
+  log: (line: string) => void,
+) {
   const finite = new Map<string, ModelTest[]>();
-  for (const model of models) finite.set(model.name, await finiteTests(db, model));
+  for (const model of models) finite.set(model.name, await finiteTests(db, model, shadows.reads.get(model.name) ?? model.name));
   const checks = [
     ...models.flatMap((model) =>
       [...grainTests(model), ...model.tests, ...(finite.get(model.name) ?? [])].map((test) => ({
         model: model.name,
         file: model.file,
         test: test.text,
-        query: compileTest(model, test),
+        query: replaceRelations(compileTest(model, test), shadows.reads),
       })),
     ),
-    ...assertions.map((assertion) => ({
-      model: `assertion.${assertion.name}`,
-      file: assertion.file,
-      test: assertion.description || assertion.name,
-      query: assertion.sql,
-    })),
+    ...(await Promise.all(
+      assertions.map(async (assertion) => ({
+        model: `assertion.${assertion.name}`,
+        file: assertion.file,
+        test: assertion.description || assertion.name,
+        query: await shadows.reading(db, assertion.file, assertion.sql),
+      })),
+    )),
   ];
   const failures: TestOutcome[] = [];
   const results: TestResult[] = [];
@@ -282,12 +303,11 @@ async function runDataTests(db: Kysely<Database>, models: Model[], assertions: A
 }
 
 /** Every DOUBLE column of a mart must hold a number or NULL, never NaN or ±infinity. */
-async function finiteTests(db: Kysely<Database>, model: Model): Promise<ModelTest[]> {
+async function finiteTests(db: Kysely<Database>, model: Model, relation: string): Promise<ModelTest[]> {
   if (model.schema !== 'marts') return [];
+  const [schema = '', table = ''] = relation.split('.');
   const { rows } = await sql<{ name: string }>`select column_name as name from information_schema.columns
-    where table_schema = ${model.schema} and table_name = ${model.table} and data_type in ('DOUBLE', 'FLOAT') order by ordinal_position`.execute(
-    db,
-  );
+    where table_schema = ${schema} and table_name = ${table} and data_type in ('DOUBLE', 'FLOAT') order by ordinal_position`.execute(db);
   if (rows.length === 0) return [];
   const columns = rows.map((row) => row.name);
   return [{ text: `finite(${columns.join(', ')})`, name: 'finite', args: columns }];

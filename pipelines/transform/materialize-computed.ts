@@ -2,6 +2,7 @@ import { BIGINT, BOOLEAN, DOUBLE, DuckDBDataChunk, type DuckDBType, INTEGER, VAR
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
 import { withDuckDBConnection } from '../warehouse/duckdb-driver.js';
+import { relationKind } from '../warehouse/relation-kind.js';
 import { identifier, literal } from '../warehouse/sql-text.js';
 import { toJsRow } from '../warehouse/to-js-value.js';
 import type { ColumnType, Row } from './computations/computation.js';
@@ -17,14 +18,14 @@ const duckdbTypes: Record<ColumnType, DuckDBType> = {
 };
 
 /**
- * Builds a model with `-- compute: <name>`: its SQL gives the input rows, the computation turns
- * them into the model's table, with the parameters it names and (if it asks) the table as the
- * previous build left it. Runs on the build's connection, inside its transaction. Returns the computation's note.
+ * Builds a model with `-- compute: <name>` as table `into`: its query gives the input rows, the
+ * computation turns them into the table, with the parameters it names and (if it asks) the model's
+ * table as the previous build left it. Runs on the build's connection. Returns the computation's note.
  */
-export async function materializeComputed(db: Kysely<Database>, model: Model): Promise<string | null> {
+export async function materializeComputed(db: Kysely<Database>, model: Model, into: string, query: string): Promise<string | null> {
   const computation = computations[model.compute!]!;
   const { rows, columns } = await withDuckDBConnection(db, async (connection) => {
-    const reader = await connection.runAndReadAll(model.sql);
+    const reader = await connection.runAndReadAll(query);
     return { rows: reader.getRowObjects().map(toJsRow) as Row[], columns: reader.columnNames() };
   });
   const missing = computation.input.filter((column) => !columns.includes(column));
@@ -34,16 +35,14 @@ export async function materializeComputed(db: Kysely<Database>, model: Model): P
     const { rows: values } = await sql.raw<{ value: unknown }>(`select getvariable(${literal(name)}) as value`).execute(db);
     parameters[name] = values[0]?.value ?? null;
   }
-  const { rows: existing } = await sql<{ kind: string }>`select table_type as kind from information_schema.tables
-    where table_schema = ${model.schema} and table_name = ${model.table}`.execute(db);
-  const kind = existing[0]?.kind;
   const previous =
-    computation.readsPrevious && kind === 'BASE TABLE' ? (await sql.raw<Row>(`select * from ${model.name}`).execute(db)).rows : undefined;
+    computation.readsPrevious && (await relationKind(db, model.schema, model.table)) === 'table'
+      ? (await sql.raw<Row>(`select * from ${model.name}`).execute(db)).rows
+      : undefined;
   const result = computation.run({ rows, parameters, previous });
   const staged = `_computed_${model.schema}_${model.table}`;
   await writeRows(db, staged, computation.output, result.rows);
-  if (kind === 'VIEW') await sql.raw(`drop view ${model.name}`).execute(db);
-  await sql.raw(`create or replace table ${model.name} as select * from ${staged}; drop table ${staged}`).execute(db);
+  await sql.raw(`create or replace table ${into} as select * from ${staged}; drop table ${staged}`).execute(db);
   return result.note;
 }
 

@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
-import { materializeModel } from './materialize-model.js';
+import { relationKind } from '../warehouse/relation-kind.js';
+import type { BuildShadows } from './build-shadows.js';
 import { type Model, ModelError } from './model.js';
 import { type Macros, macrosCalled } from './read-macros.js';
+import { replaceRelations } from './replace-relations.js';
 
 export type BuildMode = 'full' | 'incremental' | 'unchanged';
 
@@ -30,92 +32,122 @@ export interface IncrementalContext {
  * Builds an incremental model: in full when it is new, when what it computes changed (its SQL,
  * the parameters and seeds it reads, an upstream model rebuilt in full), and otherwise only for the
  * key values whose upstream rows changed since its last build: new raw rows (by file id), or the
- * rows an upstream incremental model changed in this build. Its state is written in the build's
- * transaction, so a rolled-back build leaves the previous state.
+ * rows an upstream incremental model changed in this build. Either way into the build's new
+ * relations (build-shadows.ts): the rebuilt keys' rows beside the table, which the swap merges in,
+ * with the model's state; until then the table is the previous build's.
  */
 export async function materializeIncremental(
   db: Kysely<Database>,
   model: Model,
   context: IncrementalContext,
+  shadows: BuildShadows,
 ): Promise<{ mode: BuildMode; changedKeys: number | null }> {
-  const key = model.incrementalKey!;
-  const upstream = await classifyUpstream(db, model, context);
+  const upstream = await classifyUpstream(db, model, context, shadows);
   const fingerprint = await fingerprintOf(db, model, context);
   const {
     rows: [state],
   } = await sql<{ fingerprint: string; watermark: number }>`
     select fingerprint, watermark from ops.model_state where model = ${model.name}`.execute(db);
-  const exists =
-    (
-      await sql<{ n: number }>`select count(*) as n from information_schema.tables
-    where table_schema = ${model.schema} and table_name = ${model.table} and table_type = 'BASE TABLE'`.execute(db)
-    ).rows[0]!.n > 0;
+  const exists = (await relationKind(db, model.schema, model.table)) === 'table';
   const full =
     context.fullRefresh ||
     !exists ||
     !state ||
     state.fingerprint !== fingerprint ||
     upstream.models.some((name) => context.rebuiltInFull.has(name));
-  const delta = `_delta_${model.schema}_${model.table}`;
   let mode: BuildMode;
   let changedKeys: number | null = null;
   if (full) {
-    await materializeModel(db, model);
+    await shadows.materialize(db, model);
     context.rebuiltInFull.add(model.name);
     mode = 'full';
   } else {
-    const changed = [
-      ...upstream.raw.map((relation) => `select ${key} from ${relation} where _file_id > ${state.watermark}`),
-      ...upstream.models.flatMap((name) => (context.deltas.has(name) ? [`select ${key} from ${context.deltas.get(name)}`] : [])),
-    ];
-    await sql
-      .raw(`create or replace temp table _changed_keys as
-      select distinct ${key} from (${changed.length > 0 ? changed.join('\nunion all\n') : `select ${key} from ${model.name} where false`})`)
-      .execute(db);
-    changedKeys = (await sql<{ n: number }>`select count(*) as n from _changed_keys`.execute(db)).rows[0]!.n;
-    const inChanged = `${key} in (select ${key} from _changed_keys)`;
-    await sql.raw(`create or replace temp table ${delta} as select * from ${model.name} where ${inChanged}`).execute(db);
-    if (changedKeys > 0) {
-      const narrowed = await narrowUpstream(db, model, [...upstream.raw, ...upstream.models], inChanged);
-      await sql
-        .raw(`delete from ${model.name} where ${inChanged};
-        insert into ${model.name} select * from (\n${narrowed.sql}\n) as rebuilt where ${inChanged};
-        insert into ${delta} select * from ${model.name} where ${inChanged};`)
-        .execute(db);
-      for (const view of narrowed.views) await sql.raw(`drop view ${view}`).execute(db);
-      context.deltas.set(model.name, delta);
-    }
-    await sql`drop table _changed_keys`.execute(db);
+    changedKeys = await rebuildChangedKeys(db, model, context, shadows, upstream, state.watermark);
     mode = changedKeys > 0 ? 'incremental' : 'unchanged';
   }
-  await sql`insert or replace into ops.model_state values (${model.name}, ${fingerprint}, ${context.newestFileId}, now()::timestamp)`.execute(
-    db,
-  );
+  shadows.onSwap(async (swap) => {
+    await sql`insert or replace into ops.model_state values (${model.name}, ${fingerprint}, ${context.newestFileId}, now()::timestamp)`.execute(
+      swap,
+    );
+  });
   return { mode, changedKeys };
+}
+
+// The changed keys' rows, rebuilt into `<schema>._next_<table>__rows`; the build reads the model as
+// the previous rows of the other keys and these. Returns how many keys changed.
+async function rebuildChangedKeys(
+  db: Kysely<Database>,
+  model: Model,
+  context: IncrementalContext,
+  shadows: BuildShadows,
+  upstream: { raw: string[]; models: string[] },
+  watermark: number,
+): Promise<number> {
+  const key = model.incrementalKey!;
+  const keys = shadows.relation(model, '__keys');
+  const changed = [
+    ...upstream.raw.map((relation) => `select ${key} from ${relation} where _file_id > ${watermark}`),
+    ...upstream.models.flatMap((name) => (context.deltas.has(name) ? [`select ${key} from ${context.deltas.get(name)}`] : [])),
+  ];
+  await sql
+    .raw(`create or replace table ${keys} as
+    select distinct ${key} from (${changed.length > 0 ? changed.join('\nunion all\n') : `select ${key} from ${model.name} where false`})
+    where ${key} is not null`)
+    .execute(db);
+  const changedKeys = (await sql<{ n: number }>`select count(*) as n from ${sql.raw(keys)}`.execute(db)).rows[0]!.n;
+  if (changedKeys === 0) {
+    await sql.raw(`drop table ${keys}`).execute(db);
+    return 0;
+  }
+  const inChanged = `${key} in (select ${key} from ${keys})`;
+  const rows = shadows.relation(model, '__rows');
+  const next = shadows.relation(model);
+  const delta = `_delta_${model.schema}_${model.table}`;
+  const query = await shadows.reading(db, model.file, model.sql);
+  const narrowed = await narrowUpstream(
+    db,
+    query,
+    [...upstream.raw, ...upstream.models].map((relation) => shadows.reads.get(relation) ?? relation),
+    inChanged,
+  );
+  await sql
+    .raw(`create or replace table ${rows} as select * from (\n${narrowed.sql}\n) as rebuilt where ${inChanged};
+    create or replace temp table ${delta} as select * from ${model.name} where ${inChanged} union all select * from ${rows};
+    create or replace view ${next} as select * from ${model.name} where ${key} is null or ${key} not in (select ${key} from ${keys})
+      union all select * from ${rows};`)
+    .execute(db);
+  for (const view of narrowed.views) await sql.raw(`drop view ${view}`).execute(db);
+  context.deltas.set(model.name, delta);
+  shadows.replaced(model, next, async (swap) => {
+    await sql
+      .raw(`delete from ${model.name} where ${inChanged};
+      insert into ${model.name} select * from ${rows};
+      drop view ${next}; drop table ${rows}; drop table ${keys};`)
+      .execute(swap);
+  });
+  return changedKeys;
 }
 
 // The model's query reading only the changed keys' rows of its upstream relations, each through a
 // temp view: the filter after the query stays, but DuckDB cannot push it below the query's windows
 // and groupings, so without this every key would be computed and all but the changed dropped. A
 // key's rows depend only on that key's upstream rows (what incremental_key promises).
-async function narrowUpstream(db: Kysely<Database>, model: Model, relations: string[], inChanged: string) {
-  let narrowed = model.sql;
-  const views: string[] = [];
+async function narrowUpstream(db: Kysely<Database>, query: string, relations: string[], inChanged: string) {
+  const views = new Map<string, string>();
   for (const relation of relations) {
     const view = `_changed_${relation.replace('.', '_')}`;
     await sql.raw(`create or replace temp view ${view} as select * from ${relation} where ${inChanged}`).execute(db);
-    narrowed = narrowed.replaceAll(new RegExp(`(?<![\\w.])${relation.replace('.', '\\.')}(?!\\w)`, 'g'), view);
-    views.push(view);
+    views.set(relation, view);
   }
-  return { sql: narrowed, views };
+  return { sql: replaceRelations(query, views), views: [...views.values()] };
 }
 
 // Only raw tables, seeds and incremental models have a known change set.
-async function classifyUpstream(db: Kysely<Database>, model: Model, context: IncrementalContext) {
+async function classifyUpstream(db: Kysely<Database>, model: Model, context: IncrementalContext, shadows: BuildShadows) {
   const raw: string[] = [];
   const models: string[] = [];
   for (const relation of model.dependsOn) {
-    const [schema = '', table = ''] = relation.split('.');
+    const [schema = '', table = ''] = (shadows.reads.get(relation) ?? relation).split('.');
     if (schema === 'seeds') continue;
     if (schema === 'raw') raw.push(relation);
     else if (context.incrementalModels.has(relation)) models.push(relation);

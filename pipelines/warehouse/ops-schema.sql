@@ -129,7 +129,7 @@ create table if not exists ops.published (
 );
 
 -- The model catalogue as of the last build: what each model is, reads and is tested for. Written
--- in the build's transaction; marts.data_model_catalog shows it on the Data page.
+-- in the transaction that puts the build in place; marts.data_model_catalog shows it on the Data page.
 create table if not exists ops.models (
   model varchar primary key,
   layer varchar not null,

@@ -5,7 +5,8 @@ export const publishedPath = (dataDir: string) => join(dataDir, 'published/wareh
 
 /**
  * One digest per table of the schemas (marts by default), the Data page's views over the run log
- * aside: equal digests, equal rows.
+ * aside, and so are the new relations of a build not yet put in place (`_next_*`, which the next
+ * build drops): equal digests, equal rows.
  */
 export async function martsDigest(file: string, catalog: string, schemas = ['marts']): Promise<Record<string, string>> {
   const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
@@ -13,7 +14,8 @@ export async function martsDigest(file: string, catalog: string, schemas = ['mar
   try {
     const tables = (
       await connection.runAndReadAll(`select table_schema || '.' || table_name from information_schema.tables
-      where table_catalog = '${catalog}' and table_schema in ('${schemas.join("', '")}') and table_name not like 'data\\_%' escape '\\' order by 1`)
+      where table_catalog = '${catalog}' and table_schema in ('${schemas.join("', '")}') and table_name not like 'data\\_%' escape '\\'
+        and not starts_with(table_name, '_next_') order by 1`)
     )
       .getRows()
       .map(([name]) => String(name));

@@ -126,8 +126,8 @@ describe('a refresh killed with SIGKILL', () => {
     ['load:inserted', false], // inside the transaction loading the first new file
     ['load:file', false], // the first new file loaded and committed, not yet archived
     ['archive:recorded', false], // the first new file in the archive's manifest, not yet moved there
-    ['build:model', false], // after the first model of the build transaction
-    ['build:tested', false], // all models built and tested, not committed
+    ['build:model', false], // after the first model of the build, built beside the one it replaces
+    ['build:tested', false], // all models built and tested, not put in place
     ['publish:staged', true], // build committed, the new marts file written but not renamed into place
   ];
 
@@ -158,6 +158,8 @@ describe('a refresh killed with SIGKILL', () => {
       expect(next.stderr).toMatch(/taking over a stale lock: 'refresh' \(pid \d+, since .+\) is no longer running/);
       expect(await warehouseDigest(dataDir)).toEqual(reference);
       expect(await publishedDigest(dataDir)).toEqual(reference);
+      // Nothing the killed build left beside the models stays.
+      expect(await scalar(dataDir, "select count(*) from information_schema.tables where starts_with(table_name, '_next_')")).toBe('0');
       // Nothing loaded twice: every order line of every file is in raw.orders once.
       expect(await scalar(dataDir, 'select count(*) from raw.orders')).toBe(String(shop.orders));
       expect(await scalar(dataDir, 'select count(*) - count(distinct content_hash) from ops.loaded_files')).toBe('0');

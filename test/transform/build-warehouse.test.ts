@@ -63,6 +63,40 @@ describe('building models', () => {
     ]);
   });
 
+  it('builds each model beside the one it replaces, read by the models after it, and drops what a killed build left', async () => {
+    const config = tempProject({
+      models: {
+        'staging/stg_numbers.sql': numbers,
+        'intermediate/int_numbers_doubled.sql': '-- Doubled.\n-- grain: n2\nselect n * 2 as n2 from staging.stg_numbers',
+        'marts/totals.sql': '-- Total.\n-- grain: total\nselect sum(n2) as total from intermediate.int_numbers_doubled',
+      },
+    });
+    await build(config);
+    // What a build killed before putting its models in place leaves beside them.
+    await query(config, 'create table staging._next_stg_numbers as select 99 as n; create view marts._next_totals as select 1 as total');
+    writeFileSync(join(config.modelsDir, 'staging', 'stg_numbers.sql'), numbers.replace('range(1, 6)', 'range(1, 11)'));
+    await build(config);
+    // 2 × (1 + … + 10): the mart read the new numbers, not the previous build's nor the leftover.
+    expect(await query(config, 'select total from marts.totals')).toEqual([{ total: 110 }]);
+    const left = await query(
+      config,
+      "select table_name as name from information_schema.tables where starts_with(table_name, '_next_') order by 1",
+    );
+    expect(left).toEqual([]);
+  });
+
+  it('refuses a model that reads a model of the build other than by a plain schema.table reference', async () => {
+    const config = tempProject({
+      models: {
+        'staging/stg_numbers.sql': numbers,
+        'marts/quoted.sql': '-- Quoted.\n-- grain: n\nselect n from "staging"."stg_numbers"',
+      },
+    });
+    await expect(build(config)).rejects.toThrow(
+      /^models\/marts\/quoted\.sql: reads staging\.stg_numbers other than as a plain schema\.table reference, so it would read the previous build/,
+    );
+  });
+
   it('selects a model with its downstream (model+) or upstream (+model) models', async () => {
     const config = tempProject({
       models: {
@@ -89,7 +123,8 @@ describe('building models', () => {
       },
     });
     await expect(build(config)).rejects.toThrow(/^models\/marts\/broken\.sql: Binder Error: Referenced column "no_such_column" not found/);
-    // The whole build is one transaction: stg_numbers, built before the failure, was rolled back.
+    // Nothing of a failed build is put in place: stg_numbers, built before the failure, is neither
+    // in staging nor left beside it.
     const tables = await query(config, "select table_name from information_schema.tables where table_schema = 'staging'");
     expect(tables).toEqual([]);
     const runs = await query<{ model: string; status: string }>(config, 'select model, status from ops.model_runs order by model');
