@@ -67,7 +67,11 @@ export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConf
       deltas: new Map(),
     };
     const shadows = new BuildShadows();
-    let built: Awaited<ReturnType<typeof materializeModels>> | undefined;
+    const cleanUp = async () => {
+      await dropShadows(connection);
+      for (const table of incremental.deltas.values()) await sql.raw(`drop table if exists ${table}`).execute(connection);
+    };
+    let built: Awaited<ReturnType<typeof materializeModels>>;
     let tested: Awaited<ReturnType<typeof runDataTests>> = { results: [], failures: [] };
     try {
       await dropShadows(connection);
@@ -82,10 +86,13 @@ export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConf
         });
         log(`committed (${((performance.now() - ending) / 1000).toFixed(1)}s)`);
       }
-    } finally {
-      await dropShadows(connection);
-      for (const table of incremental.deltas.values()) await sql.raw(`drop table if exists ${table}`).execute(connection);
+    } catch (error) {
+      // The error is what to report; what the clean-up cannot drop now (a database DuckDB has
+      // invalidated), the next build drops.
+      await cleanUp().catch(() => {});
+      throw error;
     }
+    await cleanUp();
     await recordRun(connection, options.runId, built.records, tested.results);
     if (built.failure) throw built.failure;
     if (tested.failures.length > 0) throw new DataTestError(tested.failures);
