@@ -149,6 +149,8 @@ async function loadTable(connection: Kysely<Database>, plan: LoadPlan, table: st
   }
   const present = columns.filter((column) => found.includes(column.name));
   const ignoredColumns = found.filter((name) => !columns.some((column) => column.name === name));
+  // Before the transaction: DuckDB scans a table created in an open transaction on one thread.
+  await checkRows(connection, table, present, ignoredColumns);
   return connection.transaction().execute(async (trx) => {
     const { file_id: fileId } = await trx
       .insertInto('ops.loaded_files')
@@ -165,7 +167,6 @@ async function loadTable(connection: Kysely<Database>, plan: LoadPlan, table: st
       })
       .returning('file_id')
       .executeTakeFirstOrThrow();
-    await checkRows(trx, table, present, ignoredColumns);
     const loaded = await sql
       .raw(`insert into raw.${identifier(table)} (${present.map((column) => identifier(column.name)).join(', ')}, _file_id, _line)
       select ${present.map((column) => typedColumn(column.name)).join(', ')}, ${fileId}, _line from ${temp.checked} where _reason = ''`)
