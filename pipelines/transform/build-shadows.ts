@@ -30,6 +30,11 @@ export class BuildShadows {
     return `${model.schema}.${prefix}${model.table}${suffix}`;
   }
 
+  /** What the build reads for `relation`: its new relation if this build made one, else itself. */
+  readOf(relation: string): string {
+    return this.reads.get(relation) ?? relation;
+  }
+
   /**
    * The query reading this build's new relations in place of the ones they replace. DuckDB's parser
    * checks that none is still read, which a reference in another form (quoted, three-part) would be.

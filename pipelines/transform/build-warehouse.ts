@@ -189,7 +189,7 @@ async function materializeModels(
       if (model.materialized === 'incremental') built = await materializeIncremental(db, model, incremental, shadows);
       else note = await shadows.materialize(db, model);
       const { mode, changedKeys } = built;
-      const rows = model.materialized === 'view' ? null : await countRows(db, shadows.reads.get(model.name) ?? model.name);
+      const rows = model.materialized === 'view' ? null : await countRows(db, shadows.readOf(model.name));
       const seconds = (performance.now() - started) / 1000;
       records.push({ model, status: 'succeeded', mode, changedKeys, rows, seconds, message: note });
       const how =
@@ -261,7 +261,7 @@ async function runDataTests(
   log: (line: string) => void,
 ) {
   const finite = new Map<string, ModelTest[]>();
-  for (const model of models) finite.set(model.name, await finiteTests(db, model, shadows.reads.get(model.name) ?? model.name));
+  for (const model of models) finite.set(model.name, await finiteTests(db, model, shadows.readOf(model.name)));
   const checks = [
     ...models.flatMap((model) =>
       [...grainTests(model), ...model.tests, ...(finite.get(model.name) ?? [])].map((test) => ({

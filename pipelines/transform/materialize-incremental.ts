@@ -107,7 +107,7 @@ async function rebuildChangedKeys(
   const narrowed = await narrowUpstream(
     db,
     query,
-    [...upstream.raw, ...upstream.models].map((relation) => shadows.reads.get(relation) ?? relation),
+    [...upstream.raw, ...upstream.models].map((relation) => shadows.readOf(relation)),
     inChanged,
   );
   await sql
@@ -147,7 +147,7 @@ async function classifyUpstream(db: Kysely<Database>, model: Model, context: Inc
   const raw: string[] = [];
   const models: string[] = [];
   for (const relation of model.dependsOn) {
-    const [schema = '', table = ''] = (shadows.reads.get(relation) ?? relation).split('.');
+    const [schema = '', table = ''] = shadows.readOf(relation).split('.');
     if (schema === 'seeds') continue;
     if (schema === 'raw') raw.push(relation);
     else if (context.incrementalModels.has(relation)) models.push(relation);
