@@ -30,7 +30,8 @@ export interface IncrementalContext {
 
 /**
  * Builds an incremental model: in full when it is new, when what it computes changed (its SQL,
- * the parameters and seeds it reads, an upstream model rebuilt in full), and otherwise only for the
+ * the parameters and seeds it reads, the models it reads whole, an upstream model rebuilt in full),
+ * and otherwise only for the
  * key values whose upstream rows changed since its last build: new raw rows (by file id), or the
  * rows an upstream incremental model changed in this build. Either way into the build's new
  * relations (build-shadows.ts): the rebuilt keys' rows beside the table, which the swap merges in,
@@ -43,7 +44,7 @@ export async function materializeIncremental(
   shadows: BuildShadows,
 ): Promise<{ mode: BuildMode; changedKeys: number | null }> {
   const upstream = await classifyUpstream(db, model, context, shadows);
-  const fingerprint = await fingerprintOf(db, model, context);
+  const fingerprint = await fingerprintOf(db, model, context, shadows, upstream.whole);
   const {
     rows: [state],
   } = await sql<{ fingerprint: string; watermark: number }>`
@@ -142,34 +143,46 @@ async function narrowUpstream(db: Kysely<Database>, query: string, relations: st
   return { sql: replaceRelations(query, views), views: [...views.values()] };
 }
 
-// Only raw tables, seeds and incremental models have a known change set.
+// An upstream relation with the key column is read by key, so its changes must be traceable: raw
+// tables and incremental models only. A model without it (a measured parameter such as the shop
+// cycle) is read whole, and its content is part of the fingerprint.
 async function classifyUpstream(db: Kysely<Database>, model: Model, context: IncrementalContext, shadows: BuildShadows) {
   const raw: string[] = [];
   const models: string[] = [];
+  const whole: string[] = [];
   for (const relation of model.dependsOn) {
     const [schema = '', table = ''] = shadows.readOf(relation).split('.');
     if (schema === 'seeds') continue;
-    if (schema === 'raw') raw.push(relation);
-    else if (context.incrementalModels.has(relation)) models.push(relation);
-    else
-      throw new ModelError(
-        model.file,
-        `an incremental model reads only raw tables, seeds and incremental models; ${relation} is none of these`,
-      );
     const { rows } = await sql<{ n: number }>`select count(*) as n from information_schema.columns
       where table_schema = ${schema} and table_name = ${table} and column_name = ${model.incrementalKey!}`.execute(db);
-    if (rows[0]!.n === 0)
+    const keyed = rows[0]!.n > 0;
+    if (schema === 'raw' && keyed) raw.push(relation);
+    else if (context.incrementalModels.has(relation) && keyed) models.push(relation);
+    else if (schema !== 'raw' && !keyed) whole.push(relation);
+    else if (keyed)
+      throw new ModelError(
+        model.file,
+        `an incremental model reads by key only raw tables and incremental models, whose changes can be traced; ${relation} is neither (a model read whole must not have the key column)`,
+      );
+    else
       throw new ModelError(
         model.file,
         `incremental_key ${model.incrementalKey} is not a column of ${relation}, so its changes cannot be traced`,
       );
   }
-  return { raw, models };
+  return { raw, models, whole };
 }
 
-// What the model's rows depend on besides upstream rows: its SQL, the variables it reads
-// (directly or through the session macros), and the content of the seeds it reads.
-async function fingerprintOf(db: Kysely<Database>, model: Model, context: IncrementalContext): Promise<string> {
+// What the model's rows depend on besides upstream rows by key: its SQL, the variables it reads
+// (directly or through the session macros), the content of the seeds it reads (directly or
+// through the macros) and of the models it reads whole.
+async function fingerprintOf(
+  db: Kysely<Database>,
+  model: Model,
+  context: IncrementalContext,
+  shadows: BuildShadows,
+  whole: string[],
+): Promise<string> {
   const macros = macrosCalled(model.sql, context.macros).length > 0 ? context.macros.sql : '';
   const variables = new Set([...`${model.sql}\n${macros}`.matchAll(/getvariable\('([a-z_]+)'\)/g)].map(([, name]) => name!));
   const values: string[] = [];
@@ -177,11 +190,21 @@ async function fingerprintOf(db: Kysely<Database>, model: Model, context: Increm
     const { rows } = await sql.raw<{ value: string | null }>(`select getvariable('${name}')::varchar as value`).execute(db);
     values.push(`${name}=${rows[0]?.value ?? ''}`);
   }
-  const seeds = model.dependsOn
-    .filter((relation) => relation.startsWith('seeds.'))
-    .sort()
-    .map((relation) => readFileSync(join(context.seedsDir, `${relation.slice('seeds.'.length)}.csv`), 'utf8'));
+  const seedNames = new Set([
+    ...model.dependsOn.filter((relation) => relation.startsWith('seeds.')).map((relation) => relation.slice('seeds.'.length)),
+    ...[...macros.matchAll(/\bseeds\.([a-z_][a-z0-9_]*)/g)].map(([, name]) => name!),
+  ]);
+  const seeds = [...seedNames].sort().map((name) => readFileSync(join(context.seedsDir, `${name}.csv`), 'utf8'));
+  const wholeContent: string[] = [];
+  for (const relation of whole.sort()) {
+    const { rows } = await sql
+      .raw<{ content: string | null }>(
+        `select md5(string_agg(t::varchar, '|' order by t::varchar)) as content from ${shadows.readOf(relation)} as t`,
+      )
+      .execute(db);
+    wholeContent.push(`${relation}=${rows[0]?.content ?? ''}`);
+  }
   return createHash('sha256')
-    .update(JSON.stringify([model.sql, model.incrementalKey, macros, values, seeds]))
+    .update(JSON.stringify([model.sql, model.incrementalKey, macros, values, seeds, wholeContent]))
     .digest('hex');
 }

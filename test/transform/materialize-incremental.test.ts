@@ -145,7 +145,78 @@ describe('incremental models', () => {
     ]);
   });
 
-  it('read only raw tables, seeds and incremental models, whose changes can be traced', async () => {
+  it('read a model without the key whole: a change to its content rebuilds them in full', async () => {
+    const config = tempProject({
+      models: {
+        ...models,
+        'intermediate/int_shop_spend.sql': '-- The shop.\n-- grain: spent\nselect sum(spent) as spent from intermediate.int_member_totals',
+        'marts/member_shares.sql': `-- Each member's share of the shop's spend.
+-- grain: member_id
+-- materialized: incremental
+-- incremental_key: member_id
+select member_totals.member_id, member_totals.spent / shop.spent as share
+from intermediate.int_member_totals as member_totals cross join intermediate.int_shop_spend as shop`,
+      },
+    });
+    const shares = async () => {
+      const warehouse = await openWarehouse(config);
+      try {
+        return (await sql<{ member_id: string; share: number }>`select * from marts.member_shares order by member_id`.execute(warehouse.db))
+          .rows;
+      } finally {
+        await warehouse.close();
+      }
+    };
+    expect((await build(config, 'orders-1.csv')).modes).toContain('marts.member_shares full');
+    // The shop's spend goes from 30 to 40: every share changes.
+    expect((await build(config, 'orders-2.csv')).modes).toContain('marts.member_shares full');
+    // o1 moves from m1 to m4 and the spend stays 40: only m1 and m4 are rebuilt.
+    expect((await build(config, 'orders-3.csv')).modes).toContain('marts.member_shares incremental 2');
+    expect(await shares()).toEqual([
+      { member_id: 'm2', share: 25 / 40 },
+      { member_id: 'm3', share: 5 / 40 },
+      { member_id: 'm4', share: 10 / 40 },
+    ]);
+  });
+
+  it('rebuild in full when a seed that a macro they call reads changes', async () => {
+    const levelled = {
+      ...models,
+      'marts/member_tiers.sql': `-- Each member's level.
+-- grain: member_id
+-- materialized: incremental
+-- incremental_key: member_id
+select member_id, member_level(spent, orders) as member_level from intermediate.int_member_totals`,
+    };
+    const config = tempProject({ models: levelled });
+    const tiers = async () => {
+      const warehouse = await openWarehouse(config);
+      try {
+        return (
+          await sql<{ member_id: string; member_level: string }>`select * from marts.member_tiers order by member_id`.execute(warehouse.db)
+        ).rows;
+      } finally {
+        await warehouse.close();
+      }
+    };
+    await build(config, 'orders-1.csv');
+    expect(await tiers()).toEqual([
+      { member_id: 'm1', member_level: 'regular' },
+      { member_id: 'm2', member_level: 'regular' },
+    ]);
+    // senior now from ¥15: m2's ¥20 reaches it, m1's ¥10 does not.
+    writeFileSync(
+      join(config.seedsDir, 'member_levels.csv'),
+      'level_rank,level,level_zh,min_revenue,min_purchases,discount\n1,regular,普通会员,0,0,0\n2,senior,高级会员,15,5,0.10\n',
+    );
+    expect((await build(config)).modes).toContain('marts.member_tiers full');
+    expect(await tiers()).toEqual([
+      { member_id: 'm1', member_level: 'regular' },
+      { member_id: 'm2', member_level: 'senior' },
+    ]);
+  });
+
+  it('read by key only raw tables and incremental models, whose changes can be traced', async () => {
     const config = tempProject({
       models: {
         ...models,
@@ -157,7 +228,7 @@ describe('incremental models', () => {
       },
     });
     await expect(build(config, 'orders-1.csv')).rejects.toThrow(
-      'models/intermediate/int_member_totals.sql: an incremental model reads only raw tables, seeds and incremental models; staging.stg_plain_orders is none of these',
+      'models/intermediate/int_member_totals.sql: an incremental model reads by key only raw tables and incremental models, whose changes can be traced; staging.stg_plain_orders is neither (a model read whole must not have the key column)',
     );
   });
 });
