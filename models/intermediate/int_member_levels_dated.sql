@@ -1,81 +1,30 @@
--- Each member's level (会员等级) over time up to the as-of date, on the days it can change: a day a
--- completed purchase enters or leaves the member's window, and the as-of date. The level is the
--- member_level macro (the highest rule of seeds/member_levels.csv met by net revenue or by count)
--- on the completed purchases (status completed, net value above zero) purchased by the day; with
--- level_window_days set (保级), only those of the last that many days up to the day count. The
--- level of such a day holds until the member's next one (valid_to, exclusive; NULL on the last);
--- before its first, a member holds the lowest level. level_changed marks the days it changed.
--- Totals are running sums of each purchase's steps in and out of the window, so no member is
--- evaluated on days nothing happens.
+-- Each member's level (会员等级) over time up to the as-of date, on the days it can change:
+-- intermediate.int_member_level_history cut at the as-of date. The level of such a day holds until
+-- the member's next one (valid_to, exclusive; NULL while it holds on the as-of date); before its
+-- first, a member holds the lowest level. level_changed marks the days it changed. Only this cut
+-- depends on the as-of date, so a refresh rebuilds the history only for members whose orders
+-- changed; a view, as its readers need only a filter.
 -- grain: member_id, evaluated_on
--- tests: not_null(member_level, level_rank, completed_revenue, completed_purchases)
+-- materialized: view
 with
 
-orders as (select * from staging.stg_orders),
+level_history as (select * from intermediate.int_member_level_history),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
-completed_days as (
-  select orders.member_id, orders.purchased_at::date as purchase_date, sum(orders.net_amount) as revenue, count(*) as purchases
-  from orders
-  cross join as_of
-  where orders.is_purchase and orders.status = 'completed' and orders.net_amount > 0 and orders.purchased_at::date <= as_of.as_of_date
-  group by orders.member_id, orders.purchased_at::date
-),
-
--- A purchase counts from its day and, with a window, stops counting level_window_days later: the
--- totals on any day are running sums of these steps, and a day with no step of its own needs no
--- evaluation but the as-of date's.
-steps as (
-  select member_id, purchase_date as day, revenue, purchases from completed_days
-  union all
-  select completed_days.member_id, completed_days.purchase_date + getvariable('level_window_days') as day,
-         -completed_days.revenue as revenue, -completed_days.purchases as purchases
-  from completed_days
-  cross join as_of
-  where getvariable('level_window_days') is not null
-    and completed_days.purchase_date + getvariable('level_window_days') <= as_of.as_of_date
-  union all
-  select distinct completed_days.member_id, as_of.as_of_date as day, 0 as revenue, 0 as purchases
-  from completed_days
-  cross join as_of
-),
-
-daily_steps as (
-  select member_id, day, sum(revenue) as revenue, sum(purchases) as purchases
-  from steps
-  group by member_id, day
-),
-
-totals as (
-  select
-    member_id,
-    day,
-    sum(revenue) over member_days as completed_revenue,
-    sum(purchases) over member_days as completed_purchases
-  from daily_steps
-  window member_days as (partition by member_id order by day rows between unbounded preceding and current row)
-),
-
-levelled as (
-  select
-    totals.*,
-    member_level_ranked(totals.completed_revenue, totals.completed_purchases) as level
-  from totals
-),
-
 final as (
   select
-    levelled.member_id,
-    levelled.day as evaluated_on,
-    lead(levelled.day) over member_days as valid_to,
-    levelled.level.level as member_level,
-    levelled.level.level_rank,
-    levelled.level.level is distinct from lag(levelled.level.level) over member_days as level_changed,
-    levelled.completed_revenue::decimal(18, 2) as completed_revenue,
-    levelled.completed_purchases
-  from levelled
-  window member_days as (partition by levelled.member_id order by levelled.day)
+    level_history.member_id,
+    level_history.evaluated_on,
+    case when level_history.valid_to <= as_of.as_of_date then level_history.valid_to end as valid_to,
+    level_history.member_level,
+    level_history.level_rank,
+    level_history.level_changed,
+    level_history.completed_revenue,
+    level_history.completed_purchases
+  from level_history
+  cross join as_of
+  where level_history.evaluated_on <= as_of.as_of_date
 )
 
 select * from final

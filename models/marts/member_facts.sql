@@ -1,9 +1,10 @@
 -- One row per member known by the as-of date (joined or ordered), prospects (members without a
 -- purchase) included.
--- Level: the member's level on the as-of date (intermediate.int_member_levels_dated: completed
--- purchases with net value above zero, cumulative or over level_window_days). Lifecycle: the first matching rule of
--- prospect, churned (recency > churned_cycles x C), sleeping, silent, then new / returning /
--- active by occasions (1 / 2 / 3+), where C is the shop cycle.
+-- Level: the member's level on the as-of date, the one that holds then in
+-- intermediate.int_member_levels_dated (completed purchases with net value above zero, cumulative
+-- or over level_window_days). Lifecycle: the first matching rule of prospect, churned (recency >
+-- churned_cycles x C), sleeping, silent, then new / returning / active by occasions (1 / 2 / 3+),
+-- where C is the shop cycle.
 -- grain: member_id
 -- tests: not_null(member_level, member_level_zh, lifecycle_stage, lifecycle_stage_zh, occasions); relationships(lifecycle_stage, seeds.lifecycle_stages, stage); accepted_range(city_tier, 1, 6)
 with
@@ -65,7 +66,7 @@ latest_address as (
 member_levels as (
   select member_levels_dated.*
   from member_levels_dated
-  inner join as_of on as_of.as_of_date = member_levels_dated.evaluated_on
+  where member_levels_dated.valid_to is null
 ),
 
 combined as (

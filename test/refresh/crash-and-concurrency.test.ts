@@ -64,8 +64,16 @@ describe('an incremental refresh', () => {
       `select count(distinct member_id) from staging.stg_orders where is_purchase and order_id in
         (select order_id from raw.orders where _file_id = (select max(file_id) from ops.loaded_files where table_name = 'orders'))`,
     );
+    // Levels are rebuilt for the members with any new order, stages with the occasions.
+    const orderMembers = await scalar(
+      dataDir,
+      `select count(distinct member_id) from staging.stg_orders where order_id in
+        (select order_id from raw.orders where _file_id = (select max(file_id) from ops.loaded_files where table_name = 'orders'))`,
+    );
     expect(modes).toBe(
       [
+        `intermediate.int_member_level_history incremental ${orderMembers}`,
+        `intermediate.int_member_stage_history incremental ${members}`,
         `intermediate.int_purchase_occasions_numbered incremental ${members}`,
         `intermediate.int_purchases_keyed incremental ${shop.lastDayOrders}`,
         `staging.stg_order_items incremental ${shop.lastDayOrders}`,
@@ -111,6 +119,13 @@ describe('an incremental refresh', () => {
     expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], full));
 
     expect(stages(incremental)).toBe('prospect');
+    // Restated by the member's stage history, rebuilt for the members whose orders changed only.
+    expect(
+      scalar(
+        incremental,
+        `select mode from ops.model_runs where run_id = (select max(run_id) from ops.runs) and model = 'intermediate.int_member_stage_history'`,
+      ),
+    ).toBe('incremental');
     expect(await warehouseDigest(incremental, ['staging', 'intermediate', 'marts'])).toEqual(
       await warehouseDigest(full, ['staging', 'intermediate', 'marts']),
     );
