@@ -16,7 +16,7 @@ export const waitArg = {
 // `--set name=value` (repeatable) overrides a parameter of seeds/parameters.csv for one run.
 export const setArg = { type: 'string', description: 'override a parameter of seeds/parameters.csv, name=value (repeatable)' } as const;
 
-export const fullRefreshArg = { type: 'boolean', description: 'rebuild incremental models in full', default: false } as const;
+export const fullRefreshArg = { type: 'boolean', description: 'rebuild every model, incremental ones in full', default: false } as const;
 
 export const selectArg = {
   type: 'string',

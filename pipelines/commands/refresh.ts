@@ -10,7 +10,7 @@ export default defineCommand({
   args: {
     set: setArg,
     site: { type: 'boolean', description: 'build the report site (--no-site: warehouse and published marts only)', default: true },
-    'full-refresh': { ...fullRefreshArg, description: 'rebuild incremental models in full, and bundle the site pages again' },
+    'full-refresh': { ...fullRefreshArg, description: 'rebuild every model, incremental ones in full, and bundle the site pages again' },
     audiences: {
       type: 'boolean',
       description: "export the automation rules' audiences after publishing (--no-audiences: not tonight)",

@@ -5,11 +5,13 @@ import { type Insertable, type Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../config.js';
 import { crashPoint } from '../crash-point.js';
 import type { Database } from '../warehouse/database.js';
+import type { BuildContext } from './build-context.js';
 import { BuildShadows, dropShadows } from './build-shadows.js';
 import { compileTest, grainTests } from './compile-test.js';
 import { discoverAssertions, discoverModels } from './discover-models.js';
 import { loadSeeds, setParameters } from './load-seeds.js';
-import { type BuildMode, type IncrementalContext, materializeIncremental } from './materialize-incremental.js';
+import { materializeIfChanged } from './materialize-if-changed.js';
+import { type BuildMode, materializeIncremental } from './materialize-incremental.js';
 import { type Assertion, type Model, ModelError, type ModelTest } from './model.js';
 import { orderModels, selectModels } from './order-models.js';
 import { readMacros } from './read-macros.js';
@@ -56,26 +58,29 @@ export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConf
     const selected = selectModels(models, options.select ?? []);
     const selectedNames = new Set(selected.map((model) => model.name));
     const touched = assertions.filter((assertion) => assertion.dependsOn.some((name) => selectedNames.has(name)));
-    const incremental: IncrementalContext = {
+    const context: BuildContext = {
+      runId: options.runId,
       seedsDir: config.seedsDir,
       macros,
+      models: new Set(models.map((model) => model.name)),
       incrementalModels: new Set(models.filter((model) => model.materialized === 'incremental').map((model) => model.name)),
       newestFileId: (await sql<{ id: number }>`select coalesce(max(file_id), 0) as id from ops.loaded_files`.execute(connection)).rows[0]!
         .id,
       fullRefresh: options.fullRefresh ?? false,
       rebuiltInFull: new Set(),
       deltas: new Map(),
+      states: new Map(),
     };
     const shadows = new BuildShadows();
     const cleanUp = async () => {
       await dropShadows(connection);
-      for (const table of incremental.deltas.values()) await sql.raw(`drop table if exists ${table}`).execute(connection);
+      for (const table of context.deltas.values()) await sql.raw(`drop table if exists ${table}`).execute(connection);
     };
     let built: Awaited<ReturnType<typeof materializeModels>>;
     let tested: Awaited<ReturnType<typeof runDataTests>> = { results: [], failures: [] };
     try {
       await dropShadows(connection);
-      built = await materializeModels(connection, selected, incremental, shadows, log);
+      built = await materializeModels(connection, selected, context, shadows, log);
       if (!built.failure) tested = await runDataTests(connection, selected, touched, shadows, log);
       crashPoint('build:tested');
       if (!built.failure && tested.failures.length === 0) {
@@ -171,7 +176,7 @@ interface ModelRecord {
 async function materializeModels(
   db: Kysely<Database>,
   models: Model[],
-  incremental: IncrementalContext,
+  context: BuildContext,
   shadows: BuildShadows,
   log: (line: string) => void,
 ) {
@@ -184,11 +189,10 @@ async function materializeModels(
     }
     const started = performance.now();
     try {
-      let built: { mode: BuildMode; changedKeys: number | null } = { mode: 'full', changedKeys: null };
-      let note: string | null = null;
-      if (model.materialized === 'incremental') built = await materializeIncremental(db, model, incremental, shadows);
-      else note = await shadows.materialize(db, model);
-      const { mode, changedKeys } = built;
+      const { mode, changedKeys, note } =
+        model.materialized === 'incremental'
+          ? await materializeIncremental(db, model, context, shadows)
+          : await materializeIfChanged(db, model, context, shadows);
       const rows = model.materialized === 'view' ? null : await countRows(db, shadows.readOf(model.name));
       const seconds = (performance.now() - started) / 1000;
       records.push({ model, status: 'succeeded', mode, changedKeys, rows, seconds, message: note });
@@ -197,7 +201,7 @@ async function materializeModels(
           ? mode === 'full'
             ? 'incremental, in full'
             : `${mode}, ${changedKeys!.toLocaleString('en-US')} ${model.incrementalKey} values`
-          : materializedText(model);
+          : `${materializedText(model)}${mode === 'unchanged' ? ', unchanged' : ''}`;
       log(
         `[${index + 1}/${models.length}] ${model.name.padEnd(40)} ${how.padEnd(5)} ${seconds.toFixed(2).padStart(7)}s${rows === null ? '' : `  ${rows.toLocaleString('en-US')} rows`}`,
       );

@@ -1,32 +1,13 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
 import { relationKind } from '../warehouse/relation-kind.js';
+import type { BuildContext } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
 import { type Model, ModelError } from './model.js';
-import { type Macros, macrosCalled } from './read-macros.js';
+import { contentOf, fingerprintOf } from './model-fingerprint.js';
 import { replaceRelations } from './replace-relations.js';
 
 export type BuildMode = 'full' | 'incremental' | 'unchanged';
-
-/** What the incremental models of one build share. */
-export interface IncrementalContext {
-  seedsDir: string;
-  /** The session macros: a model calling them depends on their text and the variables they read. */
-  macros: Macros;
-  /** Rebuild every incremental model in full (`build --full-refresh`). */
-  fullRefresh: boolean;
-  /** Every incremental model of the project. */
-  incrementalModels: Set<string>;
-  /** Newest file id in ops.loaded_files: the watermark recorded with every incremental model. */
-  newestFileId: number;
-  /** Incremental models rebuilt in full in this build: their incremental dependents must be too. */
-  rebuiltInFull: Set<string>;
-  /** Incremental models updated in this build → temp table of their rows before and after. */
-  deltas: Map<string, string>;
-}
 
 /**
  * Builds an incremental model: in full when it is new, when what it computes changed (its SQL,
@@ -40,11 +21,11 @@ export interface IncrementalContext {
 export async function materializeIncremental(
   db: Kysely<Database>,
   model: Model,
-  context: IncrementalContext,
+  context: BuildContext,
   shadows: BuildShadows,
-): Promise<{ mode: BuildMode; changedKeys: number | null }> {
+): Promise<{ mode: BuildMode; changedKeys: number | null; note: null }> {
   const upstream = await classifyUpstream(db, model, context, shadows);
-  const fingerprint = await fingerprintOf(db, model, context, shadows, upstream.whole);
+  const fingerprint = await fingerprintOf(db, model, context, await contentOf(db, upstream.whole, shadows));
   const {
     rows: [state],
   } = await sql<{ fingerprint: string; watermark: number }>`
@@ -66,12 +47,13 @@ export async function materializeIncremental(
     changedKeys = await rebuildChangedKeys(db, model, context, shadows, upstream, state.watermark);
     mode = changedKeys > 0 ? 'incremental' : 'unchanged';
   }
+  // Unchanged, it keeps its watermark: its state then stays as it was, and so may its readers.
+  const watermark = mode === 'unchanged' ? state!.watermark : context.newestFileId;
+  context.states.set(model.name, `${fingerprint}:${watermark}`);
   shadows.onSwap(async (swap) => {
-    await sql`insert or replace into ops.model_state values (${model.name}, ${fingerprint}, ${context.newestFileId}, now()::timestamp)`.execute(
-      swap,
-    );
+    await sql`insert or replace into ops.model_state values (${model.name}, ${fingerprint}, ${watermark}, now()::timestamp)`.execute(swap);
   });
-  return { mode, changedKeys };
+  return { mode, changedKeys, note: null };
 }
 
 // The changed keys' rows, rebuilt into `<schema>._next_<table>__rows`; the build reads the model as
@@ -79,7 +61,7 @@ export async function materializeIncremental(
 async function rebuildChangedKeys(
   db: Kysely<Database>,
   model: Model,
-  context: IncrementalContext,
+  context: BuildContext,
   shadows: BuildShadows,
   upstream: { raw: string[]; models: string[] },
   watermark: number,
@@ -146,7 +128,7 @@ async function narrowUpstream(db: Kysely<Database>, query: string, relations: st
 // An upstream relation with the key column is read by key, so its changes must be traceable: raw
 // tables and incremental models only. A model without it (a measured parameter such as the shop
 // cycle) is read whole, and its content is part of the fingerprint.
-async function classifyUpstream(db: Kysely<Database>, model: Model, context: IncrementalContext, shadows: BuildShadows) {
+async function classifyUpstream(db: Kysely<Database>, model: Model, context: BuildContext, shadows: BuildShadows) {
   const raw: string[] = [];
   const models: string[] = [];
   const whole: string[] = [];
@@ -171,40 +153,4 @@ async function classifyUpstream(db: Kysely<Database>, model: Model, context: Inc
       );
   }
   return { raw, models, whole };
-}
-
-// What the model's rows depend on besides upstream rows by key: its SQL, the variables it reads
-// (directly or through the session macros), the content of the seeds it reads (directly or
-// through the macros) and of the models it reads whole.
-async function fingerprintOf(
-  db: Kysely<Database>,
-  model: Model,
-  context: IncrementalContext,
-  shadows: BuildShadows,
-  whole: string[],
-): Promise<string> {
-  const macros = macrosCalled(model.sql, context.macros).length > 0 ? context.macros.sql : '';
-  const variables = new Set([...`${model.sql}\n${macros}`.matchAll(/getvariable\('([a-z_]+)'\)/g)].map(([, name]) => name!));
-  const values: string[] = [];
-  for (const name of [...variables].sort()) {
-    const { rows } = await sql.raw<{ value: string | null }>(`select getvariable('${name}')::varchar as value`).execute(db);
-    values.push(`${name}=${rows[0]?.value ?? ''}`);
-  }
-  const seedNames = new Set([
-    ...model.dependsOn.filter((relation) => relation.startsWith('seeds.')).map((relation) => relation.slice('seeds.'.length)),
-    ...[...macros.matchAll(/\bseeds\.([a-z_][a-z0-9_]*)/g)].map(([, name]) => name!),
-  ]);
-  const seeds = [...seedNames].sort().map((name) => readFileSync(join(context.seedsDir, `${name}.csv`), 'utf8'));
-  const wholeContent: string[] = [];
-  for (const relation of whole.sort()) {
-    const { rows } = await sql
-      .raw<{ content: string | null }>(
-        `select md5(string_agg(t::varchar, '|' order by t::varchar)) as content from ${shadows.readOf(relation)} as t`,
-      )
-      .execute(db);
-    wholeContent.push(`${relation}=${rows[0]?.content ?? ''}`);
-  }
-  return createHash('sha256')
-    .update(JSON.stringify([model.sql, model.incrementalKey, macros, values, seeds, wholeContent]))
-    .digest('hex');
 }

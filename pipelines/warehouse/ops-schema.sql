@@ -42,11 +42,12 @@ create table if not exists ops.model_runs (
 alter table ops.model_runs add column if not exists mode varchar; -- full | incremental | unchanged
 alter table ops.model_runs add column if not exists changed_keys bigint; -- incremental: key values rebuilt
 
--- Where each incremental model stands: what it was computed with, and the newest file it has seen.
+-- Where each model stands: what it was computed with (for a table or view, with the state of every
+-- relation it reads) and, for an incremental one, the newest file it has seen.
 create table if not exists ops.model_state (
   model varchar primary key,
   fingerprint varchar not null,
-  watermark bigint not null, -- file_id of ops.loaded_files
+  watermark bigint not null, -- file_id of ops.loaded_files; 0 for a table or view
   built_at timestamp not null
 );
 

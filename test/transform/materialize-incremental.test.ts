@@ -79,10 +79,11 @@ describe('incremental models', () => {
       { member_id: 'm3', orders: 1, spent: 5 },
     ]);
 
+    // Nothing new: nothing is rebuilt, the table that reads them neither.
     const third = await build(config);
     expect(third.modes).toEqual([
       'intermediate.int_member_totals unchanged 0',
-      'marts.shop_totals full',
+      'marts.shop_totals unchanged',
       'staging.stg_latest_orders unchanged 0',
     ]);
 
@@ -230,5 +231,50 @@ select member_id, member_level(spent, orders) as member_level from intermediate.
     await expect(build(config, 'orders-1.csv')).rejects.toThrow(
       'models/intermediate/int_member_totals.sql: an incremental model reads by key only raw tables and incremental models, whose changes can be traced; staging.stg_plain_orders is neither (a model read whole must not have the key column)',
     );
+  });
+});
+
+describe('table and view models', () => {
+  it('are kept when nothing they read changed, and rebuilt with their readers when something did', async () => {
+    const config = tempProject({
+      models: {
+        ...models,
+        'staging/stg_order_lines.sql': '-- Raw order rows.\n-- grain: lines\nselect count(*) as lines from raw.orders',
+        'marts/shop_view.sql': '-- The shop.\n-- grain: members\n-- materialized: view\nselect * from marts.shop_totals',
+      },
+    });
+    const modes = (built: { modes: string[] }) => built.modes.filter((line) => !/int_member_totals|stg_latest_orders/.test(line));
+    expect(modes(await build(config, 'orders-1.csv'))).toEqual([
+      'marts.shop_totals full',
+      'marts.shop_view full',
+      'staging.stg_order_lines full',
+    ]);
+    expect(modes(await build(config))).toEqual([
+      'marts.shop_totals unchanged',
+      'marts.shop_view unchanged',
+      'staging.stg_order_lines unchanged',
+    ]);
+    // A new file changes the raw table and, through the incremental models, the totals.
+    expect(modes(await build(config, 'orders-2.csv'))).toEqual([
+      'marts.shop_totals full',
+      'marts.shop_view full',
+      'staging.stg_order_lines full',
+    ]);
+    // Its SQL changed: rebuilt, and so is the view that reads it; the raw table's reader is kept.
+    writeFileSync(join(config.modelsDir, 'marts/shop_totals.sql'), models['marts/shop_totals.sql'].replace('sum(spent)', 'sum(spent) + 1'));
+    expect(modes(await build(config))).toEqual(['marts.shop_totals full', 'marts.shop_view full', 'staging.stg_order_lines unchanged']);
+    expect(modes(await build(config, undefined, true))).toEqual([
+      'marts.shop_totals full',
+      'marts.shop_view full',
+      'staging.stg_order_lines full',
+    ]);
+    const warehouse = await openWarehouse(config);
+    try {
+      // 3 members who spent 10 + 25 + 5, plus the 1 of the changed SQL; 4 raw rows in two files.
+      expect((await sql`select * from marts.shop_view`.execute(warehouse.db)).rows).toEqual([{ members: 3, spent: 41 }]);
+      expect((await sql`select * from staging.stg_order_lines`.execute(warehouse.db)).rows).toEqual([{ lines: 4 }]);
+    } finally {
+      await warehouse.close();
+    }
   });
 });

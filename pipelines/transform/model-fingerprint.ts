@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../warehouse/database.js';
+import type { BuildContext } from './build-context.js';
+import type { BuildShadows } from './build-shadows.js';
+import type { Model } from './model.js';
+import { macrosCalled } from './read-macros.js';
+
+/**
+ * What a model's rows depend on: its SQL, the variables it reads (directly or through the session
+ * macros), the content of the seeds it reads (directly or through the macros), and `inputs`, what
+ * the caller knows of the upstream relations.
+ */
+export async function fingerprintOf(db: Kysely<Database>, model: Model, context: BuildContext, inputs: string[]): Promise<string> {
+  const macros = macrosCalled(model.sql, context.macros).length > 0 ? context.macros.sql : '';
+  const variables = new Set([...`${model.sql}\n${macros}`.matchAll(/getvariable\('([a-z_]+)'\)/g)].map(([, name]) => name!));
+  const values: string[] = [];
+  for (const name of [...variables].sort()) {
+    const { rows } = await sql.raw<{ value: string | null }>(`select getvariable('${name}')::varchar as value`).execute(db);
+    values.push(`${name}=${rows[0]?.value ?? ''}`);
+  }
+  const seedNames = new Set([
+    ...model.dependsOn.filter((relation) => relation.startsWith('seeds.')).map((relation) => relation.slice('seeds.'.length)),
+    ...[...macros.matchAll(/\bseeds\.([a-z_][a-z0-9_]*)/g)].map(([, name]) => name!),
+  ]);
+  const seeds = [...seedNames].sort().map((name) => readFileSync(join(context.seedsDir, `${name}.csv`), 'utf8'));
+  return createHash('sha256')
+    .update(JSON.stringify([model.sql, model.incrementalKey, macros, values, seeds, inputs]))
+    .digest('hex');
+}
+
+/** The content of relations read whole, as one digest each: small ones, such as a measured parameter. */
+export async function contentOf(db: Kysely<Database>, relations: string[], shadows: BuildShadows): Promise<string[]> {
+  const digests: string[] = [];
+  for (const relation of [...relations].sort()) {
+    const { rows } = await sql
+      .raw<{ content: string | null }>(
+        `select md5(string_agg(t::varchar, '|' order by t::varchar)) as content from ${shadows.readOf(relation)} as t`,
+      )
+      .execute(db);
+    digests.push(`${relation}=${rows[0]?.content ?? ''}`);
+  }
+  return digests;
+}
+
+/**
+ * Where each upstream relation stands, so that equal states mean equal rows: a model's state as
+ * this build left it (or the last build, for a model not selected), a raw table's row count and
+ * newest file; anything else (the run log) changes with every build.
+ */
+export async function upstreamStates(db: Kysely<Database>, model: Model, context: BuildContext): Promise<string[]> {
+  const states: string[] = [];
+  for (const relation of model.dependsOn) {
+    const [schema = ''] = relation.split('.');
+    if (schema === 'seeds') continue;
+    let state = context.states.get(relation);
+    if (state === undefined && schema === 'raw') {
+      const { rows } = await sql
+        .raw<{ state: string }>(`select count(*) || ':' || coalesce(max(_file_id), 0) as state from ${relation}`)
+        .execute(db);
+      state = rows[0]!.state;
+    } else if (state === undefined && context.models.has(relation)) {
+      const { rows } = await sql<{ state: string }>`
+        select fingerprint || ':' || watermark as state from ops.model_state where model = ${relation}`.execute(db);
+      state = rows[0]?.state;
+    }
+    states.push(`${relation}=${state ?? `build ${context.runId}`}`);
+  }
+  return states;
+}
