@@ -15,7 +15,12 @@ stage_history as (select * from intermediate.int_member_stage_history),
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
 history_to_date as (
-  select stage_history.*, as_of.as_of_date
+  select
+    stage_history.member_id,
+    stage_history.changed_on,
+    case when stage_history.valid_to <= as_of.as_of_date then stage_history.valid_to end as valid_to,
+    stage_history.stage,
+    stage_history.previous_stage
   from stage_history
   cross join as_of
   where stage_history.changed_on <= as_of.as_of_date
@@ -39,21 +44,21 @@ prospects as (
   where first_occasions.first_occasion_date is null or members_first_seen.first_seen_date < first_occasions.first_occasion_date
 ),
 
-stages_to_date as (
-  select
-    history_to_date.member_id,
-    history_to_date.changed_on,
-    case when history_to_date.valid_to <= history_to_date.as_of_date then history_to_date.valid_to end as valid_to,
-    history_to_date.stage,
-    coalesce(history_to_date.previous_stage, prospects.stage) as previous_stage
+-- The first occasion's row follows the prospect days where there were any: only those rows are
+-- joined to the prospects, not every change.
+first_stages as (
+  select history_to_date.member_id, history_to_date.changed_on, history_to_date.valid_to, history_to_date.stage, prospects.stage as previous_stage
   from history_to_date
   left join prospects on prospects.member_id = history_to_date.member_id
+  where history_to_date.previous_stage is null
 ),
 
 final as (
   select * from prospects
   union all
-  select * from stages_to_date
+  select * from first_stages
+  union all
+  select * from history_to_date where previous_stage is not null
 )
 
 select * from final
