@@ -23,6 +23,12 @@ type Step = (db: Kysely<Database>) => Promise<void>;
 export class BuildShadows {
   /** Model → the relation that holds its new rows during the build. */
   readonly reads = new Map<string, string>();
+  /**
+   * Model → the rows this build changed, where that is not all of them: an incremental model's
+   * rebuilt keys, or none for a model kept as it was. The other rows passed the model's tests in
+   * the build that made them.
+   */
+  readonly changedRows = new Map<string, string>();
   private readonly steps: Step[] = [];
 
   /** Where the model's new rows go: `<schema>._next_<table>`, and beside it `<schema>._next_<table><suffix>`. */
@@ -68,6 +74,14 @@ export class BuildShadows {
   replaced(model: Model, next: string, step: Step): void {
     this.reads.set(model.name, next);
     this.steps.push(step);
+  }
+
+  /** Models that stay as the last build left them: nothing of them is new. */
+  readonly kept = new Set<string>();
+
+  keep(model: Model): void {
+    this.kept.add(model.name);
+    this.changedRows.set(model.name, `(select * from ${model.name} where false)`);
   }
 
   /** Something else the swap's transaction does, in order with the models. */

@@ -30,8 +30,10 @@ export async function materializeIfChanged(
     rows: [state],
   } = await sql<{ fingerprint: string }>`select fingerprint from ops.model_state where model = ${model.name}`.execute(db);
   const kind = model.materialized === 'view' ? 'view' : 'table';
-  if (!context.fullRefresh && state?.fingerprint === fingerprint && (await relationKind(db, model.schema, model.table)) === kind)
+  if (!context.fullRefresh && state?.fingerprint === fingerprint && (await relationKind(db, model.schema, model.table)) === kind) {
+    shadows.keep(model);
     return { mode: 'unchanged', changedKeys: null, note: null };
+  }
   const note = await shadows.materialize(db, model);
   shadows.onSwap(async (swap) => {
     await sql`insert or replace into ops.model_state values (${model.name}, ${fingerprint}, 0, now()::timestamp)`.execute(swap);

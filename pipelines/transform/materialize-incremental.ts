@@ -46,6 +46,7 @@ export async function materializeIncremental(
   } else {
     changedKeys = await rebuildChangedKeys(db, model, context, shadows, upstream, state.watermark);
     mode = changedKeys > 0 ? 'incremental' : 'unchanged';
+    if (mode === 'unchanged') shadows.keep(model);
   }
   // Unchanged, it keeps its watermark: its state then stays as it was, and so may its readers.
   const watermark = mode === 'unchanged' ? state!.watermark : context.newestFileId;
@@ -101,6 +102,7 @@ async function rebuildChangedKeys(
     .execute(db);
   for (const view of narrowed.views) await sql.raw(`drop view ${view}`).execute(db);
   context.deltas.set(model.name, delta);
+  shadows.changedRows.set(model.name, rows);
   shadows.replaced(model, next, async (swap) => {
     await sql
       .raw(`delete from ${model.name} where ${inChanged};

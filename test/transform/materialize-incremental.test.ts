@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { WarehouseConfig } from '../../pipelines/config.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
 import { withRun } from '../../pipelines/refresh/run-log.js';
-import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
+import { buildWarehouse, testWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { tempProject } from '../helpers/temp-project.js';
 import { writeFiles } from '../helpers/write-files.js';
@@ -34,6 +34,7 @@ const deliveries = writeFiles({
   'orders-2.csv': `${header}\no2,m2,2026-11-01 11:00:00,paid,25.00\no3,m3,2026-11-02 09:00:00,paid,5.00\n`,
   // o1 turns out to be m4's: m1 has no order left.
   'orders-3.csv': `${header}\no1,m4,2026-11-01 10:00:00,paid,10.00\n`,
+  'orders-4.csv': `${header}\no5,m5,2026-11-03 09:00:00,paid,500.00\n`,
 });
 
 async function build(config: WarehouseConfig, delivery?: string, fullRefresh = false) {
@@ -144,6 +145,37 @@ describe('incremental models', () => {
       { member_id: 'm2', orders: 1, spent: 25 },
       { member_id: 'm3', orders: 1, spent: 5 },
     ]);
+  });
+
+  it('are tested on the rows the build changed only, as the others passed before; the test command reads them all', async () => {
+    const config = tempProject({
+      models: {
+        ...models,
+        'intermediate/int_member_totals.sql': models['intermediate/int_member_totals.sql'].replace(
+          '-- incremental_key: member_id',
+          '-- incremental_key: member_id\n-- tests: accepted_range(spent, 0, 100)',
+        ),
+      },
+    });
+    await build(config, 'orders-1.csv');
+    // A row out of range that no build made: m1's, which the next build does not rebuild.
+    const warehouse = await openWarehouse(config);
+    try {
+      await sql`update intermediate.int_member_totals set spent = 1000 where member_id = 'm1'`.execute(warehouse.db);
+    } finally {
+      await warehouse.close();
+    }
+    expect((await build(config, 'orders-2.csv')).modes).toContain('intermediate.int_member_totals incremental 2');
+    const reopened = await openWarehouse(config);
+    try {
+      await expect(withRun(reopened.db, 'test', (runId) => testWarehouse(reopened.db, config, { runId }))).rejects.toThrow(
+        /models\/intermediate\/int_member_totals\.sql: accepted_range\(spent, 0, 100\): 1 failing row/,
+      );
+    } finally {
+      await reopened.close();
+    }
+    // m5 spends 500: a changed row out of range fails the build.
+    await expect(build(config, 'orders-4.csv')).rejects.toThrow(/int_member_totals\.sql: accepted_range\(spent, 0, 100\): 1 failing row/);
   });
 
   it('read a model without the key whole: a change to its content rebuilds them in full', async () => {
