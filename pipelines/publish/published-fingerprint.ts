@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { type Kysely, sql } from 'kysely';
+import { codeDigest } from '../code-digest.js';
 import type { WarehouseConfig } from '../config.js';
 import { memberSalt } from '../transform/build-warehouse.js';
 import type { Database } from '../warehouse/database.js';
@@ -13,8 +13,6 @@ export interface PublishedFingerprint {
   marts: string;
   site: string;
 }
-
-const pipelinesDir = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Everything the published marts are computed from: the loaded files (the newest file id; loaded
@@ -33,7 +31,8 @@ export async function publishedFingerprint(
     String(rows[0]!.id),
     JSON.stringify(Object.entries(parameters).sort()),
     digest([memberSalt(config)]),
-    filesDigest([config.modelsDir, config.assertionsDir, config.seedsDir, pipelinesDir]),
+    filesDigest([config.modelsDir, config.assertionsDir, config.seedsDir]),
+    codeDigest(),
   ]);
   const site = digest([marts, siteSourcesDigest(config)]);
   return { marts, site };

@@ -3,6 +3,8 @@ import type { Macros } from './read-macros.js';
 /** What the models of one build share. */
 export interface BuildContext {
   runId: number;
+  /** The pipelines' code: a new version rebuilds every model once. */
+  code: string;
   seedsDir: string;
   /** The session macros: a model calling them depends on their text and the variables they read. */
   macros: Macros;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Insertable, type Kysely, sql } from 'kysely';
+import { codeDigest } from '../code-digest.js';
 import type { WarehouseConfig } from '../config.js';
 import { crashPoint } from '../crash-point.js';
 import type { Database } from '../warehouse/database.js';
@@ -60,6 +61,7 @@ export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConf
     const touched = assertions.filter((assertion) => assertion.dependsOn.some((name) => selectedNames.has(name)));
     const context: BuildContext = {
       runId: options.runId,
+      code: codeDigest(),
       seedsDir: config.seedsDir,
       macros,
       models: new Set(models.map((model) => model.name)),

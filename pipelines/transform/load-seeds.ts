@@ -5,7 +5,8 @@ import type { Database } from '../warehouse/database.js';
 import { literal } from '../warehouse/sql-text.js';
 import type { Parameter } from './read-parameters.js';
 
-const typesFile = 'seed_types.csv';
+/** The declared column types of every seed. */
+export const seedTypesFile = 'seed_types.csv';
 
 /**
  * Loads `seeds/<stem>.csv` into `seeds.<stem>` with the column types declared in
@@ -27,7 +28,7 @@ export async function loadSeeds(db: Kysely<Database>, seedsDir: string): Promise
 export function seedStatements(seedsDir: string): Array<{ stem: string; statement: string }> {
   const declared = readSeedTypes(seedsDir);
   const stems = readdirSync(seedsDir)
-    .filter((file) => file.endsWith('.csv') && file !== typesFile)
+    .filter((file) => file.endsWith('.csv') && file !== seedTypesFile)
     .map((file) => basename(file, '.csv'))
     .sort();
   return stems.map((stem) => {
@@ -39,7 +40,9 @@ export function seedStatements(seedsDir: string): Array<{ stem: string; statemen
     const columns = header.map((column) => {
       const type = declared.get(`${stem}.${column}`);
       if (!type)
-        throw new Error(`seeds/${stem}.csv: column '${column}' has no type; add a line '${stem},${column},<type>' to seeds/${typesFile}`);
+        throw new Error(
+          `seeds/${stem}.csv: column '${column}' has no type; add a line '${stem},${column},<type>' to seeds/${seedTypesFile}`,
+        );
       return `${literal(column)}: ${literal(type)}`;
     });
     return {
@@ -51,7 +54,7 @@ export function seedStatements(seedsDir: string): Array<{ stem: string; statemen
 }
 
 function readSeedTypes(seedsDir: string): Map<string, string> {
-  const lines = readFileSync(join(seedsDir, typesFile), 'utf8')
+  const lines = readFileSync(join(seedsDir, seedTypesFile), 'utf8')
     .split(/\r?\n/)
     .slice(1)
     .filter((line) => line.trim() !== '');

@@ -5,13 +5,14 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
 import type { BuildContext } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
+import { seedTypesFile } from './load-seeds.js';
 import type { Model } from './model.js';
 import { macrosCalled } from './read-macros.js';
 
 /**
- * What a model's rows depend on: its SQL, the variables it reads (directly or through the session
- * macros), the content of the seeds it reads (directly or through the macros), and `inputs`, what
- * the caller knows of the upstream relations.
+ * What a model's rows depend on: the pipelines' code, its SQL, the variables it reads (directly or
+ * through the session macros), the content of the seeds it reads (directly or through the macros)
+ * with their declared types, and `inputs`, what the caller knows of the upstream relations.
  */
 export async function fingerprintOf(db: Kysely<Database>, model: Model, context: BuildContext, inputs: string[]): Promise<string> {
   const macros = macrosCalled(model.sql, context.macros).length > 0 ? context.macros.sql : '';
@@ -25,9 +26,11 @@ export async function fingerprintOf(db: Kysely<Database>, model: Model, context:
     ...model.dependsOn.filter((relation) => relation.startsWith('seeds.')).map((relation) => relation.slice('seeds.'.length)),
     ...[...macros.matchAll(/\bseeds\.([a-z_][a-z0-9_]*)/g)].map(([, name]) => name!),
   ]);
-  const seeds = [...seedNames].sort().map((name) => readFileSync(join(context.seedsDir, `${name}.csv`), 'utf8'));
+  const seeds = [...seedNames, ...(seedNames.size > 0 ? [seedTypesFile.replace(/\.csv$/, '')] : [])]
+    .sort()
+    .map((name) => readFileSync(join(context.seedsDir, `${name}.csv`), 'utf8'));
   return createHash('sha256')
-    .update(JSON.stringify([model.sql, model.incrementalKey, macros, values, seeds, inputs]))
+    .update(JSON.stringify([context.code, model.sql, model.incrementalKey, macros, values, seeds, inputs]))
     .digest('hex');
 }
 
