@@ -1,5 +1,8 @@
 import type { Macros } from './read-macros.js';
 
+/** How a model was built: in full, only its changed keys, or kept as it was. */
+export type BuildMode = 'full' | 'incremental' | 'unchanged';
+
 /** What the models of one build share. */
 export interface BuildContext {
   runId: number;

@@ -1,9 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
 import { relationKind } from '../warehouse/relation-kind.js';
-import type { BuildContext } from './build-context.js';
+import type { BuildContext, BuildMode } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
-import type { BuildMode } from './materialize-incremental.js';
 import type { Model } from './model.js';
 import { fingerprintOf, upstreamStates } from './model-fingerprint.js';
 

@@ -1,13 +1,11 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
 import { relationKind } from '../warehouse/relation-kind.js';
-import type { BuildContext } from './build-context.js';
+import type { BuildContext, BuildMode } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
 import { type Model, ModelError } from './model.js';
 import { contentOf, fingerprintOf } from './model-fingerprint.js';
 import { replaceRelations } from './replace-relations.js';
-
-export type BuildMode = 'full' | 'incremental' | 'unchanged';
 
 /**
  * Builds an incremental model: in full when it is new, when what it computes changed (its SQL,
