@@ -7,10 +7,11 @@ import type { Model } from './model.js';
 import { fingerprintOf, upstreamStates } from './model-fingerprint.js';
 
 /**
- * Builds a table or view model into the build's new relation, unless nothing
- * it depends on changed since its last build: its SQL, parameters, seeds and macros, and the state
- * of every upstream relation. Then it keeps its relation (`unchanged`), as do its readers in turn:
- * a night without new members leaves the member staging alone. Returns the computation's note.
+ * Builds a table or view model into the build's new relation, unless nothing it depends on changed
+ * since its last build (model-fingerprint.ts): the code, its SQL, parameters, seeds and macros,
+ * and the state of every upstream relation. Then it keeps its relation (`unchanged`), as do its
+ * readers in turn: a night without new members leaves the member staging alone. Returns the
+ * computation's note.
  */
 export async function materializeIfChanged(
   db: Kysely<Database>,

@@ -10,9 +10,8 @@ import { replaceRelations } from './replace-relations.js';
 /**
  * Builds an incremental model: in full when it is new, when what it computes changed (its SQL,
  * the parameters and seeds it reads, the models it reads whole, an upstream model rebuilt in full),
- * and otherwise only for the
- * key values whose upstream rows changed since its last build: new raw rows (by file id), or the
- * rows an upstream incremental model changed in this build. Either way into the build's new
+ * and otherwise only for the key values whose upstream rows changed since its last build: new raw
+ * rows (by file id), or the rows an upstream incremental model changed in this build. Either way into the build's new
  * relations (build-shadows.ts): the rebuilt keys' rows beside the table, which the swap merges in,
  * with the model's state; until then the table is the previous build's.
  */
