@@ -56,7 +56,7 @@ banded as (
     'gender' as dimension,
     coalesce(genders.gender, 'unknown') as band,
     coalesce(genders.gender_zh, '未知') as band_zh,
-    case genders.gender when 'female' then 1 when 'male' then 2 else 99 end as band_order,
+    coalesce(genders.band_order, 99) as band_order,
     profiles.*
   from profiles
   left join genders on genders.gender_text = profiles.gender_text
