@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { WarehouseConfig } from '../../pipelines/config.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
 import { withRun } from '../../pipelines/refresh/run-log.js';
 import { buildWarehouse, testWarehouse } from '../../pipelines/transform/build-warehouse.js';
+import type { Database } from '../../pipelines/warehouse/database.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { tempProject } from '../helpers/temp-project.js';
 import { writeFiles } from '../helpers/write-files.js';
@@ -37,25 +38,35 @@ const deliveries = writeFiles({
   'orders-4.csv': `${header}\no5,m5,2026-11-03 09:00:00,paid,500.00\n`,
 });
 
-async function build(config: WarehouseConfig, delivery?: string, fullRefresh = false) {
+// Runs `work` on the project's warehouse, opened and closed around it.
+async function inWarehouse<T>(config: WarehouseConfig, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
   const warehouse = await openWarehouse(config);
   try {
-    return await withRun(warehouse.db, 'build', async (runId) => {
-      if (delivery) await loadFile(warehouse.db, join(deliveries, delivery), { seedsDir: config.seedsDir });
-      await buildWarehouse(warehouse.db, config, { runId, fullRefresh });
-      const modes = await sql<{ model: string; mode: string; changed_keys: number | null }>`
-        select model, mode, changed_keys from ops.model_runs where run_id = ${runId} order by model`.execute(warehouse.db);
-      const totals = await sql<{
-        member_id: string;
-        orders: number;
-        spent: number;
-      }>`select * from intermediate.int_member_totals order by member_id`.execute(warehouse.db);
-      return { modes: modes.rows.map((row) => `${row.model} ${row.mode} ${row.changed_keys ?? ''}`.trim()), totals: totals.rows };
-    });
+    return await work(warehouse.db);
   } finally {
     await warehouse.close();
   }
 }
+
+function build(config: WarehouseConfig, delivery?: string, fullRefresh = false) {
+  return inWarehouse(config, (db) =>
+    withRun(db, 'build', async (runId) => {
+      if (delivery) await loadFile(db, join(deliveries, delivery), { seedsDir: config.seedsDir });
+      await buildWarehouse(db, config, { runId, fullRefresh });
+      const modes = await sql<{ model: string; mode: string; changed_keys: number | null }>`
+        select model, mode, changed_keys from ops.model_runs where run_id = ${runId} order by model`.execute(db);
+      const totals = await sql<{
+        member_id: string;
+        orders: number;
+        spent: number;
+      }>`select * from intermediate.int_member_totals order by member_id`.execute(db);
+      return { modes: modes.rows.map((row) => `${row.model} ${row.mode} ${row.changed_keys ?? ''}`.trim()), totals: totals.rows };
+    }),
+  );
+}
+
+const rowsOf = (config: WarehouseConfig, query: string) =>
+  inWarehouse(config, async (db) => (await sql.raw<Record<string, unknown>>(query).execute(db)).rows);
 
 describe('incremental models', () => {
   it('rebuild only the keys whose upstream rows changed, following changes downstream', async () => {
@@ -159,21 +170,11 @@ describe('incremental models', () => {
     });
     await build(config, 'orders-1.csv');
     // A row out of range that no build made: m1's, which the next build does not rebuild.
-    const warehouse = await openWarehouse(config);
-    try {
-      await sql`update intermediate.int_member_totals set spent = 1000 where member_id = 'm1'`.execute(warehouse.db);
-    } finally {
-      await warehouse.close();
-    }
+    await rowsOf(config, `update intermediate.int_member_totals set spent = 1000 where member_id = 'm1'`);
     expect((await build(config, 'orders-2.csv')).modes).toContain('intermediate.int_member_totals incremental 2');
-    const reopened = await openWarehouse(config);
-    try {
-      await expect(withRun(reopened.db, 'test', (runId) => testWarehouse(reopened.db, config, { runId }))).rejects.toThrow(
-        /models\/intermediate\/int_member_totals\.sql: accepted_range\(spent, 0, 100\): 1 failing row/,
-      );
-    } finally {
-      await reopened.close();
-    }
+    await expect(inWarehouse(config, (db) => withRun(db, 'test', (runId) => testWarehouse(db, config, { runId })))).rejects.toThrow(
+      /models\/intermediate\/int_member_totals\.sql: accepted_range\(spent, 0, 100\): 1 failing row/,
+    );
     // m5 spends 500: a changed row out of range fails the build.
     await expect(build(config, 'orders-4.csv')).rejects.toThrow(/int_member_totals\.sql: accepted_range\(spent, 0, 100\): 1 failing row/);
   });
@@ -191,21 +192,12 @@ select member_totals.member_id, member_totals.spent / shop.spent as share
 from intermediate.int_member_totals as member_totals cross join intermediate.int_shop_spend as shop`,
       },
     });
-    const shares = async () => {
-      const warehouse = await openWarehouse(config);
-      try {
-        return (await sql<{ member_id: string; share: number }>`select * from marts.member_shares order by member_id`.execute(warehouse.db))
-          .rows;
-      } finally {
-        await warehouse.close();
-      }
-    };
     expect((await build(config, 'orders-1.csv')).modes).toContain('marts.member_shares full');
     // The shop's spend goes from 30 to 40: every share changes.
     expect((await build(config, 'orders-2.csv')).modes).toContain('marts.member_shares full');
     // o1 moves from m1 to m4 and the spend stays 40: only m1 and m4 are rebuilt.
     expect((await build(config, 'orders-3.csv')).modes).toContain('marts.member_shares incremental 2');
-    expect(await shares()).toEqual([
+    expect(await rowsOf(config, 'select * from marts.member_shares order by member_id')).toEqual([
       { member_id: 'm2', share: 25 / 40 },
       { member_id: 'm3', share: 5 / 40 },
       { member_id: 'm4', share: 10 / 40 },
@@ -222,16 +214,7 @@ from intermediate.int_member_totals as member_totals cross join intermediate.int
 select member_id, member_level(spent, orders) as member_level from intermediate.int_member_totals`,
     };
     const config = tempProject({ models: levelled });
-    const tiers = async () => {
-      const warehouse = await openWarehouse(config);
-      try {
-        return (
-          await sql<{ member_id: string; member_level: string }>`select * from marts.member_tiers order by member_id`.execute(warehouse.db)
-        ).rows;
-      } finally {
-        await warehouse.close();
-      }
-    };
+    const tiers = () => rowsOf(config, 'select * from marts.member_tiers order by member_id');
     await build(config, 'orders-1.csv');
     expect(await tiers()).toEqual([
       { member_id: 'm1', member_level: 'regular' },
@@ -300,13 +283,8 @@ describe('table and view models', () => {
       'marts.shop_view full',
       'staging.stg_order_lines full',
     ]);
-    const warehouse = await openWarehouse(config);
-    try {
-      // 3 members who spent 10 + 25 + 5, plus the 1 of the changed SQL; 4 raw rows in two files.
-      expect((await sql`select * from marts.shop_view`.execute(warehouse.db)).rows).toEqual([{ members: 3, spent: 41 }]);
-      expect((await sql`select * from staging.stg_order_lines`.execute(warehouse.db)).rows).toEqual([{ lines: 4 }]);
-    } finally {
-      await warehouse.close();
-    }
+    // 3 members who spent 10 + 25 + 5, plus the 1 of the changed SQL; 4 raw rows in two files.
+    expect(await rowsOf(config, 'select * from marts.shop_view')).toEqual([{ members: 3, spent: 41 }]);
+    expect(await rowsOf(config, 'select * from staging.stg_order_lines')).toEqual([{ lines: 4 }]);
   });
 });
