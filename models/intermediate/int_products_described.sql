@@ -9,21 +9,22 @@ order_items as (select * from staging.stg_order_items),
 
 orders as (select * from staging.stg_orders),
 
+-- The latest line by one pass per product (arg_max), not a sort of every line: a line whose order
+-- is missing comes last.
 latest_lines as (
   select
     order_items.product_id,
-    order_items.product_name,
-    order_items.category
+    arg_max(
+      {product_name: order_items.product_name, category: order_items.category},
+      (coalesce(orders.created_at, '-infinity'::timestamp), order_items.order_id, order_items.line_number)
+    ) as line
   from order_items
   left join orders on orders.order_id = order_items.order_id
-  qualify row_number() over (
-    partition by order_items.product_id
-    order by orders.created_at desc nulls last, order_items.order_id desc, order_items.line_number desc
-  ) = 1
+  group by order_items.product_id
 ),
 
 final as (
-  select * from latest_lines
+  select product_id, line.product_name, line.category from latest_lines
 )
 
 select * from final

@@ -2,8 +2,8 @@
 -- (from_stage; 'entered' for members new in the snapshots since), from intermediate.
 -- int_member_stages_dated. A stage holds from its day to the member's next one, so each stage's
 -- members on a day are a running count (+1 on its first day, -1 on its end); members whose stage
--- did not change between two month ends stay on the diagonal, and only those who changed are
--- followed one by one.
+-- did not change between two month ends stay on the diagonal, and only the moves are counted
+-- member by member.
 -- grain: month_end, from_stage, to_stage
 -- tests: not_null(to_stage, members)
 with
@@ -30,29 +30,26 @@ held as (
   group by month_ends.month_end, stage_moves_daily.stage
 ),
 
--- Members known at the previous month end whose stage changed since: their stage then and now.
-changed as (
-  select distinct stage_days.member_id, month_ends.month_end, month_ends.previous_month_end
+-- A stage holds at a month end from the end of the month it began in, if it has not ended by
+-- then; one that began and ended within a month holds at none. Followed member by member, each
+-- stage that holds at a month end comes after the member's stage at the month end before (none
+-- for a member new since): the moves are one pass over the members' stages, not a lookup of two
+-- days per member and month.
+month_end_stages as (
+  select
+    last_day(changed_on) as month_end,
+    lag(stage) over (partition by member_id order by changed_on) as from_stage,
+    stage as to_stage
   from stage_days
-  inner join month_ends
-    on stage_days.changed_on > month_ends.previous_month_end and stage_days.changed_on <= month_ends.month_end
-  where stage_days.previous_stage is not null
+  where last_day(changed_on) < coalesce(valid_to, 'infinity'::date)
 ),
 
--- A member's stage on a day is the spell that holds on it: joined by member, then the day (ASOF
--- joins grew with the square of the members here).
 moved as (
-  select changed.month_end, before.stage as from_stage, now.stage as to_stage, count(*) as members
-  from changed
-  inner join stage_days as now
-    on now.member_id = changed.member_id
-    and changed.month_end >= now.changed_on
-    and changed.month_end < coalesce(now.valid_to, 'infinity'::date)
-  inner join stage_days as before
-    on before.member_id = changed.member_id
-    and changed.previous_month_end >= before.changed_on
-    and changed.previous_month_end < coalesce(before.valid_to, 'infinity'::date)
-  group by changed.month_end, before.stage, now.stage
+  select month_end_stages.month_end, month_end_stages.from_stage, month_end_stages.to_stage, count(*) as members
+  from month_end_stages
+  inner join month_ends on month_ends.month_end = month_end_stages.month_end and month_ends.previous_month_end is not null
+  where month_end_stages.from_stage is not null
+  group by month_end_stages.month_end, month_end_stages.from_stage, month_end_stages.to_stage
 ),
 
 moved_from as (

@@ -46,35 +46,31 @@ known as (
   group by month_ends.month_end
 ),
 
--- Members whose level may differ between two month ends: a level change in between, and known
--- at the earlier one.
-changed as (
-  select distinct member_levels_dated.member_id, month_ends.month_end, month_ends.previous_month_end
+-- A level holds at a month end from the end of the month of its day, if the member's next level
+-- day has not come by then. Followed member by member, each level that holds at a month end comes
+-- after the member's level at the month end before: none for a member without a level day by then,
+-- who holds the lowest if it was known. Members new at a month end are left out.
+month_end_levels as (
+  select
+    member_id,
+    last_day(evaluated_on) as month_end,
+    member_level,
+    level_rank,
+    lag(level_rank) over (partition by member_id order by evaluated_on) as previous_rank
   from member_levels_dated
-  inner join month_ends
-    on member_levels_dated.evaluated_on > month_ends.previous_month_end and member_levels_dated.evaluated_on <= month_ends.month_end
-  inner join members_first_seen
-    on members_first_seen.member_id = member_levels_dated.member_id and members_first_seen.first_seen_date <= month_ends.previous_month_end
-  where member_levels_dated.level_changed
+  where last_day(evaluated_on) < coalesce(valid_to, 'infinity'::date)
 ),
 
 moves as (
   select
-    changed.month_end,
-    now.member_level,
-    now.level_rank,
-    coalesce(before.level_rank, (select min(level_rank) from levels)) as previous_rank
-  from changed
-  inner join member_levels_dated as now
-    on now.member_id = changed.member_id
-    and changed.month_end >= now.evaluated_on
-    and changed.month_end < coalesce(now.valid_to, 'infinity'::date)
-  -- A level that still holds (valid_to NULL) compares as infinity, so that the join stays a hash
-  -- join on the member: an OR in a left join's condition made it a nested loop.
-  left join member_levels_dated as before
-    on before.member_id = changed.member_id
-    and changed.previous_month_end >= before.evaluated_on
-    and changed.previous_month_end < coalesce(before.valid_to, 'infinity'::date)
+    month_end_levels.month_end,
+    month_end_levels.member_level,
+    month_end_levels.level_rank,
+    coalesce(month_end_levels.previous_rank, (select min(level_rank) from levels)) as previous_rank
+  from month_end_levels
+  inner join month_ends on month_ends.month_end = month_end_levels.month_end
+  inner join members_first_seen
+    on members_first_seen.member_id = month_end_levels.member_id and members_first_seen.first_seen_date <= month_ends.previous_month_end
 ),
 
 by_level as (

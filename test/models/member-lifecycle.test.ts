@@ -158,6 +158,21 @@ describe('marts.lifecycle_transitions', () => {
       ['2026-04-30', 'sleeping', 'returning', 1, 1],
     ]);
   });
+
+  it('reads each member at the month ends only: stages that begin and end within a month are passed over', async () => {
+    // Z: new on 01-05, returning on 02-03 and active on 02-10, so February's end sees new -> active.
+    const rows = await runModel(
+      'marts.lifecycle_transitions',
+      { 'staging.stg_orders': [order('Z', '2026-01-05', 100), order('Z', '2026-02-03', 100), order('Z', '2026-02-10', 100)] },
+      { parameters: { as_of_date: '2026-04-30', shop_cycle_days: '30' }, orderBy: 'month_end, from_stage_order, to_stage_order' },
+    );
+    // Recency at the month ends: 26 (new), 18 (active), 49 > 30 (silent), 79 > 60 (sleeping).
+    expect(rows.map((row) => [row.month_end, row.from_stage, row.to_stage, row.members, row.share_of_from])).toEqual([
+      ['2026-02-28', 'new', 'active', 1, 1],
+      ['2026-03-31', 'active', 'silent', 1, 1],
+      ['2026-04-30', 'silent', 'sleeping', 1, 1],
+    ]);
+  });
 });
 
 describe('member levels over time', () => {
@@ -195,5 +210,24 @@ describe('member levels over time', () => {
     ]);
     const [member] = await runModel('marts.member_facts', given, { parameters: { as_of_date: '2026-04-30', level_window_days: '60' } });
     expect([member!.member_level, member!.completed_orders, member!.completed_revenue]).toEqual(['regular', 0, 0]);
+  });
+
+  it('count a member by its level at each month end: a level held for some days within a month moves nobody', async () => {
+    // With 60 days: ¥600 (01-10) + ¥500 (03-05) make L senior on 03-05; on 03-11 the 01-10
+    // purchase leaves the window and L is regular again before March ends.
+    const rows = await runModel(
+      'marts.member_levels_monthly',
+      { ...given, 'staging.stg_orders': [order('L', '2026-01-10', 600), order('L', '2026-03-05', 500)] },
+      { parameters: { as_of_date: '2026-04-30', level_window_days: '60' }, orderBy: 'month_end, level_rank' },
+    );
+    expect(
+      rows.filter((row) => row.members !== 0).map((row) => [row.month_end, row.member_level, row.members, row.upgraded, row.downgraded]),
+    ).toEqual([
+      ['2026-01-31', 'regular', 1, 0, 0],
+      ['2026-02-28', 'regular', 1, 0, 0],
+      ['2026-03-31', 'regular', 1, 0, 0],
+      ['2026-04-30', 'regular', 1, 0, 0],
+    ]);
+    expect(rows.filter((row) => row.upgraded !== 0 || row.downgraded !== 0)).toEqual([]);
   });
 });
