@@ -1,19 +1,20 @@
 import { defineCommand } from 'citty';
-import { type QueryFormat, queryFormats, runQuery } from '../warehouse/run-query.js';
+import { queryWarehouse } from '../warehouse/query-warehouse.js';
+import { type QueryFormat, queryFormats } from '../warehouse/run-query.js';
 import { withWarehouse } from './command-options.js';
 
 export default defineCommand({
-  meta: { name: 'query', description: 'run SQL against the warehouse (read-only) and print the result' },
+  meta: { name: 'query', description: 'run one SELECT on the warehouse (which reads nothing else) and print the result' },
   args: {
     sql: { type: 'positional', description: 'the statement', required: true },
     format: { type: 'string', description: queryFormats.join(' | '), default: 'table' },
   },
   run: ({ args }) =>
-    withWarehouse('read-only', async ({ db }) => {
+    withWarehouse('read-only', async (warehouse) => {
       if (!(queryFormats as readonly string[]).includes(args.format))
         throw new Error(
           `--format must be ${new Intl.ListFormat('en-GB', { type: 'disjunction' }).format(queryFormats)}, not '${args.format}'`,
         );
-      process.stdout.write(await runQuery(db, args.sql, args.format as QueryFormat));
+      process.stdout.write(await queryWarehouse(warehouse, args.sql, args.format as QueryFormat));
     }),
 });

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
+import { isInside } from '../is-inside.js';
 import type { Database } from '../warehouse/database.js';
 import { literal } from '../warehouse/sql-text.js';
 import type { Parameter } from './read-parameters.js';
@@ -24,15 +25,29 @@ export async function loadSeeds(db: Kysely<Database>, seedsDir: string): Promise
   return statements.map(({ stem }) => stem);
 }
 
+/**
+ * The seed files, `seeds/<stem>.csv`, which the build may read (and nothing else outside the
+ * warehouse): each must be a file of the folder, not a link out of it, since a seed is loaded and
+ * may be published.
+ */
+export function seedFiles(seedsDir: string): Array<{ stem: string; path: string }> {
+  const folder = realpathSync(seedsDir);
+  return readdirSync(seedsDir)
+    .filter((file) => file.endsWith('.csv') && file !== seedTypesFile)
+    .map((file) => basename(file, '.csv'))
+    .sort()
+    .map((stem) => {
+      const path = join(seedsDir, `${stem}.csv`);
+      if (!isInside(realpathSync(path), folder))
+        throw new Error(`seeds/${stem}.csv links to a file outside seeds/: make it a file of the seeds folder`);
+      return { stem, path };
+    });
+}
+
 /** The statement that (re)creates each seed table from its CSV file. */
 export function seedStatements(seedsDir: string): Array<{ stem: string; statement: string }> {
   const declared = readSeedTypes(seedsDir);
-  const stems = readdirSync(seedsDir)
-    .filter((file) => file.endsWith('.csv') && file !== seedTypesFile)
-    .map((file) => basename(file, '.csv'))
-    .sort();
-  return stems.map((stem) => {
-    const path = join(seedsDir, `${stem}.csv`);
+  return seedFiles(seedsDir).map(({ stem, path }) => {
     const header = (readFileSync(path, 'utf8').split(/\r?\n/, 1)[0] ?? '')
       .replace(/^\uFEFF/, '')
       .split(',')

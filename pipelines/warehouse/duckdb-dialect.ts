@@ -14,14 +14,15 @@ import { DuckDBIntrospector } from './duckdb-introspector.js';
 // DuckDB speaks PostgreSQL's dialect closely enough for Kysely's Postgres compiler
 // (double-quoted identifiers, $n parameters, returning).
 export class DuckDBDialect implements Dialect {
-  readonly #config: DuckDBDriverConfig;
+  /** The one driver of the dialect, whose connections the warehouse closes to restart DuckDB. */
+  readonly driver: DuckDBDriver;
 
   constructor(config: DuckDBDriverConfig) {
-    this.#config = config;
+    this.driver = new DuckDBDriver(config);
   }
 
   createDriver(): Driver {
-    return new DuckDBDriver(this.#config);
+    return this.driver;
   }
 
   createQueryCompiler(): QueryCompiler {

@@ -66,6 +66,11 @@ export class DuckDBDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    this.closeConnections();
+  }
+
+  /** Closes every connection; the next query connects again, to the instance of the moment. */
+  closeConnections(): void {
     for (const connection of this.#all) connection.close();
     this.#all.length = 0;
     this.#idle.length = 0;
