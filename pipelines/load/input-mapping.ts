@@ -28,8 +28,11 @@ const mappingSchema = z
     /** A delimiter character, or "whitespace" for runs of spaces and tabs. */
     delimiter: z.string().min(1).default(','),
     header: z.boolean().default(true),
-    /** The encoding of files that are not valid UTF-8 (decoded to UTF-8 first); UTF-8, with or without BOM, is read as it is. */
-    encoding: z.enum(['utf-8', 'gbk']).default('utf-8'),
+    /**
+     * The encoding of files that are not valid UTF-8 (decoded to UTF-8 first; bytes not valid in it refuse the file); UTF-8, with
+     * or without BOM, is read as it is, and UTF-16 by its BOM.
+     */
+    encoding: z.enum(['utf-8', 'gbk', 'gb18030', 'big5']).default('utf-8'),
     /** Header fields that, all present, identify a file of this layout when no mapping is named. */
     detect: z.array(z.string()).optional(),
     /** Field names; required without a header, and they replace the header's names when given. */
@@ -39,7 +42,8 @@ const mappingSchema = z
   })
   .strict();
 
-export type InputMapping = z.infer<typeof mappingSchema> & { name: string };
+/** `file`: where the mapping was read, as refusals name it (a shipped one by its path in the repository). */
+export type InputMapping = z.infer<typeof mappingSchema> & { name: string; file: string };
 export type TableMapping = z.infer<typeof tableMappingSchema>;
 
 const mappingsDir = new URL('./mappings/', import.meta.url).pathname;
@@ -75,11 +79,20 @@ export function detectMapping(headerFields: string[]): InputMapping | undefined 
 export function readMapping(nameOrPath: string): InputMapping {
   const path = existsSync(nameOrPath) ? nameOrPath : join(mappingsDir, `${nameOrPath}.json`);
   if (!existsSync(path)) throw new Error(`no mapping '${nameOrPath}': not a file, and not one of pipelines/load/mappings/*.json`);
-  const parsed = mappingSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  const parsed = mappingSchema.safeParse(readJson(path));
   if (!parsed.success) {
     throw new Error(`${path}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'mapping'}: ${issue.message}`).join('; ')}`);
   }
   if (parsed.data.detect && !parsed.data.header) throw new Error(`${path}: "detect" needs a file with a header`);
   if (!parsed.data.header && !parsed.data.fields) throw new Error(`${path}: a file without header needs "fields"`);
-  return { ...parsed.data, name: nameOrPath };
+  const file = path === nameOrPath ? path : `pipelines/load/mappings/${nameOrPath}.json`;
+  return { ...parsed.data, name: nameOrPath, file };
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`${path}: not valid JSON (${(error as Error).message}): fix the mapping file`);
+  }
 }
