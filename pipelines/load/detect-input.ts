@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { saveAsCsv } from './text-encoding.js';
 
 export const inputFormats = ['csv', 'parquet', 'jsonl', 'arrow'] as const;
 export type InputFormat = (typeof inputFormats)[number];
@@ -20,6 +21,7 @@ const formatsByExtension: Record<string, InputFormat> = {
 export function detectFormat(path: string): InputFormat {
   const extension = /\.[a-z]+$/i.exec(path)?.[0].toLowerCase() ?? '';
   const format = formatsByExtension[extension];
+  if (/^\.xls[xmb]?$/.test(extension)) throw new Error(`${path}: an Excel workbook, not CSV text: ${saveAsCsv}`);
   if (!format)
     throw new Error(`${path}: unknown file type '${extension}' (known: ${Object.keys(formatsByExtension).join(' ')}; or pass --format)`);
   return format;

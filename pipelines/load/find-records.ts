@@ -12,9 +12,15 @@ import { temp } from './temp-tables.js';
  * not swallow the lines after it, as it would in DuckDB's reader. Its reason is `unterminated
  * quote` (a quoted field that no later line closes as a record), or `stray quote` (a quote inside
  * an unquoted field or text after a closing quote, which DuckDB would keep as text or fail on).
- * Blank lines between records belong to none: DuckDB skips them.
+ * Blank lines between records belong to none: DuckDB skips them. A record whose number of fields
+ * is not the header's (or `fieldCount`, for a file without header) is rejected too.
  */
-export async function findRecords(db: Kysely<Database>, delimiter: string, firstLine: number): Promise<void> {
+export async function findRecords(
+  db: Kysely<Database>,
+  delimiter: string,
+  firstLine: number,
+  fieldCount: number | undefined,
+): Promise<void> {
   const pattern = patterns(delimiter);
   const lines = await linesToSettle(db, pattern, firstLine);
   const closing = await closingLines(
@@ -50,6 +56,35 @@ export async function findRecords(db: Kysely<Database>, delimiter: string, first
           from ${temp.lines} left join ${temp.multiLine} on ${temp.lines}._line between ${temp.multiLine}.first and ${temp.multiLine}.last)
     where (text is not null or continues) and _line not in (select line from ${temp.rejects});
     drop table ${temp.multiLine}`)
+    .execute(db);
+  await rejectFieldCounts(db, pattern, firstLine, fieldCount);
+}
+
+/**
+ * Moves each record of `recordLines` whose number of fields is not the header's (or `fieldCount`)
+ * to `rejects` with both counts: DuckDB would read one with extra empty fields at its end as a
+ * whole record, its fields shifted. Fields are counted by their delimiters outside quoted fields.
+ */
+async function rejectFieldCounts(
+  db: Kysely<Database>,
+  pattern: Patterns,
+  firstLine: number,
+  fieldCount: number | undefined,
+): Promise<void> {
+  const fields = `len(string_split(regexp_replace(text, ${literal(pattern.quoted)}, '', 'g'), ${literal(pattern.delimiter)}))`;
+  const expected = fieldCount ?? '(select fields from counted where first = 1)';
+  await sql
+    .raw(`create temp table ${temp.recordTexts} as
+    with records as (
+      select first, max(_line) as last, string_agg(coalesce(text, ''), chr(10) order by _line) as text
+      from (select _line, text, max(if(_starts, _line, null)) over (order by _line) as first
+            from ${temp.recordLines} inner join ${temp.lines} using (_line))
+      group by first
+    ), counted as (select *, ${fields} as fields from records)
+    select first, last, text, fields, ${expected} as expected from counted where first >= ${firstLine} and fields <> ${expected};
+    insert into ${temp.rejects} select first, text, format('expected {} fields, found {}', expected, fields) from ${temp.recordTexts};
+    delete from ${temp.recordLines} using ${temp.recordTexts} where _line between first and last;
+    drop table ${temp.recordTexts}`)
     .execute(db);
 }
 
@@ -128,6 +163,8 @@ function patterns(delimiter: string) {
   const open = `"(?:[^"]|"")*`;
   const insideQuotes = `(?:[^"]|"")*`;
   return {
+    delimiter,
+    quoted,
     complete: `${field}${fields}`,
     opens: `(?:${field}${d})*${open}`,
     closes: `${insideQuotes}"${fields}`,

@@ -1,18 +1,18 @@
-import { isUtf8 } from 'node:buffer';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import iconv from 'iconv-lite';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { type Kysely, sql } from 'kysely';
+import { cut } from '../quoted.js';
 import type { Database } from '../warehouse/database.js';
+import { withDuckDBConnection } from '../warehouse/duckdb-driver.js';
 import { identifier, literal } from '../warehouse/sql-text.js';
+import type { CheckedMapping } from './check-mapping-expressions.js';
 import type { InputFormat } from './detect-input.js';
 import { findRecords } from './find-records.js';
 import type { InputMapping } from './input-mapping.js';
+import { copyRows, inMappingSandbox } from './mapping-sandbox.js';
 import { readArrow } from './read-arrow.js';
+import { tempFile } from './temp-file.js';
 import { temp } from './temp-tables.js';
+import { asUtf8, headText } from './text-encoding.js';
 
 // Longer lines than this fail the file (a field over 64K characters only quarantines its row).
 const maxLineBytes = 16 * 1024 * 1024;
@@ -20,19 +20,24 @@ const maxLineBytes = 16 * 1024 * 1024;
 /**
  * Reads a file into temp table `fields`, everything as text so that one bad value quarantines its
  * row instead of failing the file, with each record's file line as _line; lines that cannot be
- * split go to `rejects`. A mapped file that is not UTF-8 is decoded first (line numbers kept).
+ * split go to `rejects`. A text file not in UTF-8 is decoded first (line numbers kept), or refused
+ * (text-encoding.ts); so is a file holding U+FFFD.
  */
 export async function readInput(db: Kysely<Database>, path: string, format: InputFormat, mapping: InputMapping | undefined): Promise<void> {
   await sql.raw(`create temp table ${temp.rejects} (line bigint, csv_line varchar, error_message varchar)`).execute(db);
-  if (mapping) {
-    const decoded = (await isUtf8File(path)) ? undefined : await decodeToUtf8(path, mapping.encoding);
+  if (mapping || format === 'csv') {
+    const decoded = await asUtf8(path, mapping);
     try {
-      await readFields(db, decoded?.path ?? path, mapping);
+      // Errors name the file as given, not a decoded copy.
+      await readFields(db, decoded?.path ?? path, mapping ?? { delimiter: ',', header: true }).catch((error: Error) => {
+        throw new Error(`${path}: ${error.message}`);
+      });
     } finally {
       decoded?.remove();
     }
-  } else if (format === 'csv') await readFields(db, path, { delimiter: ',', header: true });
-  else if (format === 'arrow') await readArrow(db, path, temp.fields);
+    return;
+  }
+  if (format === 'arrow') await readArrow(db, path, temp.fields);
   else {
     const file = literal(path);
     const reader =
@@ -41,7 +46,7 @@ export async function readInput(db: Kysely<Database>, path: string, format: Inpu
       .raw(`create temp table ${temp.typed} as select * from ${reader}`)
       .execute(db)
       .catch((error: Error) => {
-        throw new Error(`${path}: cannot read as ${format}: ${error.message}`);
+        throw new Error(`${path}: cannot read as ${format}: ${readerMessage(error)}`);
       });
     const { rows } = await sql<{ name: string; type: string }>`
       select column_name as name, data_type as type from information_schema.columns
@@ -57,52 +62,48 @@ export async function readInput(db: Kysely<Database>, path: string, format: Inpu
       drop table ${temp.typed}`)
       .execute(db);
   }
+  const { rows } = await sql
+    .raw<{ line: number }>(
+      `select _line as line from ${temp.fields} where contains(concat_ws('', *columns(* exclude (_line))), '\uFFFD') limit 1`,
+    )
+    .execute(db);
+  if (rows.length > 0)
+    throw new Error(
+      `${path}: record ${rows[0]!.line} holds U+FFFD (�), where characters were lost in an earlier conversion: export the file again from the shop`,
+    );
 }
 
-/** The rows of one table as temp table `incoming`: the fields themselves, or the mapping's expressions over them. */
-export async function selectRows(db: Kysely<Database>, table: string, mapping: InputMapping | undefined): Promise<void> {
+/**
+ * The rows of one table as temp table `incoming`: the fields themselves, or the mapping's checked
+ * expressions over them, computed in the mapping sandbox.
+ */
+export async function selectRows(db: Kysely<Database>, table: string, mapping: CheckedMapping | undefined): Promise<void> {
   if (!mapping) {
     await sql.raw(`alter table ${temp.fields} rename to ${temp.incoming}`).execute(db);
     return;
   }
-  const { columns, optional_columns: optionalColumns, rows } = mapping.tables[table]!;
-  const optional: Array<[string, string]> = [];
-  for (const [column, expression] of Object.entries(optionalColumns)) {
-    const binds = await sql
-      .raw(`select (${expression})::varchar from ${temp.fields} limit 0`)
-      .execute(db)
-      .then(
-        () => true,
-        () => false,
-      );
-    if (binds) optional.push([column, expression]);
-  }
-  const expressions = [...Object.entries(columns), ...optional].map(
-    ([column, expression]) => `(${expression})::varchar as ${identifier(column)}`,
-  );
+  const { columns, rows } = mapping.tables[table]!;
+  const expressions = Object.entries(columns).map(([column, expression]) => `(${expression})::varchar as ${identifier(column)}`);
   // Columns and the row condition are computed over all records, so either may use window functions.
-  await sql
-    .raw(`create temp table ${temp.incoming} as select * exclude (_keep) from (
-      select ${expressions.join(', ')}, _line, coalesce((${rows ?? 'true'}), false) as _keep from ${temp.fields}
-    ) where _keep`)
-    .execute(db)
-    .catch((error: Error) => {
-      throw new Error(`mapping ${mapping.name}${Object.keys(mapping.tables).length > 1 ? ` (${table})` : ''}: ${error.message}`);
-    });
+  const query = `select * exclude (_keep) from (
+    select ${expressions.join(', ')}, _line, coalesce((${rows ?? 'true'}), false) as _keep from ${temp.fields}
+  ) where _keep`;
+  await inMappingSandbox(db, (sandbox) =>
+    withDuckDBConnection(db, (connection) => copyRows(sandbox, query, connection, temp.incoming)),
+  ).catch((error: Error) => {
+    throw new Error(`mapping ${mapping.name}${Object.keys(mapping.tables).length > 1 ? ` (${table})` : ''}: ${error.message}`);
+  });
 }
 
 /** How many records of `fields` are rows of none of the mapping's tables: their `rows` conditions all leave them out. */
-export async function countUnmatched(db: Kysely<Database>, mapping: InputMapping): Promise<number> {
+export async function countUnmatched(db: Kysely<Database>, mapping: CheckedMapping): Promise<number> {
   const conditions = Object.values(mapping.tables).map((table) => table.rows);
   if (conditions.some((condition) => condition === undefined)) return 0;
-  const { rows } = await sql
-    .raw<{ unmatched: number }>(`select count(*) filter (where not _matched) as unmatched
-    from (select ${conditions.map((condition) => `coalesce((${condition}), false)`).join(' or ')} as _matched from ${temp.fields})`)
-    .execute(db)
-    .catch((error: Error) => {
-      throw new Error(`mapping ${mapping.name}: ${error.message}`);
-    });
-  return rows[0]!.unmatched;
+  const query = `select count(*) filter (where not _matched) as unmatched
+    from (select ${conditions.map((condition) => `coalesce((${condition}), false)`).join(' or ')} as _matched from ${temp.fields})`;
+  return inMappingSandbox(db, async (sandbox) => Number((await sandbox.runAndReadAll(query)).getRows()[0]![0])).catch((error: Error) => {
+    throw new Error(`mapping ${mapping.name}: ${error.message}`);
+  });
 }
 
 /**
@@ -134,12 +135,13 @@ async function readFields(
       .execute(db);
     return;
   }
-  if (await hasOneRecordPerLine(path)) {
+  const fieldCount = layout.header ? undefined : layout.fields?.length;
+  if (await hasOneRecordPerLine(path, layout.delimiter, fieldCount)) {
     await readRecords(db, path, layout, false);
     return;
   }
   await readLines(db, path);
-  await findRecords(db, layout.delimiter, firstLine);
+  await findRecords(db, layout.delimiter, firstLine, fieldCount);
   const { rows } = await sql
     .raw<{ every_line: boolean; one_line_each: boolean }>(`select
       (select count(*) from ${temp.recordLines}) = (select count(*) from ${temp.lines}) and not exists (select 1 from ${temp.rejects}) as every_line,
@@ -192,7 +194,7 @@ async function readRecords(
                   store_rejects = true, rejects_table = ${literal(temp.csvRejects)}, rejects_scan = ${literal(temp.rejectScans)})`)
     .execute(db)
     .catch((error: Error) => {
-      throw new Error(`${path}: cannot read as CSV: ${shorten(error.message)}`);
+      throw new Error(`cannot read as CSV: ${readerMessage(error)}`);
     });
   await placeRecords(db, firstRow);
   if (!rowLines) {
@@ -212,7 +214,7 @@ async function readRecords(
       (select count(*) from ${temp.rowLines}) - ${firstRow - 1} as expected`)
     .execute(db);
   if (rows[0]!.read !== rows[0]!.expected)
-    throw new Error(`${path}: DuckDB read ${rows[0]!.read} records where the lines hold ${rows[0]!.expected}; cannot tell their lines`);
+    throw new Error(`DuckDB read ${rows[0]!.read} records where the lines hold ${rows[0]!.expected}; cannot tell their lines`);
   await sql
     .raw(`create temp table ${temp.fields} as
     select ${temp.records}.* exclude (_line), ${temp.rowLines}._line
@@ -264,7 +266,7 @@ async function readLines(db: Kysely<Database>, path: string): Promise<void> {
                   store_rejects = true, rejects_table = ${literal(temp.csvRejects)}, rejects_scan = ${literal(temp.rejectScans)})`)
     .execute(db)
     .catch((error: Error) => {
-      throw new Error(`${path}: cannot read as text: ${shorten(error.message)}`);
+      throw new Error(`cannot read as text: ${readerMessage(error)}`);
     });
   await placeRecords(db, 1);
   await sql
@@ -283,42 +285,50 @@ async function headerFields(db: Kysely<Database>): Promise<string[]> {
     .split(/\s+/);
 }
 
-/** Whether every line of the file is one record: it has no quote (so no quoted line break) and no blank line (which DuckDB skips). */
-async function hasOneRecordPerLine(path: string): Promise<boolean> {
-  // A blank line is a line break at the start or right after another; `edge` joins the end of the
-  // chunk before to the start of this one, so that one across two chunks is seen too.
-  const blank = [Buffer.from('\n\n'), Buffer.from('\n\r\n')];
-  let tail: Buffer = Buffer.from('\n');
+/**
+ * Whether DuckDB can read the file as it is, one record per line: it has no quote (so no quoted
+ * line break), no blank line (which DuckDB skips), and every line has the header's number of
+ * fields, or `fieldCount` (DuckDB takes a line with extra empty fields at its end for a whole
+ * record). A delimiter of more than one byte is left to find-records.ts.
+ */
+async function hasOneRecordPerLine(path: string, delimiter: string, fieldCount: number | undefined): Promise<boolean> {
+  const [separator, ...more] = Buffer.from(delimiter);
+  if (more.length > 0) return false;
+  let expected = fieldCount;
+  let fields = 1;
+  let blank = true;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     const bytes = chunk as Buffer;
-    const edge = Buffer.concat([tail, bytes.subarray(0, 2)]);
-    if (bytes.includes(0x22) || blank.some((lines) => bytes.includes(lines) || edge.includes(lines))) return false;
-    tail = bytes.subarray(-2);
+    for (let index = 0; index < bytes.length; index++) {
+      const byte = bytes[index];
+      if (byte === 0x22) return false;
+      if (byte === 0x0a) {
+        expected ??= fields;
+        if (blank || fields !== expected) return false;
+        fields = 1;
+        blank = true;
+      } else if (byte !== 0x0d) {
+        blank = false;
+        if (byte === separator) fields++;
+      }
+    }
   }
-  return true;
+  return blank || fields === (expected ?? fields);
 }
 
-function shorten(message: string): string {
-  return message.length > 400 ? `${message.slice(0, 400)}… (${message.length.toLocaleString('en-US')} characters)` : message;
+/** The first line of a reader's message (DuckDB adds the options it read with), its quoted text cut. */
+function readerMessage(error: Error): string {
+  return cut(error.message.split('\n')[0]!);
 }
 
-/** The first line's fields, for recognising an export: UTF-8 (BOM dropped) or else GBK. */
+/** The first line's fields, for recognising an export (text-encoding.ts says how it is decoded), each cut for messages. */
 export async function headerLine(path: string): Promise<string[]> {
-  const handle = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(65_536), 0, 65_536, 0);
-    const bytes = buffer.subarray(0, bytesRead);
-    const end = bytes.indexOf(0x0a);
-    const line = bytes.subarray(0, end === -1 ? bytes.length : end);
-    const text = isUtf8(line) ? line.toString('utf8') : iconv.decode(line, 'gbk');
-    return text
-      .replace(/^\uFEFF/, '')
-      .trim()
-      .split(',')
-      .map((field) => field.trim().replace(/^"(.*)"$/, '$1'));
-  } finally {
-    await handle.close();
-  }
+  return (await headText(path))
+    .split('\n', 1)[0]!
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split(',')
+    .map((field) => cut(field.trim().replace(/^"(.*)"$/, '$1')));
 }
 
 export function isEmpty(path: string): boolean {
@@ -329,28 +339,4 @@ export function isEmpty(path: string): boolean {
       .replace(/^\uFEFF/, '')
       .trim() === ''
   );
-}
-
-async function isUtf8File(path: string): Promise<boolean> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  try {
-    for await (const chunk of createReadStream(path)) decoder.decode(chunk as Buffer, { stream: true });
-    decoder.decode();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// Same lines in UTF-8, so that line numbers in the quarantine still point into the original.
-async function decodeToUtf8(path: string, encoding: string): Promise<{ path: string; remove(): void }> {
-  const target = tempFile(path);
-  await pipeline(createReadStream(path), iconv.decodeStream(encoding), iconv.encodeStream('utf8'), createWriteStream(target.path));
-  return target;
-}
-
-/** A path for a file standing in for `path` (same name, in a new temporary folder), and how to remove it. */
-function tempFile(path: string): { path: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'warehouse-read-'));
-  return { path: join(dir, basename(path)), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -33,7 +33,7 @@ describe('loading canonical files', () => {
       const quarantine = await db.selectFrom('ops.quarantine').select(['line', 'reason']).orderBy('line').execute();
       expect(quarantine).toEqual([
         { line: 3, reason: "created_at: 'not a date' is not a TIMESTAMP" },
-        { line: 4, reason: 'unreadable line: Expected Number of Columns: 10 Found: 11' },
+        { line: 4, reason: 'unreadable line: expected 10 fields, found 11' },
         { line: 5, reason: "member_id is missing; paid_amount: 'abc' is not a DECIMAL(18,2)" },
       ]);
       // The quarantined row keeps every field as read, so it can be fixed and sent again.

@@ -98,6 +98,7 @@ describe('the Tmall/Taobao order report', () => {
     ['GBK', iconv.encode(report('￥'), 'gbk')],
     ['UTF-8 with BOM', Buffer.from(`\uFEFF${report('¥')}`, 'utf8')],
     ['UTF-8', Buffer.from(report('¥'), 'utf8')],
+    ['UTF-16LE with BOM', Buffer.concat([Buffer.from('fffe', 'hex'), iconv.encode(report('¥'), 'utf-16le')])],
   ])('is recognised by its header and loads field by field from %s', async (_encoding, content) => {
     const { result, rows, quarantine } = await loadReport(content);
     expect(result).toMatchObject({ table: 'orders', format: 'mapping:tmall_orders', rowsRead: 5, rowsLoaded: 4, rowsQuarantined: 1 });
