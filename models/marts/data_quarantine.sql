@@ -1,7 +1,7 @@
 -- The last 200 loaded files (Data page): rows read, loaded, quarantined and skipped (records of a
 -- mapped file that no table's rows condition takes, with the reason; rows_read = rows_loaded +
 -- rows_quarantined + rows_skipped), and the three most frequent reasons rows of the file were
--- quarantined.
+-- quarantined, as published: the column and the kind of problem, never the value.
 -- grain: file_id
 -- materialized: view
 -- tests: not_null(path, file_name, table_name, rows_read)
@@ -12,14 +12,14 @@ loaded_files as (select * from ops.loaded_files),
 quarantine as (select * from ops.quarantine),
 
 reason_counts as (
-  select file_id, reason, count(*) as rows
+  select file_id, public_reason, count(*) as rows
   from quarantine
-  group by file_id, reason
-  qualify row_number() over (partition by file_id order by count(*) desc, reason) <= 3
+  group by file_id, public_reason
+  qualify row_number() over (partition by file_id order by count(*) desc, public_reason) <= 3
 ),
 
 top_reasons as (
-  select file_id, string_agg(reason, '; ' order by rows desc, reason) as top_reasons
+  select file_id, string_agg(public_reason, '; ' order by rows desc, public_reason) as top_reasons
   from reason_counts
   group by file_id
 ),

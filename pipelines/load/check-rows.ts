@@ -13,6 +13,9 @@ export interface ColumnSpec {
 // broken export, not data: its row is quarantined.
 const maxFieldLength = 65_536;
 
+// What trimming removes around an identifier: spaces, tabs, line breaks, no-break and ideographic spaces.
+const blanks = literal(' \t\r\n\u00a0\u3000');
+
 /** The typed value of a column in temp table `checked`: "<column>:typed". */
 export function typedColumn(column: string): string {
   return identifier(`${column}:typed`);
@@ -33,27 +36,33 @@ export async function rawTables(db: Kysely<Database>): Promise<Map<string, Colum
 }
 
 /**
+ * Something that may be wrong with a row: when (SQL over the row), and what the quarantine says,
+ * in full (`reason`) and as published (`publicReason`: the column and the kind of problem, never
+ * a value, which may be personal data). Both are SQL expressions.
+ */
+interface Problem {
+  when: string;
+  reason: string;
+  publicReason: string;
+}
+
+/**
  * Temp table `checked` from `incoming`: the rows as read, each value cast once to its raw type,
- * and _reason, what is wrong with the row ('' when nothing): values that are missing, too long or
- * not of their type, or else the check constraints of raw.<table> that the typed row breaks.
+ * and what is wrong with the row ('' when nothing) in _reason and _public_reason: values that are
+ * missing, too long or not of their type, or else the rules the typed row breaks (the check
+ * constraints of raw.<table>, then the table's rules in temp table `loadRules`).
  */
 export async function checkRows(db: Kysely<Database>, table: string, columns: ColumnSpec[], ignored: string[]): Promise<void> {
-  const rules = await checkConstraints(db, table);
-  const names = new Set(columns.map((column) => column.name));
-  const applicable = rules.filter((rule) =>
-    [...rule.replace(/'[^']*'/g, '').matchAll(/[a-z_]+/g)].every(([word]) => names.has(word) || /^(and|or|not|in|is|null)$/.test(word)),
-  );
-  // A rule names columns: it is evaluated on their typed values.
-  const onTyped = (rule: string) => rule.replace(/'[^']*'|[a-z_]+/g, (token) => (names.has(token) ? typedColumn(token) : token));
-  const broken = applicable.map(
-    (rule) => `case when not (${onTyped(rule)}) then ${literal(`breaks the rule ${rule.replace(/^\((.*)\)$/, '$1')}`)} end`,
-  );
-  const rulesBroken = broken.length === 0 ? "''" : `concat_ws('; ', ${broken.join(', ')})`;
+  const values = valueProblems(columns);
+  const rules = await ruleProblems(db, table, columns);
   await sql
     .raw(`create temp table ${temp.checked} as
-    select * exclude (_problems), if(_problems = '', ${rulesBroken}, _problems) as _reason
+    select * exclude (_value_reason, _value_public_reason, _rule_reason),
+      if(_value_reason = '', _rule_reason, _value_reason) as _reason,
+      if(_value_reason = '', _rule_reason, _value_public_reason) as _public_reason
     from (
-      select *, ${rowProblems(columns)} as _problems
+      select *, ${listed(values, 'reason')} as _value_reason, ${listed(values, 'publicReason')} as _value_public_reason,
+        ${listed(rules, 'reason')} as _rule_reason
       from (select ${[...columns.map((column) => identifier(column.name)), ...ignored.map(identifier)].join(', ')}, _line,
                    ${columns.map((column) => `${typedValue(column)} as ${typedColumn(column.name)}`).join(', ')}
             from ${temp.incoming})
@@ -61,37 +70,88 @@ export async function checkRows(db: Kysely<Database>, table: string, columns: Co
     .execute(db);
 }
 
-/** The check constraints of raw.<table>, as SQL expressions over its columns. */
-async function checkConstraints(db: Kysely<Database>, table: string): Promise<string[]> {
-  const { rows } = await sql<{ expression: string }>`select expression from duckdb_constraints()
-    where schema_name = 'raw' and table_name = ${table} and constraint_type = 'CHECK' order by constraint_index`.execute(db);
-  return rows.map((row) => row.expression);
+/** A SQL expression listing the problems a row has ('' when none). */
+function listed(problems: Problem[], text: 'reason' | 'publicReason'): string {
+  if (problems.length === 0) return "''";
+  return `concat_ws('; ', ${problems.map((problem) => `case when ${problem.when} then ${problem[text]} end`).join(', ')})`;
 }
 
-/** A SQL expression listing what is wrong with a row's values ('' when nothing). */
-function rowProblems(columns: ColumnSpec[]): string {
-  const checks = columns.flatMap((column) => {
+/** What may be wrong with a row's values as read. */
+function valueProblems(columns: ColumnSpec[]): Problem[] {
+  return columns.flatMap((column) => {
     const value = identifier(column.name);
-    const problems = [
-      `case when ${value} is not null and ${typedColumn(column.name)} is null
-      then ${literal(`${column.name}: '`)} || left(${value}, 40) || ${literal(`' is not a ${column.type}`)} end`,
-    ];
+    const problems: Problem[] = [];
+    // Text is always text: only the other types can fail their cast.
+    if (column.type !== 'VARCHAR')
+      problems.push({
+        when: `${value} is not null and ${typedColumn(column.name)} is null`,
+        reason: `${literal(`${column.name}: '`)} || left(${value}, 40) || ${literal(`' is not a ${column.type}`)}`,
+        publicReason: literal(`${column.name} is not a ${column.type}`),
+      });
     if (column.required)
-      problems.push(`case when ${value} is null or trim(${value}) = '' then ${literal(`${column.name} is missing`)} end`);
+      problems.push(valueFree(`${value} is null or trim(${value}, ${blanks}) = ''`, literal(`${column.name} is missing`)));
     problems.push(
-      `case when length(${value}) > ${maxFieldLength} then ${literal(`${column.name}: `)} || format('{:,}', length(${value})) || ${literal(` characters, more than ${maxFieldLength.toLocaleString('en-US')}`)} end`,
+      valueFree(
+        `length(${value}) > ${maxFieldLength}`,
+        `${literal(`${column.name}: `)} || format('{:,}', length(${value})) || ${literal(` characters, more than ${maxFieldLength.toLocaleString('en-US')}`)}`,
+      ),
     );
     return problems;
   });
-  return `concat_ws('; ', ${checks.join(', ')})`;
+}
+
+function valueFree(when: string, reason: string): Problem {
+  return { when, reason, publicReason: reason };
+}
+
+/**
+ * The rules of a table that the file's columns allow: the check constraints of raw.<table>
+ * ("breaks the rule …") and its rules in `loadRules` (their reason, where {name} is the value of
+ * variable `name`), each evaluated on the typed values. A rule naming a column the file lacks is
+ * left out.
+ */
+async function ruleProblems(db: Kysely<Database>, table: string, columns: ColumnSpec[]): Promise<Problem[]> {
+  const { rows } = await sql<{ rule: string; reason: string | null; columns: string[] }>`
+    select rule, reason, (select list(column_name) from information_schema.columns where table_schema = 'raw' and table_name = ${table}) as columns
+    from (
+      select expression as rule, null as reason, 0 as source, constraint_index as position from duckdb_constraints()
+      where schema_name = 'raw' and table_name = ${table} and constraint_type = 'CHECK'
+      union all
+      select rule, reason, 1, rule_order from ${sql.table(temp.loadRules)} where table_name = ${table}
+    )
+    order by source, position`.execute(db);
+  const present = new Set(columns.map((column) => column.name));
+  const words = (rule: string) => [...rule.replace(/'[^']*'/g, '').matchAll(/[a-z_]+/g)].map(([word]) => word);
+  // A rule names columns: it is evaluated on their typed values.
+  const onTyped = (rule: string) => rule.replace(/'[^']*'|[a-z_]+/g, (token) => (present.has(token) ? typedColumn(token) : token));
+  return rows
+    .filter(({ rule, columns: all }) => words(rule).every((word) => present.has(word) || !all.includes(word)))
+    .map(({ rule, reason }) =>
+      valueFree(
+        `not (${onTyped(rule)})`,
+        reason === null ? literal(`breaks the rule ${rule.replace(/^\((.*)\)$/, '$1')}`) : withVariables(reason),
+      ),
+    );
+}
+
+/** A reason's text as SQL, with each {name} replaced by the value of variable `name`. */
+function withVariables(reason: string): string {
+  const parts = reason
+    .split(/\{([a-z_]+)\}/)
+    .map((part, index) => (index % 2 === 1 ? `getvariable(${literal(part)})::varchar` : literal(part)));
+  return `concat(${parts.join(', ')})`;
 }
 
 // Text with an offset ('…T10:00:00Z', '… 10:00:00+02:00') is an instant: stored as shop time.
 const withOffset = String.raw`\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$`;
 
-/** A column's text as its raw type, NULL when it is not one. */
+/**
+ * A column's text as its raw type, NULL when it is not one. An identifier (a text column named
+ * *_id) is trimmed, and NULL when nothing is left.
+ */
 function typedValue(column: ColumnSpec): string {
   const value = identifier(column.name);
+  if (column.type === 'VARCHAR' && column.name.endsWith('_id')) return `nullif(trim(${value}, ${blanks}), '')`;
   if (column.type !== 'TIMESTAMP') return `try_cast(${value} as ${column.type})`;
   return `case when regexp_matches(${value}, ${literal(withOffset)})
     then timezone(getvariable('shop_time_zone'), try_cast(regexp_replace(${value}, '\\s+([+-]\\d\\d(:?\\d\\d)?)$', '\\1') as timestamptz))

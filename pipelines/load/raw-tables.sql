@@ -1,6 +1,8 @@
 -- The canonical input tables (README, How data flows). `not null` marks the columns a file must
 -- have and fill; the others may be absent. _file_id and _line say where each row came from.
--- A row breaking a check constraint is quarantined with the rule it breaks.
+-- A row breaking a check constraint is quarantined with the rule it breaks; so is one breaking a
+-- rule of seeds/load_rules.csv (plausible dates and amounts), with that rule's reason. A text
+-- column named *_id is an identifier: trimmed at load, and missing when nothing is left.
 create table if not exists raw.orders (
   order_id varchar not null,
   member_id varchar not null,

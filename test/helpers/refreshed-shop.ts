@@ -4,9 +4,12 @@ import { refresh } from '../../pipelines/refresh/refresh.js';
 import { openWarehouse, type Warehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { tempConfig } from './temp-warehouse.js';
 
-/** A generated shop (history ending 2026-11-20) refreshed into a new warehouse, handed to `run`. */
+/**
+ * A generated shop (history ending 2026-11-20) refreshed into a new warehouse, with any other
+ * `inputs` beside it, handed to `run`.
+ */
 export async function withRefreshedShop<T>(
-  shop: { members: number; days: number; seed: number },
+  { inputs = [], ...shop }: { members: number; days: number; seed: number; inputs?: string[] },
   run: (warehouse: Warehouse, context: { shopDir: string; truth: ShopTruth }) => Promise<T>,
 ): Promise<T> {
   const config = tempConfig();
@@ -14,7 +17,7 @@ export async function withRefreshedShop<T>(
   const truth = await generateShop({ ...shop, endDate: '2026-11-20', outDir: shopDir });
   const warehouse = await openWarehouse(config);
   try {
-    await refresh(warehouse, { inputs: [shopDir] });
+    await refresh(warehouse, { inputs: [shopDir, ...inputs] });
     return await run(warehouse, { shopDir, truth });
   } finally {
     await warehouse.close();

@@ -83,4 +83,35 @@ describe('opening a warehouse made by an earlier version', () => {
       rmSync(config.dataDir, { recursive: true, force: true });
     }
   });
+
+  it('gives the rows of an earlier ops.quarantine a published reason without the values they quote', async () => {
+    const config = tempConfig();
+    // ops.quarantine as it was before reasons were published without values.
+    const old = await DuckDBInstance.create(config.warehousePath);
+    const connection = await old.connect();
+    await connection.run(`create schema ops;
+      create table ops.quarantine (file_id bigint not null, path varchar not null, table_name varchar not null, line bigint,
+        reason varchar not null, record varchar, quarantined_at timestamp not null);
+      insert into ops.quarantine values
+        (1, '/in/orders.csv', 'orders', 2, 'item_count: ''13912345678'' is not a INTEGER; paid_amount is missing', '{}', '2026-11-01 00:00:00'),
+        (1, '/in/orders.csv', 'orders', 3, 'created_at: ''tb_0001; x'' is not a TIMESTAMP; paid_amount: ''a'' is not a DECIMAL(18,2)', '{}', '2026-11-01 00:00:00'),
+        (1, '/in/orders.csv', 'orders', 4, 'breaks the rule paid_amount >= 0', '{}', '2026-11-01 00:00:00')`);
+    connection.closeSync();
+    old.closeSync();
+
+    const warehouse = await openWarehouse(config);
+    try {
+      const rows = await warehouse.db.selectFrom('ops.quarantine').select(['line', 'reason', 'public_reason']).orderBy('line').execute();
+      expect(rows.map(({ line, public_reason }) => ({ line, public_reason }))).toEqual([
+        { line: 2, public_reason: 'item_count is not a INTEGER; paid_amount is missing' },
+        { line: 3, public_reason: 'created_at is not a TIMESTAMP; paid_amount is not a DECIMAL(18,2)' },
+        { line: 4, public_reason: 'breaks the rule paid_amount >= 0' },
+      ]);
+      // The full reason stays, for the operator.
+      expect(rows[0]!.reason).toBe("item_count: '13912345678' is not a INTEGER; paid_amount is missing");
+    } finally {
+      await warehouse.close();
+      rmSync(config.dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import { type Kysely, sql } from 'kysely';
+import { shopToday } from '../shop-today.js';
+import { setParameters } from '../transform/load-seeds.js';
+import { readParameters, requiredParameter } from '../transform/read-parameters.js';
+import type { Database } from '../warehouse/database.js';
+import { literal } from '../warehouse/sql-text.js';
+import { temp } from './temp-tables.js';
+
+/**
+ * What a load checks beyond types and the check constraints of raw.*, on this connection: every
+ * parameter as a DuckDB variable, `shop_tomorrow` (the day after today in the shop time zone:
+ * the latest plausible date), and seeds/load_rules.csv as temp table `loadRules`.
+ */
+export async function prepareLoadRules(
+  db: Kysely<Database>,
+  options: { seedsDir: string; parameters?: Record<string, string> },
+): Promise<void> {
+  const parameters = await readParameters(options.seedsDir, options.parameters);
+  await setParameters(db, parameters);
+  const tomorrow = shopToday(requiredParameter(parameters, 'shop_time_zone'), new Date(), -1);
+  await sql.raw(`set variable shop_tomorrow = date ${literal(tomorrow)}`).execute(db);
+  const path = join(options.seedsDir, 'load_rules.csv');
+  await sql
+    .raw(`create temp table ${temp.loadRules} as
+    select row_number() over () as rule_order, table_name, rule, reason from read_csv(${literal(path)}, header = true, auto_detect = false,
+      columns = {'table_name': 'varchar', 'rule': 'varchar', 'reason': 'varchar'})`)
+    .execute(db)
+    .catch((error: Error) => {
+      throw new Error(`seeds/load_rules.csv: ${error.message}`);
+    });
+}
