@@ -5,13 +5,31 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
 import { refresh } from '../pipelines/refresh/refresh.js';
+import { shopToday } from '../pipelines/shop-today.js';
 import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { literal } from '../pipelines/warehouse/sql-text.js';
+import { runModel } from './helpers/run-model.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 
 const cutDate = '2026-05-31';
 
 describe('the as-of date', () => {
+  it('is the day of the latest purchase, but never after today in the shop time zone', async () => {
+    const asOf = (purchases: string[]) =>
+      runModel('intermediate.int_as_of_date_resolved', {
+        'staging.stg_orders': purchases.map((at, index) => ({
+          order_id: `o${index}`,
+          member_id: 'm1',
+          purchased_at: at,
+          is_purchase: true,
+        })),
+      });
+    expect(await asOf(['2026-05-01 10:00:00', '2026-05-31 23:59:00'])).toEqual([{ as_of_date: '2026-05-31' }]);
+    expect(await asOf(['2026-05-01 10:00:00', '2099-01-01 10:00:00'])).toEqual([{ as_of_date: shopToday('Asia/Shanghai') }]);
+    // A shop without purchases has no as-of date (not today).
+    expect(await asOf([])).toEqual([{ as_of_date: null }]);
+  });
+
   it('builds the same marts as of an earlier date as from the data cut at that date', async () => {
     const whole = tempConfig();
     const shopDir = join(whole.dataDir, 'shop');

@@ -4,6 +4,7 @@ import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { WarehouseConfig } from '../config.js';
+import { quoted } from '../quoted.js';
 import { prepareQueries } from '../transform/build-warehouse.js';
 import type { Database } from '../warehouse/database.js';
 import { literal } from '../warehouse/sql-text.js';
@@ -111,6 +112,7 @@ export interface AudienceExport {
 const readSql = (name: string) => readFileSync(new URL(name, import.meta.url), 'utf8').trimEnd();
 const audienceSql = readSql('./select-audience.sql');
 const filesSql = readSql('./export-files.sql');
+const unknownValuesSql = readSql('./unknown-filter-values.sql');
 
 // What the guards read is read as loaded so far: the staging models' own queries over the raw
 // tables, so that contacts and opt-outs loaded since the last build (an automation rule's exports,
@@ -142,6 +144,7 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
       await sql.raw(`create or replace temp view ${view} as ${readFileSync(join(config.modelsDir, model), 'utf8')}`).execute(connection);
     for (const [name, value] of Object.entries(audienceVariables(options)))
       await sql.raw(`set variable ${name} = ${value}`).execute(connection);
+    await refuseUnknownValues(connection);
     await sql.raw(`create or replace temp table audience_selection as ${audienceSql}`).execute(connection);
     try {
       await sql.raw(filesSql).execute(connection);
@@ -233,6 +236,22 @@ function audienceVariables(options: z.output<typeof audienceOptionsSchema>): Rec
     audience_discount: String(filters.discount),
     audience_include_in_cycle: String(filters.includeInCycle),
   };
+}
+
+// A stage, segment, level, tier or province the shop does not have would select nobody without a word.
+async function refuseUnknownValues(db: Kysely<Database>): Promise<void> {
+  const { rows } = await sql
+    .raw<{ flag: string; unknown_values: string[]; kind: string; source: string; valid_values: string[] }>(unknownValuesSql)
+    .execute(db);
+  if (rows.length > 0)
+    throw new Error(
+      rows
+        .map(
+          (row) =>
+            `--${row.flag}: unknown ${row.kind} ${row.unknown_values.map(quoted).join(', ')}; give one of ${row.valid_values.join(', ')} (${row.source})`,
+        )
+        .join('; '),
+    );
 }
 
 // A spreadsheet runs a cell that starts with = + - @ as a formula: in CSV such text gets a leading '.

@@ -64,7 +64,9 @@ describe('the freshness check', () => {
 
   it('refuses an unknown action', async () => {
     const { freshness } = await check('2026-11-21T00:00:00Z', { freshness_action: 'shout' });
-    expect((freshness as Error).message).toBe("seeds/parameters.csv: freshness_action must be warn or fail, not 'shout'");
+    expect((freshness as Error).message).toBe(
+      "--set freshness_action = 'shout' is not allowed: give warn or fail (seeds/parameter_values.csv)",
+    );
   });
 });
 

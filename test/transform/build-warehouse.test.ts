@@ -304,7 +304,7 @@ describe('seeds and parameters', () => {
       { maturity_days: 180, as_of_date: '2026-06-30' },
     ]);
     await expect(build(config, [], { maturity_days: 'a year' })).rejects.toThrow(
-      "seeds/parameters.csv: parameter maturity_days = 'a year' is not a integer",
+      "--set maturity_days = 'a year' is not of type integer: give a whole number",
     );
     await expect(build(config, [], { maturity: '1' })).rejects.toThrow('unknown parameter maturity (see seeds/parameters.csv)');
   });
