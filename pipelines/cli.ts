@@ -26,12 +26,13 @@ const cli = defineCommand({
 });
 
 // citty prints usage for --help; everything else runs here so that an error shows its message
-// (which names the file at fault) rather than a stack trace, and exits non-zero.
+// (which names the file at fault) rather than a stack trace, and exits non-zero: 1, or the error's
+// own exitCode (3: a publish the guard held).
 const rawArgs = process.argv.slice(2);
 if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) await runMain(cli);
 else {
-  await runCommand(cli, { rawArgs }).catch((error: Error & { code?: string }) => {
+  await runCommand(cli, { rawArgs }).catch((error: Error & { code?: string; exitCode?: number }) => {
     logger.error(error.code?.startsWith('E_') ? `${error.message} (see --help)` : error.message);
-    process.exit(1);
+    process.exit(error.exitCode ?? 1);
   });
 }

@@ -16,10 +16,22 @@ export default defineCommand({
       description: "export the automation rules' audiences after publishing (--no-audiences: not tonight)",
       default: true,
     },
+    'accept-changes': {
+      type: 'boolean',
+      description: 'publish even when closed months or headline figures moved beyond seeds/publish_guards.csv (a deliberate restatement)',
+      default: false,
+    },
     wait: waitArg,
   },
   run: ({ args }) =>
     withWarehouse({ command: 'refresh', wait: args.wait }, (warehouse) =>
-      refresh(warehouse, { site: args.site, audiences: args.audiences, parameters: parseSets(), fullRefresh: args['full-refresh'], log }),
+      refresh(warehouse, {
+        site: args.site,
+        audiences: args.audiences,
+        parameters: parseSets(),
+        fullRefresh: args['full-refresh'],
+        acceptChanges: args['accept-changes'],
+        log,
+      }),
     ),
 });

@@ -1,7 +1,9 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
+import { type Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../config.js';
 import { siteDir } from '../publish/build-site.js';
 import { publishedMartsPath } from '../publish/publish-marts.js';
+import type { Database } from '../warehouse/database.js';
 import { type DeadRun, deadRuns, interruptedMessage } from '../warehouse/interrupted-runs.js';
 import { openWarehouse } from '../warehouse/open-warehouse.js';
 import { runQuery } from '../warehouse/run-query.js';
@@ -43,6 +45,7 @@ async function describeRunLog(config: WarehouseConfig, holder: LockHolder | unde
       // Shown as the next writer will record them; the log itself still says running.
       const deadIds = dead.length > 0 ? dead.map((run) => run.runId).join(', ') : 'null';
       const lines = [
+        ...(await describeHold(warehouse.db)),
         '',
         'last runs',
         await runQuery(
@@ -77,6 +80,34 @@ async function describeRunLog(config: WarehouseConfig, holder: LockHolder | unde
     const failure = describeStorageFailure(error, config) ?? (error as Error);
     return { dead: [], lines: ['', `run log unavailable: ${failure.message}`] };
   }
+}
+
+/**
+ * The figures of a publish still held: those of the latest held run after the last publish. A
+ * warehouse no writer of this version has opened yet has no ops.publish_holds.
+ */
+async function describeHold(db: Kysely<Database>): Promise<string[]> {
+  const { rows } = await sql<{ run_id: number | null; published: number | null }>`
+    select max(runs.run_id) as run_id, any_value(published.run_id) as published
+    from ops.runs as runs
+    cross join (select max(run_id) as run_id from ops.published where target = 'marts') as published
+    where runs.status = 'held' and runs.run_id > coalesce(published.run_id, 0)
+      and exists (select 1 from duckdb_tables() where schema_name = 'ops' and table_name = 'publish_holds')`.execute(db);
+  const held = rows[0];
+  if (!held || held.run_id === null) return [];
+  const moved = await db
+    .selectFrom('ops.publish_holds')
+    .select(['summary', 'files'])
+    .where('run_id', '=', held.run_id)
+    .orderBy('month')
+    .orderBy('figure')
+    .execute();
+  return [
+    '',
+    `publish held by run ${held.run_id}: the published marts and site are ${held.published === null ? 'those published before' : `those of run ${held.published}`}; refresh --accept-changes publishes the new build`,
+    ...moved.map((row) => `  ${row.summary}`),
+    `  files loaded since: ${moved[0]?.files ?? 'none'}`,
+  ];
 }
 
 function describeFile(path: string): string {
