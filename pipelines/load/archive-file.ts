@@ -17,7 +17,6 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { crashPoint } from '../crash-point.js';
 import type { InputFormat } from './detect-input.js';
 import type { InputMapping } from './input-mapping.js';
-import type { LoadResult } from './load-file.js';
 
 /** How a file was read, as far as the load was told: the rest is detected from its name and header, as it will be again. */
 export interface ReadOptions {
@@ -45,6 +44,12 @@ export interface ArchiveEntry {
 
 export const manifestName = 'manifest.jsonl';
 
+/** What the archive keeps of a file's load: its content and the tables it feeds. */
+export interface LoadedFile {
+  contentHash: string;
+  tables: string[];
+}
+
 /**
  * The archive keeps every loaded file, with an append-only manifest of how and in what order each
  * was read: a warehouse can be rebuilt from it alone.
@@ -61,14 +66,14 @@ export class Archive {
   }
 
   /**
-   * Archives a file just loaded (or found loaded before): moved there when `move`, else copied. A
-   * file whose content the archive holds is only copied again when it is moved out of the inbox (a
+   * Archives a file loaded (or found loaded before): moved there when `move`, else copied. A file
+   * whose content the archive holds is only copied again when it is moved out of the inbox (a
    * second delivery), and a file recorded but not yet moved (the process died in between) is moved
    * to where the manifest says. Returns the entry, or undefined when nothing was to be done.
    */
-  add(path: string, results: LoadResult[], read: ReadOptions, move: boolean, now = new Date()): ArchiveEntry | undefined {
+  add(path: string, file: LoadedFile, read: ReadOptions, move: boolean, now = new Date()): ArchiveEntry | undefined {
     const original = resolve(path);
-    const hash = results[0]!.contentHash;
+    const hash = file.contentHash;
     const recorded = this.#entries.find((entry) => entry.content_hash === hash && entry.original === original);
     if (recorded && !existsSync(join(this.dir, recorded.archived))) {
       place(original, join(this.dir, recorded.archived), move);
@@ -81,17 +86,34 @@ export class Archive {
       archived: join(now.toISOString().slice(0, 7), archivedName(path, sequence)),
       original,
       content_hash: hash,
-      tables: results.map((result) => result.table),
+      tables: file.tables,
       read,
       archived_at: now.toISOString(),
     };
-    // The manifest line first: a process that dies before the file is placed leaves a line whose
-    // file is still where it was loaded from, and the next load of that file completes the move.
+    const target = join(this.dir, entry.archived);
+    if (move) {
+      // The manifest line first: a process that dies before the file is placed leaves a line whose
+      // file is still where it was loaded from, and the next load of that file completes the move.
+      this.#record(entry);
+      crashPoint('archive:recorded');
+      place(original, target, true);
+    } else {
+      // A copy first, as its load has not committed yet: the line is what makes it part of the
+      // archive, so a copy or a line that cannot be written leaves nothing behind.
+      place(original, target, false);
+      try {
+        this.#record(entry);
+      } catch (error) {
+        rmSync(target, { force: true });
+        throw error;
+      }
+    }
+    return entry;
+  }
+
+  #record(entry: ArchiveEntry): void {
     appendLine(join(this.dir, manifestName), JSON.stringify(entry));
     this.#entries.push(entry);
-    crashPoint('archive:recorded');
-    place(original, join(this.dir, entry.archived), move);
-    return entry;
   }
 
   /** Where an entry's file is: in the archive, or still where it was loaded from if it never got there. */
@@ -132,6 +154,10 @@ function appendLine(path: string, line: string): void {
     if (size > 0) readSync(fd, last, 0, 1, size - 1);
     writeSync(fd, `${size > 0 && last.toString() !== '\n' ? '\n' : ''}${line}\n`);
     fsyncSync(fd);
+  } catch (error) {
+    // Node names no file for a failed write: the file is named as Node names it for the others.
+    (error as Error).message += ` '${path}'`;
+    throw error;
   } finally {
     closeSync(fd);
   }
@@ -150,7 +176,14 @@ function place(from: string, to: string, move: boolean): void {
     }
   }
   const part = `${to}.part`;
-  copyFileSync(from, part);
-  renameSync(part, to);
+  try {
+    copyFileSync(from, part);
+    renameSync(part, to);
+  } catch (error) {
+    rmSync(part, { force: true });
+    // Named as the file it was to become: the part is gone.
+    (error as Error).message = (error as Error).message.replace(part, to);
+    throw error;
+  }
   if (move) rmSync(from);
 }

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import { crashPoint } from '../crash-point.js';
 import { isInside } from '../is-inside.js';
 import type { Database } from '../warehouse/database.js';
-import { Archive, type ReadOptions } from './archive-file.js';
+import { Archive, type ArchiveEntry, type LoadedFile, type ReadOptions } from './archive-file.js';
 import { type LoadOptions, type LoadResult, loadFile } from './load-file.js';
 
 export class UnloadableFilesError extends Error {
@@ -16,6 +16,16 @@ export class UnloadableFilesError extends Error {
       `${failures.length} of ${total} file${total === 1 ? '' : 's'} could not be loaded${failures.length < total ? ' (the others were)' : ''}:\n${failures.map((failure) => `  ${failure.message.replaceAll('\n', '\n  ')}`).join('\n')}`,
     );
     this.name = 'UnloadableFilesError';
+  }
+}
+
+/** A file that could not be copied into the archive: the load stops there. */
+export class ArchiveError extends Error {
+  constructor(path: string, dir: string, cause: Error, loadedBefore: boolean) {
+    super(
+      `${path} could not be copied into the archive ${dir} (${cause.message.split('\n')[0]})${loadedBefore ? ', though it was loaded before' : ', so it was not loaded'}: make the archive writable, or free space, and load it again`,
+    );
+    this.name = 'ArchiveError';
   }
 }
 
@@ -32,8 +42,10 @@ export interface ArchiveOptions {
 /**
  * Loads files and the files inside folders (sorted by name, so dated exports load in order).
  * A file that cannot be loaded at all does not stop the others; all such files are reported
- * together at the end, as an error. With `archive`, the files loaded (or found loaded before) are
- * archived once their loads have committed.
+ * together at the end, as an error. With `archive`, every file loaded (or found loaded before) is
+ * archived: a copy before its load commits, so that the warehouse never holds a file the archive
+ * lacks; a file in the inbox is moved once its load has committed, and one left there by a process
+ * killed in between is recognised by its hash and moved by the next load.
  */
 export async function loadFiles(
   db: Kysely<Database>,
@@ -44,16 +56,20 @@ export async function loadFiles(
   const files = paths.flatMap((input) => (typeof input === 'string' ? expandPath(input).map((path) => ({ path, read: {} })) : [input]));
   // Read only when there is something to load: a refresh with nothing new costs the same at any age.
   const archive = options.archive && files.length > 0 ? new Archive(options.archive.dir) : undefined;
+  const moves = (file: string) => options.archive?.moveFrom !== undefined && isInside(file, options.archive.moveFrom);
   const results: LoadResult[] = [];
   const loadedFiles: Array<{ file: string; loaded: LoadResult[]; how: ReadOptions }> = [];
   const failures: Array<{ path: string; message: string }> = [];
   for (const [index, { path: file, read }] of files.entries()) {
     const position = `[${index + 1}/${files.length}]`;
     const how: ReadOptions = { table: options.table, format: options.format, mapping: options.mapping, ...read };
+    const beforeCommit =
+      archive && !moves(file) ? (loaded: LoadedFile) => copyToArchive(archive, file, loaded, how, log, false) : undefined;
     let loaded: LoadResult[];
     try {
-      loaded = await loadFile(db, file, { ...options, ...how });
+      loaded = await loadFile(db, file, { ...options, ...how, beforeCommit });
     } catch (error) {
+      if (error instanceof ArchiveError) throw error;
       failures.push({ path: file, message: (error as Error).message });
       log(`${position} ${file}: not loaded`);
       continue;
@@ -74,13 +90,37 @@ export async function loadFiles(
   // In the order the files were first loaded (their file ids), which a rebuild follows: a file
   // left in the inbox by a run killed after its load may be found again after newer ones.
   const firstLoaded = ({ loaded }: { loaded: LoadResult[] }) => Math.min(...loaded.map((result) => result.fileId));
+  // A copy was archived as it loaded, unless it had been loaded before.
   for (const { file, loaded, how } of archive ? loadedFiles.sort((a, b) => firstLoaded(a) - firstLoaded(b)) : []) {
-    const move = options.archive?.moveFrom !== undefined && isInside(file, options.archive.moveFrom);
-    const archived = archive!.add(file, loaded, how, move);
-    if (archived) log(`${move ? 'moved' : 'copied'} ${file} to ${join(archive!.dir, archived.archived)}`);
+    if (!moves(file)) copyToArchive(archive!, file, loadedFile(loaded), how, log, true);
+    else {
+      const archived = archive!.add(file, loadedFile(loaded), how, true);
+      if (archived) log(`moved ${file} to ${join(archive!.dir, archived.archived)}`);
+    }
   }
   if (failures.length > 0) throw new UnloadableFilesError(failures, files.length);
   return results;
+}
+
+function loadedFile(results: LoadResult[]): LoadedFile {
+  return { contentHash: results[0]!.contentHash, tables: results.map((result) => result.table) };
+}
+
+function copyToArchive(
+  archive: Archive,
+  path: string,
+  file: LoadedFile,
+  read: ReadOptions,
+  log: (line: string) => void,
+  loadedBefore: boolean,
+): void {
+  let archived: ArchiveEntry | undefined;
+  try {
+    archived = archive.add(path, file, read, false);
+  } catch (error) {
+    throw new ArchiveError(path, archive.dir, error as Error, loadedBefore);
+  }
+  if (archived) log(`copied ${path} to ${join(archive.dir, archived.archived)}`);
 }
 
 function expandPath(path: string): string[] {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync,
@@ -16,6 +15,7 @@ import { dirname, extname, join, relative, resolve } from 'node:path';
 import type { WarehouseConfig } from '../config.js';
 import { crashPoint } from '../crash-point.js';
 import { readParameters } from '../transform/read-parameters.js';
+import { spawnBuildProcess } from './build-process-group.js';
 import { filesDigest } from './files-digest.js';
 
 export function siteDir(config: WarehouseConfig): string {
@@ -70,7 +70,7 @@ export async function buildSite(
     ...(await shopIdentity(config, options.parameters)),
   };
   log('site: extracting the marts');
-  await runEvidence(reportsDir, ['sources'], env);
+  await runEvidence(config, ['sources'], env);
   await buildPages(config, env, { full: options.full ?? false, log });
   if (!existsSync(join(built, 'index.html'))) throw new Error(`site build wrote no ${join(built, 'index.html')}`);
   mkdirSync(sitesDir, { recursive: true });
@@ -109,14 +109,14 @@ async function buildPages(config: WarehouseConfig, env: NodeJS.ProcessEnv, optio
   if (!options.full && existsSync(stamp) && readFileSync(stamp, 'utf8') === bundledFrom) {
     options.log('site: prerendering the pages on the new data (pages and packages unchanged since they were bundled)');
     try {
-      await runEvidence(reportsDir, ['build:data'], env);
+      await runEvidence(config, ['build:data'], env);
       return;
     } catch (error) {
       options.log(`site: prerendering on the new data failed, so the pages are built in full: ${(error as Error).message.split('\n')[0]}`);
     }
   }
   options.log('site: building pages');
-  await runEvidence(reportsDir, ['build'], env);
+  await runEvidence(config, ['build'], env);
   writeFileSync(stamp, bundledFrom);
 }
 
@@ -137,7 +137,7 @@ async function shopIdentity(config: WarehouseConfig, overrides: Record<string, s
 }
 
 // A symlink renamed over the old one: `data/site` is the old site or the new one at every moment.
-function publishSite(config: WarehouseConfig, dir: string): string {
+export function publishSite(config: WarehouseConfig, dir: string): string {
   const target = siteDir(config);
   const sitesDir = dirname(dir);
   // A site folder from before sites were swapped by symlink moves aside once.
@@ -152,9 +152,10 @@ function publishSite(config: WarehouseConfig, dir: string): string {
   return target;
 }
 
-function runEvidence(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+function runEvidence(config: WarehouseConfig, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const cwd = join(config.projectDir, 'reports');
   return new Promise((resolve, reject) => {
-    const child = spawn(join(cwd, 'node_modules/.bin/evidence'), args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnBuildProcess(config, join(cwd, 'node_modules/.bin/evidence'), args, { cwd, env });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));

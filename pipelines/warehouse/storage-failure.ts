@@ -2,6 +2,7 @@ import { existsSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { WarehouseConfig } from '../config.js';
 import { isInside } from '../is-inside.js';
+import { lockFailure, lockPathOf } from './warehouse-lock.js';
 
 /** A write that failed for want of space: a full disk (ENOSPC) or a file-size limit (EFBIG, `ulimit -f`). */
 export class OutOfSpaceError extends Error {
@@ -23,8 +24,13 @@ export class DamagedWarehouseError extends Error {
 // invalidated"; the original error it quotes says why.
 const noSpace = /No space left on device|ENOSPC/i;
 const tooLarge = /File too large|EFBIG/i;
-// Node names the file written last: `copyfile 'from' -> 'to'`.
-const writtenFile = [/Could not write (?:all bytes to )?file "([^"]+)"/, /(?:ENOSPC|EFBIG)[^,]*, \w+ (?:'[^']+' -> )?'([^']+)'/];
+// Node names the file written last: `copyfile 'from' -> 'to'`; a plain write names none, and the
+// lock says which file it was writing.
+const writtenFile = [
+  /Could not write (?:all bytes to )?file "([^"]+)"/,
+  /(?:ENOSPC|EFBIG)[^,]*, \w+ (?:'[^']+' -> )?'([^']+)'/,
+  new RegExp(`^${lockFailure} (.+?): `),
+];
 const damage = [
   /Could not read enough bytes from file/,
   /is not a valid DuckDB database file/,
@@ -71,6 +77,7 @@ function outOfSpace(message: string, config: WarehouseConfig, published: string[
 
 function roleOf(path: string, config: WarehouseConfig): string {
   const inside = (dir: string) => isInside(path, dir);
+  if (path === lockPathOf(config.warehousePath)) return 'the lock file';
   if (path.startsWith(config.warehousePath)) return 'the warehouse';
   if (inside(config.tempDirectory)) return 'its temp directory';
   if (inside(join(config.dataDir, 'published'))) return 'the published file';

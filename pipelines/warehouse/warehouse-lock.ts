@@ -60,17 +60,21 @@ export async function acquireWarehouseLock(warehousePath: string, options: LockO
   }
 }
 
+/** How a failure to create the lock file begins, followed by its path (storage-failure.ts reads it). */
+export const lockFailure = 'cannot create the lock file';
+
 // The holder is written to a file of our own and linked into place: link is atomic and fails when
-// the lock exists, so nobody ever reads a lock file that is not yet written.
+// the lock exists, so nobody ever reads a lock file that is not yet written. The draft goes
+// whatever happens: a write that failed for want of space leaves no empty file behind.
 function tryCreate(path: string, holder: LockHolder): boolean {
   const draft = `${path}.${process.pid}`;
-  writeFileSync(draft, JSON.stringify(holder));
   try {
+    writeFileSync(draft, JSON.stringify(holder));
     linkSync(draft, path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new Error(`cannot create the lock file ${path}: ${(error as Error).message}`);
+    throw new Error(`${lockFailure} ${path}: ${(error as Error).message}`);
   } finally {
     rmSync(draft, { force: true });
   }

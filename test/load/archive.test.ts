@@ -1,8 +1,20 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { loadFiles, UnloadableFilesError } from '../../pipelines/load/load-files.js';
+import { ArchiveError, loadFiles, UnloadableFilesError } from '../../pipelines/load/load-files.js';
 import { seedsDir } from '../helpers/temp-project.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
@@ -20,7 +32,46 @@ function manifest(archiveDir: string): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line));
 }
 
+// Root writes through a folder's permissions: for it the folder is made immutable instead.
+function readOnly(dir: string): () => void {
+  if (process.getuid?.() !== 0) {
+    chmodSync(dir, 0o555);
+    return () => chmodSync(dir, 0o755);
+  }
+  execFileSync('chattr', ['+i', dir]);
+  return () => execFileSync('chattr', ['-i', dir]);
+}
+
 describe('the archive', () => {
+  it('must take a file before its load commits: one it cannot take is not loaded', async () => {
+    await withWarehouse(async ({ db, config }) => {
+      const dir = writeFiles({ 'orders.csv': orders });
+      mkdirSync(config.archiveDir, { recursive: true });
+      const writable = readOnly(config.archiveDir);
+      const load = () => loadFiles(db, [dir], { seedsDir, archive: { dir: config.archiveDir } });
+      const failure = await load().catch((error: Error) => error);
+      writable();
+      expect(failure).toBeInstanceOf(ArchiveError);
+      expect((failure as Error).message).toMatch(
+        new RegExp(
+          `^${join(dir, 'orders.csv')} could not be copied into the archive ${config.archiveDir} \\((EPERM|EACCES): [^)]+\\), so it was not loaded: make the archive writable, or free space, and load it again$`,
+        ),
+      );
+      const count = async (table: string) =>
+        (await sql<{ n: number }>`select count(*)::integer as n from ${sql.table(table)}`.execute(db)).rows[0]!.n;
+      expect(await count('raw.orders')).toBe(0);
+      expect(await count('ops.loaded_files')).toBe(0);
+      expect(readdirSync(config.archiveDir)).toEqual([]);
+
+      await load();
+      expect(await count('raw.orders')).toBe(1);
+      expect(manifest(config.archiveDir)).toMatchObject([
+        { sequence: 1, archived: `${month}/orders.000001.csv`, content_hash: sha256(orders) },
+      ]);
+      expect(readFileSync(join(config.archiveDir, month, 'orders.000001.csv'), 'utf8')).toBe(orders);
+    });
+  });
+
   it('takes each file out of the inbox once loaded, in order, recorded with its hash, tables and how it was read', async () => {
     await withWarehouse(async ({ db, config }) => {
       const inbox = config.inboxDir;
