@@ -13,7 +13,7 @@ import { publishedMartsPath } from '../pipelines/publish/publish-marts.js';
 import { serveSite } from '../pipelines/publish/serve-site.js';
 import { refresh } from '../pipelines/refresh/refresh.js';
 import { openWarehouse, type Warehouse } from '../pipelines/warehouse/open-warehouse.js';
-import { collectSecrets, filesHoldingSecrets, relationsHoldingSecrets } from './helpers/find-secrets.js';
+import { collectSecrets, filesHoldingSecrets, relationsHoldingSecrets, secretsInWrongColumns } from './helpers/find-secrets.js';
 import { repoDir } from './helpers/temp-project.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 
@@ -58,7 +58,8 @@ beforeAll(async () => {
     // the new data: the pages below are that second site's.
     await refresh(warehouse, { inputs: [shop.before], site: true, fullRefresh: true, log: (line) => siteLogs.first.push(line) });
     firstAsOf = await asOfDate(warehouse);
-    await refresh(warehouse, { inputs: [shop.last], site: true, log: (line) => siteLogs.second.push(line) });
+    // With rows that quarantine a phone number and a buyer id, which the site must not show.
+    await refresh(warehouse, { inputs: [shop.last, secretsInWrongColumns()], site: true, log: (line) => siteLogs.second.push(line) });
     asOf = await asOfDate(warehouse);
     const { rows } = await sql<Record<string, number>>`
       select buyers, revenue, repurchase_rate, returning_buyer_share from marts.kpi_monthly

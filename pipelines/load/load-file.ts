@@ -3,12 +3,14 @@ import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { crashPoint } from '../crash-point.js';
-import { readParameters, requiredParameter } from '../transform/read-parameters.js';
+import { cut } from '../quoted.js';
 import type { Database } from '../warehouse/database.js';
 import { identifier } from '../warehouse/sql-text.js';
+import { checkMappingExpressions } from './check-mapping-expressions.js';
 import { type ColumnSpec, checkRows, rawTables, typedColumn } from './check-rows.js';
 import { detectFormat, detectTable, type InputFormat } from './detect-input.js';
 import { detectableMappings, detectMapping, type InputMapping } from './input-mapping.js';
+import { prepareLoadRules } from './load-rules.js';
 import { quarantineRows } from './quarantine-rows.js';
 import { countUnmatched, headerLine, isEmpty, readInput, selectRows } from './read-input.js';
 import { dropTempTables, temp } from './temp-tables.js';
@@ -40,10 +42,12 @@ export interface LoadOptions {
   format?: InputFormat;
   mapping?: InputMapping;
   runId?: number;
-  /** Where parameters.csv gives the shop time zone that timestamps with an offset are converted to. */
+  /** Where parameters.csv (the shop time zone, the bounds of plausible values) and load_rules.csv are. */
   seedsDir: string;
   /** `--set` overrides of seeds/parameters.csv. */
   parameters?: Record<string, string>;
+  /** Called once per file loaded, in the transaction of its first table before that commits (the archive copies it there). */
+  beforeCommit?: (file: { contentHash: string; tables: string[] }) => void;
 }
 
 /**
@@ -74,7 +78,18 @@ export async function loadFile(db: Kysely<Database>, path: string, options: Load
   const loaded =
     pending.length === 0
       ? []
-      : await loadTables(db, { path, absolute, hash, format, sourceFormat, mapping, tables, targets: pending, options });
+      : await loadTables(db, {
+          path,
+          absolute,
+          hash,
+          format,
+          sourceFormat,
+          mapping,
+          tables,
+          targets: pending,
+          options,
+          beforeFirstCommit: () => options.beforeCommit?.({ contentHash: hash, tables: targets }),
+        });
   return targets.map((table) => {
     const earlier = skipped(table);
     if (!earlier) return loaded.find((result) => result.table === table)!;
@@ -105,22 +120,24 @@ interface LoadPlan {
   tables: Map<string, ColumnSpec[]>;
   targets: string[];
   options: LoadOptions;
+  beforeFirstCommit: () => void;
 }
 
 // The file is read once; each table it feeds is then loaded in its own transaction.
 async function loadTables(db: Kysely<Database>, plan: LoadPlan): Promise<LoadResult[]> {
-  const zone = requiredParameter(await readParameters(plan.options.seedsDir, plan.options.parameters), 'shop_time_zone');
   return db.connection().execute(async (connection) => {
     try {
-      // Timestamps that carry an offset are instants; raw tables hold the shop's wall-clock time.
-      await sql`set variable shop_time_zone = ${zone}`.execute(connection);
+      // The parameters (shop_time_zone: raw tables hold the shop's wall-clock time) and the load rules.
+      await prepareLoadRules(connection, plan.options);
       await readInput(connection, plan.absolute, plan.sourceFormat, plan.mapping);
+      // Every expression of the mapping, against the fields the file has, before any of them runs.
+      const mapping = plan.mapping && (await checkMappingExpressions(connection, plan.mapping));
       // Lines that could not be read at all, and records that no table takes, belong to the file's first table.
-      const firstTable = plan.mapping ? Object.keys(plan.mapping.tables)[0] : plan.targets[0];
-      const skipped = plan.mapping && plan.targets.includes(firstTable!) ? await countUnmatched(connection, plan.mapping) : 0;
+      const firstTable = mapping ? Object.keys(mapping.tables)[0] : plan.targets[0];
+      const skipped = mapping && plan.targets.includes(firstTable!) ? await countUnmatched(connection, mapping) : 0;
       const results: LoadResult[] = [];
       for (const table of plan.targets) {
-        await selectRows(connection, table, plan.mapping);
+        await selectRows(connection, table, mapping);
         results.push(await loadTable(connection, plan, table, table === firstTable ? { skipped } : undefined));
         await sql.raw(`drop table ${temp.incoming}`).execute(connection);
       }
@@ -144,7 +161,7 @@ async function loadTable(connection: Kysely<Database>, plan: LoadPlan, table: st
   const missing = columns.filter((column) => column.required && !found.includes(column.name)).map((column) => column.name);
   if (missing.length > 0) {
     throw new Error(
-      `${path}: not a ${table} file: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}\n  expected: ${columns.map((c) => c.name + (c.required ? '' : '?')).join(', ')}\n  found:    ${found.join(', ')}`,
+      `${path}: not a ${table} file: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}\n  expected: ${columns.map((c) => c.name + (c.required ? '' : '?')).join(', ')}\n  found:    ${found.map(cut).join(', ')}`,
     );
   }
   const present = columns.filter((column) => found.includes(column.name));
@@ -188,6 +205,7 @@ async function loadTable(connection: Kysely<Database>, plan: LoadPlan, table: st
       .where('file_id', '=', fileId)
       .execute();
     await sql.raw(`drop table ${temp.checked}`).execute(trx);
+    if (table === plan.targets[0]) plan.beforeFirstCommit();
     return {
       path,
       table,

@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import { type Kysely, sql } from 'kysely';
 import { codeDigest } from '../code-digest.js';
 import type { WarehouseConfig } from '../config.js';
+import { shopToday } from '../shop-today.js';
 import { memberSalt } from '../transform/build-warehouse.js';
+import { readParameters, requiredParameter } from '../transform/read-parameters.js';
 import type { Database } from '../warehouse/database.js';
 import { siteDir, siteSourcesDigest } from './build-site.js';
 import { filesDigest } from './files-digest.js';
@@ -12,14 +14,17 @@ import { publishedMartsPath } from './publish-marts.js';
 export interface PublishedFingerprint {
   marts: string;
   site: string;
+  /** What the marts are computed by, the data aside: the publish guard compares builds of the same. */
+  definitions: string;
 }
 
 /**
  * Everything the published marts are computed from: the loaded files (the newest file id; loaded
  * files are never replaced), the models, assertions and seeds, the code that builds them, parameter
  * overrides and the member salt. The site adds its own sources (every file of reports/ but its
- * outputs and packages). Today's date is not an input: with as_of_date empty, metrics are as of
- * the latest purchase in the data.
+ * outputs and packages). Today's date is an input only while the data has a purchase after it:
+ * with as_of_date empty, metrics are as of the latest purchase, but never after today
+ * (int_as_of_date_resolved.sql), so then a new day moves them though no file came.
  */
 export async function publishedFingerprint(
   db: Kysely<Database>,
@@ -27,15 +32,14 @@ export async function publishedFingerprint(
   parameters: Record<string, string> = {},
 ): Promise<PublishedFingerprint> {
   const { rows } = await sql<{ id: number }>`select coalesce(max(file_id), 0)::bigint as id from ops.loaded_files`.execute(db);
-  const marts = digest([
-    String(rows[0]!.id),
+  const definitions = digest([
     JSON.stringify(Object.entries(parameters).sort()),
     digest([memberSalt(config)]),
     filesDigest([config.modelsDir, config.assertionsDir, config.seedsDir]),
-    codeDigest(),
   ]);
+  const marts = digest([String(rows[0]!.id), definitions, codeDigest(), await asOfCap(db, config, parameters)]);
   const site = digest([marts, siteSourcesDigest(config)]);
-  return { marts, site };
+  return { marts, site, definitions };
 }
 
 /**
@@ -72,8 +76,27 @@ export async function recordPublished(
   await db.deleteFrom('ops.published').where('target', 'in', targets).execute();
   await db
     .insertInto('ops.published')
-    .values(targets.map((target) => ({ target, fingerprint: fingerprint[target], run_id: runId, published_at: new Date() })))
+    .values(
+      targets.map((target) => ({
+        target,
+        fingerprint: fingerprint[target],
+        definitions: fingerprint.definitions,
+        run_id: runId,
+        published_at: new Date(),
+      })),
+    )
     .execute();
+}
+
+// Today, while an order loaded is after it (the as-of date is capped then); else nothing. Raw
+// orders, not staging: the fingerprint is taken before the build that will see them.
+async function asOfCap(db: Kysely<Database>, config: WarehouseConfig, parameters: Record<string, string>): Promise<string> {
+  const read = await readParameters(config.seedsDir, parameters);
+  if (read.get('as_of_date')?.value) return '';
+  const today = shopToday(requiredParameter(read, 'shop_time_zone'));
+  const { rows } = await sql<{ capped: boolean }>`
+    select coalesce(max(coalesce(paid_at, created_at))::date > ${today}::date, false) as capped from raw.orders`.execute(db);
+  return rows[0]!.capped ? today : '';
 }
 
 function digest(parts: string[]): string {

@@ -2,7 +2,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { runAudienceRules } from '../audience/run-audience-rules.js';
 import type { WarehouseConfig } from '../config.js';
 import { type LoadInput, loadFiles } from '../load/load-files.js';
+import { endLeftoverBuild } from '../publish/build-process-group.js';
 import { buildSite } from '../publish/build-site.js';
+import { guardPublish } from '../publish/publish-guard.js';
 import { stageMarts } from '../publish/publish-marts.js';
 import { publishedFingerprint, recordPublished, unchangedSince } from '../publish/published-fingerprint.js';
 import { buildWarehouse } from '../transform/build-warehouse.js';
@@ -22,13 +24,17 @@ export interface RefreshOptions {
   command?: string;
   /** Export the automation rules' audiences after publishing (default: no; the CLI's default is yes). */
   audiences?: boolean;
+  /** Publish even when figures moved beyond seeds/publish_guards.csv: a deliberate restatement. */
+  acceptChanges?: boolean;
   log?: (line: string) => void;
 }
 
 /**
  * Load new input files, build every model, run the data tests, check freshness, publish the marts
  * and (with `site`) the report site, as one logged run. Nothing is published unless every step
- * before passed; a failed build or test leaves the previous build in the warehouse. When nothing
+ * before passed; a failed build or test leaves the previous build in the warehouse. A build whose
+ * closed months or headline figures moved beyond seeds/publish_guards.csv is held (PublishHeld):
+ * the warehouse keeps it, the published marts and site stand, until `acceptChanges`. When nothing
  * the published output is computed from has changed, it stands and only freshness is checked.
  */
 export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}): Promise<void> {
@@ -36,6 +42,9 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
   const log = options.log ?? (() => {});
   const inputs = options.inputs ?? [inboxOf(config)];
   await withRun(warehouse, options.command ?? 'refresh', async (runId) => {
+    // A site build a killed refresh left would go on writing the site's build folder.
+    const ended = await endLeftoverBuild(config);
+    if (ended) log(ended);
     const names = inputs.map((input) => (typeof input === 'string' ? input : input.path));
     log(`loading ${names.length > 3 ? `${names.length} files` : names.join(', ')}`);
     let started = performance.now();
@@ -52,6 +61,7 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     log(`loaded (${seconds(started)}s); building models`);
     const models = await buildWarehouse(db, config, { runId, parameters: options.parameters, fullRefresh: options.fullRefresh, log });
     await checkFreshness(db, { runId, seedsDir: config.seedsDir, parameters: options.parameters, log });
+    await guardPublish(db, config, { runId, definitions: fingerprint.definitions, accept: options.acceptChanges, log });
     // What is published next shows this run as publishing, with its time so far; a later failure
     // publishes nothing and marks it failed, a kill leaves it to be marked interrupted.
     await finishRun(db, runId, 'publishing');

@@ -6,7 +6,8 @@ import { describeStorageFailure } from '../warehouse/storage-failure.js';
 
 /**
  * Runs `work` as one row of ops.runs, with this process's pid and host: running, then succeeded or
- * failed with the error's message. Given the warehouse (not only its db), a failure for want of
+ * failed with the error's message (or held, for an error whose runStatus says so: a publish the
+ * guard held). Given the warehouse (not only its db), a failure for want of
  * space or a damaged file is told in one line saying what to do, and when DuckDB has invalidated
  * the database the warehouse is reopened to record the failure.
  */
@@ -24,7 +25,7 @@ export async function withRun<T>(target: Warehouse | Kysely<Database>, command: 
     result = await work(runId);
   } catch (error) {
     const failure = (warehouse && describeStorageFailure(error, warehouse.config, publishedBy(error))) || (error as Error);
-    if (!(await recordFailure(db, runId, failure.message)) && warehouse)
+    if (!(await recordFailure(db, runId, failure.message, runStatusOf(error))) && warehouse)
       failure.message = `${failure.message}; ${await recordAfterReopening(warehouse, runId, failure.message)}`;
     throw failure;
   }
@@ -49,9 +50,13 @@ function publishedBy(error: unknown): string[] {
   return (error as { published?: string[] }).published ?? [];
 }
 
-async function recordFailure(db: Kysely<Database>, runId: number, message: string): Promise<boolean> {
+function runStatusOf(error: unknown): 'failed' | 'held' {
+  return (error as { runStatus?: 'held' }).runStatus ?? 'failed';
+}
+
+async function recordFailure(db: Kysely<Database>, runId: number, message: string, status: 'failed' | 'held' = 'failed'): Promise<boolean> {
   try {
-    await db.updateTable('ops.runs').set({ status: 'failed', finished_at: new Date(), message }).where('run_id', '=', runId).execute();
+    await db.updateTable('ops.runs').set({ status, finished_at: new Date(), message }).where('run_id', '=', runId).execute();
     return true;
   } catch {
     return false;

@@ -1,22 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Insertable, type Kysely, sql } from 'kysely';
 import { codeDigest } from '../code-digest.js';
 import type { WarehouseConfig } from '../config.js';
 import { crashPoint } from '../crash-point.js';
+import { shopToday } from '../shop-today.js';
 import type { Database } from '../warehouse/database.js';
+import { withFileAccessOff } from '../warehouse/open-warehouse.js';
 import type { BuildContext, BuildMode } from './build-context.js';
 import { BuildShadows, dropShadows } from './build-shadows.js';
 import { compileTest, grainTests } from './compile-test.js';
 import { discoverAssertions, discoverModels } from './discover-models.js';
-import { loadSeeds, setParameters } from './load-seeds.js';
+import { loadSeeds, seedFiles, setParameters } from './load-seeds.js';
 import { materializeIfChanged } from './materialize-if-changed.js';
 import { materializeIncremental } from './materialize-incremental.js';
 import { type Assertion, type Model, ModelError, type ModelTest } from './model.js';
 import { orderModels, selectModels } from './order-models.js';
 import { readMacros } from './read-macros.js';
-import { readParameters } from './read-parameters.js';
+import { readParameters, requiredParameter } from './read-parameters.js';
 import { replaceRelations } from './replace-relations.js';
 
 export interface BuildOptions {
@@ -54,7 +56,7 @@ export class DataTestError extends Error {
  */
 export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConfig, options: BuildOptions): Promise<Model[]> {
   const log = options.log ?? (() => {});
-  return db.connection().execute(async (connection) => {
+  return inSession(db, config, async (connection, hide) => {
     const { models, assertions, macros } = await prepareSession(connection, config, options.parameters);
     const selected = selectModels(models, options.select ?? []);
     const selectedNames = new Set(selected.map((model) => model.name));
@@ -100,7 +102,7 @@ export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConf
       throw error;
     }
     await cleanUp();
-    await recordRun(connection, options.runId, built.records, tested.results);
+    await recordRun(connection, options.runId, built.records, tested.results, hide);
     if (built.failure) throw built.failure;
     if (tested.failures.length > 0) throw new DataTestError(tested.failures);
     return selected;
@@ -110,11 +112,30 @@ export async function buildWarehouse(db: Kysely<Database>, config: WarehouseConf
 /** The data tests of every model and every assertion, on the warehouse as it stands. */
 export async function testWarehouse(db: Kysely<Database>, config: WarehouseConfig, options: BuildOptions): Promise<void> {
   const log = options.log ?? (() => {});
-  await db.connection().execute(async (connection) => {
+  await inSession(db, config, async (connection, hide) => {
     const { models, assertions } = await prepareSession(connection, config, options.parameters);
     const tested = await runDataTests(connection, selectModels(models, options.select ?? []), assertions, new BuildShadows(), log);
-    await recordRun(connection, options.runId, [], tested.results);
+    await recordRun(connection, options.runId, [], tested.results, hide);
     if (tested.failures.length > 0) throw new DataTestError(tested.failures);
+  });
+}
+
+/**
+ * Runs `work` on one connection, where the project's SQL reads the warehouse only: file access is
+ * off but for the seed files (withFileAccessOff). No message it leaves, logged or thrown, holds the
+ * member salt, whatever a model does with it.
+ */
+async function inSession<T>(
+  db: Kysely<Database>,
+  config: WarehouseConfig,
+  work: (connection: Kysely<Database>, hide: (text: string) => string) => Promise<T>,
+): Promise<T> {
+  const salt = memberSalt(config);
+  const hide = (text: string) => text.replaceAll(salt, '<member salt>');
+  const seeds = seedFiles(config.seedsDir).map((seed) => seed.path);
+  return withFileAccessOff(db, seeds, () => db.connection().execute((connection) => work(connection, hide))).catch((error: Error) => {
+    error.message = hide(error.message);
+    throw error;
   });
 }
 
@@ -127,20 +148,27 @@ export async function prepareSession(db: Kysely<Database>, config: WarehouseConf
   return { models, assertions, macros };
 }
 
-/** What a model's query needs on a connection: the parameters as variables, the member salt, the macros. */
+/**
+ * What a model's query needs on a connection: the parameters as variables, the member salt, today
+ * in the shop's time zone (shop_today: models never read the clock), the macros.
+ */
 export async function prepareQueries(db: Kysely<Database>, config: WarehouseConfig, parameters: Record<string, string> = {}) {
-  await setParameters(db, await readParameters(config.seedsDir, parameters));
+  const read = await readParameters(config.seedsDir, parameters);
+  await setParameters(db, read);
   await sql`set variable member_salt = ${memberSalt(config)}`.execute(db);
+  await sql`set variable shop_today = ${shopToday(requiredParameter(read, 'shop_time_zone'))}::date`.execute(db);
   const macros = readMacros(config.modelsDir);
   await sql.raw(macros.sql).execute(db);
   return macros;
 }
 
-// Member keys must stay stable across runs, so a generated salt is kept beside the warehouse.
+// Member keys must stay stable across runs, so a generated salt is kept beside the warehouse,
+// readable by its owner only (a file others could read is narrowed).
 export function memberSalt(config: WarehouseConfig): string {
   if (config.memberSalt) return config.memberSalt;
   const path = join(config.dataDir, 'member_salt');
   if (!existsSync(path)) writeFileSync(path, randomBytes(24).toString('hex'), { mode: 0o600 });
+  else if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   return readFileSync(path, 'utf8').trim();
 }
 
@@ -218,7 +246,13 @@ async function materializeModels(
 }
 
 // Written after the transaction ends, so that a rolled-back build still leaves its log.
-async function recordRun(db: Kysely<Database>, runId: number, records: ModelRecord[], results: TestResult[]) {
+async function recordRun(
+  db: Kysely<Database>,
+  runId: number,
+  records: ModelRecord[],
+  results: TestResult[],
+  hide: (text: string) => string,
+) {
   if (records.length > 0) {
     await db
       .insertInto('ops.model_runs')
@@ -232,7 +266,7 @@ async function recordRun(db: Kysely<Database>, runId: number, records: ModelReco
           changed_keys: record.changedKeys ?? null,
           rows: record.rows,
           seconds: record.seconds,
-          message: record.message,
+          message: record.message && hide(record.message),
           finished_at: new Date(),
         })),
       )
@@ -241,7 +275,14 @@ async function recordRun(db: Kysely<Database>, runId: number, records: ModelReco
   if (results.length > 0)
     await db
       .insertInto('ops.test_results')
-      .values(results.map((result) => ({ ...result, run_id: runId })))
+      .values(
+        results.map((result) => ({
+          ...result,
+          message: result.message && hide(result.message),
+          sample_rows: result.sample_rows && hide(result.sample_rows),
+          run_id: runId,
+        })),
+      )
       .execute();
 }
 

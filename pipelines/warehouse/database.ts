@@ -7,7 +7,7 @@ export interface RunsTable {
   command: string;
   started_at: Timestamp;
   finished_at: Timestamp | null;
-  status: 'running' | 'publishing' | 'succeeded' | 'failed' | 'interrupted';
+  status: 'running' | 'publishing' | 'succeeded' | 'failed' | 'held' | 'interrupted';
   message: string | null;
 }
 
@@ -63,6 +63,8 @@ export interface QuarantineTable {
   table_name: string;
   line: number | null;
   reason: string;
+  /** The reason without the values, as published; NULL only in a warehouse not yet opened for writing since it was added. */
+  public_reason: string | null;
   record: string | null;
   quarantined_at: Timestamp;
 }
@@ -93,6 +95,24 @@ export interface PublishedTable {
   fingerprint: string;
   run_id: number;
   published_at: Timestamp;
+  definitions: string | null;
+}
+
+/** What the publish guard found moved (pipelines/publish/publish-guard.sql). */
+export interface PublishHoldsTable {
+  run_id: number;
+  action: 'held' | 'accepted';
+  mart: string;
+  figure: string;
+  month: Timestamp | null;
+  before_value: number | null;
+  after_value: number | null;
+  change: number | null;
+  unit: 'relative' | 'points';
+  threshold: number;
+  summary: string;
+  files: string | null;
+  recorded_at: Timestamp;
 }
 
 export interface ModelsTable {
@@ -116,5 +136,6 @@ export interface Database {
   'ops.quarantine': QuarantineTable;
   'ops.exports': ExportsTable;
   'ops.published': PublishedTable;
+  'ops.publish_holds': PublishHoldsTable;
   'ops.models': ModelsTable;
 }

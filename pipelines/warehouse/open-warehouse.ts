@@ -6,6 +6,7 @@ import type { WarehouseConfig } from '../config.js';
 import type { Database } from './database.js';
 import { DuckDBDialect } from './duckdb-dialect.js';
 import { markInterruptedRuns } from './interrupted-runs.js';
+import { limitFileAccess } from './limit-file-access.js';
 import { describeStorageFailure } from './storage-failure.js';
 import { acquireWarehouseLock, isAlive, lockPathOf, readHolder } from './warehouse-lock.js';
 
@@ -16,10 +17,15 @@ export interface Warehouse {
   close(): Promise<void>;
   /**
    * Closes the file and opens it again, keeping the lock: after a write fails for want of space,
-   * DuckDB refuses every statement until the database is restarted. Replaces instance and db.
+   * DuckDB refuses every statement until the database is restarted, and file access once turned
+   * off stays off. Replaces the instance; `db` goes on working on the new one. The runs still
+   * running are this process's: they are left as they are.
    */
   reopen(): Promise<void>;
 }
+
+// The warehouse of each db, for what restarts it given only the db (withFileAccessOff).
+const warehouses = new WeakMap<Kysely<Database>, Warehouse>();
 
 // The run log and the canonical raw tables exist in every warehouse, created idempotently.
 const setupScripts = [new URL('./ops-schema.sql', import.meta.url), new URL('../load/raw-tables.sql', import.meta.url)].map((url) =>
@@ -53,28 +59,54 @@ export async function openWarehouse(config: WarehouseConfig, options: OpenOption
         command: options.command ?? 'write',
         waitSeconds: options.waitSeconds,
         log: options.log,
+      }).catch((error: unknown) => {
+        throw describeStorageFailure(error, config) ?? error;
       });
   try {
     await options.beforeOpen?.();
+    // The driver takes each new connection from the instance of the moment, so that `db` outlives a reopening.
+    const dialect = new DuckDBDialect({
+      get instance() {
+        return warehouse.instance;
+      },
+    });
     let open = true;
+    const shut = () => {
+      open = false;
+      dialect.driver.closeConnections();
+      warehouse.instance.closeSync();
+    };
     const warehouse: Warehouse = {
       config,
-      ...(await openInstance(config, options)),
+      instance: await openInstance(config, options),
+      db: new Kysely<Database>({ dialect }),
       async close() {
         try {
-          if (open) await closeInstance(warehouse);
+          if (open) shut();
         } finally {
           release();
         }
       },
       async reopen() {
         // An invalidated database may fail to close cleanly; the new instance is what counts.
-        await closeInstance(warehouse).catch(() => {});
-        open = false;
-        Object.assign(warehouse, await openInstance(config, options));
+        try {
+          shut();
+        } catch {}
+        warehouse.instance = await openInstance(config, options);
         open = true;
       },
     };
+    warehouses.set(warehouse.db, warehouse);
+    if (!options.readOnly) {
+      try {
+        await prepareForWriting(warehouse.db);
+      } catch (error) {
+        try {
+          shut();
+        } catch {}
+        throw describeStorageFailure(error, config) ?? error;
+      }
+    }
     return warehouse;
   } catch (error) {
     release();
@@ -82,12 +114,31 @@ export async function openWarehouse(config: WarehouseConfig, options: OpenOption
   }
 }
 
-async function closeInstance({ db, instance }: Pick<Warehouse, 'db' | 'instance'>): Promise<void> {
-  await db.destroy();
-  instance.closeSync();
+/**
+ * Runs `work` with DuckDB's file access off but for the files `paths` and the temp directory, so
+ * that the project's SQL run in it reads the warehouse only. DuckDB cannot turn access back on, so
+ * the warehouse is reopened afterwards (`db` goes on working); no other connection may be in use then.
+ */
+export async function withFileAccessOff<T>(db: Kysely<Database>, paths: string[], work: () => Promise<T>): Promise<T> {
+  const warehouse = warehouses.get(db);
+  if (!warehouse) throw new Error('withFileAccessOff takes the db of a warehouse opened by openWarehouse');
+  const { rows } = await sql<{ on: boolean }>`select current_setting('enable_external_access') as on`.execute(db);
+  if (!rows[0]!.on) await warehouse.reopen();
+  await limitFileAccess(db, paths);
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    // The work's error is what to report. After a failure for want of space the run log reopens
+    // the warehouse, and says whether it could record the run (withRun); else the next use does.
+    if (!describeStorageFailure(error, warehouse.config)) await warehouse.reopen().catch(() => {});
+    throw error;
+  }
+  await warehouse.reopen();
+  return result;
 }
 
-async function openInstance(config: WarehouseConfig, options: OpenOptions): Promise<Pick<Warehouse, 'db' | 'instance'>> {
+async function openInstance(config: WarehouseConfig, options: OpenOptions): Promise<DuckDBInstance> {
   const settings: Record<string, string> = {
     memory_limit: config.memoryLimit,
     temp_directory: config.tempDirectory,
@@ -97,7 +148,7 @@ async function openInstance(config: WarehouseConfig, options: OpenOptions): Prom
   };
   if (config.threads) settings.threads = String(config.threads);
   if (options.readOnly) settings.access_mode = 'READ_ONLY';
-  const instance = await DuckDBInstance.create(config.warehousePath, settings).catch((error: Error) => {
+  return DuckDBInstance.create(config.warehousePath, settings).catch((error: Error) => {
     const writer = options.readOnly ? readHolder(lockPathOf(config.warehousePath)) : undefined;
     if (writer && isAlive(writer))
       throw new Error(
@@ -105,16 +156,6 @@ async function openInstance(config: WarehouseConfig, options: OpenOptions): Prom
       );
     throw describeStorageFailure(error, config) ?? new Error(`cannot open warehouse ${config.warehousePath}: ${error.message}`);
   });
-  const db = new Kysely<Database>({ dialect: new DuckDBDialect({ instance }) });
-  if (!options.readOnly) {
-    try {
-      await prepareForWriting(db);
-    } catch (error) {
-      await closeInstance({ db, instance }).catch(() => {});
-      throw describeStorageFailure(error, config) ?? error;
-    }
-  }
-  return { instance, db };
 }
 
 // The ops and raw tables as this version needs them, and the runs whose process died marked.

@@ -14,7 +14,7 @@ create table if not exists ops.runs (
   command varchar not null,
   started_at timestamp not null,
   finished_at timestamp,
-  status varchar not null, -- running | publishing | succeeded | failed | interrupted (its process died)
+  status varchar not null, -- running | publishing | succeeded | failed | held (the publish guard) | interrupted (its process died)
   message varchar
 );
 
@@ -92,6 +92,13 @@ create table if not exists ops.quarantine (
   quarantined_at timestamp not null
 );
 
+-- Added later: the reason as published (marts.data_quarantine): the column and the kind of
+-- problem, never a value, which may be personal data (a phone number in a wrong column). Rows
+-- quarantined before it get their reason with the quoted values cut out.
+alter table ops.quarantine add column if not exists public_reason varchar;
+update ops.quarantine set public_reason = regexp_replace(reason, '(?s)([a-z_]+): ''.*?'' is not a ', '\1 is not a ', 'g')
+where public_reason is null;
+
 create sequence if not exists ops.export_id_seq;
 
 create table if not exists ops.exports (
@@ -127,6 +134,29 @@ create table if not exists ops.published (
   fingerprint varchar not null,
   run_id bigint not null,
   published_at timestamp not null
+);
+
+-- Added later: what the marts were computed by, the data aside (parameters, models, assertions,
+-- seeds, member salt). The publish guard compares a new build only with marts of the same.
+alter table ops.published add column if not exists definitions varchar;
+
+-- The publish guard (pipelines/publish/publish-guard.sql): every figure of a refresh that moved
+-- beyond its limit in seeds/publish_guards.csv since the published marts, held (the previous marts
+-- and site stand; the run ends 'held') or accepted (refresh --accept-changes published it).
+create table if not exists ops.publish_holds (
+  run_id bigint not null,
+  action varchar not null, -- held | accepted
+  mart varchar not null, -- kpi_monthly (a closed month) | kpi_overview (the headline)
+  figure varchar not null, -- a column of the mart
+  month date, -- the closed month; NULL for the headline
+  before_value double, -- published
+  after_value double, -- this build
+  change double, -- relative (0.1: +10%) or in points of a share (0.1: +10 points), as unit says; NULL: from 0
+  unit varchar not null, -- relative | points
+  threshold double not null, -- the limit it crossed, in the same unit
+  summary varchar not null, -- in words: 'revenue of 2026-09 rose 10.0% (1000 → 1100; more than 2% holds)'
+  files varchar, -- the files loaded since the marts were published, with their runs
+  recorded_at timestamp not null
 );
 
 -- The model catalogue as of the last build: what each model is, reads and is tested for. Written

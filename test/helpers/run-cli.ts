@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoDir } from './temp-project.js';
 
@@ -42,10 +42,15 @@ export function runCli(args: string[], dataDir: string, env: Record<string, stri
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** The CLI's process, for a command that runs until it is stopped (serve). */
+export function spawnCli(args: string[], dataDir: string, env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, cliArgs(args), { cwd: repoDir, env: cliEnv(dataDir, env) });
+}
+
 /** As runCli, without waiting: for runs that overlap. */
 export function startCli(args: string[], dataDir: string, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cliArgs(args), { cwd: repoDir, env: cliEnv(dataDir, env) });
+    const child = spawnCli(args, dataDir, env);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -94,11 +94,12 @@ describe('bad input', () => {
       expect((error as Error).message).toMatch(
         new RegExp(
           [
-            '^2 of 12 files could not be loaded \\(the others were\\):',
+            '^3 of 12 files could not be loaded \\(the others were\\):',
             '  .*orders-01-empty\\.csv: the file is empty \\(not even a header line\\)',
             '  .*orders-03-missing-columns\\.csv: not a orders file: missing columns status, paid_amount',
             '    expected: order_id, member_id, created_at, paid_at\\?, status, paid_amount, .*',
-            '    found:    order_id, member_id, created_at$',
+            '    found:    order_id, member_id, created_at',
+            '  .*orders-09-invalid-utf8\\.csv: not UTF-8 text \\(line 3\\): a binary or damaged file\\? export it again from the shop, as CSV$',
           ].join('\n'),
         ),
       );
@@ -110,7 +111,7 @@ describe('bad input', () => {
         .where('path', 'like', `${corpusDir}%`)
         .orderBy('path')
         .execute();
-      expect(loaded.map((file) => file.path.slice(corpusDir.length + 1))).toEqual(files.filter((name) => !/-0[13]-/.test(name)));
+      expect(loaded.map((file) => file.path.slice(corpusDir.length + 1))).toEqual(files.filter((name) => !/-0[139]-/.test(name)));
       for (const file of loaded) {
         expect(file.rows_read).toBe(dataLines(corpus[file.path.slice(corpusDir.length + 1)]!));
         expect(file.rows_loaded + file.rows_quarantined + file.rows_skipped).toBe(file.rows_read);
@@ -129,12 +130,7 @@ describe('bad input', () => {
         { file: 'orders-06-amounts.csv', line: 4, reason: "paid_amount: 'abc' is not a DECIMAL(18,2)" },
         { file: 'orders-06-amounts.csv', line: 5, reason: "paid_amount: '¥1,000.00' is not a DECIMAL(18,2)" },
         { file: 'orders-06-amounts.csv', line: 6, reason: 'breaks the rule refund_amount <= paid_amount' },
-        { file: 'orders-08-truncated.csv', line: 3, reason: 'unreadable line: Expected Number of Columns: 10 Found: 3' },
-        {
-          file: 'orders-09-invalid-utf8.csv',
-          line: 3,
-          reason: 'unreadable line: Invalid unicode (byte sequence mismatch) detected. This file is not utf-8 encoded.',
-        },
+        { file: 'orders-08-truncated.csv', line: 3, reason: 'unreadable line: expected 10 fields, found 3' },
         { file: 'orders-10-huge-field.csv', line: 3, reason: 'province: 100,000 characters, more than 65,536' },
         { file: 'orders-13-quotes.csv', line: 3, reason: 'unreadable line: unterminated quote' },
         { file: 'orders-13-quotes.csv', line: 5, reason: 'unreadable line: stray quote' },
