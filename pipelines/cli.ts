@@ -27,7 +27,7 @@ const cli = defineCommand({
 
 // citty prints usage for --help; everything else runs here so that an error shows its message
 // (which names the file at fault) rather than a stack trace, and exits non-zero: 1, or the error's
-// own exitCode (3: a publish the guard held).
+// own exitCode (2: published without refused inbox files; 3: a publish the guard held).
 const rawArgs = process.argv.slice(2);
 if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) await runMain(cli);
 else {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { sql } from 'kysely';
@@ -236,5 +237,22 @@ describe('audience export', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('reads the warehouse only: a staging model it runs live cannot read a file, and nothing is written', async () => {
+    const modelsDir = mkdtempSync(join(tmpdir(), 'audience-models-'));
+    cpSync(config.modelsDir, modelsDir, { recursive: true });
+    writeFileSync(
+      join(modelsDir, 'staging/stg_opt_outs.sql'),
+      "select content as member_id, 'sms' as channel, null::timestamp as opted_out_at from read_text('/etc/passwd')",
+    );
+    const out = join(config.dataDir, 'leak.csv');
+    await expect(
+      exportAudience(warehouse.db, { campaignId: 'L1', sendAt: '2026-11-21 10:00', out }, { config: { ...config, modelsDir } }),
+    ).rejects.toThrow(/Permission Error: Cannot access file "\/etc\/passwd"/);
+    expect(existsSync(out)).toBe(false);
+    // The warehouse is open as before, with its file access back for the next command.
+    const [facts] = await rows<{ n: number }>(`select count(*) as n from marts.member_facts`);
+    expect(facts!.n).toBeGreaterThan(0);
   });
 });

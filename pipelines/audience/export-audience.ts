@@ -7,6 +7,7 @@ import type { WarehouseConfig } from '../config.js';
 import { quoted } from '../quoted.js';
 import { prepareQueries } from '../transform/build-warehouse.js';
 import type { Database } from '../warehouse/database.js';
+import { withFileAccessOff } from '../warehouse/open-warehouse.js';
 import { literal } from '../warehouse/sql-text.js';
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
@@ -138,59 +139,64 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
   const campaignPath = options.campaign ? join(dirname(path), `campaigns-${options.campaignId}.csv`) : null;
   const { config } = context;
   mkdirSync(dirname(path), { recursive: true });
-  return db.connection().execute(async (connection) => {
-    await prepareQueries(connection, config, context.parameters);
-    for (const [view, model] of Object.entries(liveModels))
-      await sql.raw(`create or replace temp view ${view} as ${readFileSync(join(config.modelsDir, model), 'utf8')}`).execute(connection);
-    for (const [name, value] of Object.entries(audienceVariables(options)))
-      await sql.raw(`set variable ${name} = ${value}`).execute(connection);
-    await refuseUnknownValues(connection);
-    await sql.raw(`create or replace temp table audience_selection as ${audienceSql}`).execute(connection);
-    try {
-      await sql.raw(filesSql).execute(connection);
-      await writeRows(connection, 'select * from audience_channel_file', path, format);
-      if (controlPath) await writeRows(connection, 'select * from audience_control_file', controlPath, format);
-      if (campaignPath) await writeRows(connection, 'select * from audience_campaign_file', campaignPath, 'csv');
-      const { rows } = await sql
-        .raw<{ matched: number; rows: number; control_rows: number; guards: string }>('select * from audience_summary')
-        .execute(connection);
-      const summary = rows[0]!;
-      const { export_id: exportId } = await connection
-        .insertInto('ops.exports')
-        .values({
-          campaign_id: options.campaignId,
+  // The live staging models and the macros are the analysts' SQL: they read the warehouse only,
+  // as in the build; DuckDB writes nothing but the export's own files.
+  const files = [path, controlPath, campaignPath].filter((file) => file !== null);
+  return withFileAccessOff(db, files, () =>
+    db.connection().execute(async (connection) => {
+      await prepareQueries(connection, config, context.parameters);
+      for (const [view, model] of Object.entries(liveModels))
+        await sql.raw(`create or replace temp view ${view} as ${readFileSync(join(config.modelsDir, model), 'utf8')}`).execute(connection);
+      for (const [name, value] of Object.entries(audienceVariables(options)))
+        await sql.raw(`set variable ${name} = ${value}`).execute(connection);
+      await refuseUnknownValues(connection);
+      await sql.raw(`create or replace temp table audience_selection as ${audienceSql}`).execute(connection);
+      try {
+        await sql.raw(filesSql).execute(connection);
+        await writeRows(connection, 'select * from audience_channel_file', path, format);
+        if (controlPath) await writeRows(connection, 'select * from audience_control_file', controlPath, format);
+        if (campaignPath) await writeRows(connection, 'select * from audience_campaign_file', campaignPath, 'csv');
+        const { rows } = await sql
+          .raw<{ matched: number; rows: number; control_rows: number; guards: string }>('select * from audience_summary')
+          .execute(connection);
+        const summary = rows[0]!;
+        const { export_id: exportId } = await connection
+          .insertInto('ops.exports')
+          .values({
+            campaign_id: options.campaignId,
+            path,
+            control_path: controlPath,
+            format,
+            filters: JSON.stringify(options.filters),
+            control_fraction: options.controlFraction,
+            rows: summary.rows,
+            control_rows: summary.control_rows,
+            matched: summary.matched,
+            guards: summary.guards,
+            channel: options.channel ?? null,
+            sent_at: sql<Date>`getvariable('audience_send_at')`,
+            rule: options.rule?.name ?? null,
+            run_id: options.rule?.runId ?? null,
+            exported_at: new Date(),
+          })
+          .returning('export_id')
+          .executeTakeFirstOrThrow();
+        return {
+          exportId,
           path,
-          control_path: controlPath,
+          controlPath,
+          campaignPath,
           format,
-          filters: JSON.stringify(options.filters),
-          control_fraction: options.controlFraction,
-          rows: summary.rows,
-          control_rows: summary.control_rows,
           matched: summary.matched,
-          guards: summary.guards,
-          channel: options.channel ?? null,
-          sent_at: sql<Date>`getvariable('audience_send_at')`,
-          rule: options.rule?.name ?? null,
-          run_id: options.rule?.runId ?? null,
-          exported_at: new Date(),
-        })
-        .returning('export_id')
-        .executeTakeFirstOrThrow();
-      return {
-        exportId,
-        path,
-        controlPath,
-        campaignPath,
-        format,
-        matched: summary.matched,
-        rows: summary.rows,
-        controlRows: summary.control_rows,
-        guards: JSON.parse(summary.guards) as Record<string, number>,
-      };
-    } finally {
-      await sql.raw('drop table audience_selection').execute(connection);
-    }
-  });
+          rows: summary.rows,
+          controlRows: summary.control_rows,
+          guards: JSON.parse(summary.guards) as Record<string, number>,
+        };
+      } finally {
+        await sql.raw('drop table audience_selection').execute(connection);
+      }
+    }),
+  );
 }
 
 /** The options as the DuckDB variables select-audience.sql and export-files.sql read; NULL = not set. */

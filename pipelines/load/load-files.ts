@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { crashPoint } from '../crash-point.js';
 import { isInside } from '../is-inside.js';
+import { cut } from '../quoted.js';
 import type { Database } from '../warehouse/database.js';
 import { Archive, type ArchiveEntry, type LoadedFile, type ReadOptions } from './archive-file.js';
 import { type LoadOptions, type LoadResult, loadFile } from './load-file.js';
@@ -10,7 +11,7 @@ import { type LoadOptions, type LoadResult, loadFile } from './load-file.js';
 export class UnloadableFilesError extends Error {
   constructor(
     readonly failures: Array<{ path: string; message: string }>,
-    total: number,
+    readonly total: number,
   ) {
     super(
       `${failures.length} of ${total} file${total === 1 ? '' : 's'} could not be loaded${failures.length < total ? ' (the others were)' : ''}:\n${failures.map((failure) => `  ${failure.message.replaceAll('\n', '\n  ')}`).join('\n')}`,
@@ -83,7 +84,8 @@ export async function loadFiles(
         log(
           `${position} ${file} → raw.${result.table}: ${result.rowsRead} read, ${result.rowsLoaded} loaded, ${result.rowsQuarantined} quarantined${result.rowsSkipped > 0 ? `, ${result.rowsSkipped} skipped (${result.skipReason})` : ''}`,
         );
-        if (result.ignoredColumns.length > 0) log(`    columns not in raw.${result.table}, ignored: ${result.ignoredColumns.join(', ')}`);
+        if (result.ignoredColumns.length > 0)
+          log(`    columns not in raw.${result.table}, ignored: ${result.ignoredColumns.map(cut).join(', ')}`);
       }
     }
   }

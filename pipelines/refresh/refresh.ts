@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { runAudienceRules } from '../audience/run-audience-rules.js';
 import type { WarehouseConfig } from '../config.js';
-import { type LoadInput, loadFiles } from '../load/load-files.js';
+import { type LoadInput, loadFiles, UnloadableFilesError } from '../load/load-files.js';
 import { endLeftoverBuild } from '../publish/build-process-group.js';
 import { buildSite } from '../publish/build-site.js';
 import { guardPublish } from '../publish/publish-guard.js';
@@ -48,7 +48,15 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     const names = inputs.map((input) => (typeof input === 'string' ? input : input.path));
     log(`loading ${names.length > 3 ? `${names.length} files` : names.join(', ')}`);
     let started = performance.now();
-    await loadFiles(db, inputs, { runId, seedsDir: config.seedsDir, log, archive: { dir: config.archiveDir, moveFrom: config.inboxDir } });
+    const refused = await loadFiles(db, inputs, {
+      runId,
+      seedsDir: config.seedsDir,
+      log,
+      archive: { dir: config.archiveDir, moveFrom: config.inboxDir },
+    }).then(
+      () => undefined,
+      (error: unknown) => refusedInbox(error, options.inputs === undefined),
+    );
     const fingerprint = await publishedFingerprint(db, config, options.parameters);
     const standing = options.fullRefresh ? undefined : await unchangedSince(db, config, fingerprint, options.site ?? false);
     if (standing !== undefined) {
@@ -56,6 +64,7 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
         `nothing new since run ${standing} (same files, models, seeds, parameters and code): its published marts${options.site ? ' and site' : ''} stand; --full-refresh rebuilds them`,
       );
       await checkFreshness(db, { runId, seedsDir: config.seedsDir, parameters: options.parameters, log });
+      if (refused) throw new RefusedFilesError(refused);
       return;
     }
     log(`loaded (${seconds(started)}s); building models`);
@@ -86,7 +95,30 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     }
     // Published: a rule that fails is reported and logged, and unpublishes nothing.
     if (options.audiences) await runAudienceRules(warehouse, { runId, parameters: options.parameters, log });
+    if (refused) throw new RefusedFilesError(refused);
   });
+}
+
+/**
+ * Inbox files that could not be loaded at all (mis-encoded, not a table, a workbook): the others
+ * are published, and these stay in the inbox, named, until they are fixed or removed. The run
+ * succeeds with exit status 2, so that a scheduler still tells someone. Files named by a rebuild or
+ * the main job are all or nothing.
+ */
+export class RefusedFilesError extends Error {
+  readonly exitCode = 2;
+  readonly runStatus = 'succeeded';
+  constructor({ failures, total }: UnloadableFilesError) {
+    super(
+      `published without ${failures.length} of ${total} files, which could not be loaded and stay in the inbox:\n${failures.map((failure) => `  ${failure.message.replaceAll('\n', '\n  ')}`).join('\n')}`,
+    );
+    this.name = 'RefusedFilesError';
+  }
+}
+
+function refusedInbox(error: unknown, fromInbox: boolean): UnloadableFilesError {
+  if (fromInbox && error instanceof UnloadableFilesError) return error;
+  throw error;
 }
 
 function seconds(since: number): string {

@@ -6,8 +6,8 @@ import { describeStorageFailure } from '../warehouse/storage-failure.js';
 
 /**
  * Runs `work` as one row of ops.runs, with this process's pid and host: running, then succeeded or
- * failed with the error's message (or held, for an error whose runStatus says so: a publish the
- * guard held). Given the warehouse (not only its db), a failure for want of
+ * failed with the error's message (or held or succeeded, for an error whose runStatus says so: a
+ * publish the guard held, or one made without the inbox files that could not be loaded). Given the warehouse (not only its db), a failure for want of
  * space or a damaged file is told in one line saying what to do, and when DuckDB has invalidated
  * the database the warehouse is reopened to record the failure.
  */
@@ -50,11 +50,13 @@ function publishedBy(error: unknown): string[] {
   return (error as { published?: string[] }).published ?? [];
 }
 
-function runStatusOf(error: unknown): 'failed' | 'held' {
-  return (error as { runStatus?: 'held' }).runStatus ?? 'failed';
+type EndStatus = 'failed' | 'held' | 'succeeded';
+
+function runStatusOf(error: unknown): EndStatus {
+  return (error as { runStatus?: EndStatus }).runStatus ?? 'failed';
 }
 
-async function recordFailure(db: Kysely<Database>, runId: number, message: string, status: 'failed' | 'held' = 'failed'): Promise<boolean> {
+async function recordFailure(db: Kysely<Database>, runId: number, message: string, status: EndStatus = 'failed'): Promise<boolean> {
   try {
     await db.updateTable('ops.runs').set({ status, finished_at: new Date(), message }).where('run_id', '=', runId).execute();
     return true;
