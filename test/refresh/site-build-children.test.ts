@@ -75,6 +75,8 @@ describe("a refresh's site build", () => {
     const crashed = await startRefresh(projectDir, [], { WAREHOUSE_CRASH_AT: 'site:evidence' }).ended;
     expect(crashed.signal).toBe('SIGKILL');
     expect(crashed.stderr).toMatch(/^marts staged for publishing/m);
+    // The build outlives the refresh, which may die before the stand-in has written its pids.
+    await until(() => evidencePids(projectDir).length === 2, 'the orphaned build to write its pids');
     const [evidence, child] = evidencePids(projectDir);
     expect(evidence).toBeGreaterThan(0);
     expect(child).toBeGreaterThan(0);
