@@ -3,9 +3,10 @@ import { basename, dirname, join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../config.js';
 import { crashPoint } from '../crash-point.js';
+import { memberSalt } from '../transform/build-warehouse.js';
 import type { Model } from '../transform/model.js';
 import type { Database } from '../warehouse/database.js';
-import { literal } from '../warehouse/sql-text.js';
+import { identifier, literal } from '../warehouse/sql-text.js';
 
 export function publishedMartsPath(config: WarehouseConfig): string {
   return join(config.dataDir, 'published', 'warehouse_marts.duckdb');
@@ -24,12 +25,13 @@ export interface StagedMarts {
  * never half of one. The Data page's tables are marts too (views over the run log, read here).
  */
 export async function stageMarts(db: Kysely<Database>, config: WarehouseConfig, options: { models: Model[] }): Promise<StagedMarts> {
+  const marts = options.models.filter((model) => model.schema === 'marts');
+  await refuseSalt(db, marts, memberSalt(config));
   const target = publishedMartsPath(config);
   // Same file name as the published one: Evidence names the catalog after it.
   const next = join(dirname(target), 'next', basename(target));
   rmSync(dirname(next), { recursive: true, force: true });
   mkdirSync(dirname(next), { recursive: true });
-  const marts = options.models.filter((model) => model.schema === 'marts');
   await db
     .connection()
     .execute(async (connection) => {
@@ -57,4 +59,30 @@ export async function stageMarts(db: Kysely<Database>, config: WarehouseConfig, 
       return target;
     },
   };
+}
+
+/**
+ * A model can read the member salt (getvariable('member_salt'), for the member_key macro): a mart
+ * whose text holds it would publish what keeps member keys from being reversed. Its text columns
+ * are searched before anything is copied; the salt is never named in the refusal.
+ */
+async function refuseSalt(db: Kysely<Database>, marts: Model[], salt: string): Promise<void> {
+  const { rows: columns } = await sql<{ table_name: string; column_name: string }>`
+    select table_name, column_name from information_schema.columns
+    where table_schema = 'marts' and data_type not in ('BOOLEAN', 'TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'FLOAT', 'DOUBLE', 'DATE', 'TIME', 'TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'INTERVAL')
+      and not starts_with(data_type, 'DECIMAL')
+    order by table_name, ordinal_position`.execute(db);
+  for (const model of marts) {
+    const text = columns.filter((column) => column.table_name === model.table).map((column) => column.column_name);
+    if (text.length === 0) continue;
+    const { rows } = await sql
+      .raw<{ column_name: string }>(
+        `select column_name from (select unnest([${text.map((name) => `{'column_name': ${literal(name)}, 'found': bool_or(contains(${identifier(name)}::varchar, ${literal(salt)}))}`).join(', ')}], recursive := true) from ${model.name}) where found`,
+      )
+      .execute(db);
+    if (rows.length > 0)
+      throw new Error(
+        `${model.file}: ${model.name}.${rows[0]!.column_name} holds the member salt, which is never published: member_key() is the one use of getvariable('member_salt'); nothing was published`,
+      );
+  }
 }

@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { WarehouseConfig } from '../../pipelines/config.js';
+import { refresh } from '../../pipelines/refresh/refresh.js';
 import { withRun } from '../../pipelines/refresh/run-log.js';
 import { buildWarehouse, testWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
@@ -129,5 +130,30 @@ describe('models read only the warehouse', () => {
     expect(build).toBeUndefined();
     expect(statSync(saltPathOf(config)).mode & 0o777).toBe(0o600);
     expect(readFileSync(saltPathOf(config), 'utf8')).toBe('a-salt-someone-else-wrote\n');
+  });
+
+  it('publishes no mart that holds the member salt, and names the model without the salt', async () => {
+    const config = {
+      ...tempProject({
+        models: {
+          'staging/stg_orders.sql': `-- Orders.\n-- grain: order_id\nselect 'o1' as order_id, timestamp '2026-11-20 10:00:00' as created_at,
+            timestamp '2026-11-20 10:00:00' as purchased_at, true as is_purchase`,
+          'marts/member_hints.sql': "-- Hints.\n-- grain: hint\nselect 'key: ' || getvariable('member_salt') || '.' as hint",
+        },
+        // The shop's guards read marts this project has none of.
+        seeds: { 'publish_guards.csv': 'mart,figure,unit,max_fall,max_rise,description\n' },
+      }),
+      memberSalt: undefined,
+    };
+    const warehouse = await openWarehouse(config);
+    const error = await refresh(warehouse, { inputs: [] }).then(
+      () => undefined,
+      (caught: Error) => caught,
+    );
+    await warehouse.close();
+    expect(error?.message).toBe(
+      "models/marts/member_hints.sql: marts.member_hints.hint holds the member salt, which is never published: member_key() is the one use of getvariable('member_salt'); nothing was published",
+    );
+    expect(existsSync(join(config.dataDir, 'published'))).toBe(false);
   });
 });
