@@ -152,6 +152,21 @@ describe('the report site', () => {
     await page.close();
   });
 
+  it('leaves the partial as-of month out of the trend charts and the cohort cells, and says so', async () => {
+    // The as-of month is partial unless the as-of date is its last day.
+    const monthEnd = new Date(Date.UTC(Number(asOf.slice(0, 4)), Number(asOf.slice(5, 7)), 0)).toISOString().slice(0, 10);
+    const sentence = `${asOf.slice(0, 7)} runs only to ${asOf}`;
+    for (const path of ['', 'cohorts']) {
+      const page = await browser.newPage();
+      await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle' });
+      await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+      const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+      if (asOf === monthEnd) expect(text).not.toContain('runs only to');
+      else expect(text).toContain(sentence);
+      await page.close();
+    }
+  });
+
   it("holds none of the input's buyer ids or phone numbers, in the published marts file or the built site", async () => {
     const warehouse = await openWarehouse(config, { readOnly: true });
     try {

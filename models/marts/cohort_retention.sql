@@ -1,7 +1,9 @@
 -- Cohorts by the month of a member's first purchase occasion. For each month offset k from 0 up
 -- to the as-of month (later offsets are absent, not zero): members with an occasion in month k,
 -- members with a second occasion by the end of month k (or the as-of date), and net revenue in
--- month k, each also per cohort member.
+-- month k, each also per cohort member. is_complete: month k has ended by the as-of date (its last
+-- day is on or before it); the cells of the as-of month, a whole diagonal, are partial, and the
+-- Cohorts page leaves them out rather than show them beside whole months.
 -- grain: cohort_month, month_offset
 -- tests: accepted_range(active_share, 0, 1); accepted_range(cumulative_repurchase_share, 0, 1); not_null(cohort_size)
 with
@@ -64,6 +66,7 @@ final as (
     offsets.cohort_month,
     offsets.month_offset,
     offsets.activity_month,
+    last_day(offsets.activity_month) <= as_of.as_of_date as is_complete,
     offsets.cohort_size,
     coalesce(activity.active_members, 0) as active_members,
     coalesce(activity.active_members, 0) / offsets.cohort_size as active_share,
@@ -72,6 +75,7 @@ final as (
     coalesce(activity.revenue, 0)::decimal(18, 2) as revenue,
     (coalesce(activity.revenue, 0) / offsets.cohort_size)::decimal(18, 2) as revenue_per_member
   from offsets
+  cross join as_of
   inner join repurchased on repurchased.cohort_month = offsets.cohort_month and repurchased.month_offset = offsets.month_offset
   left join activity on activity.cohort_month = offsets.cohort_month and activity.activity_month = offsets.activity_month
 )

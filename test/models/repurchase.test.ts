@@ -83,6 +83,26 @@ describe('marts.cohort_retention', () => {
       ['2026-05-01', 1, 1, 0, 0, 0],
     ]);
     expect(rows[0]).toMatchObject({ active_share: 1, cumulative_repurchase_share: 0.5, revenue_per_member: 115 });
+    // June ends after the as-of date (06-15): its cells are partial; April and May have ended.
+    expect(rows.map((row) => [row.activity_month, row.is_complete])).toEqual([
+      ['2026-04-01', true],
+      ['2026-05-01', true],
+      ['2026-06-01', false],
+      ['2026-05-01', true],
+      ['2026-06-01', false],
+    ]);
+  });
+
+  it('counts a month ending on the as-of date as complete', async () => {
+    const rows = await runModel(
+      'marts.cohort_retention',
+      { 'staging.stg_orders': [order('A', '2026-04-05', 100), order('A', '2026-05-31', 50)] },
+      { parameters: { as_of_date: '2026-05-31' }, orderBy: 'cohort_month, month_offset' },
+    );
+    expect(rows.map((row) => [row.month_offset, row.is_complete, row.active_members])).toEqual([
+      [0, true, 1],
+      [1, true, 1],
+    ]);
   });
 });
 
