@@ -39,6 +39,7 @@ let baseUrl: string;
 let headline: Record<string, number>;
 let campaign: { name: string; naive_roi: number; response_rate_t: number };
 let breakdown: string[];
+let keySegments: { member_share: number; revenue_share: number };
 let firstAsOf: string;
 let asOf: string;
 const siteLogs = { first: [] as string[], second: [] as string[] };
@@ -73,6 +74,9 @@ beforeAll(async () => {
       label: string;
     }>`select segment_zh || ' ' || segment as label from marts.campaign_roi_by_segment where campaign_id = 'C01'`.execute(warehouse.db);
     breakdown = segments.rows.map((row) => row.label);
+    const key = await sql<typeof keySegments>`select sum(share) as member_share, sum(revenue_share) as revenue_share
+      from marts.rfm_segments where segment in ('champions', 'important_to_retain')`.execute(warehouse.db);
+    keySegments = key.rows[0]!;
     expect(breakdown.length).toBeGreaterThanOrEqual(2);
     // The Members page's forecast sections have numbers to show: both forecast models fitted.
     const fits = await sql<{ status: string }>`select status from marts.data_forecast_fits order by model`.execute(warehouse.db);
@@ -149,6 +153,18 @@ describe('the report site', () => {
     expect(text).toContain(`${(headline.repurchase_rate! * 100).toFixed(1)}%`);
     expect(text).toContain(`${(headline.returning_buyer_share! * 100).toFixed(1)}%`);
     expect(text).toMatch(new RegExp(`数据截至 Data as of\\s*${asOf}`));
+    await page.close();
+  });
+
+  it("states the key RFM segments' share of members and of revenue as the warehouse computes them", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/rfm`, { waitUntil: 'networkidle' });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+    const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+    expect(text).toContain(
+      `Champions and important-to-retain members are ${pct(keySegments.member_share)} of them and bring ${pct(keySegments.revenue_share)} of their revenue`,
+    );
     await page.close();
   });
 
