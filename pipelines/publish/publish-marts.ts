@@ -62,7 +62,7 @@ export async function stageMarts(db: Kysely<Database>, config: WarehouseConfig, 
 }
 
 /**
- * A model can read the member salt (getvariable('member_salt'), for the member_key macro): a mart
+ * A model can read the member salt (getvariable('member_salt'), which the macro of member keys reads): a mart
  * whose text holds it would publish what keeps member keys from being reversed. Its text columns
  * are searched before anything is copied; the salt is never named in the refusal.
  */
@@ -82,7 +82,7 @@ async function refuseSalt(db: Kysely<Database>, marts: Model[], salt: string): P
       .execute(db);
     if (rows.length > 0)
       throw new Error(
-        `${model.file}: ${model.name}.${rows[0]!.column_name} holds the member salt, which is never published: member_key() is the one use of getvariable('member_salt'); nothing was published`,
+        `${model.file}: ${model.name}.${rows[0]!.column_name} holds the member salt, which is never published: only the macro of member keys in models/macros.sql may read getvariable('member_salt'); nothing was published`,
       );
   }
 }

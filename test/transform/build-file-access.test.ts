@@ -152,7 +152,7 @@ describe('models read only the warehouse', () => {
     );
     await warehouse.close();
     expect(error?.message).toBe(
-      "models/marts/member_hints.sql: marts.member_hints.hint holds the member salt, which is never published: member_key() is the one use of getvariable('member_salt'); nothing was published",
+      "models/marts/member_hints.sql: marts.member_hints.hint holds the member salt, which is never published: only the macro of member keys in models/macros.sql may read getvariable('member_salt'); nothing was published",
     );
     expect(existsSync(join(config.dataDir, 'published'))).toBe(false);
   });
