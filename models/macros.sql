@@ -73,6 +73,14 @@ create or replace temp macro newcombe_high(successes_t, trials_t, successes_c, t
     + power(successes_c / nullif(trials_c, 0) - wilson_low(successes_c, trials_c, z := z), 2)
   );
 
+-- The minimum detectable lift of two arms: the smallest difference in response rate that arms of
+-- n_t and n_c members, at a base response rate p, show with a two-sided test at 95% confidence and
+-- 80% power (normal approximation, the variance at p in both arms):
+--   MDL = (z_0.975 + z_0.80) √(p (1 − p) (1/n_t + 1/n_c)),  z_0.975 = 1.959964, z_0.80 = 0.841621.
+-- n_t = 1000, n_c = 100, p = 0.05 gives 0.0640; NULL when an arm is empty.
+create or replace temp macro minimum_detectable_lift(p, n_t, n_c, z_confidence := 1.959964, z_power := 0.841621) as
+  (z_confidence + z_power) * sqrt(p * (1 - p) * (1 / nullif(n_t, 0) + 1 / nullif(n_c, 0)));
+
 -- The member level (seeds/member_levels.csv) that completed purchases worth `revenue`, `purchases`
 -- of them, reach: the highest level whose revenue or count threshold either meets, as a struct of
 -- its level and level_rank. The levels are read once, highest first, and searched per row: as a
@@ -85,3 +93,13 @@ create or replace temp macro member_level_ranked(revenue, purchases) as
   )[1];
 
 create or replace temp macro member_level(revenue, purchases) as member_level_ranked(revenue, purchases).level;
+
+-- P(alive) of a member with x repeat occasions, recency t_x and age T under a BG/NBD-family fit
+-- (docs/metrics.md): d = the member's dropout chances, x for bgnbd, x + 1 for mbgnbd (which lets
+-- a customer drop out right after the first occasion too). 1 when d = 0; NULL without a fit.
+create or replace temp macro bgnbd_p_alive(model, r, alpha, a, b, x, t_x, t_cal) as
+  case
+    when r is null then null
+    when x + (model = 'mbgnbd')::integer = 0 then 1.0::double
+    else 1 / (1 + a / (b + x + (model = 'mbgnbd')::integer - 1) * exp((r + x) * ln((alpha + t_cal) / (alpha + t_x))))
+  end;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportAudience } from '../pipelines/audience/export-audience.js';
+import { detectableLiftLine, exportAudience } from '../pipelines/audience/export-audience.js';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
 import { loadFile } from '../pipelines/load/load-file.js';
 import { refresh } from '../pipelines/refresh/refresh.js';
@@ -179,6 +179,57 @@ describe('audience export', () => {
     );
     expect(roi).toMatchObject({ treatment_size: result.rows - result.controlRows, control_size: result.controlRows });
     expect(roi!.lift_ci_low).not.toBeNull();
+  });
+
+  it('tells before sending the smallest lift its arms can show, at the control response of the measured campaigns together or at a given rate', async () => {
+    const filters = { stages: ['active', 'returning'] };
+    const out = (name: string) => join(config.dataDir, `detectable-${name}.csv`);
+    const result = await exportAudience(
+      warehouse.db,
+      { campaignId: 'L1', sendAt: '2026-11-21', out: out('L1'), controlFraction: 0.1, filters },
+      { config },
+    );
+    const [typical] = await rows<{ rate: number; campaigns: number }>(
+      'select sum(responders_c) / sum(control_size) as rate, count(*)::integer as campaigns from marts.campaign_roi where lift is not null',
+    );
+    expect([typical!.campaigns, typical!.rate]).toEqual([expect.any(Number), expect.any(Number)]);
+    expect(typical!.rate).toBeGreaterThan(0);
+    const { treatmentRows, controlRows } = result.detectableLift;
+    expect([treatmentRows + controlRows, controlRows]).toEqual([result.rows, result.controlRows]);
+    // (z_0.975 + z_0.80) √(p (1 − p) (1/n_t + 1/n_c)), z_0.975 = 1.959964, z_0.80 = 0.841621.
+    const mdl = (1.959964 + 0.841621) * Math.sqrt(typical!.rate * (1 - typical!.rate) * (1 / treatmentRows + 1 / controlRows));
+    expect(result.detectableLift).toMatchObject({
+      controlFraction: 0.1,
+      responseRate: typical!.rate,
+      measuredCampaigns: typical!.campaigns,
+    });
+    expect(result.detectableLift.minimumDetectableLift).toBeCloseTo(mdl, 12);
+    expect(detectableLiftLine(result.detectableLift)).toBe(
+      `with ${result.rows.toLocaleString('en-US')} members and a 10% control arm (${controlRows.toLocaleString('en-US')} held out), ` +
+        `the smallest lift this campaign can show is ${(mdl * 100).toFixed(1)} points (95% confidence, 80% power, ` +
+        `at a ${(typical!.rate * 100).toFixed(1)}% response rate, the control response of ${typical!.campaigns} measured campaigns)`,
+    );
+    const given = await exportAudience(
+      warehouse.db,
+      { campaignId: 'L2', sendAt: '2026-11-21', out: out('L2'), controlFraction: 0.1, expectedResponseRate: 0.05, filters },
+      { config },
+    );
+    expect(given.detectableLift).toMatchObject({ responseRate: 0.05, measuredCampaigns: null });
+    const none = await exportAudience(warehouse.db, { campaignId: 'L3', sendAt: '2026-11-21', out: out('L3'), filters }, { config });
+    expect(detectableLiftLine(none.detectableLift)).toBe(
+      `with ${none.rows.toLocaleString('en-US')} members and no control arm, this campaign's lift cannot be measured`,
+    );
+  });
+
+  it('prints the smallest detectable lift of hand-made arms: 1,000 treated and 100 held out at 5%', () => {
+    // 2.801585 x √(0.05 x 0.95 x (1/1000 + 1/100)) = 2.801585 x 0.0228583 = 0.0640394: 6.4 points.
+    const arms = { controlFraction: 0.1, treatmentRows: 1000, controlRows: 100, responseRate: 0.05, minimumDetectableLift: 0.0640394 };
+    expect(detectableLiftLine({ ...arms, measuredCampaigns: null })).toBe(
+      'with 1,100 members and a 10% control arm (100 held out), the smallest lift this campaign can show is 6.4 points (95% confidence, 80% power, at an expected 5.0% response rate)',
+    );
+    expect(detectableLiftLine({ ...arms, responseRate: null, minimumDetectableLift: null, measuredCampaigns: 0 })).toBe(
+      'with 1,100 members and a 10% control arm (100 held out), no measured campaign gives a typical response rate: give --expected-response to see the smallest lift this campaign can show',
+    );
   });
 
   it('writes Arrow IPC with the same rows as CSV', async () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
@@ -44,6 +44,9 @@ const moneyColumns = [
   'revenue_per_member_t',
   'revenue_per_member_c',
   'incremental_revenue',
+  'incremental_revenue_ci_low',
+  'incremental_revenue_ci_high',
+  'revenue_lift',
   'cost',
 ];
 
@@ -64,15 +67,41 @@ async function badCampaignFigures(db: Kysely<Database>): Promise<string[]> {
   return bad;
 }
 
+/** An in-memory DuckDB with, as in a build session, the seeds (which some macros read), then the macros. */
+async function withMacros(run: (connection: DuckDBConnection) => Promise<void>): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  try {
+    const connection = await instance.connect();
+    await connection.run('create schema seeds');
+    for (const { statement } of seedStatements(join(repoDir, 'seeds'))) await connection.run(statement);
+    await connection.run(readMacros(join(repoDir, 'models')).sql);
+    await run(connection);
+  } finally {
+    instance.closeSync();
+  }
+}
+
+describe('the minimum detectable lift', () => {
+  it('is (z_0.975 + z_0.80) √(p (1 − p) (1/n_t + 1/n_c)) for two arm sizes, by hand', async () => {
+    await withMacros(async (connection) => {
+      const reader = await connection.runAndReadAll(`select
+        minimum_detectable_lift(0.05, 1000, 100) as unequal,
+        minimum_detectable_lift(0.1, 5000, 5000) as equal,
+        minimum_detectable_lift(0.1, 5000, 0) as without_control`);
+      const [row] = reader.getRowObjectsJson() as Array<{ unequal: number; equal: number; without_control: number | null }>;
+      // z_0.975 + z_0.80 = 1.959964 + 0.841621 = 2.801585.
+      // 1,000 against 100 at 5%: √(0.05 x 0.95 x (0.001 + 0.01)) = √0.0005225 = 0.0228583; x 2.801585 = 0.0640394.
+      expect(row!.unequal).toBeCloseTo(0.0640394, 7);
+      // 5,000 against 5,000 at 10%: √(0.1 x 0.9 x 0.0004) = √0.000036 = 0.006; x 2.801585 = 0.01680951.
+      expect(row!.equal).toBeCloseTo(0.01680951, 8);
+      expect(row!.without_control).toBeNull();
+    });
+  });
+});
+
 describe('the lift interval on small arms', () => {
   it('covers the true difference in at least 93% of draws for every pair of rates, zero responders included, always within [-1, 1]', async () => {
-    const instance = await DuckDBInstance.create(':memory:');
-    try {
-      const connection = await instance.connect();
-      // As in a build session: the seeds (which some macros read), then the macros.
-      await connection.run('create schema seeds');
-      for (const { statement } of seedStatements(join(repoDir, 'seeds'))) await connection.run(statement);
-      await connection.run(readMacros(join(repoDir, 'models')).sql);
+    await withMacros(async (connection) => {
       await connection.run(drawsQuery);
       const [summary] = (
         await connection.runAndReadAll(`select
@@ -90,9 +119,7 @@ describe('the lift interval on small arms', () => {
       const rows = byRates.getRowObjectsJson() as Array<{ rates: string; coverage: number }>;
       expect(rows).toHaveLength(16);
       expect(rows.filter((row) => row.coverage < 0.93)).toEqual([]);
-    } finally {
-      instance.closeSync();
-    }
+    });
   });
 });
 

@@ -78,9 +78,15 @@ beforeAll(async () => {
       from marts.rfm_segments where segment in ('champions', 'important_to_retain')`.execute(warehouse.db);
     keySegments = key.rows[0]!;
     expect(breakdown.length).toBeGreaterThanOrEqual(2);
-    // The Members page's forecast sections have numbers to show: both forecast models fitted.
-    const fits = await sql<{ status: string }>`select status from marts.data_forecast_fits order by model`.execute(warehouse.db);
-    expect(fits.rows.map((row) => row.status)).toEqual(['fitted', 'fitted']);
+    // The Members page's forecast sections have numbers to show: every forecast model fitted.
+    const fits = await sql<{ model: string; status: string }>`select model, status from marts.data_forecast_fits order by model`.execute(
+      warehouse.db,
+    );
+    expect(fits.rows).toEqual([
+      { model: 'bgnbd', status: 'fitted' },
+      { model: 'gamma_gamma', status: 'fitted' },
+      { model: 'mbgnbd', status: 'fitted' },
+    ]);
   } finally {
     await warehouse.close();
   }

@@ -1,8 +1,9 @@
 -- Expected repeat occasions within each forecast horizon of a member who is still alive, per
--- distinct (x, T) of the buyers and horizon, under the BG/NBD fit (FHL 2005 eq. 10 without its
--- P(alive) factor, which member_forecast applies: the rest does not depend on t_x). Computed by
--- bgnbd_expected_occasions (it needs the hypergeometric function 2F1). Empty without a fit.
--- grain: x, t_cal, horizon_days
+-- model (BG/NBD, MBG/NBD: int_bgnbd_fit), distinct (x, T) of the buyers and horizon (FHL 2005
+-- eq. 10, and Wagner and Hoppe 2008 for MBG/NBD, without the P(alive) factor, which
+-- member_forecast applies: the rest does not depend on t_x). Computed by bgnbd_expected_occasions
+-- (it needs the hypergeometric function 2F1). No rows for a model without a fit.
+-- grain: model, x, t_cal, horizon_days
 -- compute: bgnbd_expected_occasions
 -- tests: not_null(expected_occasions_if_alive)
 with
@@ -20,6 +21,7 @@ ages as (
 
 final as (
   select
+    fit.model,
     ages.x,
     ages.t_cal,
     horizons.horizon_days,

@@ -7,6 +7,19 @@
 -- interval (Wilson intervals of each arm combined, models/macros.sql), lift_significant when the
 -- interval excludes 0, and incremental revenue = attributed revenue - control revenue x treatment
 -- size / control size, in DECIMAL. Before that, and without a control group, they are NULL.
+-- With them (docs/metrics.md, Campaigns):
+-- - incremental revenue's 95% interval: the lift interval's distance from the lift, in responders
+--   (x treatment size), valued at the revenue per responder of both arms, added to the incremental
+--   revenue, so incremental_revenue + (lift_ci_low or lift_ci_high - lift) x treatment_size x
+--   (attributed + control revenue) / (responders_t + responders_c). It holds the incremental
+--   revenue; NULL when nobody responded in either arm.
+-- - revenue_lift = revenue_per_member_t - revenue_per_member_c (¥ per member); lift_signs_differ
+--   when it and the response lift have opposite signs, with lift_signs_note saying which way.
+-- - minimum_detectable_lift (minimum_detectable_lift in models/macros.sql: 95% two-sided, 80%
+--   power) at mdl_response_rate: the control's response rate, or, when that is 0 or 1 (no variance
+--   to measure by), the pooled rate of both arms kept within one member of 0 and 1 (1 / (n_t +
+--   n_c) when nobody responded: the smallest rate the arms could have shown). mdl_note
+--   对照组太小，无法判断 when the lift is not significant and |lift| < the minimum detectable lift.
 -- grain: campaign_id, dimension, segment
 -- tests: accepted_values(dimension, 'all', 'lifecycle_stage', 'rfm_segment', 'member_level'); accepted_range(response_rate_t, 0, 1); accepted_range(lift_ci_low, -1, 1); accepted_range(lift_ci_high, -1, 1)
 with
@@ -93,11 +106,39 @@ lifts as (
   from comparable
 ),
 
-final as (
+significance as (
   select
     lifts.*,
-    lift_ci_low > 0 or lift_ci_high < 0 as lift_significant
+    lift_ci_low > 0 or lift_ci_high < 0 as lift_significant,
+    (attributed_revenue + control_revenue) / nullif(responders_t + responders_c, 0) as revenue_per_responder,
+    case when lift is not null then (revenue_per_member_t - revenue_per_member_c)::decimal(18, 2) end as revenue_lift,
+    case
+      when lift is null then null
+      when responders_c > 0 and responders_c < control_size then response_rate_c
+      else greatest(
+        least((responders_t + responders_c) / (treatment_size + control_size), 1 - 1 / (treatment_size + control_size)),
+        1 / (treatment_size + control_size)
+      )
+    end as mdl_response_rate
   from lifts
+),
+
+final as (
+  select
+    significance.* exclude (revenue_per_responder),
+    (incremental_revenue + (lift_ci_low - lift) * treatment_size * revenue_per_responder)::decimal(18, 2) as incremental_revenue_ci_low,
+    (incremental_revenue + (lift_ci_high - lift) * treatment_size * revenue_per_responder)::decimal(18, 2) as incremental_revenue_ci_high,
+    (lift > 0 and revenue_lift < 0) or (lift < 0 and revenue_lift > 0) as lift_signs_differ,
+    case
+      when lift < 0 and revenue_lift > 0 then '响应率下降而人均销售额上升 fewer members responded, but revenue per member rose'
+      when lift > 0 and revenue_lift < 0 then '响应率上升而人均销售额下降 more members responded, but revenue per member fell'
+    end as lift_signs_note,
+    minimum_detectable_lift(mdl_response_rate, treatment_size, control_size) as minimum_detectable_lift,
+    case
+      when not lift_significant and abs(lift) < minimum_detectable_lift(mdl_response_rate, treatment_size, control_size)
+        then '对照组太小，无法判断 control arm too small to tell'
+    end as mdl_note
+  from significance
 )
 
 select * from final

@@ -9,10 +9,16 @@
 -- the member is a treatment contact (each campaign counts such a purchase).
 -- cost = delivered contacts x cost_per_contact + coupon_value x contacts that redeemed the
 -- campaign's own coupon (none without a coupon_code).
--- naive ROI (投入产出比) = attributed revenue / cost, as CRM back offices report it; incremental
--- revenue = attributed revenue - control revenue x treatment size / control size;
--- incremental ROI = (incremental revenue x gross_margin - cost) / cost. Without a control group
--- the incremental figures are NULL; with zero cost the ROIs are NULL. Money is DECIMAL(18, 2).
+-- Both ROIs are on one base, in ¥ revenue per ¥1 spent (roi_unit), as 投入产出比 is read in the
+-- shop's back office: naive ROI = attributed revenue / cost; incremental ROI = incremental revenue
+-- / cost, where incremental revenue = attributed revenue - control revenue x treatment size /
+-- control size. break_even_roi = 1 / gross_margin: at or above it the campaign's margin pays its
+-- cost. The incremental ROI's 95% interval is its incremental revenue's interval (see
+-- intermediate.int_campaign_arms_compared, from the lift's) over cost; incremental_roi_text shows
+-- it with its interval, '—' for the ROI when the lift is not significant, and
+-- incremental_roi_if_significant is NULL then. Revenue lift, the minimum detectable lift and its
+-- note as in the intermediate model. Without a control group the incremental figures are NULL;
+-- with zero cost the ROIs are NULL. Money is DECIMAL(18, 2).
 -- grain: campaign_id
 -- tests: not_null(name, channel, treatment_size, control_size, cost, attributed_revenue, overlap_revenue, control_revenue); accepted_range(response_rate_t, 0, 1); accepted_range(lift_ci_low, -1, 1); accepted_range(lift_ci_high, -1, 1)
 with
@@ -54,6 +60,14 @@ costed as (
     overall.revenue_per_member_t,
     overall.revenue_per_member_c,
     overall.incremental_revenue,
+    overall.incremental_revenue_ci_low,
+    overall.incremental_revenue_ci_high,
+    overall.revenue_lift,
+    overall.lift_signs_differ,
+    overall.lift_signs_note,
+    overall.mdl_response_rate,
+    overall.minimum_detectable_lift,
+    overall.mdl_note,
     coalesce(overall.delivered_contacts, 0) as delivered_contacts,
     coalesce(overall.redeemed_coupons, 0) as redeemed_coupons,
     (coalesce(overall.delivered_contacts, 0) * campaigns.cost_per_contact
@@ -64,13 +78,34 @@ costed as (
   where campaigns.sent_at::date <= as_of.as_of_date
 ),
 
+rois as (
+  select
+    *,
+    '每投入1元带来的销售额 ¥ revenue per ¥1 spent' as roi_unit,
+    1 / nullif(getvariable('gross_margin'), 0) as break_even_roi,
+    case when window_complete then (attributed_revenue / nullif(cost, 0))::double end as naive_roi,
+    (incremental_revenue / nullif(cost, 0))::double as incremental_roi,
+    (incremental_revenue_ci_low / nullif(cost, 0))::double as incremental_roi_ci_low,
+    (incremental_revenue_ci_high / nullif(cost, 0))::double as incremental_roi_ci_high,
+    case when not lift_significant then '不显著 not significant' end as lift_note
+  from costed
+),
+
 final as (
   select
     *,
-    case when window_complete then (attributed_revenue / nullif(cost, 0))::double end as naive_roi,
-    ((incremental_revenue * getvariable('gross_margin') - cost) / nullif(cost, 0))::double as incremental_roi,
-    case when not lift_significant then '不显著 not significant' end as lift_note
-  from costed
+    case when lift_significant then incremental_roi end as incremental_roi_if_significant,
+    case
+      when incremental_roi is null then null
+      when incremental_roi_ci_low is null then case when lift_significant then format('{:,.1f}', incremental_roi) else '—' end
+      else format(
+        '{} ({:,.1f} to {:,.1f})',
+        case when lift_significant then format('{:,.1f}', incremental_roi) else '—' end,
+        incremental_roi_ci_low,
+        incremental_roi_ci_high
+      )
+    end as incremental_roi_text
+  from rois
 )
 
 select * from final

@@ -1,7 +1,7 @@
 -- Each campaign's treatment and control compared within the lifecycle stage, the RFM segment and
 -- the member level members were in when it was sent (see intermediate.int_campaign_arms_compared:
 -- lift, its Newcombe interval and incremental revenue are NULL until the campaign's window is
--- complete), with Chinese names.
+-- complete; its interval, revenue lift and minimum detectable lift as there), with Chinese names.
 -- grain: campaign_id, dimension, segment
 -- tests: accepted_values(dimension, 'lifecycle_stage', 'rfm_segment', 'member_level'); not_null(segment_zh, treatment_size, control_size, attributed_revenue, control_revenue)
 with
@@ -46,7 +46,15 @@ final as (
     arms.control_revenue,
     arms.revenue_per_member_t,
     arms.revenue_per_member_c,
-    arms.incremental_revenue
+    arms.incremental_revenue,
+    arms.incremental_revenue_ci_low,
+    arms.incremental_revenue_ci_high,
+    arms.revenue_lift,
+    arms.lift_signs_differ,
+    arms.lift_signs_note,
+    arms.mdl_response_rate,
+    arms.minimum_detectable_lift,
+    arms.mdl_note
   from arms
   left join labels on labels.dimension = arms.dimension and labels.segment = arms.segment
   where arms.dimension <> 'all'

@@ -1,7 +1,9 @@
 -- Campaigns rolled up by channel and by month sent: campaigns, contacts selected (treatment),
 -- delivered contacts, cost, treatment responders, attributed revenue, and the naive ROI over
 -- them; incremental revenue and the incremental ROI over the campaigns that have one (a control
--- group and a complete window), with those campaigns' cost.
+-- group and a complete window), with those campaigns' cost. Both ROIs as in marts.campaign_roi:
+-- ¥ revenue per ¥1 spent (roi_unit), naive = attributed revenue / cost, incremental = incremental
+-- revenue / cost; roi_unit and break_even_roi are campaign_roi's.
 -- grain: dimension, rollup_key
 -- tests: accepted_values(dimension, 'channel', 'month'); not_null(campaigns, cost, attributed_revenue)
 with
@@ -18,6 +20,8 @@ totals as (
   select
     dimension,
     rollup_key,
+    any_value(roi_unit) as roi_unit,
+    any_value(break_even_roi) as break_even_roi,
     count(*) as campaigns,
     sum(treatment_size) as contacts,
     sum(delivered_contacts) as delivered_contacts,
@@ -41,10 +45,12 @@ final as (
     cost::decimal(18, 2) as cost,
     responders,
     attributed_revenue::decimal(18, 2) as attributed_revenue,
+    roi_unit,
+    break_even_roi,
     (attributed_revenue / nullif(cost, 0))::double as naive_roi,
     measured_campaigns,
     incremental_revenue::decimal(18, 2) as incremental_revenue,
-    ((incremental_revenue * getvariable('gross_margin') - measured_cost) / nullif(measured_cost, 0))::double as incremental_roi
+    (incremental_revenue / nullif(measured_cost, 0))::double as incremental_roi
   from totals
 )
 

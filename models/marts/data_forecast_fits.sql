@@ -1,9 +1,12 @@
--- The forecast models of the latest build (Data page): BG/NBD (int_bgnbd_fit) and Gamma-Gamma
--- (int_gamma_gamma_fit) with their parameters (also as text), log-likelihood, the members fitted
--- and the distinct rows they collapse to, optimizer iterations, whether this build's fit
--- converged, the status (fitted, kept_last_good, not_fitted) and the note; with the run log's
--- seconds and message of the model's latest successful build (the fit time, which no table holds:
--- it differs from build to build).
+-- The forecast models of the latest build (Data page): BG/NBD and MBG/NBD (int_bgnbd_fit) and
+-- Gamma-Gamma (int_gamma_gamma_fit) with their parameters (also as text), log-likelihood, the
+-- members fitted and the distinct rows they collapse to, optimizer iterations, whether this
+-- build's fit converged, the status (fitted, kept_last_good, not_fitted) and the note; with the
+-- run log's seconds and message of the model's latest successful build (the fit time, which no
+-- table holds: it differs from build to build). For BG/NBD and MBG/NBD also their holdout test
+-- (int_bgnbd_holdout_compared: members, actual and expected holdout occasions, mean absolute error
+-- per member) and what the forecasts use each for (used_for_p_alive,
+-- used_for_expected_purchases; the rules are int_bgnbd_holdout_compared').
 -- grain: model
 -- materialized: view
 -- tests: not_null(model_name, status, members)
@@ -13,13 +16,15 @@ bgnbd_fit as (select * from intermediate.int_bgnbd_fit),
 
 gamma_gamma_fit as (select * from intermediate.int_gamma_gamma_fit),
 
+holdout_errors as (select * from intermediate.int_bgnbd_holdout_compared),
+
 model_runs as (select * from ops.model_runs),
 
 fits as (
   select
     'intermediate.int_bgnbd_fit' as fit_model,
     model,
-    'BG/NBD' as model_name,
+    case model when 'mbgnbd' then 'MBG/NBD' else 'BG/NBD' end as model_name,
     printf('r = %.4f, α = %.4f, a = %.4f, b = %.4f (time unit: %g days)', r, alpha, a, b, period_days) as parameters,
     r,
     alpha,
@@ -69,10 +74,17 @@ latest_builds as (
 final as (
   select
     fits.* exclude (fit_model),
+    holdout_errors.holdout_members,
+    holdout_errors.holdout_actual_occasions,
+    holdout_errors.holdout_expected_occasions,
+    holdout_errors.holdout_mae,
+    holdout_errors.used_for_p_alive,
+    holdout_errors.used_for_expected_purchases,
     latest_builds.seconds,
     latest_builds.message as run_log_message,
     latest_builds.run_id
   from fits
+  left join holdout_errors on holdout_errors.model = fits.model
   left join latest_builds on latest_builds.model = fits.fit_model
 )
 

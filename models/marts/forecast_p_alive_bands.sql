@@ -1,7 +1,8 @@
 -- P(alive) of the members with a repeat occasion, by lifecycle stage, in the p_alive bands of
--- seeds/bands.csv (lower bound inclusive, upper exclusive): where the stage rules and the BG/NBD
--- model disagree (the Members page). Members without a repeat occasion are left out: the model
--- gives them P(alive) = 1 by construction (see member_forecast_summary for their count). Every
+-- seeds/bands.csv (lower bound inclusive, upper exclusive): where the stage rules and the
+-- forecast (P(alive) of the model p_alive_model, MBG/NBD by default) disagree (the Members page).
+-- Members without a repeat occasion are left out, as the page's chart says: under BG/NBD their
+-- P(alive) is 1 by construction (see member_forecast_summary for their count and mean). Every
 -- stage and band appears, empty ones with zero; share = the band's share of the stage's members
 -- with a P(alive).
 -- grain: lifecycle_stage, band

@@ -1,11 +1,14 @@
 -- One row per member with a purchase occasion up to the as-of date: who will buy again, and what
--- the next 12 months are worth (BG/NBD and Gamma-Gamma, fitted in int_bgnbd_fit and
--- int_gamma_gamma_fit). p_alive = 1 / (1 + [x > 0] a/(b+x−1) ((α+T)/(α+t_x))^(r+x)), so 1 for a
--- member without a repeat occasion (a property of BG/NBD). Expected occasions in the next 90 and
--- 365 days = p_alive × the expected occasions if alive (int_bgnbd_expected_occasions).
+-- the next 12 months are worth (BG/NBD or MBG/NBD, and Gamma-Gamma, fitted in int_bgnbd_fit and
+-- int_gamma_gamma_fit). p_alive is the model of the parameter p_alive_model (mbgnbd by default:
+-- bgnbd_p_alive in models/macros.sql; under MBG/NBD a member without a repeat occasion may have
+-- left, under BG/NBD its P(alive) is 1). The expected occasions and CLV are the model's that
+-- forecast the holdout better (int_bgnbd_holdout_compared.used_for_expected_purchases; BG/NBD on a
+-- tie), each with that model's own P(alive): expected occasions in the next 90 and 365 days =
+-- its P(alive) × its expected occasions if alive (int_bgnbd_expected_occasions).
 -- expected_occasion_value = (γ + x m) p / (p x + q − 1), m = the mean value of the repeat
--- occasions (for x = 0: the population mean p γ / (q − 1)). clv_12m = p_alive × Σ over the next
--- 12 months of the month's expected occasions × (1 + annual_discount_rate)^(−m/12) ×
+-- occasions (for x = 0: the population mean p γ / (q − 1)). clv_12m = that P(alive) × Σ over the
+-- next 12 months of the month's expected occasions × (1 + annual_discount_rate)^(−m/12) ×
 -- expected_occasion_value × gross_margin. clv_decile 1 = the highest CLV: 1 + ⌊10 (rank − 1) / n⌋
 -- by rank() descending over the n members with a CLV (equal CLVs share a decile). Without a fit
 -- the forecasts are NULL and note says why; note also tells when a fit kept earlier parameters.
@@ -15,11 +18,32 @@ with
 
 history as (select * from intermediate.int_member_repeat_history),
 
-bgnbd_fit as (select * from intermediate.int_bgnbd_fit),
+bgnbd_fits as (select * from intermediate.int_bgnbd_fit),
+
+holdout_errors as (select * from intermediate.int_bgnbd_holdout_compared),
 
 gamma_gamma_fit as (select * from intermediate.int_gamma_gamma_fit),
 
-expected_if_alive as (select * from intermediate.int_bgnbd_expected_occasions),
+all_expected_if_alive as (select * from intermediate.int_bgnbd_expected_occasions),
+
+p_alive_fit as (
+  select *
+  from bgnbd_fits
+  where model = getvariable('p_alive_model')
+),
+
+-- The model whose expected purchases are used; BG/NBD when the holdout table has no rows.
+expected_fit as (
+  select bgnbd_fits.*
+  from bgnbd_fits
+  where bgnbd_fits.model = coalesce((select model from holdout_errors where used_for_expected_purchases), 'bgnbd')
+),
+
+expected_if_alive as (
+  select all_expected_if_alive.*
+  from all_expected_if_alive
+  inner join expected_fit on expected_fit.model = all_expected_if_alive.model
+),
 
 horizons as (select * from intermediate.int_forecast_horizons),
 
@@ -62,12 +86,10 @@ by_horizon as (
 scored as (
   select
     history.*,
-    case
-      when bgnbd_fit.r is null then null
-      when history.x = 0 then 1.0::double
-      else 1 / (1 + bgnbd_fit.a / (bgnbd_fit.b + history.x - 1)
-        * exp((bgnbd_fit.r + history.x) * ln((bgnbd_fit.alpha + history.t_cal) / (bgnbd_fit.alpha + history.t_x))))
-    end as p_alive,
+    bgnbd_p_alive(p_alive_fit.model, p_alive_fit.r, p_alive_fit.alpha, p_alive_fit.a, p_alive_fit.b, history.x, history.t_x, history.t_cal)
+      as p_alive,
+    bgnbd_p_alive(expected_fit.model, expected_fit.r, expected_fit.alpha, expected_fit.a, expected_fit.b, history.x, history.t_x, history.t_cal)
+      as p_alive_expected_model,
     by_horizon.occasions_90d_if_alive,
     by_horizon.occasions_365d_if_alive,
     discounted.discounted_occasions_if_alive,
@@ -76,9 +98,10 @@ scored as (
       else (gamma_gamma_fit.gamma + history.x * coalesce(history.mean_repeat_value, 0)) * gamma_gamma_fit.p
         / (gamma_gamma_fit.p * history.x + gamma_gamma_fit.q - 1)
     end as occasion_value,
-    nullif(concat_ws('; ', bgnbd_fit.note, gamma_gamma_fit.note), '') as note
+    nullif(concat_ws('; ', p_alive_fit.note, nullif(expected_fit.note, p_alive_fit.note), gamma_gamma_fit.note), '') as note
   from history
-  cross join bgnbd_fit
+  cross join p_alive_fit
+  cross join expected_fit
   cross join gamma_gamma_fit
   left join by_horizon on by_horizon.x = history.x and by_horizon.t_cal = history.t_cal
   left join discounted on discounted.x = history.x and discounted.t_cal = history.t_cal
@@ -87,10 +110,10 @@ scored as (
 valued as (
   select
     *,
-    p_alive * occasions_90d_if_alive as expected_occasions_90d,
-    p_alive * occasions_365d_if_alive as expected_occasions_365d,
+    p_alive_expected_model * occasions_90d_if_alive as expected_occasions_90d,
+    p_alive_expected_model * occasions_365d_if_alive as expected_occasions_365d,
     occasion_value::decimal(18, 2) as expected_occasion_value,
-    (p_alive * discounted_occasions_if_alive * occasion_value * getvariable('gross_margin'))::decimal(18, 2) as clv_12m
+    (p_alive_expected_model * discounted_occasions_if_alive * occasion_value * getvariable('gross_margin'))::decimal(18, 2) as clv_12m
   from scored
 ),
 

@@ -1,6 +1,7 @@
 -- The forecast of member_forecast summed by lifecycle stage, by RFM segment (members outside the
 -- RFM lookback as not_scored) and by member level (the Members page): buyers, those without a
--- repeat occasion (P(alive) = 1 by the model), mean P(alive) of all and of repeat buyers,
+-- repeat occasion, mean P(alive) (the model of p_alive_model: under MBG/NBD, the default, a
+-- one-time buyer may have left; under BG/NBD its P(alive) is 1) of all and of repeat buyers,
 -- expected occasions in the next 365 days, 12-month CLV in total, per buyer and as a share of
 -- the shop's. Every stage, segment and level appears, empty ones with zero buyers.
 -- grain: dimension, group_key

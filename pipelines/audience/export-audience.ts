@@ -65,6 +65,8 @@ export const audienceOptionsSchema = z
     sendAt: z.string().regex(/^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$/, 'YYYY-MM-DD [HH:MM[:SS]]'),
     out: z.string().regex(/\.(csv|parquet|arrow)$/, 'a .csv, .parquet or .arrow (Arrow IPC) file'),
     controlFraction: z.number().min(0).max(0.9).default(0),
+    /** The response rate the campaign is expected to have; without it, the control response of the measured campaigns together. */
+    expectedResponseRate: z.number().gt(0).lt(1).optional(),
     seed: z.number().int().default(1),
     /** The channel it is sent through: opt-outs of it apply (without one, every opt-out does). */
     channel: z.string().min(1).optional(),
@@ -108,6 +110,19 @@ export interface AudienceExport {
   controlRows: number;
   /** Members each guard removed, and those moved to the control file. */
   guards: Record<string, number>;
+  detectableLift: DetectableLift;
+}
+
+/** The smallest lift the export's arms can show (export-files.sql, audience_detectable_lift). */
+export interface DetectableLift {
+  controlFraction: number;
+  treatmentRows: number;
+  controlRows: number;
+  /** The expected response rate; null when none was given and no campaign has been measured. */
+  responseRate: number | null;
+  /** How many measured campaigns' control response it is; null when it was given. */
+  measuredCampaigns: number | null;
+  minimumDetectableLift: number | null;
 }
 
 const readSql = (name: string) => readFileSync(new URL(name, import.meta.url), 'utf8').trimEnd();
@@ -160,6 +175,16 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
           .raw<{ matched: number; rows: number; control_rows: number; guards: string }>('select * from audience_summary')
           .execute(connection);
         const summary = rows[0]!;
+        const { rows: detectable } = await sql
+          .raw<{
+            treatment_rows: number;
+            control_rows: number;
+            response_rate: number | null;
+            measured_campaigns: number | null;
+            detectable_lift: number | null;
+          }>('select * from audience_detectable_lift')
+          .execute(connection);
+        const lift = detectable[0]!;
         const { export_id: exportId } = await connection
           .insertInto('ops.exports')
           .values({
@@ -191,12 +216,47 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
           rows: summary.rows,
           controlRows: summary.control_rows,
           guards: JSON.parse(summary.guards) as Record<string, number>,
+          detectableLift: {
+            controlFraction: options.controlFraction,
+            treatmentRows: lift.treatment_rows,
+            controlRows: lift.control_rows,
+            responseRate: lift.response_rate,
+            measuredCampaigns: lift.measured_campaigns,
+            minimumDetectableLift: lift.detectable_lift,
+          },
         };
       } finally {
         await sql.raw('drop table audience_selection').execute(connection);
       }
     }),
   );
+}
+
+const count = (value: number) => value.toLocaleString('en-US');
+const percent = (value: number, digits: number) => `${(value * 100).toFixed(digits)}`;
+
+/**
+ * The line a manager reads before sending: the smallest lift in response rate that the campaign's
+ * arms can show, so that a control arm too small to tell anything is seen before the money is spent.
+ */
+export function detectableLiftLine({
+  controlFraction,
+  treatmentRows,
+  controlRows,
+  responseRate,
+  measuredCampaigns,
+  minimumDetectableLift,
+}: DetectableLift): string {
+  const members = `with ${count(treatmentRows + controlRows)} members`;
+  if (controlRows === 0) return `${members} and no control arm, this campaign's lift cannot be measured`;
+  const arms = `${members} and a ${Number((controlFraction * 100).toFixed(1))}% control arm (${count(controlRows)} held out)`;
+  if (responseRate === null || minimumDetectableLift === null)
+    return `${arms}, no measured campaign gives a typical response rate: give --expected-response to see the smallest lift this campaign can show`;
+  const rate =
+    measuredCampaigns === null
+      ? `an expected ${percent(responseRate, 1)}% response rate`
+      : `a ${percent(responseRate, 1)}% response rate, the control response of ${count(measuredCampaigns)} measured campaigns`;
+  return `${arms}, the smallest lift this campaign can show is ${percent(minimumDetectableLift, 1)} points (95% confidence, 80% power, at ${rate})`;
 }
 
 /** The options as the DuckDB variables select-audience.sql and export-files.sql read; NULL = not set. */
@@ -208,6 +268,7 @@ function audienceVariables(options: z.output<typeof audienceOptionsSchema>): Rec
     audience_campaign_id: literal(options.campaignId),
     audience_send_at: `${literal(options.sendAt)}::timestamp`,
     audience_control_fraction: String(options.controlFraction),
+    audience_expected_response: number(options.expectedResponseRate),
     audience_seed: String(options.seed),
     audience_channel: text(options.channel),
     audience_campaign_name: text(campaign?.name),

@@ -39,3 +39,31 @@ select
     'control_arm_split', count(*) filter (where arm = 'control')
   )::varchar as guards
 from audience_selection;
+
+-- The smallest lift the export's two arms can show (minimum_detectable_lift, models/macros.sql:
+-- 95% two-sided, 80% power) at the expected response rate: audience_expected_response when given,
+-- else the control response rate of the campaigns measured so far (a control group and a complete
+-- window) taken together, their control responders over their control members: a median of small
+-- arms is often 0. None when that is 0 too. NULL without a rate or without a control arm.
+create or replace temp view audience_detectable_lift as
+with
+measured as (
+  select sum(responders_c) / sum(control_size) as response_rate, count(*)::integer as campaigns
+  from marts.campaign_roi
+  where lift is not null
+),
+arms as (
+  select
+    count(*) filter (where arm = 'treatment')::integer as treatment_rows,
+    count(*) filter (where arm = 'control')::integer as control_rows
+  from audience_selection
+),
+expected as (
+  select
+    coalesce(getvariable('audience_expected_response'), nullif(measured.response_rate, 0)) as response_rate,
+    case when getvariable('audience_expected_response') is null then measured.campaigns end as measured_campaigns
+  from measured
+)
+select arms.*, expected.*, minimum_detectable_lift(expected.response_rate, arms.treatment_rows, arms.control_rows) as detectable_lift
+from arms
+cross join expected;

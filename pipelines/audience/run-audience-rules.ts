@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { loadFiles } from '../load/load-files.js';
 import type { Warehouse } from '../warehouse/open-warehouse.js';
 import { parseAudienceFilters } from './audience-filters.js';
-import { type AudienceExport, exportAudience } from './export-audience.js';
+import { type AudienceExport, detectableLiftLine, exportAudience } from './export-audience.js';
 
 export interface RuleOutcome {
   rule: string;
@@ -105,7 +105,7 @@ async function runRule(warehouse: Warehouse, rule: Rule, options: RuleOptions, l
     if (exported.rows > 0) await recordContacts(warehouse, exported, options);
     log(
       `audience rule ${rule.rule}: ${exported.rows - exported.controlRows} members to ${exported.path}, ${exported.controlRows} held out; ` +
-        `of ${exported.matched} matching, left out: ${JSON.stringify(exported.guards)}`,
+        `of ${exported.matched} matching, left out: ${JSON.stringify(exported.guards)}; ${detectableLiftLine(exported.detectableLift)}`,
     );
     return { rule: rule.rule, campaignId: rule.campaign_id, status: 'exported', export: exported };
   } catch (error) {

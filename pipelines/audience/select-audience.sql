@@ -14,7 +14,7 @@
 -- without a purchase match neither), audience_exclude_days (no purchase within that many days),
 -- audience_promoted_product with audience_exclude_promoted_days (did not buy the promoted product
 -- within that many days), audience_price with audience_min_value_ratio (usual order value at least
--- that share of the promoted price), audience_p_alive_low/high (P(alive) of the BG/NBD forecast
+-- that share of the promoted price), audience_p_alive_low/high (P(alive) of the p_alive_model fit,
 -- between them, inclusive), audience_clv_deciles (integer list; decile 1 = the highest 12-month
 -- CLV; members without a forecast match neither). Days are counted to the as-of date.
 -- Guards: opted_out (opt-outs, staging.stg_opt_outs: opted out of audience_channel, or of every channel, at

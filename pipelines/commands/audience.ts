@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { audienceFilterArgs, audienceFilters } from '../audience/audience-filters.js';
-import { exportAudience } from '../audience/export-audience.js';
+import { detectableLiftLine, exportAudience } from '../audience/export-audience.js';
 import { log, parseSets, setArg, waitArg, withWarehouse } from './command-options.js';
 
 const number = (raw: unknown) => (raw === undefined ? undefined : Number(raw));
@@ -29,6 +29,11 @@ export default defineCommand({
     'coupon-value': { type: 'string', description: "the coupon's value; above 0 makes it a discount campaign" },
     ...audienceFilterArgs,
     control: { type: 'string', description: 'random share held out as control group (in the control file)', default: '0' },
+    'expected-response': {
+      type: 'string',
+      description:
+        'expected response rate (e.g. 0.05) for the smallest lift the arms can show; default: the control response of the measured campaigns together',
+    },
     seed: { type: 'string', description: 'seed of the control draw', default: '1' },
     set: setArg,
     wait: waitArg,
@@ -42,6 +47,7 @@ export default defineCommand({
           sendAt: args['send-at'],
           out: args.out,
           controlFraction: Number(args.control),
+          expectedResponseRate: number(args['expected-response']),
           seed: Number(args.seed),
           channel: args.channel,
           campaign: [args.name, args['cost-per-contact'], args['coupon-code'], args['coupon-value']].every((arg) => arg === undefined)
@@ -66,5 +72,6 @@ export default defineCommand({
           `; of ${result.matched} matching, the guards left out: ${removed}` +
           (result.campaignPath ? `; campaigns row ${result.campaignPath}` : ''),
       );
+      log(detectableLiftLine(result.detectableLift));
     }),
 });

@@ -16,6 +16,8 @@ export interface LikelihoodFit {
   seconds: number;
 }
 
+const maxRestarts = 3;
+
 /**
  * Maximum likelihood over positive parameters: minimizes −LL / members over their logarithms
  * (so they stay positive, and the mean keeps tolerances independent of the shop's size), from a
@@ -43,17 +45,22 @@ export function maximizeLikelihood(
     }
     return cached;
   };
-  const result = minimize(
-    (logParams) => at(logParams).value,
-    (logParams) => at(logParams).gradient,
-    start.map(Math.log),
-    { maxIterations },
-  );
+  const value = (logParams: number[]) => at(logParams).value;
+  const gradient = (logParams: number[]) => at(logParams).gradient;
+  let result = minimize(value, gradient, start.map(Math.log), { maxIterations });
+  let iterations = result.iterations;
+  // BFGS can stall where its curvature estimate has gone bad: a line search that finds no step
+  // while the gradient is not small (MBG/NBD on shops whose purchase rates hardly vary). A fresh
+  // start from there, with the iterations left, goes on; deterministic like the first.
+  for (let restart = 0; restart < maxRestarts && !result.converged && result.stalled && iterations < maxIterations; restart++) {
+    result = minimize(value, gradient, result.x, { maxIterations: maxIterations - iterations });
+    iterations += result.iterations;
+  }
   const params = result.x.map(Math.exp);
   return {
     params,
     logLikelihood: logLikelihood(params).value,
-    iterations: result.iterations,
+    iterations,
     converged: result.converged,
     message: result.message,
     seconds: (performance.now() - started) / 1000,

@@ -20,6 +20,8 @@ export interface MinimizeResult {
   message: string;
   /** numeric stopped on a small step, and the gradient there is small too. */
   converged: boolean;
+  /** numeric stopped on a small step, but the gradient there is not small. */
+  stalled: boolean;
 }
 
 // numeric's two messages of a normal stop; anything else (maxit reached, a NaN) is not converged.
@@ -41,12 +43,14 @@ export function minimize(
     return Number.isFinite(value) ? value : Number.POSITIVE_INFINITY;
   };
   const result = numeric.uncmin(bounded, [...x0], options.tolerance ?? 1e-10, gradient, options.maxIterations);
-  const gradientNorm = Math.hypot(...result.gradient);
+  const normalStop = normalStops.has(result.message);
+  const smallGradient = Math.hypot(...result.gradient) < (options.gradientTolerance ?? 1e-4);
   return {
     x: result.solution,
     iterations: result.iterations,
     // numeric leaves the message empty when its outer loop reaches the iteration limit.
     message: result.message || 'iteration limit reached',
-    converged: normalStops.has(result.message) && gradientNorm < (options.gradientTolerance ?? 1e-4),
+    converged: normalStop && smallGradient,
+    stalled: normalStop && !smallGradient,
   };
 }

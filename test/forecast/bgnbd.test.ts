@@ -7,6 +7,8 @@ import {
   bgnbdLogLikelihoodOf,
   bgnbdPAlive,
   gammaGammaLogLikelihoodOf,
+  mbgnbdConditionalExpectedDirect,
+  mbgnbdLogLikelihoodOf,
 } from '../helpers/bgnbd-reference.js';
 import { cdnowCustomers, published } from '../helpers/cdnow-summary.js';
 
@@ -42,13 +44,13 @@ describe('BG/NBD', () => {
       (sum, customer) => sum + bgnbdLogLikelihoodOf(params, customer.x, customer.txDays / 7, customer.TDays / 7),
       0,
     );
-    close(makeBgnbdLogLikelihood(triples)(params).value, perCustomer, 1e-12);
+    close(makeBgnbdLogLikelihood('bgnbd', triples)(params).value, perCustomer, 1e-12);
     // BTYD walkthrough: bgnbd.cbs.LL(params, cal.cbs) = -9582.429 at its estimate.
-    close(makeBgnbdLogLikelihood(triples)(published.btydBgnbd).value, -9582.429, 1e-7);
+    close(makeBgnbdLogLikelihood('bgnbd', triples)(published.btydBgnbd).value, -9582.429, 1e-7);
   });
 
   it('has the analytic gradient of its log-likelihood', () => {
-    const logLikelihood = makeBgnbdLogLikelihood(triples);
+    const logLikelihood = makeBgnbdLogLikelihood('bgnbd', triples);
     const at = [0.3, 5, 0.9, 2.1];
     const toParams = ([r, alpha, a, b]: number[]) => ({ r: r!, alpha: alpha!, a: a!, b: b! });
     const numeric = centralDifferences((params) => logLikelihood(toParams(params)).value, at);
@@ -56,19 +58,19 @@ describe('BG/NBD', () => {
   });
 
   it('fits the published parameters within 1% (and the BTYD optimum within 0.1%), deterministically', () => {
-    const fit = fitBgnbd(triples, 1000);
+    const fit = fitBgnbd('bgnbd', triples, 1000);
     expect(fit.converged).toBe(true);
     for (const key of ['r', 'alpha', 'a', 'b'] as const) {
       close(fit.fitted[key], published.bgnbd[key], 0.01);
       close(fit.fitted[key], published.btydBgnbd[key], 1e-3);
     }
     close(fit.logLikelihood, published.bgnbdLogLikelihood, 1e-5);
-    expect(fitBgnbd(triples, 1000).fitted).toEqual(fit.fitted);
-    expect(fitBgnbd(triples, 1).converged).toBe(false);
+    expect(fitBgnbd('bgnbd', triples, 1000).fitted).toEqual(fit.fitted);
+    expect(fitBgnbd('bgnbd', triples, 1).converged).toBe(false);
   });
 
   it('gives the individual expectations and P(alive) that lifetimes and BTYD publish', () => {
-    const fitted = fitBgnbd(triples, 1000).fitted;
+    const fitted = fitBgnbd('bgnbd', triples, 1000).fitted;
     // lifetimes test (Hardie's spreadsheet): x = 2, t_x = 30.43, T = 38.86, next 39 weeks: 1.226.
     expect(Math.abs(bgnbdConditionalExpected(fitted, 39, 2, 30.43, 38.86) - 1.226)).toBeLessThan(0.001);
     // BTYD walkthrough, customer 1516 (x = 26, t_x = 30.85714, T = 31), next 52 weeks; printed to 7 digits.
@@ -86,10 +88,10 @@ describe('BG/NBD', () => {
         const tx = x > 0 ? 20 : 0;
         close(bgnbdConditionalExpected(params, t, x, tx, 35), bgnbdConditionalExpectedDirect(params, t, x, tx, 35), 1e-10);
       }
-    const heavy = bgnbdExpectedIfAlive(params, 520, 400, 39);
+    const heavy = bgnbdExpectedIfAlive('bgnbd', params, 520, 400, 39);
     expect(Number.isFinite(heavy)).toBe(true);
     // Over a short horizon the rate of an alive member is the posterior mean of λ, (r + x)/(α + T).
-    close(bgnbdExpectedIfAlive(params, 0.01, 400, 39) / 0.01, (params.r + 400) / (params.alpha + 39), 1e-3);
+    close(bgnbdExpectedIfAlive('bgnbd', params, 0.01, 400, 39) / 0.01, (params.r + 400) / (params.alpha + 39), 1e-3);
   });
 
   it('is right where a and b run into the millions (every member with the same dropout probability), where the transformed series overflows', () => {
@@ -100,8 +102,46 @@ describe('BG/NBD', () => {
       for (const t of [13, 52]) {
         const p = params.a / (params.a + params.b + x);
         const limit = (1 - ((params.alpha + 80) / (params.alpha + 80 + p * t)) ** (params.r + x)) / p;
-        close(bgnbdExpectedIfAlive(params, t, x, 80), limit, 1e-4);
+        close(bgnbdExpectedIfAlive('bgnbd', params, t, x, 80), limit, 1e-4);
       }
+  });
+});
+
+describe('MBG/NBD', () => {
+  const toParams = ([r, alpha, a, b]: number[]) => ({ r: r!, alpha: alpha!, a: a!, b: b! });
+
+  it("has lifetimes' ModifiedBetaGeoFitter log-likelihood, one-time buyers included, and its analytic gradient", () => {
+    const params = { r: 0.5, alpha: 6, a: 1.2, b: 3.3 };
+    const perCustomer = customers.reduce(
+      (sum, customer) => sum + mbgnbdLogLikelihoodOf(params, customer.x, customer.txDays / 7, customer.TDays / 7),
+      0,
+    );
+    close(makeBgnbdLogLikelihood('mbgnbd', triples)(params).value, perCustomer, 1e-12);
+    const logLikelihood = makeBgnbdLogLikelihood('mbgnbd', triples);
+    const at = [0.3, 5, 0.9, 2.1];
+    const numeric = centralDifferences((values) => logLikelihood(toParams(values)).value, at);
+    for (const [index, slope] of logLikelihood(toParams(at)).gradient.entries()) close(slope, numeric[index]!, 1e-5);
+  });
+
+  it("fits lifetimes' published parameters (r 0.5248, α 6.1831, a 0.8914, b 1.6140; LL −9582.14) within 1%, deterministically", () => {
+    const fit = fitBgnbd('mbgnbd', triples, 1000);
+    expect(fit.converged).toBe(true);
+    for (const key of ['r', 'alpha', 'a', 'b'] as const) close(fit.fitted[key], published.mbgnbd[key], 0.01);
+    close(fit.logLikelihood, published.mbgnbdLogLikelihood, 0.01);
+    expect(fitBgnbd('mbgnbd', triples, 1000).fitted).toEqual(fit.fitted);
+  });
+
+  it("gives lifetimes' conditional expectation (Wagner and Hoppe 2008) as P(alive) × the expected occasions if alive", () => {
+    const params = published.mbgnbd;
+    for (const x of [0, 1, 3, 10, 26])
+      for (const t of [1, 39, 52]) {
+        const tx = x > 0 ? 20 : 0;
+        close(bgnbdConditionalExpected(params, t, x, tx, 35, 'mbgnbd'), mbgnbdConditionalExpectedDirect(params, t, x, tx, 35), 1e-10);
+      }
+    // Hardie's spreadsheet case of lifetimes' test (x = 2, t_x = 30.43, T = 38.86, 39 weeks): 1.226 within its 0.05.
+    expect(
+      Math.abs(bgnbdConditionalExpected(fitBgnbd('mbgnbd', triples, 1000).fitted, 39, 2, 30.43, 38.86, 'mbgnbd') - 1.226),
+    ).toBeLessThan(0.05);
   });
 });
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BgnbdVariant } from '../../pipelines/forecast/bgnbd.js';
 import { readMapping } from '../../pipelines/load/input-mapping.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
 import { withRun } from '../../pipelines/refresh/run-log.js';
@@ -32,7 +33,25 @@ interface MemberRow {
   holdout_occasions: number;
 }
 let members: MemberRow[];
-let bgnbd: { r: number; alpha: number; a: number; b: number; log_likelihood: number; members: number; status: string };
+interface BgnbdFitRow {
+  model: BgnbdVariant;
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+  log_likelihood: number;
+  members: number;
+  status: string;
+}
+let bgnbd: BgnbdFitRow;
+let mbgnbd: BgnbdFitRow;
+let holdoutErrors: Array<{
+  model: BgnbdVariant;
+  holdout_members: number;
+  holdout_mae: number;
+  used_for_expected_purchases: boolean;
+  used_for_p_alive: boolean;
+}>;
 let gammaGamma: { p: number; q: number; gamma: number; log_likelihood: number; members: number; status: string };
 
 async function rows<T>(text: string): Promise<T[]> {
@@ -53,7 +72,10 @@ beforeAll(async () => {
       parameters: { as_of_date: '1997-09-30', forecast_period_days: '7', zero_value_purchases: 'true' },
     }),
   );
-  bgnbd = (await rows<typeof bgnbd>('select * from intermediate.int_bgnbd_fit'))[0]!;
+  const fits = await rows<BgnbdFitRow>('select * from intermediate.int_bgnbd_fit order by model');
+  bgnbd = fits.find((fit) => fit.model === 'bgnbd')!;
+  mbgnbd = fits.find((fit) => fit.model === 'mbgnbd')!;
+  holdoutErrors = await rows<(typeof holdoutErrors)[number]>('select * from intermediate.int_bgnbd_holdout_compared order by model');
   gammaGamma = (await rows<typeof gammaGamma>('select * from intermediate.int_gamma_gamma_fit'))[0]!;
   // The sample id (column 2 of the file) is the customer number of BTYD, lifetimes and Hardie.
   const sampleIds = new Map(cdnowCustomers().map((customer) => [customer.masterId, customer.id]));
@@ -79,6 +101,24 @@ describe('forecasts on the CDNOW sample (calibration to 1997-09-30, weeks)', () 
     close(bgnbd.log_likelihood, published.bgnbdLogLikelihood, 0.01);
   });
 
+  it("fits lifetimes' published MBG/NBD parameters (r 0.5248, α 6.1831, a 0.8914, b 1.6140) and log-likelihood (−9582.14) within 1%", () => {
+    expect(mbgnbd).toMatchObject({ model: 'mbgnbd', status: 'fitted', members: 2357 });
+    for (const key of ['r', 'alpha', 'a', 'b'] as const) close(mbgnbd[key], published.mbgnbd[key], 0.01);
+    close(mbgnbd.log_likelihood, published.mbgnbdLogLikelihood, 0.01);
+  });
+
+  it('compares both models on the last 182 days and uses the one with the lower mean absolute error for expected purchases', () => {
+    // Every sample customer first bought in January–March 1997, before the calibration end 1997-04-01.
+    expect(holdoutErrors.map((row) => [row.model, row.holdout_members, row.used_for_p_alive])).toEqual([
+      ['bgnbd', 2357, false],
+      ['mbgnbd', 2357, true],
+    ]);
+    const [bg, mbg] = holdoutErrors;
+    expect(bg!.holdout_mae).toBeGreaterThan(0);
+    expect(mbg!.used_for_expected_purchases).toBe(mbg!.holdout_mae < bg!.holdout_mae);
+    expect(bg!.used_for_expected_purchases).toBe(!mbg!.used_for_expected_purchases);
+  });
+
   it('fits the published Gamma-Gamma parameters (p 6.25, q 3.74, γ 15.44) within 1% on the 946 repeat buyers', () => {
     expect(gammaGamma).toMatchObject({ status: 'fitted', members: 946 });
     for (const key of ['p', 'q', 'gamma'] as const) close(gammaGamma[key], published.gammaGamma[key], 0.01);
@@ -90,23 +130,32 @@ describe('forecasts on the CDNOW sample (calibration to 1997-09-30, weeks)', () 
     const customer1516 = members.find((member) => member.sample_id === 1516)!;
     expect(customer1516.x).toBe(26);
     close(customer1516.t_cal, 31, 1e-12);
-    expect(Math.abs(customer1516.p_alive - 0.9688523)).toBeLessThan(1e-4);
+    expect(Math.abs(bgnbdPAlive(bgnbd, 26, customer1516.t_x, 31) - 0.9688523)).toBeLessThan(1e-4);
   });
 
-  it('projects every member as the BG/NBD and Gamma-Gamma formulas do: P(alive), 90 and 365 days, value and discounted CLV', () => {
+  it('gives the 1,411 one-time buyers an MBG/NBD P(alive) below 1', () => {
+    const oneTime = members.filter((member) => member.x === 0);
+    expect(oneTime).toHaveLength(1411);
+    expect(Math.max(...oneTime.map((member) => member.p_alive))).toBeLessThan(1);
+  });
+
+  it('projects every member as the MBG/NBD (P(alive)), the chosen model (occasions) and Gamma-Gamma formulas do: P(alive), 90 and 365 days, value and discounted CLV', () => {
     expect(members).toHaveLength(2357);
+    const used = holdoutErrors.find((row) => row.used_for_expected_purchases)!.model;
+    const usedFit = used === 'mbgnbd' ? mbgnbd : bgnbd;
+    const expected = (t: number, x: number, tx: number, T: number) => bgnbdConditionalExpected(usedFit, t, x, tx, T, used);
     for (const member of members) {
       const { x, t_x, t_cal } = member;
-      close(member.p_alive, bgnbdPAlive(bgnbd, x, t_x, t_cal), 1e-12);
-      close(member.expected_occasions_90d, bgnbdConditionalExpected(bgnbd, 90 / 7, x, t_x, t_cal), 1e-10);
-      close(member.expected_occasions_365d, bgnbdConditionalExpected(bgnbd, 365 / 7, x, t_x, t_cal), 1e-10);
+      close(member.p_alive, bgnbdPAlive(mbgnbd, x, t_x, t_cal, 'mbgnbd'), 1e-12);
+      close(member.expected_occasions_90d, expected(90 / 7, x, t_x, t_cal), 1e-10);
+      close(member.expected_occasions_365d, expected(365 / 7, x, t_x, t_cal), 1e-10);
       const { p, q, gamma } = gammaGamma;
       const value = ((gamma + x * (member.mean_repeat_value ?? 0)) * p) / (p * x + q - 1);
       expect(Math.abs(member.expected_occasion_value - value)).toBeLessThanOrEqual(0.005);
       // Month m ends round(365 m / 12) days ahead; its occasions are discounted at 10% a year.
       let clv = 0;
       for (let month = 1; month <= 12; month++) {
-        const inMonth = (end: number) => bgnbdConditionalExpected(bgnbd, Math.round((365 * end) / 12) / 7, x, t_x, t_cal);
+        const inMonth = (end: number) => expected(Math.round((365 * end) / 12) / 7, x, t_x, t_cal);
         clv += (inMonth(month) - (month > 1 ? inMonth(month - 1) : 0)) * 1.1 ** (-month / 12) * value * 0.5;
       }
       expect(Math.abs(member.clv_12m - clv)).toBeLessThanOrEqual(0.005);

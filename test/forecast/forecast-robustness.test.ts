@@ -6,6 +6,7 @@ import { loadFile } from '../../pipelines/load/load-file.js';
 import { withRun } from '../../pipelines/refresh/run-log.js';
 import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import type { Warehouse } from '../../pipelines/warehouse/open-warehouse.js';
+import { withRefreshedShop } from '../helpers/refreshed-shop.js';
 import { repoDir, seedsDir } from '../helpers/temp-project.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
@@ -34,7 +35,8 @@ interface Fit {
   converged: boolean | null;
   note: string | null;
 }
-const bgnbdFit = async (warehouse: Warehouse) => (await rows<Fit>(warehouse, 'select * from intermediate.int_bgnbd_fit'))[0]!;
+const bgnbdFit = async (warehouse: Warehouse) =>
+  (await rows<Fit>(warehouse, "select * from intermediate.int_bgnbd_fit where model = 'bgnbd'"))[0]!;
 const params = ({ r, alpha, a, b }: Fit) => ({ r, alpha, a, b });
 
 describe('forecasts that cannot or do not fit', () => {
@@ -67,7 +69,8 @@ describe('forecasts that cannot or do not fit', () => {
           expected_occasions_365d: null,
           clv_12m: null,
           clv_decile: null,
-          note: 'BG/NBD not fitted: no member has a repeat occasion, so no forecast; Gamma-Gamma not fitted: 0 repeat buyers with a positive mean repeat value, fewer than forecast_min_members (1), so no forecast',
+          // P(alive)'s model (MBG/NBD) first, then the expected purchases' (BG/NBD: the holdout had no winner).
+          note: 'MBG/NBD not fitted: no member has a repeat occasion, so no forecast; BG/NBD not fitted: no member has a repeat occasion, so no forecast; Gamma-Gamma not fitted: 0 repeat buyers with a positive mean repeat value, fewer than forecast_min_members (1), so no forecast',
         });
     });
   });
@@ -92,6 +95,12 @@ describe('forecasts that cannot or do not fit', () => {
           status: 'not_fitted',
           members: 946,
           note: 'Gamma-Gamma not fitted: 946 repeat buyers with a positive mean repeat value, fewer than forecast_min_members (3000), so no forecast',
+        },
+        {
+          model: 'mbgnbd',
+          status: 'not_fitted',
+          members: 2357,
+          note: 'MBG/NBD not fitted: 2357 members, fewer than forecast_min_members (3000), so no forecast',
         },
       ]);
       const [counts] = await rows<{ n: number; scored: number }>(
@@ -119,7 +128,7 @@ describe('forecasts that cannot or do not fit', () => {
         warehouse,
         "select message from ops.model_runs where model = 'intermediate.int_bgnbd_fit' order by run_id desc limit 1",
       );
-      expect(fitted[0]?.message).toMatch(/^BG\/NBD fitted in [\d.]+ s \(\d+ iterations\)$/);
+      expect(fitted[0]?.message).toMatch(/^BG\/NBD fitted in [\d.]+ s \(\d+ iterations\); MBG\/NBD fitted in [\d.]+ s \(\d+ iterations\)$/);
       await build(warehouse, calibration);
       expect(params(await bgnbdFit(warehouse))).toEqual(params(good));
 
@@ -146,4 +155,24 @@ describe('forecasts that cannot or do not fit', () => {
       expect(await bgnbdFit(warehouse)).toMatchObject({ r: null, status: 'not_fitted' });
     });
   });
+
+  it('fits MBG/NBD on a generated shop whose purchase rates hardly vary, where BFGS first stalls, by starting it afresh', async () => {
+    // Its first run stops on a line search with the gradient not small (r and α run off together).
+    await withRefreshedShop({ members: 4000, days: 730, seed: 7 }, async (warehouse) => {
+      const fits = await rows<{ model: string; status: string; converged: boolean }>(
+        warehouse,
+        'select model, status, converged from intermediate.int_bgnbd_fit order by model',
+      );
+      expect(fits).toEqual([
+        { model: 'bgnbd', status: 'fitted', converged: true },
+        { model: 'mbgnbd', status: 'fitted', converged: true },
+      ]);
+      const [oneTime] = await rows<{ members: number; below_one: number }>(
+        warehouse,
+        'select count(*) as members, count(*) filter (where p_alive < 1) as below_one from marts.member_forecast where x = 0',
+      );
+      expect(oneTime!.members).toBeGreaterThan(0);
+      expect(oneTime!.below_one).toBe(oneTime!.members);
+    });
+  }, 120_000);
 });

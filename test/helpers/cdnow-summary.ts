@@ -60,6 +60,12 @@ export const published = {
   bgnbdLogLikelihood: -9582.4,
   /** BTYD 2.4.3 walkthrough: bgnbd.EstimateParameters on CDNOW. */
   btydBgnbd: { r: 0.2425982, alpha: 4.4136842, a: 0.7929899, b: 2.4261667 },
+  /**
+   * MBG/NBD: lifetimes' ModifiedBetaGeoFitter on the same data (its test_params_out_is_close_to_BTYDplus
+   * and docs: r 0.5248, α 6.1831, a 0.8914, b 1.6140, log-likelihood −9582.14).
+   */
+  mbgnbd: { r: 0.5248, alpha: 6.1831, a: 0.8914, b: 1.614 },
+  mbgnbdLogLikelihood: -9582.14,
   /** Fader and Hardie (2013), note 025; lifetimes and CLVTools tests. */
   gammaGamma: { p: 6.25, q: 3.74, gamma: 15.44 },
   /** CLVTools test_correctness_gg.R. */

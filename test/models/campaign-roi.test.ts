@@ -102,8 +102,27 @@ describe('marts.campaign_roi', () => {
     ]);
     // Cost: 3 delivered x ¥0.05 + 1 redeemed coupon x ¥10.
     expect([k1.delivered_contacts, k1.redeemed_coupons, k1.cost]).toEqual([3, 1, 10.15]);
+    // Both ROIs in ¥ revenue per ¥1 spent: 150 / 10.15 and 70 / 10.15; at gross_margin 0.5 a
+    // campaign breaks even at 1 / 0.5 = 2.
+    expect(k1.roi_unit).toBe('每投入1元带来的销售额 ¥ revenue per ¥1 spent');
     expect(k1.naive_roi).toBeCloseTo(150 / 10.15, 12);
-    expect(k1.incremental_roi).toBeCloseTo((70 * 0.5 - 10.15) / 10.15, 12);
+    expect(k1.incremental_roi).toBeCloseTo(70 / 10.15, 12);
+    expect(k1.break_even_roi).toBe(2);
+    // Interval: the lift's ±0.53561 in responders (x 4 treated) at (150 + 40) / (2 + 1) = ¥63.33 per
+    // responder: 70 ± 135.69 = -65.69 to 205.69; over cost -6.47 to 20.27. Not significant: "—".
+    const [low, high] = newcombe(2, 4, 1, 2);
+    expect([k1.incremental_revenue_ci_low, k1.incremental_revenue_ci_high]).toEqual([-65.69, 205.69]);
+    expect(k1.incremental_revenue_ci_low).toBeCloseTo(70 + low * 4 * (190 / 3), 2);
+    expect(k1.incremental_revenue_ci_high).toBeCloseTo(70 + high * 4 * (190 / 3), 2);
+    expect(k1.incremental_roi_ci_low).toBeCloseTo(-65.69 / 10.15, 12);
+    expect(k1.incremental_roi_ci_high).toBeCloseTo(205.69 / 10.15, 12);
+    expect([k1.incremental_roi_if_significant, k1.incremental_roi_text]).toEqual([null, '— (-6.5 to 20.3)']);
+    // Revenue lift 37.5 - 20 = ¥17.5 per member against a response lift of 0: no opposite signs.
+    expect([k1.revenue_lift, k1.lift_signs_differ, k1.lift_signs_note]).toEqual([17.5, false, null]);
+    // MDL at the control's 1/2: (1.959964 + 0.841621) x √(0.5 x 0.5 x (1/4 + 1/2)) = 2.801585 x 0.4330127 = 1.21312.
+    expect(k1.mdl_response_rate).toBe(0.5);
+    expect(k1.minimum_detectable_lift).toBeCloseTo(1.21312, 5);
+    expect(k1.mdl_note).toBe('对照组太小，无法判断 control arm too small to tell');
     expect([k1.window_complete, k1.days_left]).toEqual([true, 0]);
   });
 
@@ -120,14 +139,79 @@ describe('marts.campaign_roi', () => {
       null,
     ]);
     expect([k2.cost, k2.naive_roi, k2.incremental_roi, k2.lift_note]).toEqual([0, null, null, null]);
+    expect([k2.incremental_roi_text, k2.revenue_lift, k2.minimum_detectable_lift, k2.mdl_note]).toEqual([null, null, null, null]);
   });
 
-  it('follows the gross margin parameter', async () => {
+  it('breaks even at 1 / gross margin, leaving both ROIs in revenue per ¥1', async () => {
     const rows = await runModel('marts.campaign_roi', given, {
-      parameters: { ...asOf, gross_margin: '0.3' },
+      parameters: { ...asOf, gross_margin: '0.4' },
       orderBy: 'campaign_id',
     });
-    expect(rows[0]!.incremental_roi).toBeCloseTo((70 * 0.3 - 10.15) / 10.15, 12);
+    expect([rows[0]!.break_even_roi, rows[0]!.naive_roi, rows[0]!.incremental_roi]).toEqual([2.5, 150 / 10.15, 70 / 10.15]);
+  });
+
+  it('shows a significant incremental ROI with its interval, says when response and revenue lift disagree, and when the arms are too small to tell', async () => {
+    const at = '2026-06-01 10:00:00';
+    // S1: 15 of 20 treated bought ¥10 each (rate 0.75, ¥7.50 a member); 2 of 20 held out bought ¥100
+    // each (0.1, ¥10 a member). Z1: 3 of 30 treated bought ¥10; none of 10 held out. Z2: nobody bought.
+    const arms: Array<[string, number, number, number, number, number, number]> = [
+      ['S1', 20, 15, 10, 20, 2, 100],
+      ['Z1', 30, 3, 10, 10, 0, 0],
+      ['Z2', 30, 0, 10, 10, 0, 0],
+    ];
+    const contacts: Rows = [];
+    const orders: Rows = [];
+    for (const [campaignId, treated, responders, amountT, held, controlResponders, amountC] of arms) {
+      for (const [arm, size, responding, amount] of [
+        ['treatment', treated, responders, amountT],
+        ['control', held, controlResponders, amountC],
+      ] as const) {
+        for (let n = 0; n < size; n++) {
+          const member = `${campaignId}-${arm}-${n}`;
+          contacts.push(contact(campaignId, member, at, arm));
+          if (n < responding) orders.push(purchase(`o-${member}`, member, '2026-06-02 10:00:00', amount));
+        }
+      }
+    }
+    const [s1, z1, z2] = await runModel(
+      'marts.campaign_roi',
+      {
+        'staging.stg_campaigns': arms.map(([campaignId]) => campaign(campaignId, at)),
+        'staging.stg_campaign_contacts': contacts,
+        'staging.stg_orders': orders,
+      },
+      { parameters: asOf, orderBy: 'campaign_id' },
+    );
+    // S1: lift 0.65 (Newcombe 0.37 to 0.80), significant; incremental revenue 150 - 200 x 20/20 = -50,
+    // cost 20 x ¥0.10 = ¥2: incremental ROI -25 against naive 75. Per responder (150 + 200) / 17;
+    // interval -50 + (bound - 0.65) x 20 x 350/17, over ¥2.
+    const [low, high] = newcombe(15, 20, 2, 20);
+    expect([s1!.lift_significant, s1!.naive_roi, s1!.incremental_roi, s1!.incremental_roi_if_significant]).toEqual([true, 75, -25, -25]);
+    expect(s1!.incremental_revenue_ci_low).toBeCloseTo(-50 + (low - 0.65) * 20 * (350 / 17), 2);
+    expect(s1!.incremental_revenue_ci_high).toBeCloseTo(-50 + (high - 0.65) * 20 * (350 / 17), 2);
+    const roiBounds = [Number(s1!.incremental_revenue_ci_low) / 2, Number(s1!.incremental_revenue_ci_high) / 2];
+    expect([s1!.incremental_roi_ci_low, s1!.incremental_roi_ci_high]).toEqual(roiBounds);
+    expect(s1!.incremental_roi_text).toBe(`-25.0 (${roiBounds[0]!.toFixed(1)} to ${roiBounds[1]!.toFixed(1)})`);
+    // More responded, but revenue per member fell: 7.50 - 10 = -2.50.
+    expect([s1!.revenue_lift, s1!.lift_signs_differ, s1!.lift_signs_note]).toEqual([
+      -2.5,
+      true,
+      '响应率上升而人均销售额下降 more members responded, but revenue per member fell',
+    ]);
+    // MDL at the control's 0.1: 2.801585 x √(0.1 x 0.9 x (1/20 + 1/20)) = 2.801585 x 0.0948683 = 0.265782;
+    // the lift is significant: no note.
+    expect(s1!.minimum_detectable_lift).toBeCloseTo(0.265782, 6);
+    expect(s1!.mdl_note).toBeNull();
+    // Z1: the control's 0/10 has no variance; the pooled 3/40 = 0.075 stands in:
+    // 2.801585 x √(0.075 x 0.925 x (1/30 + 1/10)) = 2.801585 x √0.00925 = 0.269448 > the lift 0.1.
+    expect([z1!.lift, z1!.lift_significant, z1!.mdl_response_rate]).toEqual([0.1, false, 0.075]);
+    expect(z1!.minimum_detectable_lift).toBeCloseTo(0.269448, 6);
+    expect(z1!.mdl_note).toBe('对照组太小，无法判断 control arm too small to tell');
+    // Z2: no responder in either arm: one responder in 40, 0.025, the smallest rate they could show:
+    // 2.801585 x √(0.025 x 0.975 x (1/30 + 1/10)) = 2.801585 x √0.00325 = 0.159715 > the lift 0.
+    expect([z2!.lift, z2!.mdl_response_rate]).toEqual([0, 0.025]);
+    expect(z2!.minimum_detectable_lift).toBeCloseTo(0.159715, 6);
+    expect(z2!.mdl_note).toBe('对照组太小，无法判断 control arm too small to tell');
   });
 
   it("costs only the campaign's own coupon, once per delivered treatment member that used it in the window", async () => {

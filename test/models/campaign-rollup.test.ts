@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { runModel } from '../helpers/run-model.js';
 
+const unit = '每投入1元带来的销售额 ¥ revenue per ¥1 spent';
+
 // Three campaigns as campaign_roi reports them (two SMS in May, one push in June without a control group).
-const roi = (row: Record<string, unknown>) => ({ name: 'c', treatment_size: 100, delivered_contacts: 100, responders_t: 10, ...row });
+const roi = (row: Record<string, unknown>) => ({
+  name: 'c',
+  treatment_size: 100,
+  delivered_contacts: 100,
+  responders_t: 10,
+  roi_unit: unit,
+  break_even_roi: 2,
+  ...row,
+});
 const campaigns = [
   roi({ campaign_id: 'A', channel: 'sms', sent_at: '2026-05-02 10:00:00', cost: 10, attributed_revenue: 500, incremental_revenue: 100 }),
   roi({
@@ -45,13 +55,15 @@ describe('marts.campaign_rollup', () => {
         row.naive_roi,
         row.incremental_revenue,
         row.incremental_roi,
+        row.roi_unit,
       ]),
     ).toEqual([
-      // SMS: cost 40, attributed 800 (ROI 20); incremental 80 × 0.5 − 40 = 0 → 0.
-      ['channel', 'push', 1, 100, 90, 5, 10, 200, 40, null, null],
-      ['channel', 'sms', 2, 200, 200, 40, 15, 800, 20, 80, 0],
-      ['month', '2026-05', 2, 200, 200, 40, 15, 800, 20, 80, 0],
-      ['month', '2026-06', 1, 100, 90, 5, 10, 200, 40, null, null],
+      // Both per ¥1 spent. SMS: cost 40, attributed 800 (ROI 20); incremental 100 - 20 = 80 over the
+      // same ¥40 (ROI 2).
+      ['channel', 'push', 1, 100, 90, 5, 10, 200, 40, null, null, unit],
+      ['channel', 'sms', 2, 200, 200, 40, 15, 800, 20, 80, 2, unit],
+      ['month', '2026-05', 2, 200, 200, 40, 15, 800, 20, 80, 2, unit],
+      ['month', '2026-06', 1, 100, 90, 5, 10, 200, 40, null, null, unit],
     ]);
   });
 });

@@ -25,34 +25,112 @@ describe('intermediate.int_member_repeat_history', () => {
   });
 });
 
+describe('the holdout comparison of BG/NBD and MBG/NBD', () => {
+  it('takes x, t_x and T as of the as-of date − forecast_holdout_days, and counts the occasions after it', async () => {
+    const rows = await runModel(
+      'intermediate.int_bgnbd_holdout_history',
+      {
+        'staging.stg_orders': [
+          order('A', '2026-06-02', 100),
+          order('A', '2026-06-09', 30),
+          order('A', '2026-06-25', 20), // in the 14 holdout days
+          order('B', '2026-06-29', 40), // first bought after the calibration end: left out
+          order('C', '2026-05-01', 10),
+        ],
+      },
+      { parameters: { as_of_date: '2026-06-30', forecast_period_days: '7', forecast_holdout_days: '14' }, orderBy: 'member_id' },
+    );
+    // Calibration end 2026-06-16: A has x = 1, t_x = 7 days, T = 14 days; C x = 0, T = 46 days.
+    expect(rows.map((row) => [row.member_id, row.x, row.t_x, row.t_cal, row.holdout_occasions])).toEqual([
+      ['A', 1, 1, 2, 1],
+      ['C', 0, 0, 46 / 7, 0],
+    ]);
+  });
+
+  it('averages |actual − P(alive) × expected if alive| per member and picks the lower error for expected purchases', async () => {
+    // Both fits r = 1, α = 1, a = 1, b = 2; alive members expect 1 (x = 0) or 2 (x = 1) holdout occasions.
+    // P (x = 1, t_x = 1, T = 3, 2 holdout occasions): BG/NBD P(alive) 1/3, MBG/NBD 3/7;
+    // Q (x = 0, T = 3, none): BG/NBD 1, MBG/NBD 1 / (1 + 1/2 × 4) = 1/3.
+    // BG/NBD: (|2 − 2/3| + |0 − 1|) / 2 = 7/6; MBG/NBD: (|2 − 6/7| + |0 − 1/3|) / 2 = 31/42.
+    const fit = { r: 1, alpha: 1, a: 1, b: 2, period_days: 7, status: 'fitted', log_likelihood: -3 };
+    const rows = await runModel(
+      'intermediate.int_bgnbd_holdout_compared',
+      {
+        'intermediate.int_bgnbd_holdout_history': [
+          { member_id: 'P', x: 1, t_x: 1, t_cal: 3, holdout_occasions: 2 },
+          { member_id: 'Q', x: 0, t_x: 0, t_cal: 3, holdout_occasions: 0 },
+        ],
+        'intermediate.int_bgnbd_holdout_fit': [
+          { model: 'bgnbd', ...fit },
+          { model: 'mbgnbd', ...fit },
+        ],
+        'intermediate.int_bgnbd_holdout_expected_occasions': ['bgnbd', 'mbgnbd'].flatMap((model) =>
+          [0, 1].map((x) => ({ model, x, t_cal: 3, horizon_days: 14, expected_occasions_if_alive: x + 1 })),
+        ),
+      },
+      { orderBy: 'model' },
+    );
+    expect(rows).toEqual([
+      {
+        model: 'bgnbd',
+        holdout_fit_log_likelihood: -3,
+        holdout_fit_status: 'fitted',
+        holdout_members: 2,
+        holdout_actual_occasions: 2,
+        holdout_expected_occasions: expect.closeTo(5 / 3, 8),
+        holdout_mae: expect.closeTo(7 / 6, 8),
+        used_for_expected_purchases: false,
+        used_for_p_alive: false,
+      },
+      {
+        model: 'mbgnbd',
+        holdout_fit_log_likelihood: -3,
+        holdout_fit_status: 'fitted',
+        holdout_members: 2,
+        holdout_actual_occasions: 2,
+        holdout_expected_occasions: expect.closeTo(25 / 21, 8),
+        holdout_mae: expect.closeTo(31 / 42, 8),
+        used_for_expected_purchases: true,
+        used_for_p_alive: true,
+      },
+    ]);
+  });
+});
+
 // A fit with a = 1, b = 2, r = 1, α = 1 and a Gamma-Gamma fit p = 2, q = 3, γ = 10, by hand:
 // member B (x = 1, t_x = 1, T = 3): P(alive) = 1 / (1 + 1/(2 + 1 − 1) × ((1 + 3)/(1 + 1))^(1 + 1)) = 1/3;
 // expected value (γ + x m) p / (p x + q − 1) = (10 + 40) × 2 / 4 = 25.
 // members A, A2, A3, A4 (x = 0, T = 3): P(alive) = 1; expected value p γ / (q − 1) = 10.
+// The same parameters as MBG/NBD, P(alive) = 1 / (1 + a/(b + x) × ((α + T)/(α + t_x))^(r + x)):
+// A (x = 0, t_x = 0): 1 / (1 + 1/2 × (4/1)^1) = 1/3; B: 1 / (1 + 1/3 × (4/2)^2) = 3/7.
 const history: Rows = [
   { member_id: 'B', x: 1, t_x: 1, t_cal: 3, mean_repeat_value: 40 },
   ...['A', 'A2', 'A3', 'A4'].map((member_id) => ({ member_id, x: 0, t_x: 0, t_cal: 3, mean_repeat_value: null })),
 ];
 const bgnbdFit = { model: 'bgnbd', r: 1, alpha: 1, a: 1, b: 2, period_days: 7, status: 'fitted' };
+const mbgnbdFit = { ...bgnbdFit, model: 'mbgnbd' };
 const gammaGammaFit = { model: 'gamma_gamma', p: 2, q: 3, gamma: 10, status: 'fitted' };
 // If alive, x = 0 expects 1 occasion a month (3 in 90 days), x = 1 two a month (6 in 90 days).
 const monthEnds = [30, 61, 91, 122, 152, 183, 213, 243, 274, 304, 335, 365];
-const expectedIfAlive: Rows = [0, 1].flatMap((x) => [
-  { x, t_cal: 3, horizon_days: 90, expected_occasions_if_alive: 3 * (x + 1) },
-  ...monthEnds.map((horizon_days, index) => ({ x, t_cal: 3, horizon_days, expected_occasions_if_alive: (index + 1) * (x + 1) })),
-]);
+// (The same for both models, so that only P(alive) tells them apart.)
+const expectedIfAlive: Rows = ['bgnbd', 'mbgnbd'].flatMap((model) =>
+  [0, 1].flatMap((x) => [
+    { model, x, t_cal: 3, horizon_days: 90, expected_occasions_if_alive: 3 * (x + 1) },
+    ...monthEnds.map((horizon_days, index) => ({ model, x, t_cal: 3, horizon_days, expected_occasions_if_alive: (index + 1) * (x + 1) })),
+  ]),
+);
 
-const forecast = (given: Record<string, Rows> = {}) =>
+const forecast = (given: Record<string, Rows> = {}, parameters: Record<string, string> = { p_alive_model: 'bgnbd' }) =>
   runModel(
     'marts.member_forecast',
     {
       'intermediate.int_member_repeat_history': history,
-      'intermediate.int_bgnbd_fit': [bgnbdFit],
+      'intermediate.int_bgnbd_fit': [bgnbdFit, mbgnbdFit],
       'intermediate.int_gamma_gamma_fit': [gammaGammaFit],
       'intermediate.int_bgnbd_expected_occasions': expectedIfAlive,
       ...given,
     },
-    { parameters: { annual_discount_rate: '0.1', gross_margin: '0.5' }, orderBy: 'member_id' },
+    { parameters: { annual_discount_rate: '0.1', gross_margin: '0.5', ...parameters }, orderBy: 'member_id' },
   );
 
 describe('marts.member_forecast', () => {
@@ -78,6 +156,34 @@ describe('marts.member_forecast', () => {
       ['A3', 1, 3, 12, 10, 57, 3, null],
       ['A4', 1, 3, 12, 10, 57, 3, null],
       ['B', 1 / 3, 2, 8, 25, 95, 1, null],
+    ]);
+  });
+
+  it('shows the MBG/NBD P(alive) by default, below 1 for a one-time buyer, and keeps BG/NBD expected purchases when the holdout has no winner', async () => {
+    const rows = await forecast({}, {});
+    expect(rows.map((row) => [row.member_id, row.p_alive, row.expected_occasions_365d, row.clv_12m])).toEqual([
+      ['A', 1 / 3, 12, 57],
+      ['A2', 1 / 3, 12, 57],
+      ['A3', 1 / 3, 12, 57],
+      ['A4', 1 / 3, 12, 57],
+      ['B', expect.closeTo(3 / 7, 12), 8, 95],
+    ]);
+  });
+
+  it("takes the expected purchases and CLV from the model that won the holdout, with that model's P(alive)", async () => {
+    const holdout = [
+      { model: 'bgnbd', holdout_members: 5, holdout_mae: 0.5, used_for_expected_purchases: false, used_for_p_alive: false },
+      { model: 'mbgnbd', holdout_members: 5, holdout_mae: 0.4, used_for_expected_purchases: true, used_for_p_alive: true },
+    ];
+    const rows = await forecast({ 'intermediate.int_bgnbd_holdout_compared': holdout }, {});
+    // A: 1/3 × 12 = 4 in 365 days, CLV 1/3 × 10 × 0.5 × 11.40049 = 19.00; B: 3/7 × 24 = 72/7,
+    // CLV 3/7 × 2 × 25 × 0.5 × 11.40049 = 122.15.
+    expect(rows.map((row) => [row.member_id, row.p_alive, row.expected_occasions_365d, row.clv_12m])).toEqual([
+      ['A', 1 / 3, 4, 19],
+      ['A2', 1 / 3, 4, 19],
+      ['A3', 1 / 3, 4, 19],
+      ['A4', 1 / 3, 4, 19],
+      ['B', expect.closeTo(3 / 7, 12), expect.closeTo(72 / 7, 12), 122.15],
     ]);
   });
 

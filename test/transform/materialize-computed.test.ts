@@ -24,7 +24,7 @@ with
 histories as (select * from staging.stg_histories),
 
 final as (
-  select x, t_cal, 273 as horizon_days, 39.0 as horizon, 0.243 as r, 4.414 as alpha, 0.793 as a, 2.426 as b
+  select 'bgnbd' as model, x, t_cal, 273 as horizon_days, 39.0 as horizon, 0.243 as r, 4.414 as alpha, 0.793 as a, 2.426 as b
   from histories
 )
 
@@ -74,6 +74,7 @@ describe('computed models', () => {
       "select column_name as name, data_type as type from information_schema.columns where table_name = 'int_expected' order by ordinal_position",
     );
     expect(columns).toEqual([
+      { name: 'model', type: 'VARCHAR' },
       { name: 'x', type: 'INTEGER' },
       { name: 't_cal', type: 'DOUBLE' },
       { name: 'horizon_days', type: 'INTEGER' },
@@ -92,7 +93,10 @@ describe('computed models', () => {
 
   it("records the computation's note in the run log and reads its parameters", async () => {
     const config = tempProject({ models: { 'staging/stg_histories.sql': histories, 'intermediate/int_fit.sql': fit } });
-    const note = 'BG/NBD not fitted: 2 members, fewer than forecast_min_members (3), so no forecast';
+    // One note for the two models the computation fits.
+    const note = ['BG/NBD', 'MBG/NBD']
+      .map((model) => `${model} not fitted: 2 members, fewer than forecast_min_members (3), so no forecast`)
+      .join('; ');
     expect(await build(config, { forecast_min_members: '3' })).toContain(`    ${note}`);
     expect(await query(config, "select message from ops.model_runs where model = 'intermediate.int_fit'")).toEqual([{ message: note }]);
     await expect(build(config, { forecast_min_members: '0' })).rejects.toThrow(
