@@ -5,7 +5,9 @@
 -- model with the lower holdout_mae gives the expected purchases and CLV of member_forecast
 -- (used_for_expected_purchases); BG/NBD on a tie or when neither could be fitted.
 -- And used_for_p_alive marks the model of the parameter p_alive_model, whose P(alive)
--- member_forecast shows and the audience export filters on.
+-- member_forecast shows and the audience export filters on. Either use falls to the other model
+-- when this one's fit to the whole history (int_bgnbd_fit) has no parameters and the other's has:
+-- a fit that did not converge on one shop leaves the forecast to the model that did, not empty.
 -- grain: model
 -- tests: not_null(model, holdout_members, used_for_expected_purchases, used_for_p_alive)
 with
@@ -13,6 +15,8 @@ with
 history as (select * from intermediate.int_bgnbd_holdout_history),
 
 fit as (select * from intermediate.int_bgnbd_holdout_fit),
+
+whole_history_fit as (select * from intermediate.int_bgnbd_fit),
 
 expected_if_alive as (select * from intermediate.int_bgnbd_holdout_expected_occasions),
 
@@ -51,10 +55,15 @@ final as (
     errors.holdout_actual_occasions,
     errors.holdout_expected_occasions,
     errors.holdout_mae,
-    row_number() over (order by errors.holdout_mae asc nulls last, fit.model = 'bgnbd' desc) = 1 as used_for_expected_purchases,
-    fit.model = getvariable('p_alive_model') as used_for_p_alive
+    row_number() over (
+      order by whole_history_fit.r is not null desc, errors.holdout_mae asc nulls last, fit.model = 'bgnbd' desc
+    ) = 1 as used_for_expected_purchases,
+    row_number() over (
+      order by whole_history_fit.r is not null desc, fit.model = getvariable('p_alive_model') desc
+    ) = 1 as used_for_p_alive
   from fit
   left join errors on errors.model = fit.model
+  left join whole_history_fit on whole_history_fit.model = fit.model
 )
 
 select * from final

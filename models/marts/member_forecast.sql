@@ -1,6 +1,7 @@
 -- One row per member with a purchase occasion up to the as-of date: who will buy again, and what
 -- the next 12 months are worth (BG/NBD or MBG/NBD, and Gamma-Gamma, fitted in int_bgnbd_fit and
--- int_gamma_gamma_fit). p_alive is the model of the parameter p_alive_model (mbgnbd by default:
+-- int_gamma_gamma_fit). p_alive is the model of the parameter p_alive_model (mbgnbd by default,
+-- or the other model when only that one could be fitted, with the reason in note:
 -- bgnbd_p_alive in models/macros.sql; under MBG/NBD a member without a repeat occasion may have
 -- left, under BG/NBD its P(alive) is 1). The expected occasions and CLV are the model's that
 -- forecast the holdout better (int_bgnbd_holdout_compared.used_for_expected_purchases; BG/NBD on a
@@ -26,10 +27,11 @@ gamma_gamma_fit as (select * from intermediate.int_gamma_gamma_fit),
 
 all_expected_if_alive as (select * from intermediate.int_bgnbd_expected_occasions),
 
+-- The model of p_alive_model, or the other where only that one could be fitted (the holdout table says).
 p_alive_fit as (
-  select *
+  select bgnbd_fits.*
   from bgnbd_fits
-  where model = getvariable('p_alive_model')
+  where bgnbd_fits.model = coalesce((select model from holdout_errors where used_for_p_alive), getvariable('p_alive_model'))
 ),
 
 -- The model whose expected purchases are used; BG/NBD when the holdout table has no rows.
@@ -98,7 +100,15 @@ scored as (
       else (gamma_gamma_fit.gamma + history.x * coalesce(history.mean_repeat_value, 0)) * gamma_gamma_fit.p
         / (gamma_gamma_fit.p * history.x + gamma_gamma_fit.q - 1)
     end as occasion_value,
-    nullif(concat_ws('; ', p_alive_fit.note, nullif(expected_fit.note, p_alive_fit.note), gamma_gamma_fit.note), '') as note
+    nullif(
+      concat_ws(
+        '; ',
+        case when p_alive_fit.model <> getvariable('p_alive_model') then 'P(alive) by ' || p_alive_fit.model || ', not ' || getvariable('p_alive_model') || ', which could not be fitted' end,
+        (select string_agg(note, '; ' order by model) from bgnbd_fits),
+        gamma_gamma_fit.note
+      ),
+      ''
+    ) as note
   from history
   cross join p_alive_fit
   cross join expected_fit

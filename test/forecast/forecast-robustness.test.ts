@@ -69,8 +69,8 @@ describe('forecasts that cannot or do not fit', () => {
           expected_occasions_365d: null,
           clv_12m: null,
           clv_decile: null,
-          // P(alive)'s model (MBG/NBD) first, then the expected purchases' (BG/NBD: the holdout had no winner).
-          note: 'MBG/NBD not fitted: no member has a repeat occasion, so no forecast; BG/NBD not fitted: no member has a repeat occasion, so no forecast; Gamma-Gamma not fitted: 0 repeat buyers with a positive mean repeat value, fewer than forecast_min_members (1), so no forecast',
+          // Each BG-family fit's note, by model code, then Gamma-Gamma's.
+          note: 'BG/NBD not fitted: no member has a repeat occasion, so no forecast; MBG/NBD not fitted: no member has a repeat occasion, so no forecast; Gamma-Gamma not fitted: 0 repeat buyers with a positive mean repeat value, fewer than forecast_min_members (1), so no forecast',
         });
     });
   });

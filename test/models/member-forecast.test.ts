@@ -134,6 +134,38 @@ const forecast = (given: Record<string, Rows> = {}, parameters: Record<string, s
   );
 
 describe('marts.member_forecast', () => {
+  it('leaves both uses to BG/NBD when MBG/NBD could not be fitted to the whole history, though it won the holdout', async () => {
+    // The holdout as in the test above (MBG/NBD's error 31/42 against 7/6), but MBG/NBD's fit to the
+    // whole history has no parameters: P(alive) (p_alive_model = mbgnbd) and the expected purchases
+    // fall to BG/NBD rather than to nothing.
+    const fit = { r: 1, alpha: 1, a: 1, b: 2, period_days: 7, status: 'fitted', log_likelihood: -3 };
+    const rows = await runModel(
+      'intermediate.int_bgnbd_holdout_compared',
+      {
+        'intermediate.int_bgnbd_holdout_history': [
+          { member_id: 'P', x: 1, t_x: 1, t_cal: 3, holdout_occasions: 2 },
+          { member_id: 'Q', x: 0, t_x: 0, t_cal: 3, holdout_occasions: 0 },
+        ],
+        'intermediate.int_bgnbd_holdout_fit': [
+          { model: 'bgnbd', ...fit },
+          { model: 'mbgnbd', ...fit },
+        ],
+        'intermediate.int_bgnbd_holdout_expected_occasions': ['bgnbd', 'mbgnbd'].flatMap((model) =>
+          [0, 1].map((x) => ({ model, x, t_cal: 3, horizon_days: 14, expected_occasions_if_alive: x + 1 })),
+        ),
+        'intermediate.int_bgnbd_fit': [
+          { model: 'bgnbd', ...fit },
+          { model: 'mbgnbd', period_days: 7, status: 'not_fitted', note: 'MBG/NBD not fitted: the fit did not converge' },
+        ],
+      },
+      { orderBy: 'model' },
+    );
+    expect(rows.map((row) => [row.model, row.holdout_mae, row.used_for_expected_purchases, row.used_for_p_alive])).toEqual([
+      ['bgnbd', expect.closeTo(7 / 6, 8), true, true],
+      ['mbgnbd', expect.closeTo(31 / 42, 8), false, false],
+    ]);
+  });
+
   it('discounts each month at (1 + 10%)^(−m/12), weighs by P(alive), value and margin, and ranks CLV deciles with ties sharing one', async () => {
     const rows = await forecast();
     // Σ_{m=1..12} 1.1^(−m/12) = 11.40049. A: 1 × 1 a month × 10 × 0.5 × 11.40049 = 57.00;
