@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { sql } from 'kysely';
@@ -14,12 +15,12 @@ import { serveSite } from '../pipelines/publish/serve-site.js';
 import { refresh } from '../pipelines/refresh/refresh.js';
 import { openWarehouse, type Warehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { collectSecrets, filesHoldingSecrets, relationsHoldingSecrets, secretsInWrongColumns } from './helpers/find-secrets.js';
-import { repoDir } from './helpers/temp-project.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 
 // The real thing: a generated shop, refreshed into a warehouse, published, built by Evidence,
 // served, and read by Debian's chromium.
-const screenshotDir = join(repoDir, 'data/screenshots');
+// Outside the checkout, whose data/ belongs to the analyst's own runs, and kept after the tests.
+const screenshotDir = join(tmpdir(), 'member-warehouse-screenshots');
 // Each page and the charts its markdown draws.
 const pages: Array<[string, number]> = [
   ['', 7],
