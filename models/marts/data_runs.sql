@@ -1,6 +1,9 @@
 -- The last 50 runs of the run log (Data page), with how long each took. Read as the marts are
 -- published, the publishing refresh is 'publishing' (every check passed): it shows as succeeded,
--- with its time up to publishing, since the page exists only if it publishes.
+-- since the page exists only if it publishes. seconds_to_publish: from the start of a refresh to
+-- the moment its checks passed and its marts were copied for publishing, for a run that published
+-- (`status` shows the same figure). total_seconds: start to end, empty for the publishing run,
+-- which goes on to build the site and export audiences after these figures were copied.
 -- grain: run_id
 -- materialized: view
 -- tests: not_null(command, status, started_at)
@@ -8,17 +11,22 @@ with
 
 runs as (select * from ops.runs),
 
+publishing as (select * from ops.run_publishing),
+
 final as (
   select
-    run_id,
-    command,
-    started_at,
-    finished_at,
-    case status when 'publishing' then 'succeeded' else status end as status,
-    message,
-    date_diff('millisecond', started_at, finished_at) / 1000 as seconds
+    runs.run_id,
+    runs.command,
+    runs.started_at,
+    runs.finished_at,
+    case runs.status when 'publishing' then 'succeeded' else runs.status end as status,
+    runs.message,
+    case when runs.status in ('publishing', 'succeeded') then date_diff('millisecond', runs.started_at, publishing.publishing_at) / 1000 end
+      as seconds_to_publish,
+    case when runs.status <> 'publishing' then date_diff('millisecond', runs.started_at, runs.finished_at) / 1000 end as total_seconds
   from runs
-  order by run_id desc
+  left join publishing on publishing.run_id = runs.run_id
+  order by runs.run_id desc
   limit 50
 )
 

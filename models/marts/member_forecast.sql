@@ -3,10 +3,11 @@
 -- int_gamma_gamma_fit). p_alive is the model of the parameter p_alive_model (mbgnbd by default,
 -- or the other model when only that one could be fitted, with the reason in note:
 -- bgnbd_p_alive in models/macros.sql; under MBG/NBD a member without a repeat occasion may have
--- left, under BG/NBD its P(alive) is 1). The expected occasions and CLV are the model's that
--- forecast the holdout better (int_bgnbd_holdout_compared.used_for_expected_purchases; BG/NBD on a
--- tie), each with that model's own P(alive): expected occasions in the next 90 and 365 days =
--- its P(alive) × its expected occasions if alive (int_bgnbd_expected_occasions).
+-- left, under BG/NBD its P(alive) is 1); the column p_alive_model names the model that gave it.
+-- The expected occasions and CLV are the model's that forecast the holdout better
+-- (int_bgnbd_holdout_compared.used_for_expected_purchases; BG/NBD on a tie), each with that
+-- model's own P(alive): expected occasions in the next 90 and 365 days = its P(alive) × its
+-- expected occasions if alive (int_bgnbd_expected_occasions).
 -- expected_occasion_value = (γ + x m) p / (p x + q − 1), m = the mean value of the repeat
 -- occasions (for x = 0: the population mean p γ / (q − 1)). clv_12m = that P(alive) × Σ over the
 -- next 12 months of the month's expected occasions × (1 + annual_discount_rate)^(−m/12) ×
@@ -90,6 +91,7 @@ scored as (
     history.*,
     bgnbd_p_alive(p_alive_fit.model, p_alive_fit.r, p_alive_fit.alpha, p_alive_fit.a, p_alive_fit.b, history.x, history.t_x, history.t_cal)
       as p_alive,
+    case when p_alive_fit.r is not null then p_alive_fit.model end as p_alive_model,
     bgnbd_p_alive(expected_fit.model, expected_fit.r, expected_fit.alpha, expected_fit.a, expected_fit.b, history.x, history.t_x, history.t_cal)
       as p_alive_expected_model,
     by_horizon.occasions_90d_if_alive,
@@ -135,6 +137,7 @@ final as (
     t_cal,
     mean_repeat_value,
     p_alive,
+    p_alive_model,
     expected_occasions_90d,
     expected_occasions_365d,
     expected_occasion_value,

@@ -1,7 +1,9 @@
 -- The forecast of member_forecast summed by lifecycle stage, by RFM segment (members outside the
 -- RFM lookback as not_scored) and by member level (the Members page): buyers, those without a
--- repeat occasion, mean P(alive) (the model of p_alive_model: under MBG/NBD, the default, a
--- one-time buyer may have left; under BG/NBD its P(alive) is 1) of all and of repeat buyers,
+-- repeat occasion, mean P(alive) (of the model member_forecast.p_alive_model names) of the
+-- buyers it says something about (avg_p_alive: every buyer under MBG/NBD, the default, where a
+-- one-time buyer may have left; repeat buyers only under BG/NBD, whose P(alive) of a one-time
+-- buyer is 1 by construction and would read as "alive") and of repeat buyers,
 -- expected occasions in the next 365 days, 12-month CLV in total, per buyer and as a share of
 -- the shop's. Every stage, segment and level appears, empty ones with zero buyers.
 -- grain: dimension, group_key
@@ -42,7 +44,7 @@ grouped as (
     count(*) as buyers,
     count(*) filter (where x = 0) as one_time_buyers,
     -- Summed as DECIMAL: exact, so the same in every build (a sum of DOUBLEs depends on the order).
-    avg(p_alive::decimal(18, 15)) as avg_p_alive,
+    avg(p_alive::decimal(18, 15)) filter (where x > 0 or p_alive_model = 'mbgnbd') as avg_p_alive,
     avg(p_alive::decimal(18, 15)) filter (where x > 0) as avg_p_alive_repeat_buyers,
     sum(expected_occasions_365d::decimal(18, 9))::double as expected_occasions_365d,
     sum(clv_12m) as clv_12m

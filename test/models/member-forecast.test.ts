@@ -188,6 +188,7 @@ describe('marts.member_forecast', () => {
       ['A4', 1 / 3, 12, 57],
       ['B', expect.closeTo(3 / 7, 12), 8, 95],
     ]);
+    expect(new Set(rows.map((row) => row.p_alive_model))).toEqual(new Set(['mbgnbd']));
   });
 
   it("takes the expected purchases and CLV from the model that won the holdout, with that model's P(alive)", async () => {
@@ -229,12 +230,17 @@ const facts: Rows = [
   { member_id: 'C', lifecycle_stage: 'active', member_level: 'vip' },
   { member_id: 'D', lifecycle_stage: 'churned', member_level: 'regular' },
 ];
+// P(alive) by BG/NBD, under which A's (no repeat occasion) is 1 by construction.
 const forecasts: Rows = [
-  { member_id: 'A', x: 0, p_alive: 1, expected_occasions_365d: 0.5, clv_12m: 10 },
-  { member_id: 'B', x: 2, p_alive: 0.2, expected_occasions_365d: 0.25, clv_12m: 5 },
-  { member_id: 'C', x: 5, p_alive: 0.8, expected_occasions_365d: 4, clv_12m: 85 },
-  { member_id: 'D', x: 1, p_alive: 0.19999, expected_occasions_365d: 0.25, clv_12m: 0 },
+  { member_id: 'A', x: 0, p_alive: 1, p_alive_model: 'bgnbd', expected_occasions_365d: 0.5, clv_12m: 10 },
+  { member_id: 'B', x: 2, p_alive: 0.2, p_alive_model: 'bgnbd', expected_occasions_365d: 0.25, clv_12m: 5 },
+  { member_id: 'C', x: 5, p_alive: 0.8, p_alive_model: 'bgnbd', expected_occasions_365d: 4, clv_12m: 85 },
+  { member_id: 'D', x: 1, p_alive: 0.19999, p_alive_model: 'bgnbd', expected_occasions_365d: 0.25, clv_12m: 0 },
 ];
+// The same by MBG/NBD, under which A, who bought once long ago, may have left.
+const forecastsMbgnbd: Rows = forecasts.map((row) =>
+  row.member_id === 'A' ? { ...row, p_alive: 0.3, p_alive_model: 'mbgnbd' } : { ...row, p_alive_model: 'mbgnbd' },
+);
 
 describe('marts.forecast_p_alive_bands', () => {
   it('bands the repeat buyers of each stage by P(alive), lower bounds inclusive, and leaves out one-time buyers', async () => {
@@ -251,6 +257,21 @@ describe('marts.forecast_p_alive_bands', () => {
       ['churned', '20–40%', 1, 0.5],
     ]);
     expect(rows).toHaveLength(7 * 5);
+  });
+
+  it('counts one-time buyers too when P(alive) is MBG/NBD, under which theirs says something', async () => {
+    const rows = await runModel(
+      'marts.forecast_p_alive_bands',
+      { 'marts.member_forecast': forecastsMbgnbd, 'marts.member_facts': facts },
+      { orderBy: 'stage_order, band_order' },
+    );
+    const counted = rows.filter((row) => Number(row.members) > 0).map((row) => [row.lifecycle_stage, row.band, row.members, row.share]);
+    // A at 0.3 joins B in 20–40%: two of churned's three.
+    expect(counted).toEqual([
+      ['active', '≥80%', 1, 1],
+      ['churned', '<20%', 1, 1 / 3],
+      ['churned', '20–40%', 2, 2 / 3],
+    ]);
   });
 });
 
@@ -269,7 +290,8 @@ describe('marts.member_forecast_summary', () => {
     expect(pick('lifecycle_stage', 'churned')).toMatchObject({
       buyers: 3,
       one_time_buyers: 1,
-      avg_p_alive: expect.closeTo((1 + 0.2 + 0.19999) / 3, 12),
+      // Under BG/NBD A's P(alive) of 1 says nothing, so the mean is the repeat buyers'.
+      avg_p_alive: expect.closeTo((0.2 + 0.19999) / 2, 12),
       avg_p_alive_repeat_buyers: expect.closeTo((0.2 + 0.19999) / 2, 12),
       expected_occasions_365d: 1,
       clv_12m: 15,
@@ -281,5 +303,17 @@ describe('marts.member_forecast_summary', () => {
     expect(pick('member_level', 'vip')).toMatchObject({ group_zh: 'VIP会员', buyers: 1, clv_12m_per_buyer: 85 });
     expect(pick('lifecycle_stage', 'prospect')).toMatchObject({ buyers: 0, clv_12m: null });
     expect(rows).toHaveLength(7 + 9 + 4);
+  });
+
+  it("averages every buyer's P(alive) when it is MBG/NBD's", async () => {
+    const rows = await runModel(
+      'marts.member_forecast_summary',
+      { 'marts.member_forecast': forecastsMbgnbd, 'marts.member_facts': facts, 'marts.member_rfm': [] },
+      { orderBy: 'dimension, group_order' },
+    );
+    expect(rows.find((row) => row.dimension === 'lifecycle_stage' && row.group_key === 'churned')).toMatchObject({
+      avg_p_alive: expect.closeTo((0.3 + 0.2 + 0.19999) / 3, 12),
+      avg_p_alive_repeat_buyers: expect.closeTo((0.2 + 0.19999) / 2, 12),
+    });
   });
 });
