@@ -16,8 +16,6 @@ export interface LikelihoodFit {
   seconds: number;
 }
 
-const maxRestarts = 3;
-
 /**
  * Maximum likelihood over positive parameters: minimizes −LL / members over their logarithms
  * (so they stay positive, and the mean keeps tolerances independent of the shop's size), from a
@@ -47,20 +45,12 @@ export function maximizeLikelihood(
   };
   const value = (logParams: number[]) => at(logParams).value;
   const gradient = (logParams: number[]) => at(logParams).gradient;
-  let result = minimize(value, gradient, start.map(Math.log), { maxIterations });
-  let iterations = result.iterations;
-  // BFGS can stall where its curvature estimate has gone bad: a line search that finds no step
-  // while the gradient is not small (MBG/NBD on shops whose purchase rates hardly vary). A fresh
-  // start from there, with the iterations left, goes on; deterministic like the first.
-  for (let restart = 0; restart < maxRestarts && !result.converged && result.stalled && iterations < maxIterations; restart++) {
-    result = minimize(value, gradient, result.x, { maxIterations: maxIterations - iterations });
-    iterations += result.iterations;
-  }
+  const result = minimize(value, gradient, start.map(Math.log), { maxIterations });
   const params = result.x.map(Math.exp);
   return {
     params,
     logLikelihood: logLikelihood(params).value,
-    iterations,
+    iterations: result.iterations,
     converged: result.converged,
     message: result.message,
     seconds: (performance.now() - started) / 1000,

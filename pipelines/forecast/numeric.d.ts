@@ -8,7 +8,14 @@ declare module 'numeric' {
     message: string;
   }
   const numeric: {
-    uncmin(f: (x: number[]) => number, x0: number[], tol?: number, gradient?: (x: number[]) => number[], maxit?: number): UncminResult;
+    uncmin(
+      f: (x: number[]) => number,
+      x0: number[],
+      tol?: number,
+      gradient?: (x: number[]) => number[],
+      maxit?: number,
+      callback?: (iteration: number, x: number[], f: number, gradient: number[], inverseHessian: number[][]) => boolean,
+    ): UncminResult;
   };
   export default numeric;
 }
