@@ -43,6 +43,7 @@ const maturityDays = Number(parameters.maturity_days);
 const ladderSteps = Number(parameters.ladder_steps);
 const lookbackDays = Number(parameters.rfm_lookback_days);
 const repurchaseWindowDays = Number(parameters.repurchase_window_days);
+const minRateMembers = Number(parameters.min_rate_members || 0);
 
 const dayMs = 86_400_000;
 // Shop wall-clock times, labelled UTC: nodejs-polars cannot drop a time zone, and UTC keeps the wall
@@ -377,7 +378,8 @@ function repurchaseLadder(): Row[] {
         step_label: step === ladderSteps ? `${step}+` : String(step),
         reached_n: reached?.reached_n ?? 0,
         reached_next: reached?.reached_next ?? 0,
-        conversion: ratio(reached?.reached_next, reached?.reached_n),
+        // A rate over fewer than min_rate_members is no finding: NULL, as in the models.
+        conversion: Number(reached?.reached_n ?? 0) >= minRateMembers ? ratio(reached?.reached_next, reached?.reached_n) : null,
         median_days_to_next: reached?.median_days_to_next ?? null,
         revenue_share_at_n: ratio(revenueAt.get(String(step))?.revenue, totalRevenue) ?? 0,
       };

@@ -40,6 +40,22 @@ create or replace temp macro rfm_threshold(value) as
 create or replace temp macro money_ratio(amount, numerator, denominator) as
   (sign(amount) * ((abs(amount) * 100)::hugeint * numerator * 2 + denominator) // (2 * nullif(denominator, 0)))::decimal(38, 0) * 0.01::decimal(18, 2);
 
+-- A rate a page shows as a finding: numerator / denominator, NULL (shown as "—" beside its count)
+-- when the denominator, the members or purchases judged, is fewer than min_rate_members (empty:
+-- no threshold) or 0, so that 3 of 3 members never reads as 100%.
+create or replace temp macro rate_over(numerator, denominator) as
+  case when denominator >= coalesce(getvariable('min_rate_members'), 0) then numerator / nullif(denominator, 0) end;
+
+-- The second-purchase rule (二次购买率, docs/metrics.md), one definition for every model that
+-- states the rate: a buyer is judged when its first occasion is at least maturity_days before the
+-- as-of date, and made a second purchase when its second occasion came within maturity_days of
+-- the first.
+create or replace temp macro second_purchase_judged(first_date, as_of_date) as
+  first_date <= as_of_date - getvariable('maturity_days');
+
+create or replace temp macro second_purchase_in_time(first_date, second_date) as
+  second_date - first_date <= getvariable('maturity_days');
+
 -- The Wilson score interval of a proportion, successes out of trials (Wilson 1927; Newcombe 1998,
 -- "Two-sided confidence intervals for the single proportion", method 3):
 --   (x + z²/2 ∓ z √(x (n − x) / n + z²/4)) / (n + z²)

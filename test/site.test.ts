@@ -73,7 +73,7 @@ beforeAll(async () => {
     campaign = campaigns.rows[0]!;
     const segments = await sql<{
       label: string;
-    }>`select segment_zh || ' ' || segment as label from marts.campaign_roi_by_segment where campaign_id = 'C01'`.execute(warehouse.db);
+    }>`select segment_label as label from marts.campaign_roi_by_segment where campaign_id = 'C01'`.execute(warehouse.db);
     breakdown = segments.rows.map((row) => row.label);
     const key = await sql<typeof keySegments>`select sum(share) as member_share, sum(revenue_share) as revenue_share
       from marts.rfm_segments where segment in ('champions', 'important_to_retain')`.execute(warehouse.db);
@@ -138,6 +138,25 @@ describe('the report site', () => {
       }),
     );
     expect(cutOff).toEqual([]);
+    // One number format per kind (docs/metrics.md): no table cell abbreviates a figure (16.4k
+    // beside 1,616), and money is ¥ with thousands separators, whole or to the fen.
+    const misformatted = await page.evaluate(() =>
+      [...document.querySelectorAll('td')]
+        .map((cell) => (cell.textContent ?? '').trim())
+        .filter((text) => /^-?¥?-?[\d.,]+[kMB]$/.test(text) || (/^-?¥/.test(text) && !/^-?¥-?\d{1,3}(,\d{3})*(\.\d\d)?$/.test(text))),
+    );
+    expect(misformatted).toEqual([]);
+    // Every code a page shows has its label (seeds/code_labels.csv and the label seeds): no table
+    // cell reads like a code (top_decile, coupon_only) or a CLI flag. The Data page names models
+    // and columns on purpose.
+    if (path !== 'data') {
+      const codes = await page.evaluate(() =>
+        [...document.querySelectorAll('td')]
+          .map((cell) => (cell.textContent ?? '').trim())
+          .filter((text) => /(^|\s)[a-z]+(_[a-z0-9]+)+(\s|$)|(^|\s)--[a-z]/.test(text)),
+      );
+      expect(codes).toEqual([]);
+    }
     await page.close();
   });
 
@@ -160,6 +179,33 @@ describe('the report site', () => {
     expect(text).toContain(`${(headline.repurchase_rate! * 100).toFixed(1)}%`);
     expect(text).toContain(`${(headline.returning_buyer_share! * 100).toFixed(1)}%`);
     expect(text).toMatch(new RegExp(`数据截至 Data as of\\s*${asOf}`));
+    await page.close();
+  });
+
+  it('shows "-" for a rate over fewer than 30 members, and says why a series or a score is empty', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/repurchase`, { waitUntil: 'networkidle' });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    // The ladder table: variant, step, reached n, went on, conversion, …
+    const ladder = await page.evaluate(() =>
+      [...document.querySelectorAll('table')[0]!.querySelectorAll('tr')]
+        .map((row) => [...row.querySelectorAll('td')].map((cell) => (cell.textContent ?? '').trim()))
+        .filter((cells) => cells.length >= 5 && cells[2] !== ''),
+    );
+    const small = ladder.filter((cells) => Number(cells[2]!.replaceAll(',', '')) < 30);
+    expect(small.length).toBeGreaterThan(0);
+    for (const cells of small) expect(cells[4]).toBe('-');
+    for (const cells of ladder.filter((row) => Number(row[2]!.replaceAll(',', '')) >= 30)) expect(cells[4]).toMatch(/^\d+\.\d%$/);
+    await page.goto(`${baseUrl}/members`, { waitUntil: 'networkidle' });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    // The default level rule is cumulative, under which nobody is downgraded.
+    expect(await page.locator('body').innerText()).toContain('No downgrade bars: levels count every purchase since the first');
+    await page.goto(`${baseUrl}/rfm`, { waitUntil: 'networkidle' });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    // Most members buy once, so their purchase counts tie and F2 (at least) holds nobody.
+    expect((await page.locator('body').innerText()).replace(/\s+/g, ' ')).toMatch(
+      /F2[, F\d]* empty: [\d,]+ members \([\d.]+%\) have the same purchase count, 1/,
+    );
     await page.close();
   });
 

@@ -4,7 +4,7 @@
 -- int_purchases_keyed, so that a later purchase on the contact day (the response itself) never
 -- counts. Stage as member_facts computes it as of a day: occasions before the contact, recency =
 -- contact day - day of the last of them. RFM as member_rfm: every member with an occasion in the
--- rfm_lookback_days before the sending day is scored; members without one are 'unscored'. Level
+-- rfm_lookback_days before the sending day is scored; members without one are 'not_scored'. Level
 -- as member_facts: the member_level macro on the completed purchases with net value > 0 before the
 -- contact (within level_window_days before it when that is set), by net revenue or by count.
 -- grain: campaign_id, member_id
@@ -104,7 +104,7 @@ final as (
     history_at_contact.campaign_id,
     history_at_contact.member_id,
     lifecycle_stage(history_at_contact.occasions_before, history_at_contact.recency_days, shop_cycle.shop_cycle_days) as lifecycle_stage,
-    coalesce(segmented.segment, 'unscored') as rfm_segment,
+    coalesce(segmented.segment, 'not_scored') as rfm_segment,
     history_at_contact.member_level
   from history_at_contact
   cross join shop_cycle

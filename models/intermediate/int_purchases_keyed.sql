@@ -1,6 +1,6 @@
--- One row per purchase in the data with the key of the purchase occasion it belongs to: with
--- purchase_grain = day the calendar day of its purchase time (shop time zone), with = order the
--- order itself. int_purchase_occasions_numbered groups these into occasions; the campaign profile
+-- One row per purchase in the data, whether it used a coupon (a coupon code), with the key of the
+-- purchase occasion it belongs to: with purchase_grain = day the calendar day of its purchase time
+-- (shop time zone), with = order the order itself. int_purchase_occasions_numbered groups these into occasions; the campaign profile
 -- at sending time groups only the purchases before the contact. A purchase's row depends only on
 -- its own order, so a refresh rebuilds only the changed orders.
 -- grain: order_id
@@ -19,6 +19,7 @@ final as (
     orders.status,
     orders.net_amount,
     orders.refund_amount,
+    orders.coupon_code is not null as used_coupon,
     case getvariable('purchase_grain')
       when 'order' then orders.order_id
       else strftime(orders.purchased_at, '%Y-%m-%d')

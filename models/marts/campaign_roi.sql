@@ -18,7 +18,8 @@
 -- it with its interval, '—' for the ROI when the lift is not significant, and
 -- incremental_roi_if_significant is NULL then. Revenue lift, the minimum detectable lift and its
 -- note as in the intermediate model. Without a control group the incremental figures are NULL;
--- with zero cost the ROIs are NULL. Money is DECIMAL(18, 2).
+-- with zero cost the ROIs are NULL. Money is DECIMAL(18, 2). channel_label: the channel's label
+-- (seeds/code_labels.csv; one without a label as written).
 -- grain: campaign_id
 -- tests: not_null(name, channel, treatment_size, control_size, cost, attributed_revenue, overlap_revenue, control_revenue); accepted_range(response_rate_t, 0, 1); accepted_range(lift_ci_low, -1, 1); accepted_range(lift_ci_high, -1, 1)
 with
@@ -28,6 +29,8 @@ arms as (select * from intermediate.int_campaign_arms_compared),
 campaigns as (select * from staging.stg_campaigns),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
+
+code_labels as (select * from intermediate.int_code_labels where code_set = 'channel'),
 
 overall as (
   select * from arms where dimension = 'all'
@@ -93,7 +96,8 @@ rois as (
 
 final as (
   select
-    *,
+    rois.*,
+    coalesce(code_labels.label, rois.channel) as channel_label,
     case when lift_significant then incremental_roi end as incremental_roi_if_significant,
     case
       when incremental_roi is null then null
@@ -106,6 +110,7 @@ final as (
       )
     end as incremental_roi_text
   from rois
+  left join code_labels on code_labels.code = rois.channel
 )
 
 select * from final

@@ -1,27 +1,38 @@
 -- Each campaign's treatment and control compared within the lifecycle stage, the RFM segment and
--- the member level members were in when it was sent (see intermediate.int_campaign_arms_compared:
--- lift, its Newcombe interval and incremental revenue are NULL until the campaign's window is
--- complete; its interval, revenue lift and minimum detectable lift as there), with Chinese names.
+-- the member level members were in when it was sent (members without a purchase in the RFM
+-- lookback as not_scored; see intermediate.int_campaign_arms_compared: lift, its Newcombe
+-- interval and incremental revenue are NULL until the campaign's window is complete; its
+-- interval, revenue lift and minimum detectable lift as there), labelled from int_code_labels
+-- (segment_zh; segment_label = 中文 English). A group's arms are small: an arm's response rate
+-- over fewer than min_rate_members members is NULL (rate_over), and so are the lift and its
+-- interval where either arm's rate is, so that 1 responder of 1 never reads as 100%.
 -- grain: campaign_id, dimension, segment
--- tests: accepted_values(dimension, 'lifecycle_stage', 'rfm_segment', 'member_level'); not_null(segment_zh, treatment_size, control_size, attributed_revenue, control_revenue)
+-- tests: accepted_values(dimension, 'lifecycle_stage', 'rfm_segment', 'member_level'); not_null(segment_zh, segment_label, treatment_size, control_size, attributed_revenue, control_revenue)
 with
 
 arms as (select * from intermediate.int_campaign_arms_compared),
 
-stages as (select * from seeds.lifecycle_stages),
-
-segment_labels as (select * from seeds.segment_labels),
-
-levels as (select * from seeds.member_levels),
+code_labels as (select * from intermediate.int_code_labels),
 
 labels as (
-  select 'lifecycle_stage' as dimension, stage as segment, stage_zh as segment_zh, stage_order as segment_order from stages
-  union all
-  select 'rfm_segment' as dimension, segment, segment_zh, segment_order from segment_labels
-  union all
-  select 'rfm_segment' as dimension, 'unscored' as segment, '未评分' as segment_zh, 9 as segment_order
-  union all
-  select 'member_level' as dimension, level as segment, level_zh as segment_zh, level_rank as segment_order from levels
+  select
+    case code_set when 'stage' then 'lifecycle_stage' when 'segment' then 'rfm_segment' else 'member_level' end as dimension,
+    code as segment,
+    label_zh as segment_zh,
+    label as segment_label,
+    code_order as segment_order
+  from code_labels
+  where code_set in ('stage', 'segment', 'level')
+),
+
+-- The rates of arms too small to read (rate_over) are not shown, nor is a lift between them.
+shown as (
+  select
+    *,
+    rate_over(responders_t, treatment_size) as shown_rate_t,
+    rate_over(responders_c, control_size) as shown_rate_c,
+    shown_rate_t is not null and shown_rate_c is not null as both_shown
+  from arms
 ),
 
 final as (
@@ -30,17 +41,18 @@ final as (
     arms.dimension,
     arms.segment,
     labels.segment_zh,
+    labels.segment_label,
     labels.segment_order,
     arms.treatment_size,
     arms.control_size,
     arms.responders_t,
     arms.responders_c,
-    arms.response_rate_t,
-    arms.response_rate_c,
-    arms.lift,
-    arms.lift_ci_low,
-    arms.lift_ci_high,
-    arms.lift_significant,
+    arms.shown_rate_t as response_rate_t,
+    arms.shown_rate_c as response_rate_c,
+    case when arms.both_shown then arms.lift end as lift,
+    case when arms.both_shown then arms.lift_ci_low end as lift_ci_low,
+    case when arms.both_shown then arms.lift_ci_high end as lift_ci_high,
+    case when arms.both_shown then arms.lift_significant end as lift_significant,
     arms.window_complete,
     arms.attributed_revenue,
     arms.control_revenue,
@@ -55,7 +67,7 @@ final as (
     arms.mdl_response_rate,
     arms.minimum_detectable_lift,
     arms.mdl_note
-  from arms
+  from shown as arms
   left join labels on labels.dimension = arms.dimension and labels.segment = arms.segment
   where arms.dimension <> 'all'
 )

@@ -3,12 +3,15 @@
 -- each guard's count is the members it removed, in the order the guards apply (opted out, the
 -- rule's own cap, the frequency cap, in cycle); control_rows went to the control file and
 -- treatment_rows to the channel file. A failed rule export has status 'failed' and its message.
+-- status_label labels the status (seeds/code_labels.csv).
 -- grain: export_id
 -- materialized: view
 -- tests: not_null(campaign_id, status, exported_at); accepted_values(status, 'exported', 'failed')
 with
 
 exports as (select * from ops.exports),
+
+code_labels as (select * from intermediate.int_code_labels where code_set = 'export_status'),
 
 final as (
   select
@@ -18,7 +21,8 @@ final as (
     campaign_id,
     channel,
     sent_at,
-    status,
+    exports.status,
+    coalesce(code_labels.label, exports.status) as status_label,
     message,
     regexp_extract(path, '[^/\\]+$') as file_name, -- the page shows names, not server paths
     matched,
@@ -32,6 +36,7 @@ final as (
     json_extract(guards, '$.control_arm_split')::bigint as control_arm_split,
     filters
   from exports
+  left join code_labels on code_labels.code = exports.status
   order by export_id desc
   limit 200
 )

@@ -1,14 +1,18 @@
 -- The CRM back-office distributions of buyers (members with a purchase): by recency, by average
 -- order value and by purchase occasions, in the bands of seeds/bands.csv (lower bound inclusive,
--- upper exclusive; the p_alive bands are forecast_p_alive_bands'). Every band appears, empty ones
--- with zero members.
+-- upper exclusive; the p_alive bands are forecast_p_alive_bands'). A dimension whose seed row
+-- leaves the bounds empty is cut at the shop's own quantiles: with n = distribution_quantile_bands,
+-- cut point i (1..n−1) is the buyers' value at position ceil(i·N/n) in ascending order (N buyers),
+-- rounded to two significant figures; equal cut points and one at or below the smallest value
+-- count once or not at all; the labels are built from the cut points (<¥87, ¥87–140, ≥¥210).
+-- Every band appears, empty ones with zero members; from_quantiles says which bands were cut so.
 -- grain: dimension, band
--- tests: not_null(members, share, band_order)
+-- tests: not_null(band, members, share, band_order)
 with
 
 member_facts as (select * from marts.member_facts),
 
-bands as (select * from seeds.bands),
+bands as (select * from seeds.bands where dimension <> 'p_alive'), -- forecast_p_alive_bands
 
 buyer_values as (
   select 'recency_days' as dimension, recency_days::double as value from member_facts where occasions > 0
@@ -18,19 +22,101 @@ buyer_values as (
   select 'purchase_count' as dimension, occasions::double as value from member_facts where occasions > 0
 ),
 
+-- What a generated label writes before a number.
+dimension_units as (
+  select * from (values ('order_value', '¥')) as units(dimension, unit)
+),
+
+seeded_bands as (
+  select dimension, band, band_order, lower_bound, upper_bound, false as from_quantiles
+  from bands
+  where lower_bound is not null or upper_bound is not null
+),
+
+quantile_dimensions as (
+  select dimension from bands group by dimension having count(lower_bound) + count(upper_bound) = 0
+),
+
+positioned as (
+  select
+    buyer_values.dimension,
+    buyer_values.value,
+    row_number() over (partition by buyer_values.dimension order by buyer_values.value) as position,
+    count(*) over (partition by buyer_values.dimension) as buyers,
+    min(buyer_values.value) over (partition by buyer_values.dimension) as smallest
+  from buyer_values
+  inner join quantile_dimensions on quantile_dimensions.dimension = buyer_values.dimension
+),
+
+cut_numbers as (
+  select unnest(generate_series(1, getvariable('distribution_quantile_bands') - 1)) as cut_number
+),
+
+cut_points as (
+  select distinct
+    positioned.dimension,
+    case when positioned.value <= 0 then 0 else round(positioned.value, 1 - floor(log10(positioned.value))::integer) end as cut,
+    positioned.smallest
+  from positioned
+  inner join cut_numbers on positioned.position = ceil(cut_numbers.cut_number * positioned.buyers / getvariable('distribution_quantile_bands'))
+),
+
+readable_cuts as (
+  select dimension, cut from cut_points where cut > smallest
+),
+
+quantile_bounds as (
+  select
+    dimension,
+    cut as lower_bound,
+    lead(cut) over (partition by dimension order by cut) as upper_bound,
+    1 + row_number() over (partition by dimension order by cut) as band_order
+  from readable_cuts
+  union all
+  select quantile_dimensions.dimension, null as lower_bound, min(readable_cuts.cut) as upper_bound, 1 as band_order
+  from quantile_dimensions
+  left join readable_cuts on readable_cuts.dimension = quantile_dimensions.dimension
+  group by quantile_dimensions.dimension
+),
+
+quantile_bands as (
+  select
+    quantile_bounds.dimension,
+    case
+      when quantile_bounds.lower_bound is null and quantile_bounds.upper_bound is null then '全部 all'
+      when quantile_bounds.lower_bound is null then '<' || coalesce(dimension_units.unit, '') || printf('%g', quantile_bounds.upper_bound)
+      when quantile_bounds.upper_bound is null then '≥' || coalesce(dimension_units.unit, '') || printf('%g', quantile_bounds.lower_bound)
+      else coalesce(dimension_units.unit, '') || printf('%g', quantile_bounds.lower_bound) || '–' || printf('%g', quantile_bounds.upper_bound)
+    end as band,
+    quantile_bounds.band_order,
+    quantile_bounds.lower_bound,
+    quantile_bounds.upper_bound,
+    true as from_quantiles
+  from quantile_bounds
+  left join dimension_units on dimension_units.dimension = quantile_bounds.dimension
+),
+
+all_bands as (
+  select * from seeded_bands
+  union all
+  select * from quantile_bands
+),
+
 banded as (
   select
-    bands.dimension,
-    bands.band,
-    bands.band_order,
+    all_bands.dimension,
+    all_bands.band,
+    all_bands.band_order,
+    all_bands.lower_bound,
+    all_bands.upper_bound,
+    all_bands.from_quantiles,
     count(buyer_values.value) as members
-  from bands
+  from all_bands
   left join buyer_values
-    on buyer_values.dimension = bands.dimension
-   and (bands.lower_bound is null or buyer_values.value >= bands.lower_bound)
-   and (bands.upper_bound is null or buyer_values.value < bands.upper_bound)
-  where bands.dimension <> 'p_alive' -- forecast_p_alive_bands
-  group by bands.dimension, bands.band, bands.band_order
+    on buyer_values.dimension = all_bands.dimension
+   and (all_bands.lower_bound is null or buyer_values.value >= all_bands.lower_bound)
+   and (all_bands.upper_bound is null or buyer_values.value < all_bands.upper_bound)
+  group by all_bands.dimension, all_bands.band, all_bands.band_order, all_bands.lower_bound, all_bands.upper_bound, all_bands.from_quantiles
 ),
 
 final as (

@@ -6,7 +6,8 @@
 -- in the repurchase_window_days (365) days up to the month's end (the as-of date for the partial month), the share with 2+
 -- occasions in those days. Second-purchase rate (二次购买率) of the month's new buyers: among those whose
 -- first purchase is at least maturity_days before the as-of date, the share with a second
--- occasion within maturity_days (NULL while none is old enough). members_total: members known
+-- occasion within maturity_days (NULL while none is old enough; the macros second_purchase_judged and
+-- second_purchase_in_time). members_total: members known
 -- by the month's end (joined or ordered).
 -- grain: month
 -- tests: accepted_range(repurchase_rate, 0, 1); accepted_range(repurchase_rate_12m, 0, 1); accepted_range(returning_buyer_share, 0, 1); accepted_range(second_purchase_rate, 0, 1); not_null(buyers, revenue, members_total)
@@ -79,10 +80,10 @@ second_purchases as (
   select
     date_trunc('month', first_purchases.first_date)::date as month,
     count(*) as matured_new_buyers,
-    count(*) filter (where first_purchases.second_date - first_purchases.first_date <= getvariable('maturity_days')) as second_purchasers
+    count(*) filter (where second_purchase_in_time(first_purchases.first_date, first_purchases.second_date)) as second_purchasers
   from first_purchases
   cross join as_of
-  where first_purchases.first_date <= as_of.as_of_date - getvariable('maturity_days')
+  where second_purchase_judged(first_purchases.first_date, as_of.as_of_date)
   group by 1
 ),
 

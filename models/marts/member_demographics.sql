@@ -2,10 +2,11 @@
 -- (seeds/genders.csv, seeds/age_bands.csv: age = as-of year − birth year, bounds inclusive;
 -- members without either show as unknown), each with its share of all members, buyers and
 -- revenue, AOV (笔单价, revenue per purchase) and second-purchase rate (二次购买率: among buyers
--- whose first occasion is at least maturity_days before the as-of date, the share with a second
--- within maturity_days of it).
+-- whose first occasion is at least maturity_days before the as-of date, judged_buyers, the share
+-- with a second within maturity_days of it; NULL when fewer than min_rate_members are judged).
+-- The band_label is 中文 English (a gender's English is its code).
 -- grain: dimension, band
--- tests: accepted_values(dimension, 'gender', 'age_band'); not_null(band_zh, members, buyers); accepted_range(second_purchase_rate, 0, 1)
+-- tests: accepted_values(dimension, 'gender', 'age_band'); not_null(band_zh, band_label, members, buyers); accepted_range(second_purchase_rate, 0, 1)
 with
 
 members as (select * from staging.stg_members),
@@ -39,10 +40,10 @@ profiles as (
     count(*) filter (where member_facts.occasions > 0) as buyers,
     sum(member_facts.revenue) as revenue,
     sum(member_facts.purchases) as purchases,
-    count(*) filter (where second_purchases.first_date <= as_of.as_of_date - getvariable('maturity_days')) as judged_buyers,
+    count(*) filter (where second_purchase_judged(second_purchases.first_date, as_of.as_of_date)) as judged_buyers,
     count(*) filter (
-      where second_purchases.first_date <= as_of.as_of_date - getvariable('maturity_days')
-        and second_purchases.second_date - second_purchases.first_date <= getvariable('maturity_days')
+      where second_purchase_judged(second_purchases.first_date, as_of.as_of_date)
+        and second_purchase_in_time(second_purchases.first_date, second_purchases.second_date)
     ) as second_purchasers
   from member_facts
   cross join as_of
@@ -56,6 +57,7 @@ banded as (
     'gender' as dimension,
     coalesce(genders.gender, 'unknown') as band,
     coalesce(genders.gender_zh, '未知') as band_zh,
+    coalesce(genders.gender, 'unknown') as band_en,
     coalesce(genders.band_order, 99) as band_order,
     profiles.*
   from profiles
@@ -65,6 +67,7 @@ banded as (
     'age_band' as dimension,
     coalesce(age_bands.band, 'unknown') as band,
     coalesce(age_bands.band_zh, '未知') as band_zh,
+    coalesce(age_bands.band_en, 'unknown') as band_en,
     coalesce(age_bands.band_order, 99) as band_order,
     profiles.*
   from profiles
@@ -78,6 +81,7 @@ by_band as (
     dimension,
     band,
     band_zh,
+    band_en,
     band_order,
     sum(members)::bigint as members,
     sum(buyers)::bigint as buyers,
@@ -86,7 +90,7 @@ by_band as (
     sum(judged_buyers)::bigint as judged_buyers,
     sum(second_purchasers)::bigint as second_purchasers
   from banded
-  group by dimension, band, band_zh, band_order
+  group by dimension, band, band_zh, band_en, band_order
 ),
 
 final as (
@@ -94,6 +98,7 @@ final as (
     dimension,
     band,
     band_zh,
+    band_zh || ' ' || band_en as band_label,
     band_order,
     members,
     members / sum(members) over (partition by dimension) as member_share,
@@ -104,7 +109,7 @@ final as (
     (revenue / nullif(purchases, 0))::decimal(18, 2) as aov,
     judged_buyers,
     second_purchasers,
-    second_purchasers / nullif(judged_buyers, 0) as second_purchase_rate
+    rate_over(second_purchasers, judged_buyers) as second_purchase_rate
   from by_band
 )
 

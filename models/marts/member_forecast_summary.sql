@@ -5,9 +5,10 @@
 -- one-time buyer may have left; repeat buyers only under BG/NBD, whose P(alive) of a one-time
 -- buyer is 1 by construction and would read as "alive") and of repeat buyers,
 -- expected occasions in the next 365 days, 12-month CLV in total, per buyer and as a share of
--- the shop's. Every stage, segment and level appears, empty ones with zero buyers.
+-- the shop's. Every stage, segment and level appears, empty ones with zero buyers, labelled from
+-- int_code_labels (group_zh; group_label = 中文 English).
 -- grain: dimension, group_key
--- tests: not_null(group_zh, group_order, buyers); accepted_values(dimension, 'lifecycle_stage', 'rfm_segment', 'member_level')
+-- tests: not_null(group_zh, group_label, group_order, buyers); accepted_values(dimension, 'lifecycle_stage', 'rfm_segment', 'member_level')
 with
 
 member_forecast as (select * from marts.member_forecast),
@@ -16,11 +17,7 @@ member_facts as (select * from marts.member_facts),
 
 member_rfm as (select * from marts.member_rfm),
 
-stages as (select * from seeds.lifecycle_stages),
-
-segment_labels as (select * from seeds.segment_labels),
-
-levels as (select * from seeds.member_levels),
+code_labels as (select * from intermediate.int_code_labels),
 
 forecast_members as (
   select
@@ -53,13 +50,14 @@ grouped as (
 ),
 
 labels as (
-  select 'lifecycle_stage' as dimension, stage as group_key, stage_zh as group_zh, stage_order as group_order from stages
-  union all
-  select 'rfm_segment', segment, segment_zh, segment_order from segment_labels
-  union all
-  select 'rfm_segment', 'not_scored', '未评分', (select max(segment_order) + 1 from segment_labels)
-  union all
-  select 'member_level', level, level_zh, level_rank from levels
+  select
+    case code_set when 'stage' then 'lifecycle_stage' when 'segment' then 'rfm_segment' else 'member_level' end as dimension,
+    code as group_key,
+    label_zh as group_zh,
+    label as group_label,
+    code_order as group_order
+  from code_labels
+  where code_set in ('stage', 'segment', 'level')
 ),
 
 final as (
@@ -67,6 +65,7 @@ final as (
     labels.dimension,
     labels.group_key,
     labels.group_zh,
+    labels.group_label,
     labels.group_order,
     coalesce(grouped.buyers, 0) as buyers,
     coalesce(grouped.one_time_buyers, 0) as one_time_buyers,

@@ -2,9 +2,11 @@
 -- int_member_levels_dated), and how many of them reached it from a lower level (upgraded) or
 -- fell to it from a higher one (downgraded, possible with level_window_days: 保级) since the
 -- previous month end. Members new at a month end count in neither. A member known by the month
--- end holds the lowest level until its first level day.
+-- end holds the lowest level until its first level day. downgrades_possible says whether the rule
+-- can move anyone down: not under the default cumulative rule (level_window_days empty), where a
+-- level once reached is kept, so that the page can say why no downgrade is drawn.
 -- grain: month_end, member_level
--- tests: not_null(member_level_zh, members, upgraded, downgraded)
+-- tests: not_null(member_level_zh, members, upgraded, downgraded, downgrades_possible)
 with
 
 member_levels_dated as (select * from intermediate.int_member_levels_dated),
@@ -95,7 +97,8 @@ final as (
           then known.members - coalesce((select sum(all_held.members) from held as all_held where all_held.month_end = month_ends.month_end), 0)
           else 0 end as members,
     coalesce(by_level.upgraded, 0) as upgraded,
-    coalesce(by_level.downgraded, 0) as downgraded
+    coalesce(by_level.downgraded, 0) as downgraded,
+    getvariable('level_window_days') is not null as downgrades_possible
   from month_ends
   cross join levels
   cross join lowest_level

@@ -1,11 +1,14 @@
 -- Members, buyers and net revenue by city tier (seeds/region_tiers.csv: 一线 … 五线), with each
 -- tier's share; members whose city is not known or matches no prefecture-level city show as
--- unknown (未知), so that the share the tiers cover is plain.
+-- unknown (未知), so that the share the tiers cover is plain. city_tier_label is the tier's
+-- Chinese name with its English (seeds/code_labels.csv).
 -- grain: city_tier
 -- tests: not_null(city_tier_zh, members, member_share)
 with
 
 member_facts as (select * from marts.member_facts),
+
+code_labels as (select * from intermediate.int_code_labels where code_set = 'city_tier'),
 
 by_tier as (
   select
@@ -21,10 +24,12 @@ by_tier as (
 
 final as (
   select
-    *,
-    members / sum(members) over () as member_share,
-    buyers / nullif(sum(buyers) over (), 0) as buyer_share
+    by_tier.*,
+    by_tier.city_tier_zh || coalesce(' ' || code_labels.label_en, '') as city_tier_label,
+    by_tier.members / sum(by_tier.members) over () as member_share,
+    by_tier.buyers / nullif(sum(by_tier.buyers) over (), 0) as buyer_share
   from by_tier
+  left join code_labels on code_labels.code = by_tier.city_tier
 )
 
 select * from final

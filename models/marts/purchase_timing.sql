@@ -1,5 +1,6 @@
 -- When members buy: purchases, buyers and net revenue by weekday (1 = Monday … 7 = Sunday,
--- seeds/weekdays.csv) and hour of the purchase time, up to the as-of date.
+-- seeds/weekdays.csv; weekday_label = 中文 English) and hour of the purchase time, up to the
+-- as-of date.
 -- grain: weekday, hour
 -- tests: accepted_range(weekday, 1, 7); accepted_range(hour, 0, 23); not_null(weekday_zh, purchases, buyers)
 with
@@ -24,7 +25,7 @@ by_slot as (
 ),
 
 final as (
-  select by_slot.weekday, weekdays.weekday_zh, weekdays.weekday_name, by_slot.hour, by_slot.purchases, by_slot.buyers, by_slot.revenue
+  select by_slot.weekday, weekdays.weekday_zh, weekdays.weekday_name, weekdays.weekday_zh || ' ' || weekdays.weekday_name as weekday_label, by_slot.hour, by_slot.purchases, by_slot.buyers, by_slot.revenue
   from by_slot
   left join weekdays on weekdays.weekday = by_slot.weekday
 )

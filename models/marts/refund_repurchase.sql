@@ -1,7 +1,8 @@
 -- Whether a refund keeps a member from coming back (the course notes: refunds and complaints
 -- drive churn): every purchase occasion old enough to judge (at least maturity_days before the
 -- as-of date), by whether it was partly refunded (an order of it with a refund), and the share
--- followed by the member's next occasion within maturity_days.
+-- followed by the member's next occasion within maturity_days (NULL over fewer than
+-- min_rate_members occasions).
 -- grain: previous_purchase
 -- tests: accepted_values(previous_purchase, 'partly_refunded', 'not_refunded'); accepted_range(repurchase_rate, 0, 1)
 with
@@ -24,7 +25,7 @@ final as (
     previous_purchase,
     count(*) as occasions,
     count(*) filter (where days_to_next <= getvariable('maturity_days')) as repurchased,
-    count(*) filter (where days_to_next <= getvariable('maturity_days')) / count(*) as repurchase_rate
+    rate_over(count(*) filter (where days_to_next <= getvariable('maturity_days')), count(*)) as repurchase_rate
   from followed
   where is_judged
   group by previous_purchase

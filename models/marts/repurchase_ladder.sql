@@ -3,8 +3,10 @@
 -- Variant naive counts all members, as the course notes do. Variant matured counts only members
 -- whose n-th occasion is at least maturity_days before the as-of date, and an (n+1)-th only within
 -- maturity_days of the n-th, so members too recent to judge are left out, not counted as "no".
+-- The conversion is NULL where fewer than min_rate_members reached n (3 of 3 is no finding).
 -- The median days to next are among the members counted as going on. The revenue share at n is
 -- the share of all net revenue from members whose total count is n (at step N: N or more).
+-- The variant_label is the variant's label (seeds/code_labels.csv).
 -- grain: variant, step_n
 -- tests: accepted_values(variant, 'naive', 'matured'); accepted_range(conversion, 0, 1); not_null(reached_n, reached_next, step_label)
 with
@@ -12,6 +14,8 @@ with
 occasions as (select * from intermediate.int_purchase_occasions),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
+
+code_labels as (select * from intermediate.int_code_labels where code_set = 'ladder_variant'),
 
 steps as (
   select unnest(range(1, getvariable('ladder_steps') + 1)) as step_n
@@ -81,17 +85,19 @@ variants as (
 final as (
   select
     variant_names.variant,
+    coalesce(code_labels.label, variant_names.variant) as variant_label,
     steps.step_n,
     case when steps.step_n = getvariable('ladder_steps') then steps.step_n || '+' else steps.step_n::varchar end as step_label,
     coalesce(variants.reached_n, 0) as reached_n,
     coalesce(variants.reached_next, 0) as reached_next,
-    variants.reached_next / nullif(variants.reached_n, 0) as conversion,
+    rate_over(coalesce(variants.reached_next, 0), coalesce(variants.reached_n, 0)) as conversion,
     variants.median_days_to_next, -- days
     coalesce(revenue_by_count.revenue_share_at_n, 0)::double as revenue_share_at_n
   from steps
   cross join (values ('naive'), ('matured')) as variant_names(variant)
   left join variants on variants.variant = variant_names.variant and variants.step_n = steps.step_n
   left join revenue_by_count on revenue_by_count.step_n = steps.step_n
+  left join code_labels on code_labels.code = variant_names.variant
 )
 
 select * from final

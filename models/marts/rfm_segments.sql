@@ -1,13 +1,15 @@
 -- One row per RFM segment (all eight, empty ones with zero members), with its Chinese name, the
 -- members' share of scored members, their lookback revenue and its share, average R/F/M and the
--- recommended action.
+-- recommended action in Chinese and English; segment_label is 中文 English (seeds/segment_labels.csv).
 -- grain: segment
--- tests: not_null(segment_zh, members, recommended_action); accepted_range(share, 0, 1)
+-- tests: not_null(segment_zh, members, recommended_action_zh, recommended_action); accepted_range(share, 0, 1)
 with
 
 member_rfm as (select * from marts.member_rfm),
 
 segment_labels as (select * from seeds.segment_labels),
+
+code_labels as (select * from intermediate.int_code_labels where code_set = 'segment'),
 
 by_segment as (
   select
@@ -25,6 +27,7 @@ final as (
   select
     segment_labels.segment,
     segment_labels.segment_zh,
+    code_labels.label as segment_label,
     segment_labels.segment_order,
     coalesce(by_segment.members, 0) as members,
     coalesce(by_segment.members, 0) / nullif(sum(by_segment.members) over (), 0) as share,
@@ -34,9 +37,11 @@ final as (
     by_segment.avg_frequency,
     by_segment.avg_monetary,
     segment_labels.description,
+    segment_labels.recommended_action_zh,
     segment_labels.recommended_action
   from segment_labels
   left join by_segment on by_segment.segment = segment_labels.segment
+  left join code_labels on code_labels.code = segment_labels.segment
 )
 
 select * from final

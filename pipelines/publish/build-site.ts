@@ -32,7 +32,10 @@ const failurePatterns = [/Error in Query/i, /\berror\b.*\bquery\b/i, /Catalog Er
 export function findBuildFailure(output: string, exitCode = 0): string | undefined {
   const lines = output.split('\n');
   const failure = lines.find((line) => failurePatterns.some((pattern) => pattern.test(line)));
-  return failure ?? (exitCode !== 0 ? lines.find((line) => /\bError\b/.test(line)) : undefined);
+  if (failure !== undefined || exitCode === 0) return failure;
+  // Vite prints the cause (a page that does not compile, naming its file and line) after this.
+  const viteError = lines.findIndex((line) => /^error during build:/.test(line));
+  return (viteError >= 0 ? lines[viteError + 1] : undefined) ?? lines.find((line) => /\bError\b/.test(line));
 }
 
 export interface StagedSite {

@@ -35,10 +35,13 @@ export async function withRun<T>(target: Warehouse | Kysely<Database>, command: 
 
 /**
  * Records that a run ended well, and when; 'publishing' marks a refresh whose every check passed as
- * it starts to publish, so that the published Data page shows it finished (marts.data_runs).
+ * it starts to publish, so that the published Data page shows it finished (marts.data_runs), and
+ * keeps that moment: its seconds to publish, the figure both that page and `status` show.
  */
 export async function finishRun(db: Kysely<Database>, runId: number, status: 'succeeded' | 'publishing'): Promise<void> {
-  await db.updateTable('ops.runs').set({ status, finished_at: new Date() }).where('run_id', '=', runId).execute();
+  const now = new Date();
+  await db.updateTable('ops.runs').set({ status, finished_at: now }).where('run_id', '=', runId).execute();
+  if (status === 'publishing') await db.insertInto('ops.run_publishing').values({ run_id: runId, publishing_at: now }).execute();
 }
 
 /** Marks an error as raised after `what` was published, so that its account does not say nothing was. */

@@ -44,6 +44,7 @@ async function describeRunLog(config: WarehouseConfig, holder: LockHolder | unde
       const dead = await deadRuns(warehouse.db, holder);
       // Shown as the next writer will record them; the log itself still says running.
       const deadIds = dead.length > 0 ? dead.map((run) => run.runId).join(', ') : 'null';
+      const publishing = await publishingTimes(warehouse.db);
       const lines = [
         ...(await describeHold(warehouse.db)),
         '',
@@ -51,10 +52,13 @@ async function describeRunLog(config: WarehouseConfig, holder: LockHolder | unde
         await runQuery(
           warehouse.db,
           `
-        select run_id, command, case when run_id in (${deadIds}) then 'interrupted' else status end as status, started_at,
-               round(date_diff('millisecond', started_at, finished_at) / 1000, 1) as seconds,
-               left(case when run_id in (${deadIds}) then ${literal(interruptedMessage)} else message end, 100) as message
-        from ops.runs order by run_id desc limit 5`,
+        select runs.run_id, command, case when runs.run_id in (${deadIds}) then 'interrupted' else status end as status, started_at,
+               round(case when status in ('publishing', 'succeeded') then date_diff('millisecond', started_at, publishing_at) / 1000 end, 1)
+                 as seconds_to_publish,
+               round(case when status <> 'publishing' then date_diff('millisecond', started_at, finished_at) / 1000 end, 1) as total_seconds,
+               left(case when runs.run_id in (${deadIds}) then ${literal(interruptedMessage)} else message end, 100) as message
+        from ops.runs as runs left join ${publishing} as publishing on publishing.run_id = runs.run_id
+        order by runs.run_id desc limit 5`,
           'table',
         ),
         ...dead.map(
@@ -108,6 +112,13 @@ async function describeHold(db: Kysely<Database>): Promise<string[]> {
     ...moved.map((row) => `  ${row.summary}`),
     `  files loaded since: ${moved[0]?.files ?? 'none'}`,
   ];
+}
+
+// The same seconds to publish as marts.data_runs. A warehouse no writer of this version has opened
+// yet has no ops.run_publishing.
+async function publishingTimes(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql`select 1 from duckdb_tables() where schema_name = 'ops' and table_name = 'run_publishing'`.execute(db);
+  return rows.length > 0 ? 'ops.run_publishing' : '(select null::bigint as run_id, null::timestamp as publishing_at)';
 }
 
 function describeFile(path: string): string {

@@ -18,6 +18,12 @@ export interface RunProcessesTable {
   host: string;
 }
 
+/** When a refresh began to publish (marts.data_runs' seconds to publish). */
+export interface RunPublishingTable {
+  run_id: number;
+  publishing_at: Timestamp;
+}
+
 export interface ModelRunsTable {
   run_id: number;
   model: string;
@@ -130,6 +136,7 @@ export interface ModelsTable {
 export interface Database {
   'ops.runs': RunsTable;
   'ops.run_processes': RunProcessesTable;
+  'ops.run_publishing': RunPublishingTable;
   'ops.model_runs': ModelRunsTable;
   'ops.test_results': TestResultsTable;
   'ops.loaded_files': LoadedFilesTable;

@@ -19,6 +19,9 @@ export async function collectSecrets(db: Kysely<Database>): Promise<string[]> {
 // A mobile number of mainland China as a word of its own (1[3-9] and nine digits, perhaps after
 // 86), whether or not the input holds it: a phone typed into a wrong column is no phone of raw.*.
 const phoneWord = '(86)?1[3-9][0-9]{9}';
+// A decimal number is one word, so that the digits after its point (a log-likelihood of
+// −9876.13912345678) never read as a phone.
+const wordPattern = '[0-9]+\\.[0-9]+|[A-Za-z0-9_]+';
 
 /**
  * Tables (or `read_parquet(...)` calls) with a cell that is a secret, holds one as a word of its
@@ -33,7 +36,7 @@ export async function relationsHoldingSecrets(db: Kysely<Database>, relations: s
         select row_number() over () as cell_id, cell
         from (unpivot (select columns(*)::varchar from ${relation}) on columns(*) into name field value cell)
       ),
-      words as (select cell_id, unnest(list_append(regexp_extract_all(cell, '[A-Za-z0-9_]+'), cell)) as word from cells)
+      words as (select cell_id, unnest(list_append(regexp_extract_all(cell, '${wordPattern}'), cell)) as word from cells)
       select count(distinct cell_id) as hits
       from words
       where word in (select secret from secrets) or regexp_full_match(word, ${literal(phoneWord)})`)
@@ -59,10 +62,7 @@ export async function filesHoldingSecrets(db: Kysely<Database>, dir: string, sec
     parquet.map((file) => `read_parquet(${literal(file)})`),
   );
   for (const file of files.filter((name) => !name.endsWith('.parquet'))) {
-    const words =
-      readFileSync(file)
-        .toString('latin1')
-        .match(/[A-Za-z0-9_]{6,}/g) ?? [];
+    const words = readFileSync(file).toString('latin1').match(new RegExp(wordPattern, 'g')) ?? [];
     const hits = words.filter((word) => known.has(word) || phone.test(word)).length;
     if (hits > 0) found.push(`${file}: ${hits}`);
   }

@@ -404,11 +404,11 @@ describe('staging.stg_campaigns', () => {
 describe('marts.campaign_roi_by_segment', () => {
   it('compares the arms within the lifecycle stage, RFM segment and member level members had at sending time', async () => {
     const rows = await runModel('marts.campaign_roi_by_segment', given, {
-      parameters: asOf,
+      parameters: { ...asOf, min_rate_members: '1' },
       orderBy: 'campaign_id, dimension, segment',
     });
     // K1 (06-01 10:00): nobody had bought before it (T2's order at exactly 10:00 is not before), so all
-    // are prospects, unscored and regular members. K2 (06-10 09:00): shop cycle = median of T1's 4 and
+    // are prospects, not scored and regular members. K2 (06-10 09:00): shop cycle = median of T1's 4 and
     // T2's 7 days = 5.5; T1 bought 2 days before (new), C1 8 days before (silent). RFM means at sending:
     // R 4.75 days, F 1.25, M ¥87.5, so T1 (2, 1, ¥100) is important_to_develop and C1 (8, 1, ¥40)
     // lost_low_value. Neither has a level above regular.
@@ -426,7 +426,7 @@ describe('marts.campaign_roi_by_segment', () => {
     ).toEqual([
       ['K1', 'lifecycle_stage', 'prospect', '潜客', 4, 2, 2, 1],
       ['K1', 'member_level', 'regular', '普通会员', 4, 2, 2, 1],
-      ['K1', 'rfm_segment', 'unscored', '未评分', 4, 2, 2, 1],
+      ['K1', 'rfm_segment', 'not_scored', '未评分', 4, 2, 2, 1],
       ['K2', 'lifecycle_stage', 'new', '新客', 1, 0, 1, 0],
       ['K2', 'lifecycle_stage', 'silent', '沉默', 1, 0, 0, 0],
       ['K2', 'member_level', 'regular', '普通会员', 2, 0, 1, 0],
@@ -434,6 +434,25 @@ describe('marts.campaign_roi_by_segment', () => {
       ['K2', 'rfm_segment', 'lost_low_value', '一般挽留客户', 1, 0, 0, 0],
     ]);
     expect(rows[0]).toMatchObject({ lift: 0, response_rate_t: 0.5, incremental_revenue: 70 });
+  });
+
+  it('shows no rate for an arm of fewer than min_rate_members members, nor a lift against it, and labels each group', async () => {
+    const rows = await runModel('marts.campaign_roi_by_segment', given, {
+      parameters: { ...asOf, min_rate_members: '3' },
+      orderBy: 'campaign_id, dimension, segment',
+    });
+    // K1's prospects: 2 of 4 treated responded (4 ≥ 3: 50%), 1 of 2 in control (2 < 3: no rate), so no lift.
+    expect(rows[0]).toMatchObject({
+      segment_label: '潜客 prospect',
+      response_rate_t: 0.5,
+      response_rate_c: null,
+      lift: null,
+      lift_ci_low: null,
+      lift_ci_high: null,
+      lift_significant: null,
+      incremental_revenue: 70,
+    });
+    expect(rows.find((row) => row.segment === 'not_scored')).toMatchObject({ segment_label: '未评分 not scored' });
   });
 
   it('profiles members from purchases strictly before the contact: a response later on the contact day changes nothing', async () => {

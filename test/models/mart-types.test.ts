@@ -14,6 +14,7 @@ const perUnitMoney = [
   'campaign_roi.revenue_per_member_c',
   'campaign_roi.incremental_revenue',
   'campaign_roi_by_segment.incremental_revenue',
+  'promotion_sensitivity.aov',
 ];
 
 describe('mart columns', () => {

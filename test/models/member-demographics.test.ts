@@ -22,7 +22,7 @@ const given = {
 describe('marts.member_demographics', () => {
   it('shares members, buyers and revenue by gender and age band, with AOV and the second-purchase rate', async () => {
     const rows = await runModel('marts.member_demographics', given, {
-      parameters: { as_of_date: '2026-06-30', maturity_days: '30' },
+      parameters: { as_of_date: '2026-06-30', maturity_days: '30', min_rate_members: '1' },
       orderBy: 'dimension, band_order',
     });
     expect(
@@ -49,6 +49,23 @@ describe('marts.member_demographics', () => {
     ]);
     const female = rows.find((row) => row.band === 'female')!;
     expect([female.buyer_share, female.revenue_share]).toEqual([2 / 3, 450 / 530]);
+  });
+
+  it('leaves the second-purchase rate of a band empty when fewer than min_rate_members are judged', async () => {
+    const rows = await runModel('marts.member_demographics', given, {
+      parameters: { as_of_date: '2026-06-30', maturity_days: '30', min_rate_members: '2' },
+      orderBy: 'dimension, band_order',
+    });
+    // Judged: 18_24 B and 25_35 A, one each; female both of them.
+    expect(
+      rows
+        .filter((row) => row.judged_buyers !== 0)
+        .map((row) => [row.band, row.judged_buyers, row.second_purchasers, row.second_purchase_rate]),
+    ).toEqual([
+      ['18_24', 1, 0, null],
+      ['25_35', 1, 1, null],
+      ['female', 2, 1, 0.5],
+    ]);
   });
 });
 

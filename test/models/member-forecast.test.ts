@@ -298,8 +298,19 @@ describe('marts.member_forecast_summary', () => {
       clv_12m_per_buyer: 5,
       clv_share: 15 / 100,
     });
-    expect(pick('rfm_segment', 'not_scored')).toMatchObject({ group_zh: '未评分', group_order: 9, buyers: 3, clv_12m: 15 });
-    expect(pick('rfm_segment', 'champions')).toMatchObject({ buyers: 1, clv_12m: 85, clv_share: 0.85 });
+    expect(pick('rfm_segment', 'not_scored')).toMatchObject({
+      group_zh: '未评分',
+      group_label: '未评分 not scored',
+      group_order: 9,
+      buyers: 3,
+      clv_12m: 15,
+    });
+    expect(pick('rfm_segment', 'champions')).toMatchObject({
+      group_label: '重要价值客户 champions',
+      buyers: 1,
+      clv_12m: 85,
+      clv_share: 0.85,
+    });
     expect(pick('member_level', 'vip')).toMatchObject({ group_zh: 'VIP会员', buyers: 1, clv_12m_per_buyer: 85 });
     expect(pick('lifecycle_stage', 'prospect')).toMatchObject({ buyers: 0, clv_12m: null });
     expect(rows).toHaveLength(7 + 9 + 4);

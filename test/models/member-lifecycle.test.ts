@@ -110,11 +110,14 @@ describe('marts.distribution_bands', () => {
       { 'staging.stg_orders': orders, 'staging.stg_members': [] },
       { parameters: { as_of_date: '2026-06-30' }, orderBy: 'dimension, band_order' },
     );
+    // Order value is cut at the quintiles (seeds/bands.csv gives it no bounds): values 49.99, 50,
+    // 100, 150, 200; cut i is the value at position i, rounded to two significant figures: 50, 50,
+    // 100, 150.
     expect(rows.map((row) => [row.dimension, row.band, row.members, row.share])).toEqual([
       ['order_value', '<¥50', 1, 0.2],
       ['order_value', '¥50–100', 1, 0.2],
-      ['order_value', '¥100–200', 2, 0.4],
-      ['order_value', '≥¥200', 1, 0.2],
+      ['order_value', '¥100–150', 1, 0.2],
+      ['order_value', '≥¥150', 2, 0.4],
       ['purchase_count', '≤2', 2, 0.4],
       ['purchase_count', '3–5', 1, 0.2],
       ['purchase_count', '6–10', 1, 0.2],
@@ -123,6 +126,40 @@ describe('marts.distribution_bands', () => {
       ['recency_days', '61–120', 1, 0.2],
       ['recency_days', '121–180', 1, 0.2],
       ['recency_days', '>180', 0, 0],
+    ]);
+  });
+});
+
+describe('marts.distribution_bands by quantiles', () => {
+  // Ten buyers, one order each: the average order values, ascending.
+  const values = [12, 23.4, 31, 87.3, 90, 143.6, 150, 212, 260, 1234];
+  const bands = (parameters: Record<string, string> = {}) =>
+    runModel(
+      'marts.distribution_bands',
+      { 'staging.stg_orders': values.map((value, index) => order(`Q${index}`, '2026-06-01', value)), 'staging.stg_members': [] },
+      { parameters: { as_of_date: '2026-06-30', ...parameters }, orderBy: 'dimension, band_order' },
+    ).then((rows) =>
+      rows.filter((row) => row.dimension === 'order_value').map((row) => [row.band, row.lower_bound, row.upper_bound, row.members]),
+    );
+
+  it("cuts the order value at the shop's quintiles, rounded to two significant figures, and labels the bands by them", async () => {
+    // Cut i at position ceil(i·10/5) = 2, 4, 6, 8: 23.4, 87.3, 143.6, 212 → 23, 87, 140, 210.
+    expect(await bands()).toEqual([
+      ['<¥23', null, 23, 1],
+      ['¥23–87', 23, 87, 2],
+      ['¥87–140', 87, 140, 2],
+      ['¥140–210', 140, 210, 2],
+      ['≥¥210', 210, null, 3],
+    ]);
+  });
+
+  it('takes the number of bands from distribution_quantile_bands', async () => {
+    // Quartiles: positions ceil(i·10/4) = 3, 5, 8: 31, 90, 212 → 31, 90, 210.
+    expect(await bands({ distribution_quantile_bands: '4' })).toEqual([
+      ['<¥31', null, 31, 2],
+      ['¥31–90', 31, 90, 2],
+      ['¥90–210', 90, 210, 3],
+      ['≥¥210', 210, null, 3],
     ]);
   });
 });
@@ -210,6 +247,18 @@ describe('member levels over time', () => {
     ]);
     const [member] = await runModel('marts.member_facts', given, { parameters: { as_of_date: '2026-04-30', level_window_days: '60' } });
     expect([member!.member_level, member!.completed_orders, member!.completed_revenue]).toEqual(['regular', 0, 0]);
+  });
+
+  it('say whether the rule can downgrade anyone: not when cumulative, so the page can say why no downgrade is drawn', async () => {
+    const possible = async (parameters: Record<string, string>) => [
+      ...new Set(
+        (await runModel('marts.member_levels_monthly', given, { parameters: { as_of_date: '2026-04-30', ...parameters } })).map(
+          (row) => row.downgrades_possible,
+        ),
+      ),
+    ];
+    expect(await possible({})).toEqual([false]);
+    expect(await possible({ level_window_days: '60' })).toEqual([true]);
   });
 
   it('count a member by its level at each month end: a level held for some days within a month moves nobody', async () => {

@@ -103,6 +103,67 @@ describe('marts.rfm_segments', () => {
     const champions = rows[0]!;
     expect(champions.revenue_share).toBeCloseTo(1300 / 1420, 12);
     expect([champions.avg_recency_days, champions.avg_frequency, champions.avg_monetary]).toEqual([60, 2.5, 650]);
-    expect(rows.every((row) => typeof row.recommended_action === 'string' && row.recommended_action !== '')).toBe(true);
+    expect(rows.map((row) => row.segment_label).slice(0, 3)).toEqual([
+      '重要价值客户 champions',
+      '重要发展客户 important to develop',
+      '重要保持客户 important to retain',
+    ]);
+    expect([champions.recommended_action_zh, champions.recommended_action]).toEqual([
+      'VIP关怀与新品优先；不要用折扣培养他们',
+      'VIP care and early access; never discount-train them',
+    ]);
+  });
+});
+
+describe('marts.rfm_score_ties', () => {
+  it('names the quintile scores a tie leaves empty, with the tied value, its members and a sentence', async () => {
+    const rows = await runModel(
+      'marts.rfm_score_ties',
+      { 'staging.stg_orders': orders },
+      { parameters: { as_of_date: '2026-06-30' }, orderBy: 'dimension, tied_score' },
+    );
+    // F: B, D and E buy once (3 of 5), rank 1, score 1; C is rank 4 (score 4), A rank 5: F2 and F3 are empty.
+    // M: B and D spend ¥50, rank 2, score 2; A is rank 4 (score 4): M3 is empty.
+    // R: A and B bought on the as-of day, rank 4 by -R, score 4, and nobody is above them: R5 is empty.
+    expect(rows.map((row) => [row.dimension, row.tied_score, row.empty_scores, row.tied_value, row.tied_members, row.tied_share])).toEqual([
+      ['F', 1, 'F2, F3', 1, 3, 0.6],
+      ['M', 2, 'M3', 50, 2, 0.4],
+      ['R', 4, 'R5', 0, 2, 0.4],
+    ]);
+    expect(rows[0]!.note).toBe(
+      'F2, F3 无人：3 位会员（60.0%）的购买次数同为 1，并列同一排名，都得 F1。 F2, F3 empty: 3 members (60.0%) have the same purchase count, 1; tied, they share one rank and all score F1.',
+    );
+    expect(rows[1]!.note).toContain('消费额同为 ¥50.00');
+  });
+
+  it('has no rows when scores come from thresholds', async () => {
+    const rows = await runModel(
+      'marts.rfm_score_ties',
+      { 'staging.stg_orders': orders },
+      { parameters: { as_of_date: '2026-06-30', rfm_method: 'thresholds' } },
+    );
+    expect(rows).toEqual([]);
+  });
+});
+
+describe('marts.rfm_grid', () => {
+  it('has all 25 cells of R × F, empty ones with zero members', async () => {
+    const rows = await runModel(
+      'marts.rfm_grid',
+      { 'staging.stg_orders': orders },
+      { parameters: { as_of_date: '2026-06-30' }, orderBy: 'recency_score, frequency_score' },
+    );
+    expect(rows).toHaveLength(25);
+    // A R4 F5, B R4 F1, C R3 F4, D R2 F1, E R1 F1.
+    expect(
+      rows.filter((row) => Number(row.members) > 0).map((row) => [row.recency_score, row.frequency_score, row.members, row.revenue]),
+    ).toEqual([
+      ['R1', 'F1', 1, 20],
+      ['R2', 'F1', 1, 50],
+      ['R3', 'F4', 1, 1000],
+      ['R4', 'F1', 1, 50],
+      ['R4', 'F5', 1, 300],
+    ]);
+    expect(rows.find((row) => row.recency_score === 'R5' && row.frequency_score === 'F2')?.members).toBe(0);
   });
 });

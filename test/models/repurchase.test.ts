@@ -3,7 +3,8 @@ import { order } from '../helpers/fixtures.js';
 import { runModel } from '../helpers/run-model.js';
 
 // As of 2026-06-30 with maturity_days = 100: a first occasion on or before 2026-03-22 is matured.
-const parameters = { as_of_date: '2026-06-30', maturity_days: '100', ladder_steps: '3' };
+// min_rate_members = 1: every conversion, however few members reached the step.
+const parameters = { as_of_date: '2026-06-30', maturity_days: '100', ladder_steps: '3', min_rate_members: '1' };
 const orders = [
   // A: 3 occasions; two orders on 2026-01-01 are one occasion. Gaps 30 and 120 days.
   order('A', '2026-01-01', 10),
@@ -52,6 +53,23 @@ describe('marts.repurchase_ladder', () => {
       [1, 3, 2, 2 / 3, 40],
       [2, 1, 0, 0, null],
       [3, 0, 0, null, null],
+    ]);
+  });
+
+  it('leaves a conversion empty where fewer than min_rate_members reached the step, and keeps the counts', async () => {
+    const rows = await runModel(
+      'marts.repurchase_ladder',
+      { 'staging.stg_orders': orders },
+      { parameters: { ...parameters, min_rate_members: '3' }, orderBy: 'variant desc, step_n' },
+    );
+    // Reached: naive 5, 3 (exactly 3: shown), 2; matured 3, 1, 0.
+    expect(rows.map((row) => [row.variant, row.step_n, row.reached_n, row.reached_next, row.conversion])).toEqual([
+      ['naive', 1, 5, 3, 0.6],
+      ['naive', 2, 3, 2, 2 / 3],
+      ['naive', 3, 2, 1, null],
+      ['matured', 1, 3, 2, 2 / 3],
+      ['matured', 2, 1, 0, null],
+      ['matured', 3, 0, 0, null],
     ]);
   });
 });
@@ -134,12 +152,15 @@ describe('marts.product_repurchase_cycle', () => {
     const rows = await runModel(
       'marts.product_repurchase_cycle',
       { 'staging.stg_orders': given, 'staging.stg_order_items': items },
-      { orderBy: 'level, item_key' },
+      { parameters: { min_rate_members: '2' }, orderBy: 'level, item_key' },
     );
-    expect(rows.map((row) => [row.level, row.item_key, row.buyers, row.repeat_buyers, row.median_cycle_days])).toEqual([
-      ['category', 'tops', 2, 2, 30], // A: 30, 30; B: 10 (TEE then SHIRT) → median of 30, 30, 10
-      ['product', 'SHIRT', 1, 0, null],
-      ['product', 'TEE', 2, 1, 30], // A: 30, 30
+    // The bought-again share needs min_rate_members = 2 buyers: SHIRT's 1 buyer shows none.
+    expect(
+      rows.map((row) => [row.level, row.item_key, row.buyers, row.repeat_buyers, row.repeat_buyer_share, row.median_cycle_days]),
+    ).toEqual([
+      ['category', 'tops', 2, 2, 1, 30], // A: 30, 30; B: 10 (TEE then SHIRT) → median of 30, 30, 10
+      ['product', 'SHIRT', 1, 0, null, null],
+      ['product', 'TEE', 2, 1, 0.5, 30], // A: 30, 30
     ]);
   });
 });

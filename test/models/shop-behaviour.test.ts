@@ -59,6 +59,22 @@ describe('payment (催付)', () => {
     expect(delays['order_size:others']![1]).toBe(10);
     expect(delays['order_size:others']![2]).toBeCloseTo(26, 10);
   });
+
+  it('labels every dimension and segment in Chinese and English (seeds/code_labels.csv), an hour by itself', async () => {
+    const rows = await runModel(
+      'marts.payment_delays',
+      { 'staging.stg_orders': paymentOrders },
+      { parameters: asOf, orderBy: 'dimension, segment_order' },
+    );
+    expect(rows.map((row) => [row.dimension, row.segment, row.dimension_label, row.segment_label])).toEqual([
+      ['all', 'all', '全部订单 all orders', '全部 all'],
+      ['hour', '09', '下单时段 hour of creation', '09时 09:00'],
+      ['hour', '10', '下单时段 hour of creation', '10时 10:00'],
+      ['hour', '21', '下单时段 hour of creation', '21时 21:00'],
+      ['order_size', 'top_decile', '订单金额 order size', '金额前10% top 10% by amount'],
+      ['order_size', 'others', '订单金额 order size', '其余订单 the other orders'],
+    ]);
+  });
 });
 
 describe('when members buy', () => {
@@ -109,33 +125,86 @@ describe('new and returning buyers compared', () => {
 });
 
 describe('promotion sensitivity (促销敏感度)', () => {
-  it('bands buyers by their share of purchases with a coupon and counts coupon-only buyers apart', async () => {
-    const withCoupon = (row: Record<string, unknown>) => ({ ...row, coupon_code: 'CPN5' });
+  const withCoupon = (row: Record<string, unknown>) => ({ ...row, coupon_code: 'CPN5' });
+
+  it('bands repeat buyers only by their share of purchases with a coupon, and counts coupon-only buyers apart', async () => {
     const rows = await runModel(
       'marts.promotion_sensitivity',
       {
         'staging.stg_orders': [
           ...days('2026-05-01', 3).map((day) => withCoupon(order('A', day, 10))), // 3 of 3 with a coupon: coupon-only
-          withCoupon(order('B', '2026-05-01', 10)), // 1 of 1: high, too few purchases to be coupon-only
-          ...days('2026-05-01', 4).map((day, index) => (index === 0 ? withCoupon(order('C', day, 10)) : order('C', day, 10))), // 1 of 4
-          ...days('2026-05-01', 2).map((day) => order('D', day, 10)), // none
+          withCoupon(order('B', '2026-05-01', 10)), // one purchase: left out
+          ...days('2026-05-01', 4).map((day, index) => (index === 0 ? withCoupon(order('C', day, 40)) : order('C', day, 20))), // 1 of 4
+          order('D', '2026-05-01', 50),
+          order('D', '2026-05-02', 70), // none of 2
+          order('E', '2026-05-01', 10), // one purchase: left out
+          withCoupon(order('F', '2026-05-03', 10)),
+          withCoupon(order('F', '2026-05-03', 10)), // two purchases on one day: one occasion, left out
         ],
       },
       { parameters: { as_of_date: '2026-05-31' }, orderBy: 'segment_order' },
     );
-    expect(rows.map((row) => [row.segment, row.buyers, row.buyer_share, row.revenue, row.revenue_share, row.repurchase_rate])).toEqual([
-      ['low', 1, 0.25, 20, 0.2, 1],
-      ['medium', 1, 0.25, 40, 0.4, 1],
-      ['high', 2, 0.5, 40, 0.4, 0.5],
-      ['coupon_only', 1, 0.25, 30, 0.3, 1],
+    // Repeat buyers A (¥30 in 3), C (¥100 in 4) and D (¥120 in 2): ¥250.
+    expect(rows.map((row) => [row.segment, row.buyers, row.buyer_share, row.revenue, row.revenue_share, row.aov])).toEqual([
+      ['low', 1, 1 / 3, 120, 120 / 250, 60],
+      ['medium', 1, 1 / 3, 100, 100 / 250, 25],
+      ['high', 1, 1 / 3, 30, 30 / 250, 10],
+      ['coupon_only', 1, 1 / 3, 30, 30 / 250, 10],
     ]);
+    expect(rows.map((row) => row.segment_label)).toEqual(['低 low', '中 medium', '高 high', '只用券（低质量客户） coupon only']);
+  });
+
+  // As of 2026-06-30, maturity 30 days: a first purchase on or before 05-31 is judged.
+  const firstPurchases = [
+    withCoupon(order('A', '2026-05-01', 10)),
+    order('A', '2026-05-01', 20), // one occasion with A's coupon order: a first purchase with a coupon
+    order('A', '2026-05-20', 30), // back in 19 days
+    withCoupon(order('B', '2026-05-01', 10)),
+    order('B', '2026-06-15', 10), // back after 45 days: too late
+    order('C', '2026-04-01', 10),
+    withCoupon(order('C', '2026-04-10', 10)), // a coupon on the second purchase only; back in 9 days
+    order('D', '2026-05-10', 10), // never back
+    withCoupon(order('E', '2026-06-20', 10)), // too recent to judge
+    withCoupon(order('F', '2026-03-01', 10, 'closed')), // not a purchase
+    order('F', '2026-03-05', 10), // F's first purchase, without a coupon; never back
+  ];
+  const byFirstPurchase = async (parameters: Record<string, string>) =>
+    (
+      await runModel(
+        'marts.first_purchase_coupon',
+        { 'staging.stg_orders': firstPurchases },
+        { parameters: { as_of_date: '2026-06-30', maturity_days: '30', ...parameters }, orderBy: 'first_purchase_order' },
+      )
+    ).map((row) => [
+      row.first_purchase,
+      row.first_purchase_label,
+      row.buyers,
+      row.buyer_share,
+      row.judged_buyers,
+      row.second_purchasers,
+      row.second_purchase_rate,
+    ]);
+
+  it('compares the second-purchase rate of buyers whose first purchase used a coupon with the others', async () => {
+    expect(await byFirstPurchase({ min_rate_members: '1' })).toEqual([
+      ['coupon', '首单用券 first purchase with a coupon', 3, 0.5, 2, 1, 0.5], // A, B, E; A and B judged, A back
+      ['no_coupon', '首单未用券 first purchase without a coupon', 3, 0.5, 3, 1, 1 / 3], // C, D, F judged, C back
+    ]);
+  });
+
+  it('leaves the rate empty, keeping the counts, where fewer than min_rate_members are judged (30 by default)', async () => {
+    expect(await byFirstPurchase({ min_rate_members: '3' })).toEqual([
+      ['coupon', '首单用券 first purchase with a coupon', 3, 0.5, 2, 1, null],
+      ['no_coupon', '首单未用券 first purchase without a coupon', 3, 0.5, 3, 1, 1 / 3],
+    ]);
+    expect((await byFirstPurchase({})).map((row) => row.at(-1))).toEqual([null, null]);
   });
 });
 
 describe('refunds and coming back', () => {
-  it('compares the repurchase rate after a partly refunded purchase with the rate after the others', async () => {
-    // As of 2026-06-30, maturity 30 days: occasions on or before 05-31 are judged.
-    const rows = await runModel(
+  // As of 2026-06-30, maturity 30 days: occasions on or before 05-31 are judged.
+  const refunds = (minRateMembers: string) =>
+    runModel(
       'marts.refund_repurchase',
       {
         'staging.stg_orders': [
@@ -147,11 +216,22 @@ describe('refunds and coming back', () => {
           order('B', '2026-06-15', 60), // too recent to judge
         ],
       },
-      { parameters: { as_of_date: '2026-06-30', maturity_days: '30' }, orderBy: 'previous_purchase' },
+      { parameters: { as_of_date: '2026-06-30', maturity_days: '30', min_rate_members: minRateMembers }, orderBy: 'previous_purchase' },
     );
+
+  it('compares the repurchase rate after a partly refunded purchase with the rate after the others', async () => {
+    const rows = await refunds('1');
     expect(rows.map((row) => [row.previous_purchase, row.occasions, row.repurchased, row.repurchase_rate])).toEqual([
       ['not_refunded', 3, 2, 2 / 3],
       ['partly_refunded', 2, 1, 0.5],
+    ]);
+  });
+
+  it('leaves a rate over fewer than min_rate_members purchases empty', async () => {
+    const rows = await refunds('3');
+    expect(rows.map((row) => [row.previous_purchase, row.occasions, row.repurchased, row.repurchase_rate])).toEqual([
+      ['not_refunded', 3, 2, 2 / 3],
+      ['partly_refunded', 2, 1, null],
     ]);
   });
 });

@@ -32,6 +32,19 @@ describe('reading an Evidence build log', () => {
     expect(findBuildFailure(log)).toBeUndefined();
   });
 
+  it("names the page that does not compile, which Vite prints after 'error during build:'", () => {
+    const log = [
+      '[ERROR]:  x Build failed in 5.52s',
+      'error during build:',
+      "[vite-plugin-svelte] 'buyer_counts' is not defined",
+      'file: /work/main/reports/.evidence/template/src/pages/+page.md',
+      'Build failed',
+      '    at file:///work/main/reports/node_modules/@evidence-dev/evidence/cli.js:228',
+      'Error: Build process exited with code 1',
+    ].join('\n');
+    expect(findBuildFailure(log, 1)).toBe("[vite-plugin-svelte] 'buyer_counts' is not defined");
+  });
+
   it('lets a clean build through', () => {
     expect(findBuildFailure('[INFO]: Evaluated sources, saving manifest\n[INFO]: ✅ Done!\nBuild complete --> ./build')).toBeUndefined();
   });

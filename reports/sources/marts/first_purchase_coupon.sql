@@ -1,0 +1,1 @@
+select * from marts.first_purchase_coupon

@@ -1,0 +1,1 @@
+select * from marts.rfm_score_ties
