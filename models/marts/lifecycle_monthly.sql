@@ -5,7 +5,8 @@
 -- moved_in counts those whose stage at the previous month end was another or who are new;
 -- woke_up, those who bought in the following month (for sleeping members, the wake-up, which the
 -- course notes put under wake_up_benchmark = 5%), NULL while that month is not over by the
--- as-of date.
+-- as-of date; wake_up_rate = woke_up / members, NULL over fewer than min_rate_members members
+-- (rate_over: a new shop's first sleeping members, a handful, would draw 75%).
 -- grain: month_end, stage
 -- tests: not_null(stage_zh, members, moved_in); relationships(stage, seeds.lifecycle_stages, stage)
 with
@@ -54,7 +55,7 @@ final as (
     coalesce(by_stage.members, 0) as members,
     coalesce(by_stage.moved_in, 0) as moved_in,
     case when last_day(month_ends.month_end + 1) <= as_of.as_of_date then coalesce(woke.members, 0) end as woke_up,
-    case when last_day(month_ends.month_end + 1) <= as_of.as_of_date then coalesce(woke.members, 0) / nullif(by_stage.members, 0) end as wake_up_rate,
+    case when last_day(month_ends.month_end + 1) <= as_of.as_of_date then rate_over(coalesce(woke.members, 0), by_stage.members) end as wake_up_rate,
     getvariable('wake_up_benchmark') as wake_up_benchmark,
     stages.recommended_action_zh,
     stages.recommended_action

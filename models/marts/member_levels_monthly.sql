@@ -5,8 +5,9 @@
 -- end holds the lowest level until its first level day. downgrades_possible says whether the rule
 -- can move anyone down: not under the default cumulative rule (level_window_days empty), where a
 -- level once reached is kept, so that the page can say why no downgrade is drawn.
+-- The level's label, 中文 English (int_code_labels), is member_level_label.
 -- grain: month_end, member_level
--- tests: not_null(member_level_zh, members, upgraded, downgraded, downgrades_possible)
+-- tests: not_null(member_level_zh, member_level_label, members, upgraded, downgraded, downgrades_possible)
 with
 
 member_levels_dated as (select * from intermediate.int_member_levels_dated),
@@ -16,6 +17,8 @@ members_first_seen as (select * from intermediate.int_members_first_seen),
 month_ends as (select * from intermediate.int_month_ends),
 
 levels as (select * from seeds.member_levels),
+
+code_labels as (select * from intermediate.int_code_labels),
 
 lowest_level as (
   select level as member_level from levels order by level_rank limit 1
@@ -90,6 +93,7 @@ final as (
     month_ends.month_end,
     levels.level as member_level,
     levels.level_zh as member_level_zh,
+    code_labels.label as member_level_label,
     levels.level_rank,
     -- Members without a level day by then hold the lowest level.
     coalesce(held.members, 0)
@@ -105,6 +109,7 @@ final as (
   inner join known on known.month_end = month_ends.month_end
   left join held on held.month_end = month_ends.month_end and held.member_level = levels.level
   left join by_level on by_level.month_end = month_ends.month_end and by_level.member_level = levels.level
+  left join code_labels on code_labels.code_set = 'level' and code_labels.code = levels.level
 )
 
 select * from final

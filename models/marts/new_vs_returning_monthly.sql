@@ -2,6 +2,8 @@
 -- purchase occasion falls in it, returning when it had one before. Per type: buyers, purchase
 -- orders, items per order, AOV (笔单价 = net revenue / purchase orders) and the refund rate: of the
 -- type's paid orders in the month (purchases, and orders refunded in full), the share with any refund.
+-- Each is NULL over fewer than min_rate_members orders (rate_over): a shop's first returning
+-- buyers, a handful, would draw a ¥600 AOV beside ¥350.
 -- grain: month, buyer_type
 -- tests: accepted_values(buyer_type, 'new', 'returning'); accepted_range(refund_rate, 0, 1); not_null(buyers, orders)
 with
@@ -36,9 +38,9 @@ final as (
     buyer_type,
     count(distinct member_id) filter (where is_purchase) as buyers,
     count(*) filter (where is_purchase) as orders,
-    (avg(item_count) filter (where is_purchase))::double as items_per_order,
-    (sum(net_amount) filter (where is_purchase) / nullif(count(*) filter (where is_purchase), 0))::decimal(18, 2) as aov,
-    count(*) filter (where refund_amount > 0) / count(*) as refund_rate
+    rate_over(sum(item_count) filter (where is_purchase), count(item_count) filter (where is_purchase))::double as items_per_order,
+    rate_over(sum(net_amount) filter (where is_purchase), count(*) filter (where is_purchase))::decimal(18, 2) as aov,
+    rate_over(count(*) filter (where refund_amount > 0), count(*)) as refund_rate
   from paid_orders
   group by month, buyer_type
 )

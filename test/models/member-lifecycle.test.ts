@@ -75,7 +75,7 @@ describe('marts.lifecycle_monthly', () => {
           { member_id: 'Y', joined_at: '2026-02-10 09:00:00' },
         ],
       },
-      { parameters: { as_of_date: '2026-04-30', shop_cycle_days: '30' }, orderBy: 'month_end, stage_order' },
+      { parameters: { as_of_date: '2026-04-30', shop_cycle_days: '30', min_rate_members: '1' }, orderBy: 'month_end, stage_order' },
     );
     expect(rows).toHaveLength(4 * 7);
     // X: new (Jan, recency 11), silent (Feb, 39 > 30), sleeping (Mar, 70 > 60), returning (Apr, bought 04-10).
@@ -92,6 +92,22 @@ describe('marts.lifecycle_monthly', () => {
       ['2026-04-30', 'returning', 1, 1, null],
     ]);
     expect(rows.find((row) => row.month_end === '2026-03-31' && row.stage === 'sleeping')?.wake_up_rate).toBe(1);
+  });
+
+  it('gives no wake-up rate over fewer than min_rate_members sleeping members', async () => {
+    const given = {
+      'staging.stg_orders': [order('X', '2026-01-20', 100), order('X', '2026-04-10', 100)],
+      'staging.stg_members': [{ member_id: 'X', joined_at: '2026-01-15 09:00:00' }],
+    };
+    const wakeUp = async (minRateMembers: string) =>
+      (
+        await runModel('marts.lifecycle_monthly', given, {
+          parameters: { as_of_date: '2026-04-30', shop_cycle_days: '30', min_rate_members: minRateMembers },
+        })
+      ).find((row) => row.month_end === '2026-03-31' && row.stage === 'sleeping');
+    // X alone was sleeping at March's end and woke up in April: 1 of 1, no finding under 2 members.
+    expect(await wakeUp('2')).toMatchObject({ members: 1, woke_up: 1, wake_up_rate: null });
+    expect(await wakeUp('1')).toMatchObject({ members: 1, woke_up: 1, wake_up_rate: 1 });
   });
 });
 

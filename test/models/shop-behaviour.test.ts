@@ -114,12 +114,37 @@ describe('new and returning buyers compared', () => {
           { ...order('B', '2026-05-20', 0), paid_amount: 60, refund_amount: 60, is_purchase: false, item_count: 1 }, // refunded in full
         ],
       },
-      { parameters: { as_of_date: '2026-05-31' }, orderBy: 'month, buyer_type' },
+      { parameters: { as_of_date: '2026-05-31', min_rate_members: '1' }, orderBy: 'month, buyer_type' },
     );
     expect(rows.map((row) => [row.month, row.buyer_type, row.buyers, row.orders, row.items_per_order, row.aov, row.refund_rate])).toEqual([
       ['2026-04-01', 'new', 1, 1, 2, 100, 0],
       ['2026-05-01', 'new', 1, 1, 1, 80, 0.5],
       ['2026-05-01', 'returning', 1, 1, 3, 150, 1],
+    ]);
+  });
+
+  it('leaves the averages and the refund rate of a type out where it has fewer than min_rate_members orders', async () => {
+    const rows = await runModel(
+      'marts.new_vs_returning_monthly',
+      {
+        'staging.stg_orders': [
+          ...['A', 'B', 'C'].map((member) => ({ ...order(member, '2026-05-05', 100), item_count: 2 })),
+          { ...order('A', '2026-06-05', 600), item_count: 4 },
+          { ...order('D', '2026-06-06', 90), item_count: 1 },
+          { ...order('E', '2026-06-07', 110), item_count: 1 },
+          { ...order('F', '2026-06-08', 70), item_count: 1 },
+          { ...order('F', '2026-06-09', 0), paid_amount: 50, refund_amount: 50, is_purchase: false, item_count: 1 },
+        ],
+      },
+      { parameters: { as_of_date: '2026-06-30', min_rate_members: '3' }, orderBy: 'month, buyer_type' },
+    );
+    // May: 3 new orders (3 ≥ 3). June: A's one returning order (1 < 3: no figures, though counted);
+    // D, E and F 3 new purchases (items 1, AOV (90 + 110 + 70) / 3), and with F's refunded order 4
+    // paid orders, 1 refunded.
+    expect(rows.map((row) => [row.month, row.buyer_type, row.buyers, row.orders, row.items_per_order, row.aov, row.refund_rate])).toEqual([
+      ['2026-05-01', 'new', 3, 3, 2, 100, 0],
+      ['2026-06-01', 'new', 3, 3, 1, 90, 1 / 4],
+      ['2026-06-01', 'returning', 1, 1, null, null, null],
     ]);
   });
 });

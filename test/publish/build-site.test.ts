@@ -37,9 +37,9 @@ describe('reading an Evidence build log', () => {
       '[ERROR]:  x Build failed in 5.52s',
       'error during build:',
       "[vite-plugin-svelte] 'buyer_counts' is not defined",
-      'file: /work/main/reports/.evidence/template/src/pages/+page.md',
+      'file: /home/shop/reports/.evidence/template/src/pages/+page.md',
       'Build failed',
-      '    at file:///work/main/reports/node_modules/@evidence-dev/evidence/cli.js:228',
+      '    at file:///home/shop/reports/node_modules/@evidence-dev/evidence/cli.js:228',
       'Error: Build process exited with code 1',
     ].join('\n');
     expect(findBuildFailure(log, 1)).toBe("[vite-plugin-svelte] 'buyer_counts' is not defined");
