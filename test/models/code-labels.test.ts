@@ -31,6 +31,20 @@ describe('labels of the codes pages show', () => {
     ]);
   });
 
+  it('labels the reference shops and the member levels, not with their codes (mens_shoes, supreme_vip)', async () => {
+    const ladders = await runModel('marts.reference_ladders', {}, { orderBy: 'shop_type, step_n' });
+    expect([...new Set(ladders.map((row) => row.shop_type_label))]).toEqual([
+      '家电 appliances',
+      '化妆品 cosmetics',
+      "男鞋 men's shoes",
+      "女装 women's apparel",
+    ]);
+    const levels = await runModel('marts.member_levels', {
+      'marts.member_facts': [{ member_id: 'A', member_level: 'supreme_vip', member_level_zh: '至尊VIP会员', revenue: 100 }],
+    });
+    expect(levels).toMatchObject([{ member_level: 'supreme_vip', member_level_label: '至尊VIP会员 supreme vip', members: 1 }]);
+  });
+
   it('labels city tiers in Chinese and English', async () => {
     const rows = await runModel(
       'marts.member_tiers',
