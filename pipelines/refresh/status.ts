@@ -56,7 +56,7 @@ async function describeRunLog(config: WarehouseConfig, holder: LockHolder | unde
                round(case when status in ('publishing', 'succeeded') then date_diff('millisecond', started_at, publishing_at) / 1000 end, 1)
                  as seconds_to_publish,
                round(case when status <> 'publishing' then date_diff('millisecond', started_at, finished_at) / 1000 end, 1) as total_seconds,
-               left(case when runs.run_id in (${deadIds}) then ${literal(interruptedMessage)} else message end, 100) as message
+               left(case when runs.run_id in (${deadIds}) then ${literal(interruptedMessage)} else split_part(message, chr(10), 1) end, 100) as message
         from ops.runs as runs left join ${publishing} as publishing on publishing.run_id = runs.run_id
         order by runs.run_id desc limit 5`,
           'table',
