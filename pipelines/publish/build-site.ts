@@ -9,6 +9,7 @@ import {
   renameSync,
   rmSync,
   symlinkSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
@@ -20,6 +21,33 @@ import { filesDigest } from './files-digest.js';
 
 export function siteDir(config: WarehouseConfig): string {
   return join(config.dataDir, 'site');
+}
+
+// What Evidence writes into its project folder; everything else there is the site's source.
+const evidenceOutputs = new Set(['.evidence', 'build']);
+
+/**
+ * The folder the site is built in: a copy of reports/ in the data folder, with its node_modules
+ * linked. A build then never writes the checkout's reports/, where `npm run dev` keeps its own
+ * .evidence, and warehouses with their own data folders (the tests') build apart. Evidence's
+ * outputs stay from one build to the next, for prerendering on new data.
+ */
+function siteWorkspace(config: WarehouseConfig): string {
+  const reportsDir = join(config.projectDir, 'reports');
+  const workspace = join(config.dataDir, 'site-workspace');
+  mkdirSync(workspace, { recursive: true });
+  for (const name of readdirSync(workspace)) {
+    const path = join(workspace, name);
+    // The node_modules link goes as a link, never into the folder it points at.
+    if (lstatSync(path).isSymbolicLink()) unlinkSync(path);
+    else if (!evidenceOutputs.has(name)) rmSync(path, { recursive: true, force: true });
+  }
+  for (const name of readdirSync(reportsDir)) {
+    if (name === 'node_modules' || evidenceOutputs.has(name)) continue;
+    cpSync(join(reportsDir, name), join(workspace, name), { recursive: true });
+  }
+  symlinkSync(join(reportsDir, 'node_modules'), join(workspace, 'node_modules'));
+  return workspace;
 }
 
 // Evidence can exit 0 while a page query failed: its log is checked too.
@@ -59,9 +87,10 @@ export async function buildSite(
   if (!existsSync(join(reportsDir, 'node_modules/.bin/evidence'))) {
     throw new Error(`Evidence is not installed in ${reportsDir}: run npm install (it installs reports/ too)`);
   }
+  const workspace = siteWorkspace(config);
   const sitesDir = join(config.dataDir, 'sites');
   const next = join(sitesDir, `site-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  const built = join(reportsDir, 'build');
+  const built = join(workspace, 'build');
   // Old hashed files pile up in the build folder otherwise.
   rmSync(built, { recursive: true, force: true });
   const env = {
@@ -69,12 +98,12 @@ export async function buildSite(
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && !name.startsWith('VITEST'))),
     NODE_ENV: 'production',
     // Evidence joins an absolute filename wrongly: give it relative to the source folder.
-    EVIDENCE_SOURCE__marts__filename: relative(join(reportsDir, 'sources/marts'), martsFile),
+    EVIDENCE_SOURCE__marts__filename: relative(join(workspace, 'sources/marts'), martsFile),
     ...(await shopIdentity(config, options.parameters)),
   };
   log('site: extracting the marts');
-  await runEvidence(config, ['sources'], env);
-  await buildPages(config, env, { full: options.full ?? false, log });
+  await runEvidence(config, workspace, ['sources'], env);
+  await buildPages(config, workspace, env, { full: options.full ?? false, log });
   if (!existsSync(join(built, 'index.html'))) throw new Error(`site build wrote no ${join(built, 'index.html')}`);
   mkdirSync(sitesDir, { recursive: true });
   try {
@@ -98,10 +127,14 @@ export function siteSourcesDigest(config: WarehouseConfig): string {
  * data (`evidence build:data`): the bundles are ~90% of a build's time and memory and do not depend
  * on data. If that fails, the pages are built in full.
  */
-async function buildPages(config: WarehouseConfig, env: NodeJS.ProcessEnv, options: { full: boolean; log: (line: string) => void }) {
-  const reportsDir = join(config.projectDir, 'reports');
-  // `evidence build` and `evidence dev` empty this folder first, so a stamp in it is the last build's.
-  const stamp = join(reportsDir, '.evidence/template/.svelte-kit/output/bundled-from');
+async function buildPages(
+  config: WarehouseConfig,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  options: { full: boolean; log: (line: string) => void },
+) {
+  // `evidence build` empties this folder first, so a stamp in it is the last build's.
+  const stamp = join(workspace, '.evidence/template/.svelte-kit/output/bundled-from');
   // Vite and SvelteKit bake VITE_ and PUBLIC_ variables (the shop's name and logo among them) into the bundles.
   const baked = Object.entries(env)
     .filter(([name]) => name.startsWith('VITE_') || name.startsWith('PUBLIC_'))
@@ -112,14 +145,14 @@ async function buildPages(config: WarehouseConfig, env: NodeJS.ProcessEnv, optio
   if (!options.full && existsSync(stamp) && readFileSync(stamp, 'utf8') === bundledFrom) {
     options.log('site: prerendering the pages on the new data (pages and packages unchanged since they were bundled)');
     try {
-      await runEvidence(config, ['build:data'], env);
+      await runEvidence(config, workspace, ['build:data'], env);
       return;
     } catch (error) {
       options.log(`site: prerendering on the new data failed, so the pages are built in full: ${(error as Error).message.split('\n')[0]}`);
     }
   }
   options.log('site: building pages');
-  await runEvidence(config, ['build'], env);
+  await runEvidence(config, workspace, ['build'], env);
   writeFileSync(stamp, bundledFrom);
 }
 
@@ -155,10 +188,11 @@ export function publishSite(config: WarehouseConfig, dir: string): string {
   return target;
 }
 
-function runEvidence(config: WarehouseConfig, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const cwd = join(config.projectDir, 'reports');
+// Evidence's own path, not the workspace's link to it, runs; in the workspace.
+function runEvidence(config: WarehouseConfig, workspace: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawnBuildProcess(config, join(cwd, 'node_modules/.bin/evidence'), args, { cwd, env });
+    const evidence = join(config.projectDir, 'reports/node_modules/.bin/evidence');
+    const child = spawnBuildProcess(config, evidence, args, { cwd: workspace, env });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));

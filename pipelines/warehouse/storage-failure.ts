@@ -81,8 +81,8 @@ function roleOf(path: string, config: WarehouseConfig): string {
   if (path.startsWith(config.warehousePath)) return 'the warehouse';
   if (inside(config.tempDirectory)) return 'its temp directory';
   if (inside(join(config.dataDir, 'published'))) return 'the published file';
-  // data/site (the symlink), data/sites/, and Evidence's build in reports/.
-  if (path.startsWith(join(config.dataDir, 'site')) || inside(join(config.projectDir, 'reports'))) return 'the site';
+  // data/site (the symlink), data/sites/ and data/site-workspace/, where Evidence builds.
+  if (path.startsWith(join(config.dataDir, 'site'))) return 'the site';
   if (inside(config.archiveDir)) return 'the archive';
   return 'the file';
 }

@@ -5,12 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { repoDir, tempProject } from '../helpers/temp-project.js';
 
 // A real refresh of a small project whose site build is a stand-in for Evidence: the real one
-// writes the checkout's reports/ folder and ends on its own after minutes, while this one runs,
-// with a child of its own as Evidence has (vite), until it is killed, and writes the pids of both
-// where the test reads them.
+// ends on its own after minutes, while this one runs, with a child of its own as Evidence has
+// (vite), until it is killed, and writes the pids of both, and the folder it runs in, where the
+// test reads them.
 const fakeEvidence = `#!/bin/sh
 sleep 600 &
 echo "$$ $!" >> "$(dirname "$0")/../../evidence-pids"
+pwd >> "$(dirname "$0")/../../evidence-cwd"
 wait
 `;
 
@@ -106,6 +107,8 @@ describe("a refresh's site build", () => {
       const refresh = startRefresh(projectDir, []);
       await until(() => evidencePids(projectDir).length === 2, 'the site build to start');
       const [evidence, child] = evidencePids(projectDir);
+      // In the data folder's copy of reports/, not in reports/, where `npm run dev` keeps its own build.
+      expect(readFileSync(join(projectDir, 'reports/evidence-cwd'), 'utf8').split('\n')[0]).toBe(join(projectDir, 'data/site-workspace'));
       (refresh.child as ChildProcess).kill(signal);
       expect((await refresh.ended).signal).toBe(signal);
       await until(() => !running(evidence!) && !running(child!), `the site build to end after ${signal}`);
