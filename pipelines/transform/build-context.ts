@@ -9,7 +9,7 @@ export interface BuildContext {
   /** The pipelines' code: a new version rebuilds every model once. */
   code: string;
   seedsDir: string;
-  /** The session macros: a model calling them depends on their text and the variables they read. */
+  /** The session macros: a model depends on the text, variables and seeds of those it calls, transitively. */
   macros: Macros;
   /** Rebuild every model, incremental ones in full (`build --full-refresh`). */
   fullRefresh: boolean;

@@ -10,13 +10,15 @@ import type { Model } from './model.js';
 import { macrosCalled } from './read-macros.js';
 
 /**
- * What a model's rows depend on: the pipelines' code, its SQL, the variables it reads (directly or
- * through the session macros), the content of the seeds it reads (directly or through the macros)
- * with their declared types, and `inputs`, what the caller knows of the upstream relations.
+ * What a model's rows depend on: the pipelines' code, its SQL, the macros it calls (directly or
+ * through another macro; read-macros.ts), the variables and the content of the seeds that it and
+ * those macros read, with the seeds' declared types, and `inputs`, what the caller knows of the
+ * upstream relations. The other macros, and what only they read, are not part of it.
  */
 export async function fingerprintOf(db: Kysely<Database>, model: Model, context: BuildContext, inputs: string[]): Promise<string> {
-  const macros = macrosCalled(model.sql, context.macros).length > 0 ? context.macros.sql : '';
-  const variables = new Set([...`${model.sql}\n${macros}`.matchAll(/getvariable\('([a-z_]+)'\)/g)].map(([, name]) => name!));
+  const macros = macrosCalled(model.sql, context.macros).map((name) => context.macros.definitions.get(name)!);
+  const read = [model.sql, ...macros].join('\n');
+  const variables = new Set([...read.matchAll(/\bgetvariable\s*\(\s*'([a-z_][a-z0-9_]*)'\s*\)/gi)].map(([, name]) => name!));
   const values: string[] = [];
   for (const name of [...variables].sort()) {
     const { rows } = await sql.raw<{ value: string | null }>(`select getvariable('${name}')::varchar as value`).execute(db);
@@ -24,7 +26,7 @@ export async function fingerprintOf(db: Kysely<Database>, model: Model, context:
   }
   const seedNames = new Set([
     ...model.dependsOn.filter((relation) => relation.startsWith('seeds.')).map((relation) => relation.slice('seeds.'.length)),
-    ...[...macros.matchAll(/\bseeds\.([a-z_][a-z0-9_]*)/g)].map(([, name]) => name!),
+    ...macros.flatMap((macro) => [...macro.matchAll(/\bseeds\.([a-z_][a-z0-9_]*)/g)].map(([, name]) => name!)),
   ]);
   const seeds = [...seedNames, ...(seedNames.size > 0 ? [seedTypesFile.replace(/\.csv$/, '')] : [])]
     .sort()
