@@ -15,7 +15,7 @@ import { discoverAssertions, discoverModels } from './discover-models.js';
 import { loadSeeds, seedFiles, setParameters } from './load-seeds.js';
 import { materializeIfChanged } from './materialize-if-changed.js';
 import { materializeIncremental } from './materialize-incremental.js';
-import { type Assertion, type Model, ModelError, type ModelTest } from './model.js';
+import { type Assertion, type Model, ModelError, type ModelTest, pointedMessage } from './model.js';
 import { orderModels, selectModels } from './order-models.js';
 import { readMacros } from './read-macros.js';
 import { readParameters, requiredParameter } from './read-parameters.js';
@@ -320,6 +320,7 @@ async function runDataTests(
           model: model.name,
           file: model.file,
           test: test.text,
+          fromFile: false,
           query: replaceRelations(compileTest(model, test), narrow ? new Map([...shadows.reads, [model.name, changed]]) : shadows.reads),
         };
       }),
@@ -329,6 +330,8 @@ async function runDataTests(
         model: `assertion.${assertion.name}`,
         file: assertion.file,
         test: assertion.description || assertion.name,
+        // The assertion's own SQL, from the statement's first line: DuckDB's lines are the file's.
+        fromFile: true,
         query: await shadows.reading(db, assertion.file, assertion.sql),
       })),
     )),
@@ -345,7 +348,8 @@ async function runDataTests(
         failingRows > 0 ? (await sql.raw<Record<string, unknown>>(`select * from (${check.query}) limit 5`).execute(db)).rows : [];
       outcome = { model: check.model, file: check.file, test: check.test, failingRows, sample };
     } catch (error) {
-      throw new ModelError(check.file, `test '${check.test}' cannot run: ${(error as Error).message}`);
+      const { problem, statementLine } = pointedMessage((error as Error).message);
+      throw new ModelError(check.file, `test '${check.test}' cannot run: ${problem}`, check.fromFile ? statementLine : undefined);
     }
     if (outcome.failingRows > 0) failures.push(outcome);
     results.push({

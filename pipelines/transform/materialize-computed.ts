@@ -7,7 +7,7 @@ import { identifier, literal } from '../warehouse/sql-text.js';
 import { toJsRow } from '../warehouse/to-js-value.js';
 import type { ColumnType, Row } from './computations/computation.js';
 import { computations } from './computations/index.js';
-import type { Model } from './model.js';
+import { type Model, modelQueryError } from './model.js';
 
 const duckdbTypes: Record<ColumnType, DuckDBType> = {
   varchar: VARCHAR,
@@ -25,7 +25,9 @@ const duckdbTypes: Record<ColumnType, DuckDBType> = {
 export async function materializeComputed(db: Kysely<Database>, model: Model, into: string, query: string): Promise<string | null> {
   const computation = computations[model.compute!]!;
   const { rows, columns } = await withDuckDBConnection(db, async (connection) => {
-    const reader = await connection.runAndReadAll(query);
+    const reader = await connection.runAndReadAll(query).catch((error) => {
+      throw modelQueryError(model.file, error, query, query);
+    });
     return { rows: reader.getRowObjects().map(toJsRow) as Row[], columns: reader.columnNames() };
   });
   const missing = computation.input.filter((column) => !columns.includes(column));

@@ -3,7 +3,7 @@ import type { Database } from '../warehouse/database.js';
 import { relationKind } from '../warehouse/relation-kind.js';
 import type { BuildContext, BuildMode } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
-import { type Model, ModelError } from './model.js';
+import { type Model, ModelError, modelQueryError } from './model.js';
 import { contentOf, fingerprintOf } from './model-fingerprint.js';
 import { replaceRelations } from './replace-relations.js';
 
@@ -91,9 +91,15 @@ async function rebuildChangedKeys(
     [...upstream.raw, ...upstream.models].map((relation) => shadows.readOf(relation)),
     inChanged,
   );
+  const rebuilt = `create or replace table ${rows} as select * from (\n${narrowed.sql}\n) as rebuilt where ${inChanged}`;
   await sql
-    .raw(`create or replace table ${rows} as select * from (\n${narrowed.sql}\n) as rebuilt where ${inChanged};
-    create or replace temp table ${delta} as select * from ${model.name} where ${inChanged} union all select * from ${rows};
+    .raw(rebuilt)
+    .execute(db)
+    .catch((error) => {
+      throw modelQueryError(model.file, error, rebuilt, narrowed.sql);
+    });
+  await sql
+    .raw(`create or replace temp table ${delta} as select * from ${model.name} where ${inChanged} union all select * from ${rows};
     create or replace view ${next} as select * from ${model.name} where ${key} is null or ${key} not in (select ${key} from ${keys})
       union all select * from ${rows};`)
     .execute(db);

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
 import { relationKind } from '../warehouse/relation-kind.js';
 import { materializeComputed } from './materialize-computed.js';
-import type { Model } from './model.js';
+import { type Model, modelQueryError } from './model.js';
 
 /**
  * Creates or replaces the model's view or table as `into` from `query` (an incremental model in
@@ -16,6 +16,12 @@ export async function materializeModel(db: Kysely<Database>, model: Model, into 
   const kind = model.materialized === 'view' ? 'view' : 'table';
   if (existing && existing !== kind) await sql.raw(`drop ${existing} ${into}`).execute(db);
   if (model.compute) return materializeComputed(db, model, into, query);
-  await sql.raw(`create or replace ${kind} ${into} as\n${query}`).execute(db);
+  const statement = `create or replace ${kind} ${into} as\n${query}`;
+  await sql
+    .raw(statement)
+    .execute(db)
+    .catch((error) => {
+      throw modelQueryError(model.file, error, statement, query);
+    });
   return null;
 }

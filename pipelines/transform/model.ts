@@ -36,12 +36,39 @@ export interface Assertion {
   dependsOn: string[];
 }
 
+/** A refusal or failure of one model file: `file: message`, or `file:line: message` where the line is known. */
 export class ModelError extends Error {
   constructor(
     readonly file: string,
     message: string,
+    readonly line?: number,
   ) {
-    super(`${file}: ${message}`);
+    super(`${file}${line === undefined ? '' : `:${line}`}: ${message}`);
     this.name = 'ModelError';
   }
+}
+
+// DuckDB ends a message about one place of the statement with that line of the statement and a caret under the place.
+const pointer = /\n+LINE (\d+):[^\n]*\n *\^\s*$/;
+
+/** DuckDB's message on one line without the statement's line it ends with, and that line's number. */
+export function pointedMessage(message: string): { problem: string; statementLine: number | undefined } {
+  const match = pointer.exec(message);
+  return {
+    problem: (match ? message.slice(0, match.index) : message).replace(/\s*\n\s*/g, ' '),
+    statementLine: match ? Number(match[1]) : undefined,
+  };
+}
+
+/**
+ * The error of `statement`, which holds a model's SQL `query`, as a ModelError naming the line of
+ * the model's file that DuckDB points at; an error that points elsewhere, or nowhere, as it is.
+ */
+export function modelQueryError(file: string, error: unknown, statement: string, query: string): unknown {
+  if (!(error instanceof Error)) return error;
+  const { problem, statementLine } = pointedMessage(error.message);
+  const start = statement.indexOf(query);
+  if (statementLine === undefined || start < 0) return error;
+  const line = statementLine - statement.slice(0, start).split('\n').length + 1;
+  return line >= 1 && line <= query.split('\n').length ? new ModelError(file, problem, line) : error;
 }

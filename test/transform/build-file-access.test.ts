@@ -52,7 +52,7 @@ describe('models read only the warehouse', () => {
       }),
     );
     expect(model.build?.message).toMatch(
-      /^models\/staging\/stg_accounts\.sql: Permission Error: Cannot access file "\/etc\/passwd" - file system operations are disabled by configuration/,
+      /^models\/staging\/stg_accounts\.sql:3: Permission Error: Cannot access file "\/etc\/passwd" - file system operations are disabled by configuration/,
     );
     expect(model.logged).toContain('models/staging/stg_accounts.sql');
     const assertion = await buildAndTest(
@@ -63,7 +63,7 @@ describe('models read only the warehouse', () => {
     );
     expect(assertion.build).toBeUndefined();
     expect(assertion.test?.message).toMatch(
-      /^models\/assertions\/no_accounts\.sql: test 'No accounts\.' cannot run: Permission Error: Cannot access file "\/etc\/passwd"/,
+      /^models\/assertions\/no_accounts\.sql:2: test 'No accounts\.' cannot run: Permission Error: Cannot access file "\/etc\/passwd"/,
     );
     for (const { accessAfter, logged } of [model, assertion]) {
       expect(accessAfter).toBe(true);
@@ -81,7 +81,7 @@ describe('models read only the warehouse', () => {
     const { build, accessAfter, logged } = await buildAndTest(config);
     const salt = readFileSync(saltPathOf(config), 'utf8').trim();
     expect(salt).toMatch(/^[0-9a-f]{48}$/);
-    expect(build?.message).toMatch(/^models\/marts\/salted\.sql: Permission Error: Cannot access file ".*\/member_salt"/);
+    expect(build?.message).toMatch(/^models\/marts\/salted\.sql:3: Permission Error: Cannot access file ".*\/member_salt"/);
     expect(build?.message).not.toContain(salt);
     expect(logged).not.toContain(salt);
     expect(accessAfter).toBe(true);
@@ -109,7 +109,7 @@ describe('models read only the warehouse', () => {
     const built = await buildAndTest(model);
     const tested = await buildAndTest(assertion);
     expect(built.build?.message).toMatch(
-      /^models\/marts\/salted\.sql: Conversion Error: Could not convert string '<member salt>' to INT32/,
+      /^models\/marts\/salted\.sql:3: Conversion Error: Could not convert string '<member salt>' to INT32/,
     );
     expect(tested.test?.message).toContain('models/assertions/no_salt.sql: No salt.: 1 failing row, e.g.\n    {"salt":"<member salt>"}');
     for (const [config, { logged }] of [

@@ -93,7 +93,7 @@ describe('building models', () => {
       },
     });
     await expect(build(config)).rejects.toThrow(
-      /^models\/marts\/quoted\.sql: reads staging\.stg_numbers other than as a plain schema\.table reference, so it would read the previous build/,
+      'models/marts/quoted.sql:3: reads "staging"."stg_numbers" (write staging.stg_numbers, unquoted: the build reads its new relations by their plain schema.table names)',
     );
   });
 
@@ -122,7 +122,9 @@ describe('building models', () => {
         'marts/broken.sql': '-- Broken.\n-- grain: n\nselect n, no_such_column from staging.stg_numbers',
       },
     });
-    await expect(build(config)).rejects.toThrow(/^models\/marts\/broken\.sql: Binder Error: Referenced column "no_such_column" not found/);
+    await expect(build(config)).rejects.toThrow(
+      /^models\/marts\/broken\.sql:3: Binder Error: Referenced column "no_such_column" not found/,
+    );
     // Nothing of a failed build is put in place: stg_numbers, built before the failure, is neither
     // in staging nor left beside it.
     const tables = await query(config, "select table_name from information_schema.tables where table_schema = 'staging'");
@@ -134,12 +136,12 @@ describe('building models', () => {
     ]);
     const [run] = await query<{ status: string; message: string }>(config, 'select status, message from ops.runs');
     expect(run?.status).toBe('failed');
-    expect(run?.message).toMatch(/^models\/marts\/broken\.sql: /);
+    expect(run?.message).toMatch(/^models\/marts\/broken\.sql:3: /);
   });
 
   it('names the file of a model that does not parse', async () => {
     const config = tempProject({ models: { 'staging/stg_bad.sql': '-- Bad.\n-- grain: n\nselect from where' } });
-    await expect(build(config)).rejects.toThrow(/^models\/staging\/stg_bad\.sql: SQL does not parse: syntax error at or near "where"/);
+    await expect(build(config)).rejects.toThrow(/^models\/staging\/stg_bad\.sql:3: SQL does not parse: syntax error at or near "where"/);
   });
 
   it('names the files of a dependency cycle', async () => {
