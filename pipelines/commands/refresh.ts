@@ -1,5 +1,4 @@
 import { defineCommand } from 'citty';
-import { refresh } from '../refresh/refresh.js';
 import { fullRefreshArg, log, parseSets, setArg, waitArg, withWarehouse } from './command-options.js';
 
 export default defineCommand({
@@ -13,8 +12,8 @@ export default defineCommand({
     'full-refresh': { ...fullRefreshArg, description: 'rebuild every model, incremental ones in full, and bundle the site pages again' },
     audiences: {
       type: 'boolean',
-      description: "export the automation rules' audiences after publishing (--no-audiences: not tonight)",
-      default: true,
+      description: "also export the automation rules' audiences (with phone numbers) after publishing: the nightly job's choice",
+      default: false,
     },
     'accept-changes': {
       type: 'boolean',
@@ -24,14 +23,15 @@ export default defineCommand({
     wait: waitArg,
   },
   run: ({ args }) =>
-    withWarehouse({ command: 'refresh', wait: args.wait }, (warehouse) =>
-      refresh(warehouse, {
+    withWarehouse({ command: 'refresh', wait: args.wait }, async (warehouse) => {
+      const { refresh } = await import('../refresh/refresh.js');
+      await refresh(warehouse, {
         site: args.site,
         audiences: args.audiences,
         parameters: parseSets(),
         fullRefresh: args['full-refresh'],
         acceptChanges: args['accept-changes'],
         log,
-      }),
-    ),
+      });
+    }),
 });

@@ -22,7 +22,7 @@ export interface RefreshOptions {
   fullRefresh?: boolean;
   /** The run's command in ops.runs (default: refresh). */
   command?: string;
-  /** Export the automation rules' audiences after publishing (default: no; the CLI's default is yes). */
+  /** Export the automation rules' audiences after publishing (default: no; the nightly job asks with --audiences). */
   audiences?: boolean;
   /** Publish even when figures moved beyond seeds/publish_guards.csv: a deliberate restatement. */
   acceptChanges?: boolean;
@@ -64,6 +64,8 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
         `nothing new since run ${standing} (same files, models, seeds, parameters and code): its published marts${options.site ? ' and site' : ''} stand; --full-refresh rebuilds them`,
       );
       await checkFreshness(db, { runId, seedsDir: config.seedsDir, parameters: options.parameters, log });
+      // A rule already exported for the as-of date is not exported again: asking twice is safe.
+      if (options.audiences) await runAudienceRules(warehouse, { runId, parameters: options.parameters, log });
       if (refused) throw new RefusedFilesError(refused);
       return;
     }

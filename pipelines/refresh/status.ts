@@ -46,6 +46,7 @@ async function describeRunLog(config: WarehouseConfig, holder: LockHolder | unde
       const deadIds = dead.length > 0 ? dead.map((run) => run.runId).join(', ') : 'null';
       const publishing = await publishingTimes(warehouse.db);
       const lines = [
+        `audiences  ${await describeAutomation(warehouse.db)}`,
         ...(await describeHold(warehouse.db)),
         '',
         'last runs',
@@ -112,6 +113,19 @@ async function describeHold(db: Kysely<Database>): Promise<string[]> {
     ...moved.map((row) => `  ${row.summary}`),
     `  files loaded since: ${moved[0]?.files ?? 'none'}`,
   ];
+}
+
+// The automation exports only when a refresh asks (--audiences): when did it last?
+async function describeAutomation(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ run_id: number | null; exported_at: string | null; exported: number; failed: number }>`
+    select run_id, max(exported_at)::varchar as exported_at, count(*) filter (status = 'exported') as exported,
+           count(*) filter (status = 'failed') as failed
+    from ops.exports
+    where rule is not null and run_id = (select max(run_id) from ops.exports where rule is not null)
+    group by run_id`.execute(db);
+  const last = rows[0];
+  if (!last) return 'the automation rules have not run (refresh --audiences or audience-rules runs them)';
+  return `the automation rules last exported in run ${last.run_id}, ${last.exported_at}: ${last.exported} exported, ${last.failed} failed`;
 }
 
 // The same seconds to publish as marts.data_runs. A warehouse no writer of this version has opened

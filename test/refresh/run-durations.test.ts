@@ -28,7 +28,7 @@ describe('run durations', () => {
     await generateShop({ members: 300, days: 400, endDate: '2026-11-20', seed: 7, outDir: shopDir });
     deliver(dataDir, shopDir);
     // The audiences are exported after the marts are copied: the run goes on after its time to publish.
-    expectSucceeded(runCli(['refresh', '--no-site'], dataDir));
+    expectSucceeded(runCli(['refresh', '--no-site', '--audiences'], dataDir));
 
     const [run] = await publishedRuns(dataDir);
     expect(run![0]).toBe(1n);
