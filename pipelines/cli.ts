@@ -1,5 +1,7 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S node --import=tsx
+import { stripVTControlCharacters } from 'node:util';
 import { defineCommand, runCommand, runMain } from 'citty';
+import { showUsage } from './commands/show-usage.js';
 import { logger } from './logger.js';
 
 // Each command lives in commands/<name>.ts and is imported only when it runs.
@@ -15,6 +17,7 @@ const commandNames = [
   'audience',
   'audience-rules',
   'serve',
+  'dev',
   'main',
 ] as const;
 
@@ -29,10 +32,11 @@ const cli = defineCommand({
 // (which names the file at fault) rather than a stack trace, and exits non-zero: 1, or the error's
 // own exitCode (2: published without refused inbox files; 3: a publish the guard held).
 const rawArgs = process.argv.slice(2);
-if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) await runMain(cli);
+if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) await runMain(cli, { showUsage });
 else {
   await runCommand(cli, { rawArgs }).catch((error: Error & { code?: string; exitCode?: number }) => {
-    logger.error(error.code?.startsWith('E_') ? `${error.message} (see --help)` : error.message);
+    // citty's own errors (E_…) colour the command name: the log takes plain lines.
+    logger.error(error.code?.startsWith('E_') ? `${stripVTControlCharacters(error.message)} (see --help)` : error.message);
     process.exit(error.exitCode ?? 1);
   });
 }

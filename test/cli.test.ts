@@ -82,5 +82,18 @@ describe('the warehouse command line', () => {
     for (const command of ['load', 'build', 'test', 'refresh', 'query', 'generate', 'main']) expect(help.stdout).toContain(command);
     const buildHelp = runCli(['build', '--help'], dataDir);
     expect(buildHelp.stdout).toContain('--select');
+    expect(buildHelp.stdout.replace(/\s+/g, ' ')).toContain('it does not load files, publish the marts or the site, or export audiences');
+  });
+
+  it('prints help plain, no line over 80 characters, when piped', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'warehouse-cli-'));
+    // runCli sets NO_COLOR and vitest sets TEST, both of which citty's colours honour: only the pipe is left.
+    const piped = { NO_COLOR: '', TEST: '', CI: '' };
+    for (const args of [['--help'], ['build', '--help'], ['audience', '--help']]) {
+      const help = runCli(args, dataDir, piped);
+      expect(help.status).toBe(0);
+      expect(help.stdout).not.toContain('\x1b');
+      expect(help.stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
+    }
   });
 });

@@ -1,6 +1,4 @@
 import { defineCommand } from 'citty';
-import { runAudienceRules } from '../audience/run-audience-rules.js';
-import { withRun } from '../refresh/run-log.js';
 import { log, parseSets, setArg, waitArg, withWarehouse } from './command-options.js';
 
 export default defineCommand({
@@ -11,12 +9,14 @@ export default defineCommand({
   },
   args: { set: setArg, wait: waitArg },
   run: ({ args }) =>
-    withWarehouse({ command: 'audience-rules', wait: args.wait }, (warehouse) =>
-      withRun(warehouse.db, 'audience-rules', async (runId) => {
+    withWarehouse({ command: 'audience-rules', wait: args.wait }, async (warehouse) => {
+      const { withRun } = await import('../refresh/run-log.js');
+      const { runAudienceRules } = await import('../audience/run-audience-rules.js');
+      await withRun(warehouse.db, 'audience-rules', async (runId) => {
         const outcomes = await runAudienceRules(warehouse, { runId, parameters: parseSets(), log });
         const failed = outcomes.filter((outcome) => outcome.status === 'failed');
         if (failed.length > 0)
           throw new Error(`audience rules failed: ${failed.map((outcome) => `${outcome.rule}: ${outcome.message}`).join('; ')}`);
-      }),
-    ),
+      });
+    }),
 });

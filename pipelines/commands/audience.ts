@@ -1,6 +1,5 @@
 import { defineCommand } from 'citty';
 import { audienceFilterArgs, audienceFilters } from '../audience/audience-filters.js';
-import { detectableLiftLine, exportAudience } from '../audience/export-audience.js';
 import { log, parseSets, setArg, waitArg, withWarehouse } from './command-options.js';
 
 const number = (raw: unknown) => (raw === undefined ? undefined : Number(raw));
@@ -40,6 +39,7 @@ export default defineCommand({
   },
   run: ({ args }) =>
     withWarehouse({ command: 'audience', wait: args.wait }, async ({ db, config }) => {
+      const { detectableLiftLine, exportAudience } = await import('../audience/export-audience.js');
       const result = await exportAudience(
         db,
         {

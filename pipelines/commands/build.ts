@@ -1,13 +1,17 @@
 import { defineCommand } from 'citty';
-import { withRun } from '../refresh/run-log.js';
-import { buildWarehouse } from '../transform/build-warehouse.js';
 import { fullRefreshArg, log, parseSets, selectArg, selectors, setArg, waitArg, withWarehouse } from './command-options.js';
 
 export default defineCommand({
-  meta: { name: 'build', description: 'build models (all, or --select) and run their data tests' },
+  meta: {
+    name: 'build',
+    description:
+      'build the models (all, or --select) in the warehouse and run their data tests; it does not load files, publish the marts or the site, or export audiences (refresh does those; npm run dev shows changes on pages)',
+  },
   args: { select: selectArg, set: setArg, 'full-refresh': fullRefreshArg, wait: waitArg },
   run: ({ args }) =>
     withWarehouse({ command: 'build', wait: args.wait }, async (warehouse) => {
+      const { withRun } = await import('../refresh/run-log.js');
+      const { buildWarehouse } = await import('../transform/build-warehouse.js');
       const { db, config } = warehouse;
       await withRun(warehouse, 'build', (runId) =>
         buildWarehouse(db, config, {

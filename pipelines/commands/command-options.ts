@@ -1,7 +1,8 @@
-import { loadConfig } from '../config.js';
 import { logger } from '../logger.js';
-import { openWarehouse, type Warehouse } from '../warehouse/open-warehouse.js';
-import { describeStorageFailure } from '../warehouse/storage-failure.js';
+import type { Warehouse } from '../warehouse/open-warehouse.js';
+
+// A command module imports the library inside run(), never at its top: --help loads every command
+// module for its description, and must not wait for DuckDB, Kysely or Arrow to load.
 
 /** Progress goes to stderr (see logger). */
 export const log = (line: string) => logger.log(line);
@@ -66,6 +67,9 @@ export async function withWarehouse(
   access: { command: string; wait?: unknown } | 'read-only',
   work: (warehouse: Warehouse) => Promise<void>,
 ): Promise<void> {
+  const { loadConfig } = await import('../config.js');
+  const { openWarehouse } = await import('../warehouse/open-warehouse.js');
+  const { describeStorageFailure } = await import('../warehouse/storage-failure.js');
   const warehouse = await openWarehouse(
     loadConfig(),
     access === 'read-only' ? { readOnly: true } : { command: access.command, waitSeconds: waitSeconds(access.wait), log },

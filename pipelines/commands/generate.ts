@@ -1,9 +1,11 @@
 import { defineCommand } from 'citty';
-import { generateShop } from '../generate/generate-shop.js';
 import { log } from './command-options.js';
 
 export default defineCommand({
-  meta: { name: 'generate', description: 'write a sample shop (canonical input files) with its planted truth' },
+  meta: {
+    name: 'generate',
+    description: 'write a sample shop (canonical input files) with its planted truth to --out; it loads nothing (load does)',
+  },
   args: {
     members: { type: 'string', description: 'members', default: '20000' },
     days: { type: 'string', description: 'days of history, ending on --end', default: '730' },
@@ -12,6 +14,7 @@ export default defineCommand({
     out: { type: 'string', description: 'output folder', default: 'data/sample' },
   },
   run: async ({ args }) => {
+    const { generateShop } = await import('../generate/generate-shop.js');
     const truth = await generateShop(
       {
         members: Number(args.members),

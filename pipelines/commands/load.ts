@@ -1,16 +1,11 @@
 import { defineCommand } from 'citty';
-import { inputFormats } from '../load/detect-input.js';
-import { layoutNames, readFormat, readMapping } from '../load/input-mapping.js';
-import { loadFiles } from '../load/load-files.js';
-import { withRun } from '../refresh/run-log.js';
 import { log, parseSets, setArg, waitArg, withWarehouse } from './command-options.js';
 
-export default defineCommand({
-  meta: {
-    name: 'load',
-    description: 'load input files (canonical csv, parquet, jsonl, arrow; shop exports) or folders of them into raw.*',
-  },
-  args: {
+// The formats and layouts are the loader's, imported for load's own help, not for every command's.
+async function loadArgs() {
+  const { inputFormats } = await import('../load/detect-input.js');
+  const { layoutNames } = await import('../load/input-mapping.js');
+  return {
     paths: { type: 'positional', description: 'files or folders', required: true },
     table: { type: 'string', description: 'the raw table, when a file name does not tell it' },
     format: {
@@ -23,9 +18,21 @@ export default defineCommand({
     },
     set: setArg,
     wait: waitArg,
+  } as const;
+}
+
+export default defineCommand<Awaited<ReturnType<typeof loadArgs>>>({
+  meta: {
+    name: 'load',
+    description:
+      'load input files (canonical csv, parquet, jsonl, arrow; shop exports) or folders of them into raw.*, keeping a copy in the archive; it builds no model (build does)',
   },
+  args: loadArgs,
   run: ({ args }) =>
     withWarehouse({ command: 'load', wait: args.wait }, async (warehouse) => {
+      const { readFormat, readMapping } = await import('../load/input-mapping.js');
+      const { loadFiles } = await import('../load/load-files.js');
+      const { withRun } = await import('../refresh/run-log.js');
       const { db, config } = warehouse;
       const read = args.mapping ? { mapping: readMapping(args.mapping) } : args.format ? readFormat(args.format) : {};
       await withRun(warehouse, 'load', (runId) =>

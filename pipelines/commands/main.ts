@@ -1,9 +1,15 @@
 import { defineCommand } from 'citty';
-import { loadConfig } from '../config.js';
-import { runMainJob } from '../refresh/main-job.js';
 import { log } from './command-options.js';
 
 export default defineCommand({
-  meta: { name: 'main', description: 'the main job on the embedded default: sample shop → warehouse → tests → report site' },
-  run: () => runMainJob(loadConfig(), log),
+  meta: {
+    name: 'main',
+    description:
+      'what npm start runs: generate the sample shop (once), then refresh the warehouse from it: load, build, test, publish, site',
+  },
+  run: async () => {
+    const { loadConfig } = await import('../config.js');
+    const { runMainJob } = await import('../refresh/main-job.js');
+    await runMainJob(loadConfig(), log);
+  },
 });

@@ -1,6 +1,4 @@
 import { defineCommand } from 'citty';
-import { loadConfig } from '../config.js';
-import { rebuildWarehouse } from '../refresh/rebuild.js';
 import { log, parseSets, setArg, waitArg, waitSeconds } from './command-options.js';
 
 export default defineCommand({
@@ -15,6 +13,8 @@ export default defineCommand({
     wait: waitArg,
   },
   run: async ({ args }) => {
+    const { loadConfig } = await import('../config.js');
+    const { rebuildWarehouse } = await import('../refresh/rebuild.js');
     const rebuilt = await rebuildWarehouse(loadConfig(), {
       site: args.site,
       parameters: parseSets(),

@@ -1,8 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { defineCommand } from 'citty';
-import { loadConfig } from '../config.js';
-import { siteDir } from '../publish/build-site.js';
-import { randomToken, serveSite } from '../publish/serve-site.js';
 import { log } from './command-options.js';
 
 export default defineCommand({
@@ -24,6 +21,9 @@ export default defineCommand({
     },
   },
   run: async ({ args }) => {
+    const { loadConfig } = await import('../config.js');
+    const { siteDir } = await import('../publish/build-site.js');
+    const { randomToken, serveSite } = await import('../publish/serve-site.js');
     const given = args.token ?? process.env.WAREHOUSE_SERVE_TOKEN;
     if (given !== undefined && given.length < 16)
       throw new Error(

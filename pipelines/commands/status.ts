@@ -1,10 +1,10 @@
 import { defineCommand } from 'citty';
-import { loadConfig } from '../config.js';
-import { describeStatus } from '../refresh/status.js';
 
 export default defineCommand({
-  meta: { name: 'status', description: 'the lock, the last runs, the freshness check and what is published' },
+  meta: { name: 'status', description: 'show the lock, the last runs, the freshness check and what is published; it changes nothing' },
   run: async () => {
+    const { loadConfig } = await import('../config.js');
+    const { describeStatus } = await import('../refresh/status.js');
     process.stdout.write(await describeStatus(loadConfig()));
   },
 });
