@@ -26,20 +26,23 @@ const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * Spawns a build step (Evidence) in a process group of its own, which ends with this process:
  * killed when it exits or is told to stop by a signal, and, since SIGKILL cannot be caught,
  * recorded in the data folder so that the next run ends a build its dead run left (endLeftoverBuild).
+ * `npm run dev`'s processes are not recorded (`record: false`): they run outside the warehouse
+ * lock, and a refresh meanwhile is no run of theirs to end them.
  */
 export function spawnBuildProcess(
   config: WarehouseConfig,
   command: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
+  options: { cwd: string; env: NodeJS.ProcessEnv; record?: boolean },
 ): ChildProcessByStdio<null, Readable, Readable> {
-  const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { record: recorded = true, ...spawnOptions } = options;
+  const child = spawn(command, args, { ...spawnOptions, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const pgid = child.pid;
   if (pgid === undefined) return child; // it failed to start: 'error' says why
   const path = recordPath(config);
   const end = () => {
     killGroup(pgid);
-    rmSync(path, { force: true });
+    if (recorded) rmSync(path, { force: true });
   };
   // The group dies with this process, and the signal that stopped it then ends it as it would have.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -49,11 +52,12 @@ export function spawnBuildProcess(
   const forget = () => {
     process.off('exit', end);
     for (const signal of signals) process.off(signal, onSignal);
-    rmSync(path, { force: true });
+    if (recorded) rmSync(path, { force: true });
   };
   process.on('exit', end);
   for (const signal of signals) process.once(signal, onSignal);
   child.on('close', forget);
+  if (!recorded) return child;
   const record: BuildRecord = {
     pgid,
     started: startTime(pgid),

@@ -9,7 +9,6 @@ import {
   renameSync,
   rmSync,
   symlinkSync,
-  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
@@ -18,36 +17,10 @@ import { crashPoint } from '../crash-point.js';
 import { readParameters } from '../transform/read-parameters.js';
 import { spawnBuildProcess } from './build-process-group.js';
 import { filesDigest } from './files-digest.js';
+import { evidenceOutputs, martTables, siteWorkspace, writeMartSources } from './site-workspace.js';
 
 export function siteDir(config: WarehouseConfig): string {
   return join(config.dataDir, 'site');
-}
-
-// What Evidence writes into its project folder; everything else there is the site's source.
-const evidenceOutputs = new Set(['.evidence', 'build']);
-
-/**
- * The folder the site is built in: a copy of reports/ in the data folder, with its node_modules
- * linked. A build then never writes the checkout's reports/, where `npm run dev` keeps its own
- * .evidence, and warehouses with their own data folders (the tests') build apart. Evidence's
- * outputs stay from one build to the next, for prerendering on new data.
- */
-function siteWorkspace(config: WarehouseConfig): string {
-  const reportsDir = join(config.projectDir, 'reports');
-  const workspace = join(config.dataDir, 'site-workspace');
-  mkdirSync(workspace, { recursive: true });
-  for (const name of readdirSync(workspace)) {
-    const path = join(workspace, name);
-    // The node_modules link goes as a link, never into the folder it points at.
-    if (lstatSync(path).isSymbolicLink()) unlinkSync(path);
-    else if (!evidenceOutputs.has(name)) rmSync(path, { recursive: true, force: true });
-  }
-  for (const name of readdirSync(reportsDir)) {
-    if (name === 'node_modules' || evidenceOutputs.has(name)) continue;
-    cpSync(join(reportsDir, name), join(workspace, name), { recursive: true });
-  }
-  symlinkSync(join(reportsDir, 'node_modules'), join(workspace, 'node_modules'));
-  return workspace;
 }
 
 // Evidence can exit 0 while a page query failed: its log is checked too.
@@ -83,27 +56,19 @@ export async function buildSite(
   options: { parameters?: Record<string, string>; full?: boolean; log: (line: string) => void },
 ): Promise<StagedSite> {
   const { log } = options;
-  const reportsDir = join(config.projectDir, 'reports');
-  if (!existsSync(join(reportsDir, 'node_modules/.bin/evidence'))) {
-    throw new Error(`Evidence is not installed in ${reportsDir}: run npm install (it installs reports/ too)`);
-  }
-  const workspace = siteWorkspace(config);
+  evidencePath(config);
+  const workspace = siteWorkspace(config, 'site-workspace');
+  const tables = await martTables(martsFile);
+  writeMartSources(workspace, tables);
   const sitesDir = join(config.dataDir, 'sites');
   const next = join(sitesDir, `site-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const built = join(workspace, 'build');
   // Old hashed files pile up in the build folder otherwise.
   rmSync(built, { recursive: true, force: true });
-  const env = {
-    // A test runner's NODE_ENV=test makes Evidence prerender its dev-only pages, and fail.
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && !name.startsWith('VITEST'))),
-    NODE_ENV: 'production',
-    // Evidence joins an absolute filename wrongly: give it relative to the source folder.
-    EVIDENCE_SOURCE__marts__filename: relative(join(workspace, 'sources/marts'), martsFile),
-    ...(await shopIdentity(config, options.parameters)),
-  };
+  const env = await evidenceEnv(config, workspace, martsFile, { parameters: options.parameters, nodeEnv: 'production' });
   log('site: extracting the marts');
   await runEvidence(config, workspace, ['sources'], env);
-  await buildPages(config, workspace, env, { full: options.full ?? false, log });
+  await buildPages(config, workspace, env, { full: options.full ?? false, tables, log });
   if (!existsSync(join(built, 'index.html'))) throw new Error(`site build wrote no ${join(built, 'index.html')}`);
   mkdirSync(sitesDir, { recursive: true });
   try {
@@ -118,7 +83,24 @@ export async function buildSite(
 
 /** Every file of the site's project (pages, sources, settings, the package lock, the install patches), outputs aside. */
 export function siteSourcesDigest(config: WarehouseConfig): string {
-  return filesDigest([join(config.projectDir, 'reports')], ['node_modules', '.evidence', 'build']);
+  return filesDigest([join(config.projectDir, 'reports')], ['node_modules', ...evidenceOutputs]);
+}
+
+/** What Evidence runs with, in `workspace`, on `martsFile`. */
+export async function evidenceEnv(
+  config: WarehouseConfig,
+  workspace: string,
+  martsFile: string,
+  options: { parameters?: Record<string, string>; nodeEnv: 'production' | 'development' },
+): Promise<NodeJS.ProcessEnv> {
+  return {
+    // A test runner's NODE_ENV=test makes Evidence prerender its dev-only pages, and fail.
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && !name.startsWith('VITEST'))),
+    NODE_ENV: options.nodeEnv,
+    // Evidence joins an absolute filename wrongly: give it relative to the source folder.
+    EVIDENCE_SOURCE__marts__filename: relative(join(workspace, 'sources/marts'), martsFile),
+    ...(await shopIdentity(config, options.parameters)),
+  };
 }
 
 /**
@@ -131,7 +113,7 @@ async function buildPages(
   config: WarehouseConfig,
   workspace: string,
   env: NodeJS.ProcessEnv,
-  options: { full: boolean; log: (line: string) => void },
+  options: { full: boolean; tables: string[]; log: (line: string) => void },
 ) {
   // `evidence build` empties this folder first, so a stamp in it is the last build's.
   const stamp = join(workspace, '.evidence/template/.svelte-kit/output/bundled-from');
@@ -140,7 +122,7 @@ async function buildPages(
     .filter(([name]) => name.startsWith('VITE_') || name.startsWith('PUBLIC_'))
     .sort(([a], [b]) => a.localeCompare(b));
   const bundledFrom = createHash('sha256')
-    .update(JSON.stringify([siteSourcesDigest(config), baked]))
+    .update(JSON.stringify([siteSourcesDigest(config), options.tables, baked]))
     .digest('hex');
   if (!options.full && existsSync(stamp) && readFileSync(stamp, 'utf8') === bundledFrom) {
     options.log('site: prerendering the pages on the new data (pages and packages unchanged since they were bundled)');
@@ -189,10 +171,15 @@ export function publishSite(config: WarehouseConfig, dir: string): string {
 }
 
 // Evidence's own path, not the workspace's link to it, runs; in the workspace.
-function runEvidence(config: WarehouseConfig, workspace: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+export function runEvidence(
+  config: WarehouseConfig,
+  workspace: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { record?: boolean } = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const evidence = join(config.projectDir, 'reports/node_modules/.bin/evidence');
-    const child = spawnBuildProcess(config, evidence, args, { cwd: workspace, env });
+    const child = spawnBuildProcess(config, evidencePath(config), args, { cwd: workspace, env, ...options });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -205,4 +192,12 @@ function runEvidence(config: WarehouseConfig, workspace: string, args: string[],
       } else resolve();
     });
   });
+}
+
+/** Evidence's command, once it is known to be installed. */
+export function evidencePath(config: WarehouseConfig): string {
+  const reportsDir = join(config.projectDir, 'reports');
+  const evidence = join(reportsDir, 'node_modules/.bin/evidence');
+  if (!existsSync(evidence)) throw new Error(`Evidence is not installed in ${reportsDir}: run npm install (it installs reports/ too)`);
+  return evidence;
 }

@@ -12,6 +12,11 @@ export function publishedMartsPath(config: WarehouseConfig): string {
   return join(config.dataDir, 'published', 'warehouse_marts.duckdb');
 }
 
+/** The marts `npm run dev` shows: a copy of this build's, never the published file. */
+export function devMartsPath(config: WarehouseConfig): string {
+  return join(config.dataDir, 'dev', 'warehouse_marts.duckdb');
+}
+
 export interface StagedMarts {
   /** The new marts file, complete but not yet what readers see. */
   path: string;
@@ -24,10 +29,14 @@ export interface StagedMarts {
  * published one); publishing renames it into place, so readers see the old file or the new one,
  * never half of one. The Data page's tables are marts too (views over the run log, read here).
  */
-export async function stageMarts(db: Kysely<Database>, config: WarehouseConfig, options: { models: Model[] }): Promise<StagedMarts> {
+export async function stageMarts(
+  db: Kysely<Database>,
+  config: WarehouseConfig,
+  options: { models: Model[]; target?: string },
+): Promise<StagedMarts> {
   const marts = options.models.filter((model) => model.schema === 'marts');
   await refuseSalt(db, marts, memberSalt(config));
-  const target = publishedMartsPath(config);
+  const target = options.target ?? publishedMartsPath(config);
   // Same file name as the published one: Evidence names the catalog after it.
   const next = join(dirname(target), 'next', basename(target));
   rmSync(dirname(next), { recursive: true, force: true });

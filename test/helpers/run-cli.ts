@@ -25,6 +25,8 @@ function cliEnv(dataDir: string, env: Record<string, string>): NodeJS.ProcessEnv
 export interface CliOptions {
   /** Run under `ulimit -f`: writing past this many KiB in any file fails (EFBIG), as on a full disk. */
   fileSizeLimitKb?: number;
+  /** The project the CLI runs in (its models, seeds and reports): the repository by default. */
+  cwd?: string;
 }
 
 /** Runs `npm run warehouse -- ...args` as a user would, against the given data folder. */
@@ -34,7 +36,7 @@ export function runCli(args: string[], dataDir: string, env: Record<string, stri
       ? [process.execPath, cliArgs(args)]
       : ['sh', ['-c', `ulimit -f ${options.fileSizeLimitKb} && exec "$0" "$@"`, process.execPath, ...cliArgs(args)]];
   const result = spawnSync(command, commandArgs, {
-    cwd: repoDir,
+    cwd: options.cwd ?? repoDir,
     encoding: 'utf8',
     env: cliEnv(dataDir, env),
     timeout: 120_000,
@@ -42,9 +44,9 @@ export function runCli(args: string[], dataDir: string, env: Record<string, stri
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The CLI's process, for a command that runs until it is stopped (serve). */
-export function spawnCli(args: string[], dataDir: string, env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, cliArgs(args), { cwd: repoDir, env: cliEnv(dataDir, env) });
+/** The CLI's process, for a command that runs until it is stopped (serve), in the project `cwd`. */
+export function spawnCli(args: string[], dataDir: string, env: Record<string, string> = {}, cwd = repoDir): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, cliArgs(args), { cwd, env: cliEnv(dataDir, env) });
 }
 
 /** As runCli, without waiting: for runs that overlap. */

@@ -1,1 +1,0 @@
-select * from marts.campaign_roi_by_segment

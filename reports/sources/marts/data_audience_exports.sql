@@ -1,1 +1,0 @@
-select * from marts.data_audience_exports

@@ -1,1 +1,0 @@
-select * from marts.data_test_results

@@ -1,1 +1,0 @@
-select * from marts.distribution_bands

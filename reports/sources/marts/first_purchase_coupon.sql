@@ -1,1 +1,0 @@
-select * from marts.first_purchase_coupon

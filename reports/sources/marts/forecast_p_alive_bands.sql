@@ -1,1 +1,0 @@
-select * from marts.forecast_p_alive_bands

@@ -1,1 +1,0 @@
-select * from marts.kpi_overview

@@ -1,1 +1,0 @@
-select * from marts.new_vs_returning_monthly

@@ -1,1 +1,0 @@
-select * from marts.product_repurchase_cycle

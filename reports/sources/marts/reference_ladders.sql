@@ -1,1 +1,0 @@
-select * from marts.reference_ladders

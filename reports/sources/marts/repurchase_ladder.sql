@@ -1,1 +1,0 @@
-select * from marts.repurchase_ladder

@@ -1,1 +1,0 @@
-select * from marts.rfm_score_ties
