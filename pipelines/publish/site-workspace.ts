@@ -55,6 +55,7 @@ export async function martTables(martsFile: string): Promise<string[]> {
  */
 export function writeMartSources(workspace: string, tables: string[], rewrite: ReadonlySet<string> = new Set()): string[] {
   const dir = join(workspace, 'sources/marts');
+  mkdirSync(dir, { recursive: true });
   const wanted = new Set(tables.map((table) => `${table}.sql`));
   const present = new Set(readdirSync(dir).filter((entry) => entry.endsWith('.sql')));
   for (const entry of present) if (!wanted.has(entry)) rmSync(join(dir, entry));

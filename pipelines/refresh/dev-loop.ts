@@ -44,10 +44,13 @@ export async function runDevLoop(config: WarehouseConfig, options: DevOptions): 
   const { log } = options;
   evidencePath(config);
   const workspace = siteWorkspace(config, 'dev-workspace');
-  const statusFile = join(workspace, 'static', 'dev-status.json');
-  mkdirSync(join(workspace, 'static'), { recursive: true });
-  const showStatus = (error: string | null) => writeFileSync(statusFile, JSON.stringify({ error }));
-  showStatus(null);
+  // Written where the dev server serves static files from (reports/pages/+layout.svelte reads it),
+  // not through Evidence's copy of static/, which may lag.
+  const statusDir = join(workspace, '.evidence/template/static');
+  const showStatus = (error: string | null) => {
+    mkdirSync(statusDir, { recursive: true });
+    writeFileSync(join(statusDir, 'dev-status.json'), JSON.stringify({ error }));
+  };
 
   const digests: MartDigests = new Map();
   const first = await devBuild(config, options, digests).catch((error: Error) => {
