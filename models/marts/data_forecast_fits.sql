@@ -2,8 +2,9 @@
 -- Gamma-Gamma (int_gamma_gamma_fit) with their parameters (also as text), log-likelihood, the
 -- members fitted and the distinct rows they collapse to, optimizer iterations, whether this
 -- build's fit converged, the status (fitted, kept_last_good, not_fitted) and the note; with the
--- run log's seconds and message of the model's latest successful build (the fit time, which no
--- table holds: it differs from build to build). For BG/NBD and MBG/NBD also their holdout test
+-- run log's seconds and message of the model's latest successful fit (the fit time, which no
+-- table holds: it differs from build to build; a build that kept the fit, its inputs unchanged,
+-- is not a fit). For BG/NBD and MBG/NBD also their holdout test
 -- (int_bgnbd_holdout_compared: members, actual and expected holdout occasions, mean absolute error
 -- per member) and what the forecasts use each for (used_for_p_alive,
 -- used_for_expected_purchases; the rules are int_bgnbd_holdout_compared').
@@ -68,7 +69,7 @@ fits as (
 latest_builds as (
   select model, run_id, seconds, message
   from model_runs
-  where status = 'succeeded'
+  where status = 'succeeded' and mode is distinct from 'unchanged'
   qualify row_number() over (partition by model order by run_id desc) = 1
 ),
 

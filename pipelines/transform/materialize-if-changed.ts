@@ -10,8 +10,9 @@ import { fingerprintOf, upstreamStates } from './model-fingerprint.js';
  * Builds a table or view model into the build's new relation, unless nothing it depends on changed
  * since its last build (model-fingerprint.ts): the code, its SQL, parameters, seeds and macros,
  * and the state of every upstream relation. Then it keeps its relation (`unchanged`), as do its
- * readers in turn: a night without new members leaves the member staging alone. Returns the
- * computation's note.
+ * readers in turn: a night without new members leaves the member staging alone. A computed model
+ * too: a fit gives the same table from the same rows, parameters and last table (fit-or-keep.ts),
+ * so the same inputs need no refit. Returns the computation's note.
  */
 export async function materializeIfChanged(
   db: Kysely<Database>,
@@ -19,11 +20,6 @@ export async function materializeIfChanged(
   context: BuildContext,
   shadows: BuildShadows,
 ): Promise<{ mode: BuildMode; changedKeys: null; note: string | null }> {
-  // A computation reads parameters of its own and the table as the last build left it: always run.
-  if (model.compute) {
-    context.states.set(model.name, `build ${context.runId}`);
-    return { mode: 'full', changedKeys: null, note: await shadows.materialize(db, model) };
-  }
   const fingerprint = await fingerprintOf(db, model, context, await upstreamStates(db, model, context));
   context.states.set(model.name, `${fingerprint}:0`);
   const {

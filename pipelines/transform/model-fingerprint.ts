@@ -5,6 +5,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
 import type { BuildContext } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
+import { computations } from './computations/index.js';
 import { seedTypesFile } from './load-seeds.js';
 import type { Model } from './model.js';
 import { macrosCalled } from './read-macros.js';
@@ -12,13 +13,17 @@ import { macrosCalled } from './read-macros.js';
 /**
  * What a model's rows depend on: the pipelines' code, its SQL, the macros it calls (directly or
  * through another macro; read-macros.ts), the variables and the content of the seeds that it and
- * those macros read, with the seeds' declared types, and `inputs`, what the caller knows of the
- * upstream relations. The other macros, and what only they read, are not part of it.
+ * those macros read, with the seeds' declared types, a computation's parameters, and `inputs`, what
+ * the caller knows of the upstream relations. The other macros, and what only they read, are not part of it.
  */
 export async function fingerprintOf(db: Kysely<Database>, model: Model, context: BuildContext, inputs: string[]): Promise<string> {
   const macros = macrosCalled(model.sql, context.macros).map((name) => context.macros.definitions.get(name)!);
   const read = [model.sql, ...macros].join('\n');
-  const variables = new Set([...read.matchAll(/\bgetvariable\s*\(\s*'([a-z_][a-z0-9_]*)'\s*\)/gi)].map(([, name]) => name!));
+  const variables = new Set([
+    ...[...read.matchAll(/\bgetvariable\s*\(\s*'([a-z_][a-z0-9_]*)'\s*\)/gi)].map(([, name]) => name!),
+    // A computation reads parameters of its own (its TypeScript is the pipelines' code).
+    ...(model.compute ? computations[model.compute]!.parameterNames : []),
+  ]);
   const values: string[] = [];
   for (const name of [...variables].sort()) {
     const { rows } = await sql.raw<{ value: string | null }>(`select getvariable('${name}')::varchar as value`).execute(db);

@@ -79,7 +79,7 @@ export function parseModelHeader(file: string, sql: string): ModelHeader {
   if (header.compute !== undefined && header.materialized !== undefined && header.materialized !== 'table') {
     throw new ModelError(
       file,
-      `a computed model is a table, recomputed at every build; it cannot be materialized as ${header.materialized}`,
+      `a computed model is a table (its rows come from TypeScript); it cannot be materialized as ${header.materialized}`,
     );
   }
   return header;

@@ -104,6 +104,21 @@ describe('computed models', () => {
     );
   });
 
+  it('keeps a computed model when its rows, parameters and code are those of its last build, and computes it again when one changed', async () => {
+    const config = tempProject({ models: { 'staging/stg_histories.sql': histories, 'intermediate/int_fit.sql': fit } });
+    await build(config, { forecast_min_members: '3' });
+    await build(config, { forecast_min_members: '3' });
+    await build(config, { forecast_min_members: '3', forecast_max_iterations: '400' });
+    writeFileSync(join(config.modelsDir, 'staging/stg_histories.sql'), histories.replace("('m2', 0, 0.0", "('m2', 1, 5.0"));
+    await build(config, { forecast_min_members: '3', forecast_max_iterations: '400' });
+    expect(await query(config, "select mode from ops.model_runs where model = 'intermediate.int_fit' order by run_id")).toEqual([
+      { mode: 'full' },
+      { mode: 'unchanged' },
+      { mode: 'full' },
+      { mode: 'full' },
+    ]);
+  });
+
   it('fails the build, naming the model, when the SQL lacks an input column or the computation fails; the previous build stays', async () => {
     const config = tempProject({ models: { 'staging/stg_histories.sql': histories, 'intermediate/int_expected.sql': expected } });
     await build(config);
@@ -134,7 +149,7 @@ describe('computed models', () => {
       models: { 'marts/x.sql': '-- X.\n-- grain: n\n-- compute: bgnbd_fit\n-- materialized: view\nselect 1 as n' },
     });
     await expect(build(view)).rejects.toThrow(
-      'models/marts/x.sql: a computed model is a table, recomputed at every build; it cannot be materialized as view',
+      'models/marts/x.sql: a computed model is a table (its rows come from TypeScript); it cannot be materialized as view',
     );
   });
 });
