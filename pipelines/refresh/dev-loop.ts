@@ -43,6 +43,7 @@ const notMirrored = new Set(['node_modules', 'sources', ...evidenceOutputs]);
 export async function runDevLoop(config: WarehouseConfig, options: DevOptions): Promise<void> {
   const { log } = options;
   evidencePath(config);
+  if (!existsSync(config.warehousePath)) throw new Error(noShop(config));
   const workspace = siteWorkspace(config, 'dev-workspace');
   // Written where the dev server serves static files from (reports/pages/+layout.svelte reads it),
   // not through Evidence's copy of static/, which may lag.
@@ -122,7 +123,7 @@ async function devBuild(config: WarehouseConfig, options: DevOptions, digests: M
     const { db } = warehouse;
     const { rows } = await sql<{ files: number }>`select count(*)::int as files from ops.loaded_files`.execute(db);
     if (rows[0]!.files === 0) {
-      throw new Error(`${config.warehousePath} holds no shop yet: run npm start (the sample shop) or a refresh first`);
+      throw new Error(noShop(config));
     }
     return await withRun(warehouse, 'dev', async (runId) => {
       const models = await buildWarehouse(db, config, {
@@ -152,6 +153,10 @@ async function devBuild(config: WarehouseConfig, options: DevOptions, digests: M
   } finally {
     await warehouse.close();
   }
+}
+
+function noShop(config: WarehouseConfig): string {
+  return `${config.warehousePath} holds no shop yet: run npm start (the sample shop) or a refresh first`;
 }
 
 /** Copies each file saved under reports/ into the workspace, where Evidence's own watcher takes it. */
