@@ -27,6 +27,10 @@ async function build(config: WarehouseConfig, select: string[] = []) {
   }
 }
 
+// A project of the orders and a mart of the given lines after its header.
+const projectOf = (...lines: string[]) =>
+  tempProject({ models: { 'staging/stg_orders.sql': orders, 'marts/member_totals.sql': memberTotals(...lines) } });
+
 // The build's refusal, which must be one line.
 async function failure(config: WarehouseConfig, select: string[] = []): Promise<string> {
   const error = await build(config, select).then(
@@ -39,69 +43,54 @@ async function failure(config: WarehouseConfig, select: string[] = []): Promise<
 
 describe('errors name the line of the model file', () => {
   it('points a misspelt column at its line of the file, not of the statement the build ran', async () => {
-    const config = tempProject({
-      models: {
-        'staging/stg_orders.sql': orders,
-        'marts/member_totals.sql': memberTotals(
-          'with', // 7
-          '', // 8
-          'orders as (select * from staging.stg_orders),', // 9
-          '', // 10
-          'totals as (', // 11
-          '  select member_id, sum(amout) as spent', // 12
-          '  from orders', // 13
-          '  group by member_id', // 14
-          ')', // 15
-          '', // 16
-          'select * from totals',
-        ),
-      },
-    });
+    const config = projectOf(
+      'with', // 7
+      '', // 8
+      'orders as (select * from staging.stg_orders),', // 9
+      '', // 10
+      'totals as (', // 11
+      '  select member_id, sum(amout) as spent', // 12
+      '  from orders', // 13
+      '  group by member_id', // 14
+      ')', // 15
+      '', // 16
+      'select * from totals',
+    );
     expect(await failure(config)).toBe(
       'models/marts/member_totals.sql:12: Binder Error: Referenced column "amout" not found in FROM clause! Candidate bindings: "amount"',
     );
   });
 
   it('points a parse error at its line', async () => {
-    const config = tempProject({
-      models: {
-        'staging/stg_orders.sql': orders,
-        'marts/member_totals.sql': memberTotals(
-          '-- The orders, then their totals.', // 7
-          'wiht', // 8
-          '', // 9
-          'orders as (select * from staging.stg_orders)', // 10
-          '', // 11
-          'select member_id, sum(amount) as spent from orders group by member_id',
-        ),
-      },
-    });
+    const config = projectOf(
+      '-- The orders, then their totals.', // 7
+      'wiht', // 8
+      '', // 9
+      'orders as (select * from staging.stg_orders)', // 10
+      '', // 11
+      'select member_id, sum(amount) as spent from orders group by member_id',
+    );
     expect(await failure(config)).toBe('models/marts/member_totals.sql:8: SQL does not parse: syntax error at or near "wiht"');
   });
 
   it('refuses an alias without AS in a select list, which a missing comma makes', async () => {
-    const config = tempProject({
-      models: {
-        'staging/stg_orders.sql': orders,
-        // Without the comma after spent, DuckDB reads `spent last_order_id` as `spent as last_order_id`,
-        // and the model builds.
-        'marts/member_totals.sql': memberTotals(
-          'with', // 7
-          '', // 8
-          'totals as (', // 9
-          '  select member_id, sum(amount) as spent, max(order_id) as last_order_id', // 10
-          '  from staging.stg_orders', // 11
-          '  group by member_id', // 12
-          ')', // 13
-          '', // 14
-          'select', // 15
-          '  member_id,', // 16
-          '  spent', // 17
-          '  last_order_id', // 18
-          'from totals',
-        ),
-      },
-    });
+    // Without the comma after spent, DuckDB reads `spent last_order_id` as `spent as last_order_id`,
+    // and the model builds.
+    const config = projectOf(
+      'with', // 7
+      '', // 8
+      'totals as (', // 9
+      '  select member_id, sum(amount) as spent, max(order_id) as last_order_id', // 10
+      '  from staging.stg_orders', // 11
+      '  group by member_id', // 12
+      ')', // 13
+      '', // 14
+      'select', // 15
+      '  member_id,', // 16
+      '  spent', // 17
+      '  last_order_id', // 18
+      'from totals',
+    );
     expect(await failure(config)).toBe(
       'models/marts/member_totals.sql:18: last_order_id is taken as the alias of the expression before it, without AS (a missing comma? add it, or write "as last_order_id")',
     );
@@ -118,12 +107,7 @@ describe('errors name the line of the model file', () => {
   });
 
   it('refuses at once a relation read through a quoted name, which the build would not replace by its new relation', async () => {
-    const config = tempProject({
-      models: {
-        'staging/stg_orders.sql': orders,
-        'marts/member_totals.sql': memberTotals('select member_id, sum(amount) as spent', 'from staging.stg_orders', 'group by member_id'),
-      },
-    });
+    const config = projectOf('select member_id, sum(amount) as spent', 'from staging.stg_orders', 'group by member_id');
     await build(config);
     // Built alone, with its upstream kept as it was, the quoted name would read the same relation:
     // only a build that rebuilds stg_orders would find it.
