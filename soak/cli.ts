@@ -7,7 +7,7 @@ const soak = defineCommand({
   meta: {
     name: 'soak',
     description:
-      'deliver a small generated shop night by night, refreshing each night with random SIGKILLs, then check the invariants (README, Reliability)',
+      'deliver a small generated shop night by night, refreshing each night with random SIGKILLs, then check the invariants (docs/operations.md, Reliability)',
   },
   args: {
     nights: { type: 'string', description: 'nights of deliveries', default: '200' },

@@ -96,6 +96,39 @@ describe('report sources', () => {
   });
 });
 
+// A Markdown heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces to hyphens.
+const anchorOf = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}_\- ]/gu, '')
+    .replaceAll(' ', '-');
+
+describe('the documents', () => {
+  const documents = ['README.md', 'BENCHMARKS.md', ...readdirSync(join(repoDir, 'docs')).map((name) => `docs/${name}`)];
+  const anchors = (file: string) =>
+    new Set([...readFileSync(join(repoDir, file), 'utf8').matchAll(/^#+ (.+)$/gm)].map(([, heading]) => anchorOf(heading!)));
+
+  it('keep the README to what the project is, the two commands and the map: 250 lines at most', () => {
+    expect(readFileSync(join(repoDir, 'README.md'), 'utf8').trimEnd().split('\n').length).toBeLessThanOrEqual(250);
+  });
+
+  it('link only to files and headings that exist', () => {
+    const broken = documents.flatMap((file) =>
+      [...readFileSync(join(repoDir, file), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)].flatMap(([, target]) => {
+        if (/^(https?|mailto):/.test(target!)) return [];
+        const [path = '', anchor] = target!.split('#');
+        const linked = path === '' ? file : relative(repoDir, resolve(repoDir, dirname(file), path));
+        const exists = readdirSync(join(repoDir, dirname(linked))).includes(linked.split('/').at(-1)!);
+        if (!exists) return [`${file}: ${target}`];
+        return anchor === undefined || !linked.endsWith('.md') || anchors(linked).has(anchor) ? [] : [`${file}: ${target}`];
+      }),
+    );
+    expect(documents.length).toBeGreaterThan(6);
+    expect(broken).toEqual([]);
+  });
+});
+
 describe('the repository', () => {
   const tracked = execFileSync('git', ['ls-files'], { cwd: repoDir, encoding: 'utf8' })
     .split('\n')

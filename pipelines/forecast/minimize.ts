@@ -1,7 +1,7 @@
 // The one file that touches the optimizer package, so that it can be swapped here alone.
 // numeric@1.2.6 (numeric.uncmin: BFGS quasi-Newton with a backtracking line search) is frozen
 // since 2012 but installs without dependencies and reaches the published optimum on CDNOW;
-// README "Forecasts" says why the maintained alternatives were not taken.
+// docs/forecasts.md says why the maintained alternatives were not taken.
 import numeric from 'numeric';
 
 export interface MinimizeOptions {

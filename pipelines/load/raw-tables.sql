@@ -1,4 +1,4 @@
--- The canonical input tables (README, How data flows). `not null` marks the columns a file must
+-- The canonical input tables (docs/pipeline.md). `not null` marks the columns a file must
 -- have and fill; the others may be absent. _file_id and _line say where each row came from.
 -- A row breaking a check constraint is quarantined with the rule it breaks; so is one breaking a
 -- rule of seeds/load_rules.csv (plausible dates and amounts), with that rule's reason. A text

@@ -13,8 +13,8 @@ import { repoDir, seedsDir } from '../helpers/temp-project.js';
 import { tempConfig } from '../helpers/temp-warehouse.js';
 
 // The validation of the forecasts: the CDNOW sample through the warehouse as any shop's orders,
-// calibrated up to 1997-09-30 with time in weeks, against the published fits (sources: README
-// "Forecasts") and the BTYD walkthrough's 39-week holdout table.
+// calibrated up to 1997-09-30 with time in weeks, against the published fits (sources:
+// docs/forecasts.md) and the BTYD walkthrough's 39-week holdout table.
 const config = tempConfig();
 let warehouse: Warehouse;
 

@@ -53,7 +53,7 @@ export function cdnowCustomers(): CdnowCustomer[] {
     });
 }
 
-/** Published and reference figures; their sources are listed in README "Forecasts". */
+/** Published and reference figures; their sources are listed in docs/forecasts.md. */
 export const published = {
   /** Fader, Hardie and Lee (2005); BTYD and lifetimes tests, CLVTools' correctness test. */
   bgnbd: { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 },
