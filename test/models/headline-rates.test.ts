@@ -48,3 +48,31 @@ describe('the repurchase rate (复购率)', () => {
     });
   });
 });
+
+describe('the month comparison (环比)', () => {
+  it('sets the last complete month against the complete month before: ratios for amounts, points for rates', async () => {
+    const rows = await runModel('marts.kpi_month_compared', { 'staging.stg_orders': orders }, { parameters });
+    // May (complete as of 05-31): C alone, new, ¥80 in one order. April: A ¥200 and B ¥50 (both
+    // returning), D ¥100 in three orders on two days and E ¥20 (both new): 4 buyers, ¥370, 6 orders.
+    expect(rows).toHaveLength(1);
+    const [may] = rows;
+    expect(may).toMatchObject({ month: '2026-05-01', previous_month: '2026-04-01', buyers: 1, revenue: 80 });
+    expect(may!.buyers_change).toBeCloseTo(1 / 4 - 1, 12);
+    expect(may!.revenue_change).toBeCloseTo(80 / 370 - 1, 12);
+    expect(may!.revenue_per_buyer_change).toBeCloseTo(80 / (370 / 4) - 1, 2);
+    expect(may!.aov_change).toBeCloseTo(80 / (370 / 6) - 1, 2);
+    // D bought on two days of April's four buyers; nobody twice in May.
+    expect(may!.repurchase_rate_change).toBeCloseTo(0 - 1 / 4, 12);
+    expect(may!.returning_buyer_share_change).toBeCloseTo(0 - 2 / 4, 12);
+    expect(may!.returning_revenue_share_change).toBeCloseTo(0 - 250 / 370, 4);
+  });
+
+  it('has no row while fewer than two months are complete', async () => {
+    const rows = await runModel(
+      'marts.kpi_month_compared',
+      { 'staging.stg_orders': orders },
+      { parameters: { ...parameters, as_of_date: '2025-06-15' } },
+    );
+    expect(rows).toEqual([]);
+  });
+});

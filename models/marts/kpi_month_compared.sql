@@ -1,0 +1,45 @@
+-- The Overview's month comparison (环比): the last complete month of kpi_monthly against the
+-- complete month before it. Buyers, revenue, revenue per buyer (客单价) and AOV (笔单价) change
+-- as this month / that month − 1; the within-month repurchase rate and the returning buyers' shares
+-- of buyers and of revenue change in points (this − that). No row until two months are complete.
+-- grain: month
+-- tests: not_null(previous_month, buyers, revenue)
+with
+
+kpi_monthly as (select * from marts.kpi_monthly),
+
+complete_months as (
+  select
+    *,
+    row_number() over (order by month desc) as recency_rank
+  from kpi_monthly
+  where month_complete
+),
+
+current_month as (select * from complete_months where recency_rank = 1),
+
+previous_month as (select * from complete_months where recency_rank = 2),
+
+final as (
+  select
+    current_month.month,
+    previous_month.month as previous_month,
+    current_month.buyers,
+    current_month.revenue,
+    current_month.revenue_per_buyer,
+    current_month.aov,
+    current_month.repurchase_rate,
+    current_month.returning_buyer_share,
+    current_month.returning_revenue_share,
+    current_month.buyers / nullif(previous_month.buyers, 0) - 1 as buyers_change,
+    current_month.revenue / nullif(previous_month.revenue, 0) - 1 as revenue_change,
+    current_month.revenue_per_buyer / nullif(previous_month.revenue_per_buyer, 0) - 1 as revenue_per_buyer_change,
+    current_month.aov / nullif(previous_month.aov, 0) - 1 as aov_change,
+    current_month.repurchase_rate - previous_month.repurchase_rate as repurchase_rate_change,
+    current_month.returning_buyer_share - previous_month.returning_buyer_share as returning_buyer_share_change,
+    current_month.returning_revenue_share - previous_month.returning_revenue_share as returning_revenue_share_change
+  from current_month
+  cross join previous_month
+)
+
+select * from final
