@@ -3,9 +3,10 @@
 -- orders, items per order, AOV (笔单价 = net revenue / purchase orders) and the refund rate: of the
 -- type's paid orders in the month (purchases, and orders refunded in full), the share with any refund.
 -- Each is NULL over fewer than min_rate_members orders (rate_over): a shop's first returning
--- buyers, a handful, would draw a ¥600 AOV beside ¥350.
+-- buyers, a handful, would draw a ¥600 AOV beside ¥350. buyer_type_label (中文 English) is code set
+-- buyer_type of seeds/code_labels.csv.
 -- grain: month, buyer_type
--- tests: accepted_values(buyer_type, 'new', 'returning'); accepted_range(refund_rate, 0, 1); not_null(buyers, orders)
+-- tests: accepted_values(buyer_type, 'new', 'returning'); accepted_range(refund_rate, 0, 1); not_null(buyers, orders, buyer_type_label)
 with
 
 orders as (select * from staging.stg_orders),
@@ -13,6 +14,8 @@ orders as (select * from staging.stg_orders),
 occasions as (select * from intermediate.int_purchase_occasions),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
+
+code_labels as (select * from intermediate.int_code_labels where code_set = 'buyer_type'),
 
 first_purchases as (
   select member_id, min(occasion_date) as first_date
@@ -32,7 +35,7 @@ paid_orders as (
     and (orders.is_purchase or orders.refund_amount > 0)
 ),
 
-final as (
+by_type as (
   select
     month,
     buyer_type,
@@ -43,6 +46,14 @@ final as (
     rate_over(count(*) filter (where refund_amount > 0), count(*)) as refund_rate
   from paid_orders
   group by month, buyer_type
+),
+
+final as (
+  select
+    by_type.*,
+    code_labels.label as buyer_type_label
+  from by_type
+  left join code_labels on code_labels.code = by_type.buyer_type
 )
 
 select * from final

@@ -2,14 +2,17 @@
 -- drive churn): every purchase occasion old enough to judge (at least maturity_days before the
 -- as-of date), by whether it was partly refunded (an order of it with a refund), and the share
 -- followed by the member's next occasion within maturity_days (NULL over fewer than
--- min_rate_members occasions).
+-- min_rate_members occasions). previous_purchase_label (中文 English) is code set previous_purchase
+-- of seeds/code_labels.csv.
 -- grain: previous_purchase
--- tests: accepted_values(previous_purchase, 'partly_refunded', 'not_refunded'); accepted_range(repurchase_rate, 0, 1)
+-- tests: accepted_values(previous_purchase, 'partly_refunded', 'not_refunded'); accepted_range(repurchase_rate, 0, 1); not_null(previous_purchase_label)
 with
 
 occasions as (select * from intermediate.int_purchase_occasions),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
+
+code_labels as (select * from intermediate.int_code_labels where code_set = 'previous_purchase'),
 
 followed as (
   select
@@ -20,7 +23,7 @@ followed as (
   cross join as_of
 ),
 
-final as (
+by_purchase as (
   select
     previous_purchase,
     count(*) as occasions,
@@ -29,6 +32,14 @@ final as (
   from followed
   where is_judged
   group by previous_purchase
+),
+
+final as (
+  select
+    by_purchase.*,
+    code_labels.label as previous_purchase_label
+  from by_purchase
+  left join code_labels on code_labels.code = by_purchase.previous_purchase
 )
 
 select * from final

@@ -31,6 +31,20 @@ describe('labels of the codes pages show', () => {
     ]);
   });
 
+  it('labels new and returning buyers and purchases by their refunds, which the Overview showed from its own SQL', async () => {
+    const orders = { 'staging.stg_orders': [order('A', '2025-01-10', 100), order('A', '2025-03-05', 80), order('B', '2025-03-10', 60)] };
+    const parameters = { as_of_date: '2026-06-30' };
+    const types = await runModel('marts.new_vs_returning_monthly', orders, { parameters, orderBy: 'month, buyer_type' });
+    expect(types.map((row) => [row.month, row.buyer_type, row.buyer_type_label])).toEqual([
+      ['2025-01-01', 'new', '新客 new'],
+      ['2025-03-01', 'new', '新客 new'],
+      ['2025-03-01', 'returning', '老客 returning'],
+    ]);
+    // Every purchase is old enough to judge (maturity_days, 365, before the as-of date).
+    const refunds = await runModel('marts.refund_repurchase', orders, { parameters });
+    expect(refunds.map((row) => [row.previous_purchase, row.previous_purchase_label])).toEqual([['not_refunded', '未退款 not refunded']]);
+  });
+
   it('labels the reference shops and the member levels, not with their codes (mens_shoes, supreme_vip)', async () => {
     const ladders = await runModel('marts.reference_ladders', {}, { orderBy: 'shop_type, step_n' });
     expect([...new Set(ladders.map((row) => row.shop_type_label))]).toEqual([
