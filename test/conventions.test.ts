@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { discoverModels } from '../pipelines/transform/discover-models.js';
 import type { Model } from '../pipelines/transform/model.js';
-import { readMacros } from '../pipelines/transform/read-macros.js';
+import { readMacros } from '../pipelines/run/read-macros.js';
 import { repoDir } from './helpers/temp-project.js';
 import { withWarehouse } from './helpers/temp-warehouse.js';
 
@@ -93,6 +93,22 @@ describe('report sources', () => {
     );
     expect(read.length).toBeGreaterThan(30);
     expect(read.filter((entry) => !marts.has(entry.split(': ')[1]!))).toEqual([]);
+  });
+
+  it('only select and show: no page query types a label (a quoted Chinese word) or builds one with || (a link path aside)', () => {
+    const pagesDir = join(repoDir, 'reports/pages');
+    const pages = readdirSync(pagesDir, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.md'));
+    const queries = pages.flatMap((file) =>
+      [...readFileSync(join(pagesDir, file), 'utf8').matchAll(/```sql (\w+)\n([\s\S]*?)```/g)].map(([, name, text]) => ({
+        at: `${file} ${name}`,
+        text: text!,
+      })),
+    );
+    expect(queries.length).toBeGreaterThan(40);
+    const joinsText = (text: string) =>
+      [...text.matchAll(/'([^']*)'\s*\|\||\|\|\s*'([^']*)'/g)].some(([, before, after]) => !(before ?? after)!.startsWith('/'));
+    const labelling = queries.filter(({ text }) => /'[^']*\p{Script=Han}[^']*'/u.test(text) || joinsText(text));
+    expect(labelling.map(({ at }) => at)).toEqual([]);
   });
 });
 

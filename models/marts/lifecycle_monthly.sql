@@ -7,8 +7,9 @@
 -- course notes put under wake_up_benchmark = 5%), NULL while that month is not over by the
 -- as-of date; wake_up_rate = woke_up / members, NULL over fewer than min_rate_members members
 -- (rate_over: a new shop's first sleeping members, a handful, would draw 75%).
+-- stage_label (中文 English) is the stage's label of intermediate.int_code_labels.
 -- grain: month_end, stage
--- tests: not_null(stage_zh, members, moved_in); relationships(stage, seeds.lifecycle_stages, stage)
+-- tests: not_null(stage_zh, stage_label, members, moved_in); relationships(stage, seeds.lifecycle_stages, stage)
 with
 
 stage_moves as (select * from intermediate.int_stage_moves_monthly),
@@ -22,6 +23,8 @@ month_ends as (select * from intermediate.int_month_ends),
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
 stages as (select * from seeds.lifecycle_stages),
+
+code_labels as (select * from intermediate.int_code_labels where code_set = 'stage'),
 
 by_stage as (
   select
@@ -51,6 +54,7 @@ final as (
     month_ends.month_end,
     stages.stage,
     stages.stage_zh,
+    code_labels.label as stage_label,
     stages.stage_order,
     coalesce(by_stage.members, 0) as members,
     coalesce(by_stage.moved_in, 0) as moved_in,
@@ -62,6 +66,7 @@ final as (
   from month_ends
   cross join stages
   cross join as_of
+  left join code_labels on code_labels.code = stages.stage
   left join by_stage on by_stage.month_end = month_ends.month_end and by_stage.stage = stages.stage
   left join woke on woke.month_end = month_ends.month_end and woke.stage = stages.stage
 )

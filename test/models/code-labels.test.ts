@@ -186,3 +186,94 @@ describe('labels of the codes pages show', () => {
     expect(flags.sort()).toEqual(Object.keys(audienceFilterArgs).sort());
   });
 });
+
+// A chart's series are rows, each with its label, so that a page only selects them.
+describe('the series the pages draw', () => {
+  it('split each complete month: revenue of new and returning buyers, buyers beside new buyers', async () => {
+    // As of 2026-05-31. April: A and B returning (first bought in 2025) for ¥200 and ¥50; D (three
+    // orders, ¥100) and E (¥20) new. May: C new, ¥80. June is not in the data.
+    const orders = [
+      order('A', '2025-06-10', 100),
+      order('A', '2026-04-05', 200),
+      order('B', '2025-05-01', 50),
+      order('B', '2026-04-20', 50),
+      order('C', '2026-05-03', 80),
+      order('D', '2026-04-10', 30),
+      order('D', '2026-04-10', 30),
+      order('D', '2026-04-25', 40),
+      order('E', '2026-04-15', 20),
+    ];
+    const rows = await runModel(
+      'marts.kpi_monthly_parts',
+      { 'staging.stg_orders': orders },
+      { parameters: { as_of_date: '2026-05-31' }, orderBy: 'month, measure desc, part_order' },
+    );
+    expect(rows.filter((row) => row.month >= '2026-04-01').map((row) => [row.month, row.part_label, Number(row.value)])).toEqual([
+      ['2026-04-01', '新客 new', 120],
+      ['2026-04-01', '老客 returning', 250],
+      ['2026-04-01', '新客 new buyers', 2],
+      ['2026-04-01', '全部成交 all buyers', 4],
+      ['2026-05-01', '新客 new', 80],
+      ['2026-05-01', '老客 returning', 0],
+      ['2026-05-01', '新客 new buyers', 1],
+      ['2026-05-01', '全部成交 all buyers', 1],
+    ]);
+  });
+
+  it('give each campaign arm and each ROI its own labelled row', async () => {
+    const campaign = {
+      campaign_id: 'C1',
+      name: 'spring',
+      sent_at: '2026-04-01 10:00:00',
+      treatment_size: 900,
+      responders_t: 90,
+      response_rate_t: 0.1,
+      revenue_per_member_t: 12.5,
+      control_size: 100,
+      responders_c: 5,
+      response_rate_c: 0.05,
+      revenue_per_member_c: 6,
+      naive_roi: 8,
+      incremental_roi_if_significant: 3.5,
+    };
+    const arms = await runModel('marts.campaign_arms', { 'marts.campaign_roi': [campaign] }, { orderBy: 'arm_order' });
+    expect(arms.map((row) => [row.arm_label, Number(row.members), Number(row.responders), row.response_rate])).toEqual([
+      ['触达组 treatment', 900, 90, 0.1],
+      ['对照组 control', 100, 5, 0.05],
+    ]);
+    const bases = await runModel('marts.campaign_roi_bases', { 'marts.campaign_roi': [campaign] }, { orderBy: 'roi_basis_order' });
+    expect(bases.map((row) => [row.roi_basis_label, row.roi])).toEqual([
+      ['投入产出比 naive', 8],
+      ['增量ROI incremental (significant only)', 3.5],
+    ]);
+  });
+
+  it('sum the level moves of a month end over the levels, and put the shop ladder beside the references', async () => {
+    const levels = [
+      { month_end: '2026-04-30', member_level: 'regular', upgraded: 0, downgraded: 2 },
+      { month_end: '2026-04-30', member_level: 'senior', upgraded: 3, downgraded: 1 },
+      { month_end: '2026-04-30', member_level: 'vip', upgraded: 4, downgraded: 0 },
+    ];
+    const moves = await runModel('marts.level_moves_monthly', { 'marts.member_levels_monthly': levels }, { orderBy: 'move_order' });
+    expect(moves.map((row) => [row.move_label, Number(row.members)])).toEqual([
+      ['升级 upgraded', 7],
+      ['降级 downgraded', 3],
+    ]);
+    const ladders = await runModel(
+      'marts.repurchase_ladder_compared',
+      {
+        'marts.repurchase_ladder': [
+          { variant: 'matured', variant_label: '成熟口径 matured', step_n: 1, conversion: 0.2 },
+          { variant: 'matured', variant_label: '成熟口径 matured', step_n: 6, conversion: 0.9 },
+        ],
+        'marts.reference_ladders': [{ shop_type: 'cosmetics', shop_type_label: '化妆品 cosmetics', step_n: 1, conversion: 0.3 }],
+      },
+      { orderBy: 'ladder_label, step_n' },
+    );
+    // Step 6 is past the five the chart compares.
+    expect(ladders.map((row) => [row.ladder_label, row.step_n, row.conversion])).toEqual([
+      ['参考 化妆品 cosmetics', 1, 0.3],
+      ['本店 成熟口径 matured', 1, 0.2],
+    ]);
+  });
+});
