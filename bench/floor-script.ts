@@ -8,7 +8,7 @@ import { orderModels, selectModels } from '../pipelines/transform/order-models.j
 import { readMacros } from '../pipelines/transform/read-macros.js';
 import { readParameters, requiredParameter } from '../pipelines/transform/read-parameters.js';
 import type { Database } from '../pipelines/warehouse/database.js';
-import { DuckDBDialect } from '../pipelines/warehouse/duckdb-dialect.js';
+import { DuckDBDialect } from '../pipelines/warehouse/dialect/duckdb-dialect.js';
 import { literal } from '../pipelines/warehouse/sql-text.js';
 import { inputFiles } from './input-files.js';
 

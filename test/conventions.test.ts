@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { discoverModels } from '../pipelines/transform/discover-models.js';
 import type { Model } from '../pipelines/transform/model.js';
-import { readMacros } from '../pipelines/run/read-macros.js';
+import { readMacros } from '../pipelines/transform/read-macros.js';
 import { repoDir } from './helpers/temp-project.js';
 import { withWarehouse } from './helpers/temp-warehouse.js';
 

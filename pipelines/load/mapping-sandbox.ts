@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
-import { withDuckDBConnection } from '../warehouse/duckdb-driver.js';
+import { withDuckDBConnection } from '../warehouse/dialect/duckdb-driver.js';
 import { identifier } from '../warehouse/sql-text.js';
 import { temp } from './temp-tables.js';
 

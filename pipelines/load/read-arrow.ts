@@ -3,7 +3,7 @@ import { BIGINT, DuckDBDataChunk, VARCHAR } from '@duckdb/node-api';
 import { type DataType, type Decimal, RecordBatchReader, type Timestamp, Type, type Vector } from 'apache-arrow';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
-import { withDuckDBConnection } from '../warehouse/duckdb-driver.js';
+import { withDuckDBConnection } from '../warehouse/dialect/duckdb-driver.js';
 import { identifier } from '../warehouse/sql-text.js';
 
 /**

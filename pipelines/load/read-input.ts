@@ -2,7 +2,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { type Kysely, sql } from 'kysely';
 import { cut } from '../quoted.js';
 import type { Database } from '../warehouse/database.js';
-import { withDuckDBConnection } from '../warehouse/duckdb-driver.js';
+import { withDuckDBConnection } from '../warehouse/dialect/duckdb-driver.js';
 import { identifier, literal } from '../warehouse/sql-text.js';
 import type { CheckedMapping } from './check-mapping-expressions.js';
 import type { InputFormat } from './detect-input.js';

@@ -1,7 +1,7 @@
 import { BIGINT, BOOLEAN, DOUBLE, DuckDBDataChunk, type DuckDBType, INTEGER, VARCHAR } from '@duckdb/node-api';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
-import { withDuckDBConnection } from '../warehouse/duckdb-driver.js';
+import { withDuckDBConnection } from '../warehouse/dialect/duckdb-driver.js';
 import { relationKind } from '../warehouse/relation-kind.js';
 import { identifier, literal } from '../warehouse/sql-text.js';
 import { toJsRow } from '../warehouse/to-js-value.js';

@@ -4,9 +4,11 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../config.js';
 import type { Database } from './database.js';
-import { DuckDBDialect } from './duckdb-dialect.js';
+import { DuckDBDialect } from './dialect/duckdb-dialect.js';
 import { markInterruptedRuns } from './interrupted-runs.js';
 import { limitFileAccess } from './limit-file-access.js';
+import { migrateWarehouse, pendingMigrations } from './migrate-warehouse.js';
+import { migrationsFolder, readMigrations } from './read-migrations.js';
 import { describeStorageFailure } from './storage-failure.js';
 import { acquireWarehouseLock, isAlive, lockPathOf, readHolder } from './warehouse-lock.js';
 
@@ -27,10 +29,9 @@ export interface Warehouse {
 // The warehouse of each db, for what restarts it given only the db (withFileAccessOff).
 const warehouses = new WeakMap<Kysely<Database>, Warehouse>();
 
-// The run log and the canonical raw tables exist in every warehouse, created idempotently.
-const setupScripts = [new URL('./ops-schema.sql', import.meta.url), new URL('../load/raw-tables.sql', import.meta.url)].map((url) =>
-  readFileSync(url, 'utf8'),
-);
+// The run log is made by migrations; the canonical raw tables are created idempotently.
+const migrations = readMigrations(migrationsFolder);
+const rawTables = readFileSync(new URL('../load/raw-tables.sql', import.meta.url), 'utf8');
 
 export interface OpenOptions {
   readOnly?: boolean;
@@ -97,15 +98,15 @@ export async function openWarehouse(config: WarehouseConfig, options: OpenOption
       },
     };
     warehouses.set(warehouse.db, warehouse);
-    if (!options.readOnly) {
+    try {
+      // A reader may not migrate, and reads an older layout as it can; not a newer one.
+      if (options.readOnly) await pendingMigrations(warehouse.db, migrations, config.warehousePath);
+      else await prepareForWriting(warehouse.db, config.warehousePath);
+    } catch (error) {
       try {
-        await prepareForWriting(warehouse.db);
-      } catch (error) {
-        try {
-          shut();
-        } catch {}
-        throw describeStorageFailure(error, config) ?? error;
-      }
+        shut();
+      } catch {}
+      throw describeStorageFailure(error, config) ?? error;
     }
     return warehouse;
   } catch (error) {
@@ -159,27 +160,14 @@ async function openInstance(config: WarehouseConfig, options: OpenOptions): Prom
 }
 
 // The ops and raw tables as this version needs them, and the runs whose process died marked.
-async function prepareForWriting(db: Kysely<Database>): Promise<void> {
+async function prepareForWriting(db: Kysely<Database>, warehousePath: string): Promise<void> {
   const columns = async () => (await sql<{ n: number }>`select count(*) as n from duckdb_columns()`.execute(db)).rows[0]!.n;
   const before = await columns();
-  for (const script of setupScripts) await sql.raw(script).execute(db);
-  await migrateLoadedFiles(db);
-  // DuckDB 1.5 cannot replay from its log a column added to a table with a nextval default
-  // (duckdb/duckdb#18259): killed before the next checkpoint, the process would leave a warehouse
-  // that cannot be opened. Schema changes are written to the file at once.
-  if ((await columns()) !== before) await sql`checkpoint`.execute(db);
+  const applied = await migrateWarehouse(db, migrations, warehousePath);
+  await sql.raw(rawTables).execute(db);
+  // DuckDB 1.5 cannot replay from its log a column added to, or altered in, a table with a nextval
+  // default (duckdb/duckdb#18259): killed before the next checkpoint, the process would leave a
+  // warehouse that cannot be opened. Schema changes are written to the file at once.
+  if (applied.length > 0 || (await columns()) !== before) await sql`checkpoint`.execute(db);
   await markInterruptedRuns(db);
-}
-
-// Warehouses from before one file could feed several tables have content_hash unique on its
-// own: the table is recreated by the current script and its rows copied over.
-async function migrateLoadedFiles(db: Kysely<Database>): Promise<void> {
-  const { rows } = await sql`select 1 from duckdb_constraints() where schema_name = 'ops' and table_name = 'loaded_files'
-    and constraint_type = 'UNIQUE' and constraint_column_names = ['content_hash']`.execute(db);
-  if (rows.length === 0) return;
-  await db.transaction().execute(async (trx) => {
-    await sql`alter table ops.loaded_files rename to loaded_files_before`.execute(trx);
-    await sql.raw(setupScripts[0]!).execute(trx);
-    await sql`insert into ops.loaded_files select * from ops.loaded_files_before; drop table ops.loaded_files_before`.execute(trx);
-  });
 }

@@ -8,7 +8,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import type { CompiledQuery, DatabaseConnection, Driver, Kysely, QueryResult } from 'kysely';
-import { toJsRow } from './to-js-value.js';
+import { toJsRow } from '../to-js-value.js';
 
 export interface DuckDBDriverConfig {
   instance: DuckDBInstance;

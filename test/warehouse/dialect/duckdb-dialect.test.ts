@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { withWarehouse } from '../helpers/temp-warehouse.js';
+import { withWarehouse } from '../../helpers/temp-warehouse.js';
 
 describe('DuckDB dialect for Kysely', () => {
   it('maps DECIMAL, BIGINT, DATE and TIMESTAMP to JavaScript values', async () => {

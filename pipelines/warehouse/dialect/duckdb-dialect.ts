@@ -2,12 +2,12 @@ import {
   type DatabaseIntrospector,
   type Dialect,
   type DialectAdapter,
-  DialectAdapterBase,
   type Driver,
   type Kysely,
   PostgresQueryCompiler,
   type QueryCompiler,
 } from 'kysely';
+import { DuckDBAdapter } from './duckdb-adapter.js';
 import { DuckDBDriver, type DuckDBDriverConfig } from './duckdb-driver.js';
 import { DuckDBIntrospector } from './duckdb-introspector.js';
 
@@ -37,19 +37,4 @@ export class DuckDBDialect implements Dialect {
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new DuckDBIntrospector(db);
   }
-}
-
-class DuckDBAdapter extends DialectAdapterBase {
-  override get supportsTransactionalDdl(): boolean {
-    return true;
-  }
-
-  override get supportsReturning(): boolean {
-    return true;
-  }
-
-  // One process owns the warehouse file (see the run lock), so migrations need no lock of their own.
-  async acquireMigrationLock(): Promise<void> {}
-
-  async releaseMigrationLock(): Promise<void> {}
 }
