@@ -1,9 +1,9 @@
 -- Members by their lifecycle stage at each month end (to_stage) and at the month end before it
 -- (from_stage; 'entered' for members new in the snapshots since), from intermediate.
 -- int_member_stages_dated. A stage holds from its day to the member's next one, so each stage's
--- members on a day are a running count (+1 on its first day, -1 on its end); members whose stage
--- did not change between two month ends stay on the diagonal, and only the moves are counted
--- member by member.
+-- members at a month end are a count of spells (spells_held, models/macros.sql); members whose
+-- stage did not change between two month ends stay on the diagonal, and only the moves are
+-- counted member by member.
 -- grain: month_end, from_stage, to_stage
 -- tests: not_null(to_stage, members)
 with
@@ -12,22 +12,16 @@ stage_days as (select * from intermediate.int_member_stages_dated),
 
 month_ends as (select * from intermediate.int_month_ends),
 
-stage_moves as (
-  select stage, changed_on as day, 1 as members from stage_days
-  union all
-  select stage, valid_to as day, -1 as members from stage_days where valid_to is not null
+stage_spells as (
+  select stage as spell, changed_on as from_day, valid_to as to_day from stage_days
 ),
 
--- Summed by day first, so that each month end joins a few hundred days, not every change.
-stage_moves_daily as (
-  select stage, day, sum(members) as members from stage_moves group by stage, day
+month_end_days as (
+  select month_end as day from month_ends
 ),
 
 held as (
-  select month_ends.month_end, stage_moves_daily.stage, sum(stage_moves_daily.members) as members
-  from month_ends
-  inner join stage_moves_daily on stage_moves_daily.day <= month_ends.month_end
-  group by month_ends.month_end, stage_moves_daily.stage
+  select day as month_end, spell as stage, held as members from spells_held('stage_spells', 'month_end_days')
 ),
 
 -- A stage holds at a month end from the end of the month it began in, if it has not ended by

@@ -10,15 +10,13 @@ with
 
 occasions as (select * from intermediate.int_purchase_occasions),
 
+first_purchases as (select * from intermediate.int_member_first_purchases),
+
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
 member_cohorts as (
-  select
-    member_id,
-    date_trunc('month', min(occasion_date) filter (where occasion_number = 1))::date as cohort_month,
-    min(occasion_date) filter (where occasion_number = 2) as second_occasion_date
-  from occasions
-  group by member_id
+  select member_id, first_month as cohort_month, second_date as second_occasion_date
+  from first_purchases
 ),
 
 cohort_sizes as (

@@ -1,5 +1,6 @@
 -- How current the published numbers are (Overview and Data pages): the as-of date of every metric,
--- the newest purchase time in the data, and the run that published them with its start.
+-- the newest order placed in the data (intermediate.int_newest_order, as the refresh's freshness
+-- check reads it), and the run that published them with its start.
 -- grain: run_id
 -- materialized: view
 -- tests: not_null(as_of_date)
@@ -7,7 +8,7 @@ with
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
-orders as (select * from staging.stg_orders),
+newest_order as (select * from intermediate.int_newest_order),
 
 runs as (select * from ops.runs),
 
@@ -24,9 +25,10 @@ final as (
     as_of.as_of_date,
     publishing_run.refreshed_at,
     publishing_run.run_id,
-    (select max(purchased_at) from orders) as newest_purchase_at
+    newest_order.newest_order_at
   from as_of
   cross join publishing_run
+  left join newest_order on true
 )
 
 select * from final

@@ -1,8 +1,9 @@
 -- Does a coupon on the first purchase bring buyers back? Buyers by their first purchase occasion:
 -- with a coupon (首单用券: an order of it with a coupon code) or without (首单未用券), each with the
--- shop's second-purchase rate (二次购买率, as kpi_monthly: the macros second_purchase_judged and
--- second_purchase_in_time): among buyers whose first occasion is at least maturity_days before the
--- as-of date (judged_buyers), the share whose second came within maturity_days of it; NULL when
+-- shop's second-purchase rate (二次购买率, as kpi_monthly: int_member_first_purchases and the
+-- macros old_enough_to_judge and next_purchase_in_time): among buyers whose first occasion is at
+-- least maturity_days before the as-of date (judged_buyers), the share whose second came within
+-- maturity_days of it; NULL when
 -- fewer than min_rate_members (a column too, for the page's note) are judged. The two rows add up
 -- to kpi_overview's buyers, matured_new_buyers and second_purchasers. The groups and their labels
 -- (first_purchase_label: 中文 English) are code set first_purchase of seeds/code_labels.csv.
@@ -10,7 +11,7 @@
 -- tests: accepted_values(first_purchase, 'coupon', 'no_coupon'); not_null(first_purchase_label, buyers, judged_buyers, second_purchasers); accepted_range(second_purchase_rate, 0, 1)
 with
 
-occasions as (select * from intermediate.int_purchase_occasions),
+first_purchases as (select * from intermediate.int_member_first_purchases),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
@@ -23,24 +24,14 @@ groups as (
   where code_set = 'first_purchase'
 ),
 
-first_purchases as (
-  select
-    member_id,
-    min(occasion_date) filter (where occasion_number = 1) as first_date,
-    min(occasion_date) filter (where occasion_number = 2) as second_date,
-    bool_or(coupon_orders > 0) filter (where occasion_number = 1) as first_used_coupon
-  from occasions
-  group by member_id
-),
-
 by_group as (
   select
     case when first_purchases.first_used_coupon then 'coupon' else 'no_coupon' end as first_purchase,
     count(*) as buyers,
-    count(*) filter (where second_purchase_judged(first_purchases.first_date, as_of.as_of_date)) as judged_buyers,
+    count(*) filter (where old_enough_to_judge(first_purchases.first_date, as_of.as_of_date)) as judged_buyers,
     count(*) filter (
-      where second_purchase_judged(first_purchases.first_date, as_of.as_of_date)
-        and second_purchase_in_time(first_purchases.first_date, first_purchases.second_date)
+      where old_enough_to_judge(first_purchases.first_date, as_of.as_of_date)
+        and next_purchase_in_time(first_purchases.second_date - first_purchases.first_date)
     ) as second_purchasers
   from first_purchases
   cross join as_of

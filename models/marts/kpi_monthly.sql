@@ -6,8 +6,8 @@
 -- in the repurchase_window_days (365) days up to the month's end (the as-of date for the partial month), the share with 2+
 -- occasions in those days. Second-purchase rate (二次购买率) of the month's new buyers: among those whose
 -- first purchase is at least maturity_days before the as-of date, the share with a second
--- occasion within maturity_days (NULL while none is old enough; the macros second_purchase_judged and
--- second_purchase_in_time). members_total: members known
+-- occasion within maturity_days (NULL while none is old enough; int_member_first_purchases and the
+-- macros old_enough_to_judge and next_purchase_in_time). members_total: members known
 -- by the month's end (joined or ordered).
 -- grain: month
 -- tests: accepted_range(repurchase_rate, 0, 1); accepted_range(repurchase_rate_12m, 0, 1); accepted_range(returning_buyer_share, 0, 1); accepted_range(second_purchase_rate, 0, 1); not_null(buyers, revenue, members_total)
@@ -21,14 +21,7 @@ as_of as (select * from intermediate.int_as_of_date_resolved),
 
 members_first_seen as (select * from intermediate.int_members_first_seen),
 
-first_purchases as (
-  select
-    member_id,
-    min(occasion_date) filter (where occasion_number = 1) as first_date,
-    min(occasion_date) filter (where occasion_number = 2) as second_date
-  from occasions
-  group by member_id
-),
+first_purchases as (select * from intermediate.int_member_first_purchases),
 
 months as (
   select month_start::date as month
@@ -78,57 +71,56 @@ orders_by_month as (
 
 second_purchases as (
   select
-    date_trunc('month', first_purchases.first_date)::date as month,
+    first_purchases.first_month as month,
     count(*) as matured_new_buyers,
-    count(*) filter (where second_purchase_in_time(first_purchases.first_date, first_purchases.second_date)) as second_purchasers
+    count(*) filter (where next_purchase_in_time(first_purchases.second_date - first_purchases.first_date)) as second_purchasers
   from first_purchases
   cross join as_of
-  where second_purchase_judged(first_purchases.first_date, as_of.as_of_date)
+  where old_enough_to_judge(first_purchases.first_date, as_of.as_of_date)
   group by 1
 ),
 
 -- repurchase_rate_12m at a month end e: a member counts when the latest occasion up to e is within
 -- the window (e < its day + W), and repeats when the one before it is too. An occasion is the
--- latest for e from its day to the next one's, so each count is a running sum of spells that
--- open and close (+1, -1), read at the month ends: not every month joined with a year of
--- occasions.
-occasion_spells as (
+-- latest for e from its day to the next one's, so both are spells (spells_held, models/macros.sql)
+-- read at the month ends: not every month joined with a year of occasions.
+occasion_spans as (
   select
-    occasion_date as day,
-    -- least() skips NULLs: a last occasion holds until the window ends; a first one, with none
-    -- before it, never repeats.
-    least(lead(occasion_date) over member_occasions, occasion_date + getvariable('repurchase_window_days')) as active_until,
-    case when occasion_number > 1 then
-      least(lead(occasion_date) over member_occasions, lag(occasion_date) over member_occasions + getvariable('repurchase_window_days'))
-    end as repeat_until
+    occasion_number,
+    occasion_date,
+    lead(occasion_date) over member_occasions as next_date,
+    lag(occasion_date) over member_occasions as previous_date
   from occasions
   window member_occasions as (partition by member_id order by occasion_number)
 ),
 
-spell_moves as (
-  select day, 1 as active, 0 as repeating from occasion_spells where active_until > day
+-- least() skips NULLs: a last occasion holds until the window ends. A first occasion, with none
+-- before it, never repeats; one whose previous occasion is older than the window ends before it
+-- starts and so holds on no day.
+window_spells as (
+  select 'active' as spell, occasion_date as from_day, least(next_date, occasion_date + getvariable('repurchase_window_days')) as to_day
+  from occasion_spans
   union all
-  select active_until as day, -1 as active, 0 as repeating from occasion_spells where active_until > day
-  union all
-  select day, 0 as active, 1 as repeating from occasion_spells where repeat_until > day
-  union all
-  select repeat_until as day, 0 as active, -1 as repeating from occasion_spells where repeat_until > day
+  select 'repeating' as spell, occasion_date as from_day, least(next_date, previous_date + getvariable('repurchase_window_days')) as to_day
+  from occasion_spans
+  where occasion_number > 1
 ),
 
-spells_held as (
-  select
-    day,
-    sum(sum(active)) over (order by day) as active,
-    sum(sum(repeating)) over (order by day) as repeating
-  from spell_moves
-  group by day
+reading_days as (
+  select months.month, least(last_day(months.month), as_of.as_of_date) as day
+  from months
+  cross join as_of
+),
+
+window_spells_held as (
+  select * from spells_held('window_spells', 'reading_days')
 ),
 
 trailing_year_repurchase as (
-  select months.month, spells_held.repeating / nullif(spells_held.active, 0) as repurchase_rate_12m
-  from months
-  cross join as_of
-  asof join spells_held on least(last_day(months.month), as_of.as_of_date) >= spells_held.day
+  select reading_days.month, coalesce(repeating.held, 0) / nullif(active.held, 0) as repurchase_rate_12m
+  from reading_days
+  left join window_spells_held as active on active.day = reading_days.day and active.spell = 'active'
+  left join window_spells_held as repeating on repeating.day = reading_days.day and repeating.spell = 'repeating'
 ),
 
 members_seen_daily as (

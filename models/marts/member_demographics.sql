@@ -13,22 +13,13 @@ members as (select * from staging.stg_members),
 
 member_facts as (select * from marts.member_facts),
 
-occasions as (select * from intermediate.int_purchase_occasions),
+first_purchases as (select * from intermediate.int_member_first_purchases),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
 genders as (select * from seeds.genders),
 
 age_bands as (select * from seeds.age_bands),
-
-second_purchases as (
-  select
-    member_id,
-    min(occasion_date) filter (where occasion_number = 1) as first_date,
-    min(occasion_date) filter (where occasion_number = 2) as second_date
-  from occasions
-  group by member_id
-),
 
 -- Members first counted by their raw gender text and birth year (a few hundred groups), then
 -- banded: the seeds are joined to those groups, not to every member.
@@ -40,15 +31,15 @@ profiles as (
     count(*) filter (where member_facts.occasions > 0) as buyers,
     sum(member_facts.revenue) as revenue,
     sum(member_facts.purchases) as purchases,
-    count(*) filter (where second_purchase_judged(second_purchases.first_date, as_of.as_of_date)) as judged_buyers,
+    count(*) filter (where old_enough_to_judge(first_purchases.first_date, as_of.as_of_date)) as judged_buyers,
     count(*) filter (
-      where second_purchase_judged(second_purchases.first_date, as_of.as_of_date)
-        and second_purchase_in_time(second_purchases.first_date, second_purchases.second_date)
+      where old_enough_to_judge(first_purchases.first_date, as_of.as_of_date)
+        and next_purchase_in_time(first_purchases.second_date - first_purchases.first_date)
     ) as second_purchasers
   from member_facts
   cross join as_of
   left join members on members.member_id = member_facts.member_id
-  left join second_purchases on second_purchases.member_id = member_facts.member_id
+  left join first_purchases on first_purchases.member_id = member_facts.member_id
   group by trim(members.gender), members.birth_year
 ),
 

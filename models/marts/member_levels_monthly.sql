@@ -24,24 +24,18 @@ lowest_level as (
   select level as member_level from levels order by level_rank limit 1
 ),
 
--- A level holds from its day to the member's next level day: +1 member of the level on the first,
--- -1 on the second, summed over time, count each level's members on any day.
-level_moves as (
-  select member_level, evaluated_on as day, 1 as members from member_levels_dated
-  union all
-  select member_level, valid_to as day, -1 as members from member_levels_dated where valid_to is not null
+-- A level holds from its day to the member's next level day: each level's members at a month end
+-- are a count of spells (spells_held, models/macros.sql).
+level_spells as (
+  select member_level as spell, evaluated_on as from_day, valid_to as to_day from member_levels_dated
 ),
 
--- Summed by day first, so that each month end joins a few hundred days, not every change.
-level_moves_daily as (
-  select member_level, day, sum(members) as members from level_moves group by member_level, day
+month_end_days as (
+  select month_end as day from month_ends
 ),
 
 held as (
-  select month_ends.month_end, level_moves_daily.member_level, sum(level_moves_daily.members) as members
-  from month_ends
-  inner join level_moves_daily on level_moves_daily.day <= month_ends.month_end
-  group by month_ends.month_end, level_moves_daily.member_level
+  select day as month_end, spell as member_level, held as members from spells_held('level_spells', 'month_end_days')
 ),
 
 known as (

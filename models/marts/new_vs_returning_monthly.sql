@@ -11,23 +11,17 @@ with
 
 orders as (select * from staging.stg_orders),
 
-occasions as (select * from intermediate.int_purchase_occasions),
-
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
 code_labels as (select * from intermediate.int_code_labels where code_set = 'buyer_type'),
 
-first_purchases as (
-  select member_id, min(occasion_date) as first_date
-  from occasions
-  group by member_id
-),
+first_purchases as (select * from intermediate.int_member_first_purchases),
 
 paid_orders as (
   select
     orders.*,
     date_trunc('month', orders.purchased_at)::date as month,
-    case when date_trunc('month', first_purchases.first_date) < date_trunc('month', orders.purchased_at) then 'returning' else 'new' end as buyer_type
+    case when first_purchases.first_month < date_trunc('month', orders.purchased_at) then 'returning' else 'new' end as buyer_type
   from orders
   cross join as_of
   inner join first_purchases on first_purchases.member_id = orders.member_id

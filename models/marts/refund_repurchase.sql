@@ -18,7 +18,7 @@ followed as (
   select
     case when occasions.partly_refunded_orders > 0 then 'partly_refunded' else 'not_refunded' end as previous_purchase,
     lead(occasions.occasion_date) over (partition by occasions.member_id order by occasions.occasion_number) - occasions.occasion_date as days_to_next,
-    occasions.occasion_date <= as_of.as_of_date - getvariable('maturity_days') as is_judged
+    old_enough_to_judge(occasions.occasion_date, as_of.as_of_date) as is_judged
   from occasions
   cross join as_of
 ),
@@ -27,8 +27,8 @@ by_purchase as (
   select
     previous_purchase,
     count(*) as occasions,
-    count(*) filter (where days_to_next <= getvariable('maturity_days')) as repurchased,
-    rate_over(count(*) filter (where days_to_next <= getvariable('maturity_days')), count(*)) as repurchase_rate
+    count(*) filter (where next_purchase_in_time(days_to_next)) as repurchased,
+    rate_over(count(*) filter (where next_purchase_in_time(days_to_next)), count(*)) as repurchase_rate
   from followed
   where is_judged
   group by previous_purchase

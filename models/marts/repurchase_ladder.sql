@@ -34,7 +34,7 @@ transitions as (
     occasions.occasion_number,
     occasions.occasion_date,
     lead(occasions.occasion_date) over (partition by occasions.member_id order by occasions.occasion_number) - occasions.occasion_date as days_to_next,
-    as_of.as_of_date - occasions.occasion_date >= getvariable('maturity_days') as is_matured
+    old_enough_to_judge(occasions.occasion_date, as_of.as_of_date) as is_matured
   from occasions
   cross join as_of
 ),
@@ -61,8 +61,8 @@ matured as (
     'matured' as variant,
     step_n,
     count(*) as reached_n,
-    count(*) filter (where days_to_next <= getvariable('maturity_days')) as reached_next,
-    median(days_to_next) filter (where days_to_next <= getvariable('maturity_days')) as median_days_to_next
+    count(*) filter (where next_purchase_in_time(days_to_next)) as reached_next,
+    median(days_to_next) filter (where next_purchase_in_time(days_to_next)) as median_days_to_next
   from step_members
   where is_matured
   group by step_n

@@ -208,7 +208,7 @@ describe('the series the pages draw', () => {
       { 'staging.stg_orders': orders },
       { parameters: { as_of_date: '2026-05-31' }, orderBy: 'month, measure desc, part_order' },
     );
-    expect(rows.filter((row) => String(row.month) >= '2026-04-01').map((row) => [row.month, row.part_label, Number(row.value)])).toEqual([
+    expect(rows.filter((row) => String(row.month) >= '2026-04-01').map((row) => [row.month, row.part_label, Number(row.revenue ?? row.buyers)])).toEqual([
       ['2026-04-01', '新客 new', 120],
       ['2026-04-01', '老客 returning', 250],
       ['2026-04-01', '新客 new buyers', 2],
