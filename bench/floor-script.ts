@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../pipelines/config.js';
-import { discoverModels } from '../pipelines/transform/discover-models.js';
-import { loadSeeds, parameterStatements, seedStatements } from '../pipelines/transform/load-seeds.js';
+import { readMacros } from '../pipelines/run/read-macros.js';
+import { readParameters, requiredParameter } from '../pipelines/run/read-parameters.js';
+import { parameterStatements } from '../pipelines/run/set-parameters.js';
+import { discoverModels, modelSchemas } from '../pipelines/transform/discover-models.js';
+import { loadSeeds, seedStatements } from '../pipelines/transform/load-seeds.js';
 import { orderModels, selectModels } from '../pipelines/transform/order-models.js';
-import { readMacros } from '../pipelines/transform/read-macros.js';
-import { readParameters, requiredParameter } from '../pipelines/transform/read-parameters.js';
 import type { Database } from '../pipelines/warehouse/database.js';
 import { DuckDBDialect } from '../pipelines/warehouse/dialect/duckdb-dialect.js';
 import { literal } from '../pipelines/warehouse/sql-text.js';
@@ -54,7 +55,7 @@ export async function floorScript(config: WarehouseConfig, inputDir: string, mem
       );
     return [
       '-- The floor: the same marts from the same files, by one script run by DuckDB directly.',
-      'create schema raw; create schema seeds; create schema staging; create schema intermediate; create schema marts;',
+      ['raw', 'seeds', ...modelSchemas].map((schema) => `create schema ${schema};`).join(' '),
       // Times written with an offset are instants; raw tables hold shop time, as the loader stores them.
       `set TimeZone = ${literal(requiredParameter(parameterValues, 'shop_time_zone'))};`,
       rawTables,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { WarehouseConfig } from '../pipelines/config.js';
 import { shopInTwoDeliveries } from '../pipelines/generate/shop-in-two-deliveries.js';
+import { readParameters, requiredParameter } from '../pipelines/run/read-parameters.js';
 import { checkDataframeMarts, dataframeMartModels } from './dataframe-marts.js';
 import { floorScript } from './floor-script.js';
 
@@ -43,7 +44,7 @@ export async function runBench(config: WarehouseConfig, options: BenchOptions): 
   const measurements: Measurement[] = [];
   for (const size of options.sizes) {
     const sizeDir = join(benchDir, size);
-    const shop = await cachedShop(sizeDir, size, options.log);
+    const shop = await cachedShop(config, sizeDir, size, options.log);
     const script = join(sizeDir, 'floor.sql');
     writeFileSync(script, await floorScript(config, shop.before, benchSalt));
     const dataframeScript = join(sizeDir, 'floor-dataframe-marts.sql');
@@ -98,12 +99,13 @@ export async function runBench(config: WarehouseConfig, options: BenchOptions): 
   return { measurements, report: renderReport(measurements, options) };
 }
 
-async function cachedShop(sizeDir: string, size: BenchSize, log: (line: string) => void) {
+async function cachedShop(config: WarehouseConfig, sizeDir: string, size: BenchSize, log: (line: string) => void) {
   const summaryPath = join(sizeDir, 'shop.json');
   if (!existsSync(summaryPath)) {
     log(`${size}: generating a shop of ${benchSizes[size].toLocaleString('en-US')} members (cached in ${sizeDir})`);
     rmSync(sizeDir, { recursive: true, force: true });
-    const shop = await shopInTwoDeliveries(sizeDir, benchSizes[size], 2026);
+    const shopTimeZone = requiredParameter(await readParameters(config.seedsDir), 'shop_time_zone');
+    const shop = await shopInTwoDeliveries(sizeDir, benchSizes[size], 2026, { shopTimeZone });
     writeFileSync(summaryPath, JSON.stringify(shop, null, 2));
   }
   return JSON.parse(readFileSync(summaryPath, 'utf8')) as {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { filesDigest } from './publish/files-digest.js';
+import { filesDigest } from './files-digest.js';
 
 const pipelinesDir = fileURLToPath(new URL('.', import.meta.url));
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { WarehouseConfig } from '../pipelines/config.js';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
+import { readParameters, requiredParameter } from '../pipelines/run/read-parameters.js';
 import { literal } from '../pipelines/warehouse/sql-text.js';
 import { publishedDigest, warehouseDigest } from '../test/helpers/marts-digest.js';
 
@@ -60,7 +61,15 @@ export async function runSoak(config: WarehouseConfig, options: SoakOptions): Pr
   mkdirSync(inbox, { recursive: true });
   const endDate = '2026-11-20';
   options.log(`generating a shop of ${options.members} members, the last ${options.nights} days delivered night by night`);
-  await generateShop({ members: options.members, days: options.nights + 365, endDate, seed: options.seed, outDir: join(soakDir, 'shop') });
+  const shopTimeZone = requiredParameter(await readParameters(config.seedsDir), 'shop_time_zone');
+  await generateShop({
+    members: options.members,
+    days: options.nights + 365,
+    shopTimeZone,
+    endDate,
+    seed: options.seed,
+    outDir: join(soakDir, 'shop'),
+  });
   const nightly = await splitByNight(join(soakDir, 'shop'), nightsDir, endDate, options.nights);
 
   const specials = {

@@ -4,11 +4,12 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
-import { refresh } from '../pipelines/refresh/refresh.js';
 import { shopToday } from '../pipelines/shop-today.js';
 import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { literal } from '../pipelines/warehouse/sql-text.js';
+import { shopTimeZone } from './helpers/repo-seeds.js';
 import { runModel } from './helpers/run-model.js';
+import { runRefresh } from './helpers/run-refresh.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 
 const cutDate = '2026-05-31';
@@ -33,7 +34,7 @@ describe('the as-of date', () => {
   it('builds the same marts as of an earlier date as from the data cut at that date', async () => {
     const whole = tempConfig();
     const shopDir = join(whole.dataDir, 'shop');
-    await generateShop({ members: 20_000, days: 730, endDate: '2026-11-20', seed: 9, outDir: shopDir });
+    await generateShop({ shopTimeZone, members: 20_000, days: 730, endDate: '2026-11-20', seed: 9, outDir: shopDir });
 
     // The cut: what the shop's files held at the end of the cut date.
     const cutDir = join(whole.dataDir, 'cut');
@@ -71,7 +72,7 @@ describe('the as-of date', () => {
       [cut, [cutDir], {}],
     ] as const) {
       const warehouse = await openWarehouse(config);
-      await refresh(warehouse, { inputs: [...inputs], parameters });
+      await runRefresh(warehouse, { inputs: [...inputs], parameters });
       await warehouse.close();
     }
 

@@ -4,9 +4,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AudienceOptions, exportAudience } from '../pipelines/audience/export-audience.js';
 import { loadFile } from '../pipelines/load/load-file.js';
-import { refresh } from '../pipelines/refresh/refresh.js';
+import { resolveRunContext } from '../pipelines/run/run-context.js';
 import { openWarehouse, type Warehouse } from '../pipelines/warehouse/open-warehouse.js';
-import { seedsDir } from './helpers/temp-project.js';
+import { repoSeeds } from './helpers/repo-seeds.js';
+import { runRefresh } from './helpers/run-refresh.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 import { writeFiles } from './helpers/write-files.js';
 
@@ -84,7 +85,7 @@ async function run(options: Partial<AudienceOptions> = {}, parameters: Record<st
   const result = await exportAudience(
     warehouse.db,
     { campaignId: `X${exports}`, sendAt: '2026-11-21 10:00', out, ...options },
-    { config, parameters },
+    await resolveRunContext(config, { overrides: parameters }),
   );
   return { ...result, members: membersOf(result.path), control: result.controlPath ? membersOf(result.controlPath) : [] };
 }
@@ -105,7 +106,7 @@ const selected = async (filters: AudienceOptions['filters']) => {
 
 beforeAll(async () => {
   warehouse = await openWarehouse(config);
-  await refresh(warehouse, { inputs: [writeFiles(shop)], parameters: { shop_cycle_days: '50' } });
+  await runRefresh(warehouse, { inputs: [writeFiles(shop)], parameters: { shop_cycle_days: '50' } });
 }, 120_000);
 
 afterAll(async () => {
@@ -114,28 +115,28 @@ afterAll(async () => {
 
 describe('audience filters', () => {
   it('selects members who bought a category or a product between two days, inclusive, or anything then', async () => {
-    expect(await selected({ boughtCategory: 'tops', boughtBetween: ['2026-10-01', '2026-11-01'] })).toEqual(['b01', 'b02']);
-    expect(await selected({ boughtProduct: 'PANT1', boughtBetween: ['2026-09-15', '2026-10-25'] })).toEqual(['b03', 'b06']);
-    expect(await selected({ boughtProduct: 'PANT1' })).toEqual(['b03', 'b06', 'b07']);
-    expect(await selected({ boughtBetween: ['2026-11-01', '2026-11-10'] })).toEqual(['b02', 'b07']);
-    await expect(selected({ boughtBetween: ['2026-11-10', '2026-11-01'] })).rejects.toThrow('from,to with from <= to');
+    expect(await selected({ 'bought-category': 'tops', 'bought-between': ['2026-10-01', '2026-11-01'] })).toEqual(['b01', 'b02']);
+    expect(await selected({ 'bought-product': 'PANT1', 'bought-between': ['2026-09-15', '2026-10-25'] })).toEqual(['b03', 'b06']);
+    expect(await selected({ 'bought-product': 'PANT1' })).toEqual(['b03', 'b06', 'b07']);
+    expect(await selected({ 'bought-between': ['2026-11-01', '2026-11-10'] })).toEqual(['b02', 'b07']);
+    await expect(selected({ 'bought-between': ['2026-11-10', '2026-11-01'] })).rejects.toThrow('from,to with from <= to');
   });
 
   it('selects by days since the last purchase, min and max inclusive; members who never bought match neither', async () => {
-    expect(await selected({ minDaysSincePurchase: 26, maxDaysSincePurchase: 50 })).toEqual(['b01', 'b05', 'b06']);
-    expect(await selected({ minDaysSincePurchase: 60 })).toEqual(['b03', 'b08']);
-    expect(await selected({ maxDaysSincePurchase: 15 })).toEqual(['b04', 'b07']);
+    expect(await selected({ 'min-days-since-purchase': 26, 'max-days-since-purchase': 50 })).toEqual(['b01', 'b05', 'b06']);
+    expect(await selected({ 'min-days-since-purchase': 60 })).toEqual(['b03', 'b08']);
+    expect(await selected({ 'max-days-since-purchase': 15 })).toEqual(['b04', 'b07']);
   });
 
   it('selects by province, with or without 省 or 市', async () => {
-    expect(await selected({ provinces: ['浙江', '上海'] })).toEqual(['b01', 'b02', 'b04', 'b08']);
-    expect(await selected({ provinces: ['江苏省'] })).toEqual(['b03', 'b07']);
-    expect(await selected({ provinces: ['北京市'] })).toEqual(['b09']);
+    expect(await selected({ province: ['浙江', '上海'] })).toEqual(['b01', 'b02', 'b04', 'b08']);
+    expect(await selected({ province: ['江苏省'] })).toEqual(['b03', 'b07']);
+    expect(await selected({ province: ['北京市'] })).toEqual(['b09']);
   });
 
   it('leaves out members who bought the promoted product within N days (same-item exclusion)', async () => {
     // TOP1: b01 50 days ago (within 50), b04 today; b06 111 days ago stays.
-    expect(await selected({ promotedProduct: 'TOP1', excludePromotedWithinDays: 50 })).toEqual([
+    expect(await selected({ 'promoted-product': 'TOP1', 'exclude-promoted-within': 50 })).toEqual([
       'b02',
       'b03',
       'b05',
@@ -144,8 +145,10 @@ describe('audience filters', () => {
       'b08',
       'b09',
     ]);
-    expect(await selected({ promotedProduct: 'TOP1', excludePromotedWithinDays: 49 })).toContain('b01');
-    await expect(selected({ promotedProduct: 'TOP1' })).rejects.toThrow('a promoted product goes with the days');
+    expect(await selected({ 'promoted-product': 'TOP1', 'exclude-promoted-within': 49 })).toContain('b01');
+    await expect(selected({ 'promoted-product': 'TOP1' })).rejects.toThrow(
+      'audience: --promoted-product: goes with --exclude-promoted-within, and the other way round',
+    );
   });
 });
 
@@ -162,7 +165,7 @@ describe('audience guards', () => {
 
   it('applies an opt-out loaded after the last build at once', async () => {
     const late = writeFiles({ 'opt_outs-late.csv': 'member_id,channel,opted_out_at\nb08,sms,2026-11-19 20:00:00\n' });
-    await loadFile(warehouse.db, join(late, 'opt_outs-late.csv'), { seedsDir });
+    await loadFile(warehouse.db, join(late, 'opt_outs-late.csv'), { ...repoSeeds });
     const sms = await run({ channel: 'sms' });
     expect(sms.members).not.toContain('b08');
     expect(sms.guards.opted_out).toBe(4);
@@ -189,7 +192,7 @@ describe('audience guards', () => {
     expect(discount).toMatchObject({ matched: 9, rows: 1 });
     const coupon = await run({ channel: 'sms', campaign: { name: 'c', costPerContact: 0.05, couponValue: 10 } });
     expect(coupon.members).toEqual(['b03']);
-    const kept = await run({ channel: 'sms', filters: { discount: true, includeInCycle: true } });
+    const kept = await run({ channel: 'sms', filters: { discount: true, 'include-in-cycle': true } });
     expect(kept.guards.in_cycle).toBe(0);
     expect(kept.members).toEqual(['b03', 'b04', 'b07']);
     expect((await run({ channel: 'sms' })).members).toEqual(['b03', 'b04', 'b07']);
@@ -252,7 +255,7 @@ describe('loading an export back', () => {
         seed: 3,
         campaign: { name: '回购提醒 L1', costPerContact: 0.01, couponCode: 'L1OFF', couponValue: 5 },
       },
-      { config },
+      await resolveRunContext(config),
     );
     expect(sent.campaignPath).toBe(join(dirname(out), 'campaigns-L1.csv'));
     expect(readFileSync(sent.campaignPath!, 'utf8')).toBe(
@@ -261,7 +264,7 @@ describe('loading an export back', () => {
     expect(sent.controlRows).toBeGreaterThan(0);
     expect(sent.rows - sent.controlRows).toBeGreaterThan(0);
     const results: string[] = [];
-    await refresh(warehouse, { inputs: [dirname(out)], parameters: { shop_cycle_days: '50' }, log: (line) => results.push(line) });
+    await runRefresh(warehouse, { inputs: [dirname(out)], parameters: { shop_cycle_days: '50' }, log: (line) => results.push(line) });
     const { rows: loaded } = await sql<{ table_name: string; rows_loaded: number }>`
       select table_name, rows_loaded from ops.loaded_files where path like ${`${dirname(out)}%`} order by path`.execute(warehouse.db);
     expect(loaded).toEqual([

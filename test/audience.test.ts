@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectableLiftLine, exportAudience } from '../pipelines/audience/export-audience.js';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
 import { loadFile } from '../pipelines/load/load-file.js';
-import { refresh } from '../pipelines/refresh/refresh.js';
+import { resolveRunContext } from '../pipelines/run/run-context.js';
 import { openWarehouse, type Warehouse } from '../pipelines/warehouse/open-warehouse.js';
-import { seedsDir } from './helpers/temp-project.js';
+import { repoSeeds, shopTimeZone } from './helpers/repo-seeds.js';
+import { runRefresh } from './helpers/run-refresh.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 import { writeFiles } from './helpers/write-files.js';
 
@@ -22,9 +23,9 @@ async function rows<T>(text: string): Promise<T[]> {
 
 beforeAll(async () => {
   const shopDir = join(config.dataDir, 'shop');
-  await generateShop({ members: 8000, days: 730, endDate: '2026-11-20', seed: 8, outDir: shopDir });
+  await generateShop({ shopTimeZone, members: 8000, days: 730, endDate: '2026-11-20', seed: 8, outDir: shopDir });
   warehouse = await openWarehouse(config);
-  await refresh(warehouse, { inputs: [shopDir] });
+  await runRefresh(warehouse, { inputs: [shopDir] });
 }, 300_000);
 
 afterAll(async () => {
@@ -41,9 +42,9 @@ describe('audience export', () => {
         sendAt: '2026-11-21 10:00',
         out,
         controlFraction: 0.2,
-        filters: { stages: ['silent', 'sleeping'], excludeBoughtWithinDays: 90, price: 199, minOrderValueRatio: 0.5 },
+        filters: { stage: ['silent', 'sleeping'], 'exclude-bought-within': 90, price: 199, 'min-value-ratio': 0.5 },
       },
-      { config },
+      await resolveRunContext(config),
     );
     // The channel file holds the treatment arm with phones; the control arm is in its own file.
     await sql
@@ -83,15 +84,15 @@ describe('audience export', () => {
       "select rows, control_rows, filters from ops.exports where campaign_id = 'W1'",
     );
     expect(logged).toMatchObject({ rows: result.rows, control_rows: result.controlRows });
-    expect(JSON.parse(logged!.filters)).toMatchObject({ stages: ['silent', 'sleeping'], excludeBoughtWithinDays: 90, price: 199 });
+    expect(JSON.parse(logged!.filters)).toMatchObject({ stage: ['silent', 'sleeping'], 'exclude-bought-within': 90, price: 199 });
   });
 
   it('selects members due for repurchase of a category: last bought it 0.8 to 1.2 of its cycle ago', async () => {
     const out = join(config.dataDir, 'due.parquet');
     const result = await exportAudience(
       warehouse.db,
-      { campaignId: 'D1', sendAt: '2026-11-21', out, filters: { dueCategory: 'tops' } },
-      { config },
+      { campaignId: 'D1', sendAt: '2026-11-21', out, filters: { 'due-category': 'tops' } },
+      await resolveRunContext(config),
     );
     const [cycle] = await rows<{ days: number }>(
       "select median_cycle_days as days from marts.product_repurchase_cycle where level = 'category' and item_key = 'tops'",
@@ -111,7 +112,11 @@ describe('audience export', () => {
 
   it('selects members due for repurchase of one product the same way', async () => {
     const out = join(config.dataDir, 'due-product.csv');
-    await exportAudience(warehouse.db, { campaignId: 'D2', sendAt: '2026-11-21', out, filters: { dueProduct: 'TOP001' } }, { config });
+    await exportAudience(
+      warehouse.db,
+      { campaignId: 'D2', sendAt: '2026-11-21', out, filters: { 'due-product': 'TOP001' } },
+      await resolveRunContext(config),
+    );
     const [cycle] = await rows<{ days: number }>(
       "select median_cycle_days as days from marts.product_repurchase_cycle where level = 'product' and item_key = 'TOP001'",
     );
@@ -133,8 +138,8 @@ describe('audience export', () => {
     const out = join(config.dataDir, 'forecast.csv');
     const result = await exportAudience(
       warehouse.db,
-      { campaignId: 'P1', sendAt: '2026-11-21', out, filters: { pAlive: [0.3, 0.6], clvDeciles: [1, 2] } },
-      { config },
+      { campaignId: 'P1', sendAt: '2026-11-21', out, filters: { 'p-alive': [0.3, 0.6], 'clv-decile': [1, 2] } },
+      await resolveRunContext(config),
     );
     const expected = await rows<{ member_id: string }>(`
       select contacts.buyer_id as member_id
@@ -146,11 +151,19 @@ describe('audience export', () => {
     expect(result.rows).toBeGreaterThan(20);
     expect(exported).toEqual(expected);
     await expect(
-      exportAudience(warehouse.db, { campaignId: 'P2', sendAt: '2026-11-21', out, filters: { pAlive: [0.6, 0.3] } }, { config }),
-    ).rejects.toThrow('audience: filters.pAlive: low,high with low <= high');
+      exportAudience(
+        warehouse.db,
+        { campaignId: 'P2', sendAt: '2026-11-21', out, filters: { 'p-alive': [0.6, 0.3] } },
+        await resolveRunContext(config),
+      ),
+    ).rejects.toThrow('audience: --p-alive: low,high with low <= high');
     await expect(
-      exportAudience(warehouse.db, { campaignId: 'P2', sendAt: '2026-11-21', out, filters: { clvDeciles: [0] } }, { config }),
-    ).rejects.toThrow(/^audience: filters\.clvDeciles\.0: Too small/);
+      exportAudience(
+        warehouse.db,
+        { campaignId: 'P2', sendAt: '2026-11-21', out, filters: { 'clv-decile': [0] } },
+        await resolveRunContext(config),
+      ),
+    ).rejects.toThrow(/^audience: --clv-decile: Too small/);
   });
 
   it('is measured like any campaign once sent: both files and its campaigns row load back and campaign_roi reports it', async () => {
@@ -164,16 +177,16 @@ describe('audience export', () => {
         controlFraction: 0.25,
         channel: 'sms',
         campaign: { name: '回头客短信', costPerContact: 0.04 },
-        filters: { stages: ['active', 'returning'] },
+        filters: { stage: ['active', 'returning'] },
       },
-      { config },
+      await resolveRunContext(config),
     );
-    const [contacts] = await loadFile(warehouse.db, out, { seedsDir });
+    const [contacts] = await loadFile(warehouse.db, out, { ...repoSeeds });
     expect(contacts).toMatchObject({ table: 'campaign_contacts', rowsLoaded: result.rows - result.controlRows, rowsQuarantined: 0 });
     expect(contacts!.ignoredColumns).toEqual(['phone', 'segment', 'lifecycle_stage', 'member_level', 'city_tier']);
-    const [control] = await loadFile(warehouse.db, result.controlPath!, { seedsDir });
+    const [control] = await loadFile(warehouse.db, result.controlPath!, { ...repoSeeds });
     expect(control).toMatchObject({ table: 'campaign_contacts', rowsLoaded: result.controlRows, rowsQuarantined: 0, ignoredColumns: [] });
-    await refresh(warehouse, { inputs: [result.campaignPath!] });
+    await runRefresh(warehouse, { inputs: [result.campaignPath!] });
     const [roi] = await rows<{ treatment_size: number; control_size: number; lift_ci_low: number | null }>(
       "select treatment_size, control_size, lift_ci_low from marts.campaign_roi where campaign_id = 'S1'",
     );
@@ -182,12 +195,12 @@ describe('audience export', () => {
   });
 
   it('tells before sending the smallest lift its arms can show, at the control response of the measured campaigns together or at a given rate', async () => {
-    const filters = { stages: ['active', 'returning'] };
+    const filters = { stage: ['active', 'returning'] };
     const out = (name: string) => join(config.dataDir, `detectable-${name}.csv`);
     const result = await exportAudience(
       warehouse.db,
       { campaignId: 'L1', sendAt: '2026-11-21', out: out('L1'), controlFraction: 0.1, filters },
-      { config },
+      await resolveRunContext(config),
     );
     const [typical] = await rows<{ rate: number; campaigns: number }>(
       'select sum(responders_c) / sum(control_size) as rate, count(*)::integer as campaigns from marts.campaign_roi where lift is not null',
@@ -212,10 +225,14 @@ describe('audience export', () => {
     const given = await exportAudience(
       warehouse.db,
       { campaignId: 'L2', sendAt: '2026-11-21', out: out('L2'), controlFraction: 0.1, expectedResponseRate: 0.05, filters },
-      { config },
+      await resolveRunContext(config),
     );
     expect(given.detectableLift).toMatchObject({ responseRate: 0.05, measuredCampaigns: null });
-    const none = await exportAudience(warehouse.db, { campaignId: 'L3', sendAt: '2026-11-21', out: out('L3'), filters }, { config });
+    const none = await exportAudience(
+      warehouse.db,
+      { campaignId: 'L3', sendAt: '2026-11-21', out: out('L3'), filters },
+      await resolveRunContext(config),
+    );
     expect(detectableLiftLine(none.detectableLift)).toBe(
       `with ${none.rows.toLocaleString('en-US')} members and no control arm, this campaign's lift cannot be measured`,
     );
@@ -233,16 +250,16 @@ describe('audience export', () => {
   });
 
   it('writes Arrow IPC with the same rows as CSV', async () => {
-    const filters = { stages: ['active'] };
+    const filters = { stage: ['active'] };
     const csv = await exportAudience(
       warehouse.db,
       { campaignId: 'A1', sendAt: '2026-11-21', out: join(config.dataDir, 'a.csv'), filters },
-      { config },
+      await resolveRunContext(config),
     );
     const arrow = await exportAudience(
       warehouse.db,
       { campaignId: 'A1', sendAt: '2026-11-21', out: join(config.dataDir, 'a.arrow'), filters },
-      { config },
+      await resolveRunContext(config),
     );
     const table = tableFromIPC(readFileSync(join(config.dataDir, 'a.arrow')));
     expect(arrow).toMatchObject({ format: 'arrow', rows: csv.rows });
@@ -276,9 +293,9 @@ describe('audience export', () => {
     });
     const other = await openWarehouse(small);
     try {
-      await refresh(other, { inputs: [dir] });
+      await runRefresh(other, { inputs: [dir] });
       const out = join(small.dataDir, 'audience.csv');
-      await exportAudience(other.db, { campaignId: 'F1', sendAt: '2026-11-03', out }, { config: small });
+      await exportAudience(other.db, { campaignId: 'F1', sendAt: '2026-11-03', out }, await resolveRunContext(small));
       const lines = readFileSync(out, 'utf8').trim().split('\n').slice(1).sort();
       // As of 11-02 the mean recency is 0.5 days: the first buyer (1 day) is low R, F and M.
       expect(lines).toEqual([
@@ -299,7 +316,11 @@ describe('audience export', () => {
     );
     const out = join(config.dataDir, 'leak.csv');
     await expect(
-      exportAudience(warehouse.db, { campaignId: 'L1', sendAt: '2026-11-21 10:00', out }, { config: { ...config, modelsDir } }),
+      exportAudience(
+        warehouse.db,
+        { campaignId: 'L1', sendAt: '2026-11-21 10:00', out },
+        await resolveRunContext({ ...config, modelsDir }),
+      ),
     ).rejects.toThrow(/Permission Error: Cannot access file "\/etc\/passwd"/);
     expect(existsSync(out)).toBe(false);
     // The warehouse is open as before, with its file access back for the next command.

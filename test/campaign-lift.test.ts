@@ -3,12 +3,13 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
-import { refresh } from '../pipelines/refresh/refresh.js';
+import { readMacros } from '../pipelines/run/read-macros.js';
 import { seedStatements } from '../pipelines/transform/load-seeds.js';
-import { readMacros } from '../pipelines/transform/read-macros.js';
 import type { Database } from '../pipelines/warehouse/database.js';
 import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { identifier } from '../pipelines/warehouse/sql-text.js';
+import { shopTimeZone } from './helpers/repo-seeds.js';
+import { runRefresh } from './helpers/run-refresh.js';
 import { repoDir } from './helpers/temp-project.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 
@@ -129,10 +130,10 @@ describe('campaign lift on generated shops', () => {
     for (const seed of [21, 22, 23, 24]) {
       const config = tempConfig();
       const shopDir = join(config.dataDir, 'shop');
-      const truth = await generateShop({ members: 60_000, days: 730, endDate: '2026-11-20', seed, outDir: shopDir });
+      const truth = await generateShop({ shopTimeZone, members: 60_000, days: 730, endDate: '2026-11-20', seed, outDir: shopDir });
       const warehouse = await openWarehouse(config);
       try {
-        await refresh(warehouse, { inputs: [shopDir] });
+        await runRefresh(warehouse, { inputs: [shopDir] });
         const { rows } = await sql<{
           campaign_id: string;
           treatment_size: number;

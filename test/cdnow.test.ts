@@ -3,11 +3,13 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { readMapping } from '../pipelines/load/input-mapping.js';
 import { loadFile } from '../pipelines/load/load-file.js';
-import { withRun } from '../pipelines/refresh/run-log.js';
+import { withRun } from '../pipelines/run/run-log.js';
 import { buildWarehouse } from '../pipelines/transform/build-warehouse.js';
 import type { Warehouse } from '../pipelines/warehouse/open-warehouse.js';
-import { repoDir, seedsDir } from './helpers/temp-project.js';
+import { repoSeeds } from './helpers/repo-seeds.js';
+import { repoDir } from './helpers/temp-project.js';
 import { withWarehouse } from './helpers/temp-warehouse.js';
+import { testRun } from './helpers/test-run.js';
 
 // The real CDNOW log, with figures computed independently of this code (test/fixtures/cdnow/README.md).
 const cdnowDir = join(repoDir, 'test/fixtures/cdnow');
@@ -18,8 +20,10 @@ const transactionLog = { zero_value_purchases: 'true' };
 
 async function loadAndBuild(warehouse: Warehouse, file: string, mapping: string, parameters: Record<string, string> = {}) {
   const { db, config } = warehouse;
-  const [loaded] = await loadFile(db, join(cdnowDir, file), { seedsDir, mapping: readMapping(mapping) });
-  await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId, parameters: { ...transactionLog, ...parameters } }));
+  const [loaded] = await loadFile(db, join(cdnowDir, file), { ...repoSeeds, mapping: readMapping(mapping) });
+  await withRun(db, 'build', async (runId) =>
+    buildWarehouse(db, await testRun(config, runId, { parameters: { ...transactionLog, ...parameters } })),
+  );
   return loaded;
 }
 

@@ -2,17 +2,22 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readMacros } from '../pipelines/run/read-macros.js';
 import { discoverModels } from '../pipelines/transform/discover-models.js';
+import { loadSeeds } from '../pipelines/transform/load-seeds.js';
 import type { Model } from '../pipelines/transform/model.js';
-import { readMacros } from '../pipelines/transform/read-macros.js';
 import { repoDir } from './helpers/temp-project.js';
 import { withWarehouse } from './helpers/temp-warehouse.js';
 
 let models: Model[] = [];
 
 beforeAll(async () => {
-  // discoverModels also parses every header: an unknown key or test fails here.
-  models = await withWarehouse(({ db }) => discoverModels(db, join(repoDir, 'models'), repoDir, readMacros(join(repoDir, 'models'))));
+  // discoverModels also parses every header: an unknown key or test fails here. It checks a
+  // standing audience's channel against the seeds.
+  models = await withWarehouse(async ({ db }) => {
+    await loadSeeds(db, join(repoDir, 'seeds'));
+    return discoverModels(db, join(repoDir, 'models'), repoDir, readMacros(join(repoDir, 'models')));
+  });
 });
 
 const isRunLogView = (model: Model) => model.schema === 'marts' && model.table.startsWith('data_') && model.materialized === 'view';
@@ -46,6 +51,7 @@ describe('model conventions', () => {
       staging: ['raw', 'seeds'],
       intermediate: ['staging', 'intermediate', 'seeds'],
       marts: ['staging', 'intermediate', 'marts', 'seeds'],
+      audiences: ['intermediate', 'marts', 'seeds'],
     };
     const violations = models.flatMap((model) =>
       readsFrom(model)

@@ -1,13 +1,10 @@
 import './helpers/temp-folder-per-file.js';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { refresh } from '../pipelines/refresh/refresh.js';
+import { readParameters } from '../pipelines/run/read-parameters.js';
 import { shopToday } from '../pipelines/shop-today.js';
-import { readParameters } from '../pipelines/transform/read-parameters.js';
-import { openWarehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { runCli } from './helpers/run-cli.js';
 import { repoDir, tempProject } from './helpers/temp-project.js';
 import { writeFiles } from './helpers/write-files.js';
@@ -127,31 +124,5 @@ describe('an audience filter', () => {
     const result = audience('--stage', 'new', '--province', '浙江');
     expect(result.status).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n').slice(1)).toEqual([expect.stringMatching(/^T1,buyer_a,/)]);
-  });
-});
-
-describe('an automation rule', () => {
-  it('with an unknown stage fails, logged with the stages it may name', async () => {
-    const rules = [
-      'rule,name,channel,control_fraction,cap_days,cost_per_contact,coupon_code,coupon_value,filters',
-      'typo,Typo,sms,0,30,0.04,,,--stage nwe',
-    ].join('\n');
-    const config = tempProject({ seeds: { 'audience_rules.csv': rules } });
-    cpSync(join(repoDir, 'models'), config.modelsDir, { recursive: true });
-    const warehouse = await openWarehouse(config);
-    try {
-      await refresh(warehouse, { inputs: [writeFiles({ 'orders.csv': orders })], audiences: true });
-      const { rows } = await sql<{ status: string; message: string }>`select status, message from ops.exports`.execute(warehouse.db);
-      expect(rows).toEqual([
-        {
-          status: 'failed',
-          message:
-            "--stage: unknown lifecycle stage 'nwe'; give one of prospect, new, returning, active, silent, sleeping, churned (seeds/lifecycle_stages.csv)",
-        },
-      ]);
-    } finally {
-      await warehouse.close();
-      rmSync(config.projectDir, { recursive: true, force: true });
-    }
   });
 });

@@ -12,9 +12,11 @@ import { shopInTwoDeliveries } from '../pipelines/generate/shop-in-two-deliverie
 import { buildSite, siteDir } from '../pipelines/publish/build-site.js';
 import { publishedMartsPath } from '../pipelines/publish/publish-marts.js';
 import { serveSite } from '../pipelines/publish/serve-site.js';
-import { refresh } from '../pipelines/refresh/refresh.js';
+import { resolveRunContext } from '../pipelines/run/run-context.js';
 import { openWarehouse, type Warehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { collectSecrets, filesHoldingSecrets, relationsHoldingSecrets, secretsInWrongColumns } from './helpers/find-secrets.js';
+import { shopTimeZone } from './helpers/repo-seeds.js';
+import { runRefresh } from './helpers/run-refresh.js';
 import { repoDir } from './helpers/temp-project.js';
 import { tempConfig } from './helpers/temp-warehouse.js';
 
@@ -58,15 +60,15 @@ async function asOfDate(warehouse: Warehouse): Promise<string> {
 }
 
 beforeAll(async () => {
-  const shop = await shopInTwoDeliveries(join(config.dataDir, 'shop'), 5000, 4, { days: 730 });
+  const shop = await shopInTwoDeliveries(join(config.dataDir, 'shop'), 5000, 4, { shopTimeZone, days: 730 });
   const warehouse = await openWarehouse(config);
   try {
     // The first site is bundled; the next night's, with the last day's orders, only prerendered on
     // the new data: the pages below are that second site's.
-    await refresh(warehouse, { inputs: [shop.before], site: true, fullRefresh: true, log: (line) => siteLogs.first.push(line) });
+    await runRefresh(warehouse, { inputs: [shop.before], site: true, fullRefresh: true, log: (line) => siteLogs.first.push(line) });
     firstAsOf = await asOfDate(warehouse);
     // With rows that quarantine a phone number and a buyer id, which the site must not show.
-    await refresh(warehouse, { inputs: [shop.last, secretsInWrongColumns()], site: true, log: (line) => siteLogs.second.push(line) });
+    await runRefresh(warehouse, { inputs: [shop.last, secretsInWrongColumns()], site: true, log: (line) => siteLogs.second.push(line) });
     asOf = await asOfDate(warehouse);
     const { rows } = await sql<Record<string, number>>`
       select buyers, revenue, repurchase_rate, returning_buyer_share from marts.kpi_monthly
@@ -292,7 +294,9 @@ describe('a site rebuilt on new data only', () => {
 
   it('equals a site bundled in full from the same marts', async () => {
     const log: string[] = [];
-    const full = await buildSite(config, publishedMartsPath(config), { full: true, log: (line) => log.push(line) });
+    const full = await buildSite(await resolveRunContext(config, { log: (line) => log.push(line) }), publishedMartsPath(config), {
+      full: true,
+    });
     try {
       expect(log).toContain('site: building pages');
       const rebuilt = siteContent(realpathSync(siteDir(config)));

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateShop } from '../pipelines/generate/generate-shop.js';
 import { martTables } from '../pipelines/publish/site-workspace.js';
 import { expectSucceeded } from './helpers/refresh-state.js';
+import { shopTimeZone } from './helpers/repo-seeds.js';
 import { runCli, spawnCli } from './helpers/run-cli.js';
 import { repoDir } from './helpers/temp-project.js';
 
@@ -90,7 +91,7 @@ describe('the walkthrough of docs/models.md', () => {
 
     const project = copyProject();
     const dataDir = join(project, 'data');
-    await generateShop({ members: 1500, days: 400, endDate: '2026-11-20', seed: 5, outDir: join(dataDir, 'inbox') });
+    await generateShop({ shopTimeZone, members: 1500, days: 400, endDate: '2026-11-20', seed: 5, outDir: join(dataDir, 'inbox') });
     expectSucceeded(runCli(['refresh', '--no-site'], dataDir, {}, { cwd: project }));
 
     const port = await freePort();

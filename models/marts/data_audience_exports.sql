@@ -1,5 +1,5 @@
--- The last 200 audience exports (Campaigns page, marketing automation): by hand or by a rule of
--- seeds/audience_rules.csv, with what the guards did. matched = members matching the filters;
+-- The last 200 audience exports (Campaigns page, marketing automation): by hand or for a
+-- standing audience of models/audiences/, with what the guards did. matched = members selected;
 -- each guard's count is the members it removed, in the order the guards apply (opted out, the
 -- rule's own cap, the frequency cap, in cycle); control_rows went to the control file and
 -- treatment_rows to the channel file. A failed rule export has status 'failed' and its message.

@@ -3,60 +3,14 @@ import { dirname, join, resolve } from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import type { WarehouseConfig } from '../config.js';
 import { quoted } from '../quoted.js';
-import { prepareQueries } from '../transform/build-warehouse.js';
+import { prepareQueries } from '../run/prepare-queries.js';
+import type { RunContext } from '../run/run-context.js';
+import { type AudienceGuard, audienceGuards } from '../transform/audience-header.js';
 import type { Database } from '../warehouse/database.js';
 import { withFileAccessOff } from '../warehouse/open-warehouse.js';
 import { literal } from '../warehouse/sql-text.js';
-
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
-const days = z.number().int().nonnegative();
-
-export const audienceFiltersSchema = z
-  .object({
-    segments: z.array(z.string()).optional(),
-    stages: z.array(z.string()).optional(),
-    levels: z.array(z.string()).optional(),
-    tiers: z.array(z.number().int()).optional(),
-    provinces: z.array(z.string()).optional(),
-    dueCategory: z.string().optional(),
-    dueProduct: z.string().optional(),
-    dueWindow: z.tuple([z.number(), z.number()]).default([0.8, 1.2]),
-    /** Bought the product or category (or, with neither, anything) between the dates, inclusive. */
-    boughtCategory: z.string().optional(),
-    boughtProduct: z.string().optional(),
-    boughtBetween: z
-      .tuple([date, date])
-      .refine(([from, to]) => from <= to, 'from,to with from <= to')
-      .optional(),
-    minDaysSincePurchase: days.optional(),
-    maxDaysSincePurchase: days.optional(),
-    excludeBoughtWithinDays: days.optional(),
-    /** Same-item exclusion: leave out members who bought this product within the days. */
-    promotedProduct: z.string().optional(),
-    excludePromotedWithinDays: days.optional(),
-    price: z.number().positive().optional(),
-    minOrderValueRatio: z.number().positive().default(0.5),
-    /** P(alive) between low and high, inclusive (marts.member_forecast). */
-    pAlive: z
-      .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
-      .refine(([low, high]) => low <= high, 'low,high with low <= high')
-      .optional(),
-    /** 12-month CLV deciles; 1 = the highest CLV. */
-    clvDeciles: z.array(z.number().int().min(1).max(10)).nonempty().optional(),
-    /** A discount campaign: the in-cycle guard applies (as it does with a coupon worth more than 0). */
-    discount: z.boolean().default(false),
-    includeInCycle: z.boolean().default(false),
-  })
-  .refine((filters) => !(filters.dueProduct && filters.dueCategory), 'give a due product or a due category, not both')
-  .refine((filters) => !(filters.boughtProduct && filters.boughtCategory), 'give a bought product or a bought category, not both')
-  .refine(
-    (filters) => (filters.promotedProduct === undefined) === (filters.excludePromotedWithinDays === undefined),
-    'a promoted product goes with the days to leave its buyers out for, and the other way round',
-  );
-
-export type AudienceFilters = z.input<typeof audienceFiltersSchema>;
+import { type AudienceFilters, type CheckedFilters, checkAudienceFilters, filterConditions } from './audience-filters.js';
 
 export const audienceOptionsSchema = z
   .object({
@@ -81,18 +35,23 @@ export const audienceOptionsSchema = z
       .optional(),
     /** An automation rule's export: the rule never selects a member again within capDays. */
     rule: z.object({ name: z.string().min(1), capDays: z.number().int().positive(), runId: z.number().int() }).optional(),
-    filters: audienceFiltersSchema.default({ dueWindow: [0.8, 1.2], minOrderValueRatio: 0.5, discount: false, includeInCycle: false }),
+    /** A standing audience: the members of the model audiences.<audience>, with the guards of its header. */
+    audience: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, 'a model name of models/audiences/')
+      .optional(),
+    guards: z.array(z.enum(audienceGuards)).optional(),
   })
-  .refine((options) => !options.campaign || options.channel, { message: 'a campaign row needs the channel', path: ['channel'] });
+  .refine((options) => !options.campaign || options.channel, { message: 'a campaign row needs the channel', path: ['channel'] })
+  .refine((options) => (options.audience === undefined) === (options.guards === undefined), {
+    message: 'a standing audience comes with its guards, and only it',
+    path: ['guards'],
+  });
 
-export type AudienceOptions = z.input<typeof audienceOptionsSchema>;
-
-export interface AudienceContext {
-  /** Where the parameters (the guards' caps and shares), the staging models and the member salt are. */
-  config: WarehouseConfig;
-  /** `--set` overrides of seeds/parameters.csv. */
-  parameters?: Record<string, string>;
-}
+export type AudienceOptions = z.input<typeof audienceOptionsSchema> & {
+  /** The audience command's filters, for an audience of the moment (none: every member). */
+  filters?: AudienceFilters;
+};
 
 export interface AudienceExport {
   /** Its row in ops.exports. */
@@ -126,7 +85,8 @@ export interface DetectableLift {
 }
 
 const readSql = (name: string) => readFileSync(new URL(name, import.meta.url), 'utf8').trimEnd();
-const audienceSql = readSql('./select-audience.sql');
+const membersSql = readSql('./audience-members.sql');
+const guardSql = readSql('./guard-audience.sql');
 const filesSql = readSql('./export-files.sql');
 const unknownValuesSql = readSql('./unknown-filter-values.sql');
 
@@ -136,18 +96,21 @@ const unknownValuesSql = readSql('./unknown-filter-values.sql');
 const liveModels = { audience_campaign_contacts: 'staging/stg_campaign_contacts.sql', audience_opt_outs: 'staging/stg_opt_outs.sql' };
 
 /**
- * Writes the audience of a campaign, the one place contact data leaves the warehouse: the
- * treatment arm with buyer ids and phones for the channel, the control arm without phones in a
+ * Writes the audience of a campaign, the members of a standing audience (audiences.<name>, with the
+ * guards of its header) or those the filters select, through the guards; the one place contact data
+ * leaves the warehouse: the treatment arm with buyer ids and phones for the channel, the control arm without phones in a
  * second file, and optionally the campaigns row; logs the export, with what each guard removed, in
  * ops.exports. Loaded back as campaign_contacts (with the campaigns row), it is measured like any
  * campaign.
  */
-export async function exportAudience(db: Kysely<Database>, input: AudienceOptions, context: AudienceContext): Promise<AudienceExport> {
+export async function exportAudience(db: Kysely<Database>, input: AudienceOptions, context: RunContext): Promise<AudienceExport> {
   const parsed = audienceOptionsSchema.safeParse(input);
   if (!parsed.success) {
     throw new Error(`audience: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   }
   const options = parsed.data;
+  if (input.filters && options.audience) throw new Error('audience: give filters or a standing audience, not both');
+  const members = membersOf(options, input.filters);
   const path = resolve(options.out);
   const format = path.endsWith('.parquet') ? 'parquet' : path.endsWith('.arrow') ? 'arrow' : 'csv';
   const controlPath = options.controlFraction > 0 ? path.replace(/\.(csv|parquet|arrow)$/, '.control.$1') : null;
@@ -159,13 +122,14 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
   const files = [path, controlPath, campaignPath].filter((file) => file !== null);
   return withFileAccessOff(db, files, () =>
     db.connection().execute(async (connection) => {
-      await prepareQueries(connection, config, context.parameters);
+      await prepareQueries(connection, context);
       for (const [view, model] of Object.entries(liveModels))
         await sql.raw(`create or replace temp view ${view} as ${readFileSync(join(config.modelsDir, model), 'utf8')}`).execute(connection);
-      for (const [name, value] of Object.entries(audienceVariables(options)))
+      for (const [name, value] of Object.entries(audienceVariables(options, members.guards)))
         await sql.raw(`set variable ${name} = ${value}`).execute(connection);
-      await refuseUnknownValues(connection);
-      await sql.raw(`create or replace temp table audience_selection as ${audienceSql}`).execute(connection);
+      if (members.filters) await refuseUnknownValues(connection, members.filters);
+      await sql.raw(`create or replace temp table audience_matched as ${members.query}`).execute(connection);
+      await sql.raw(`create or replace temp table audience_selection as ${guardSql}`).execute(connection);
       try {
         await sql.raw(filesSql).execute(connection);
         await writeRows(connection, 'select * from audience_channel_file', path, format);
@@ -192,7 +156,7 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
             path,
             control_path: controlPath,
             format,
-            filters: JSON.stringify(options.filters),
+            filters: JSON.stringify(members.filters ?? { audience: `audiences.${options.audience}` }),
             control_fraction: options.controlFraction,
             rows: summary.rows,
             control_rows: summary.control_rows,
@@ -226,7 +190,7 @@ export async function exportAudience(db: Kysely<Database>, input: AudienceOption
           },
         };
       } finally {
-        await sql.raw('drop table audience_selection').execute(connection);
+        await sql.raw('drop table audience_selection; drop table audience_matched').execute(connection);
       }
     }),
   );
@@ -259,11 +223,36 @@ export function detectableLiftLine({
   return `${arms}, the smallest lift this campaign can show is ${percent(minimumDetectableLift, 1)} points (95% confidence, 80% power, at ${rate})`;
 }
 
-/** The options as the DuckDB variables select-audience.sql and export-files.sql read; NULL = not set. */
-function audienceVariables(options: z.output<typeof audienceOptionsSchema>): Record<string, string> {
-  const { filters, campaign } = options;
-  const due = filters.dueProduct ?? filters.dueCategory;
-  const bought = filters.boughtProduct ?? filters.boughtCategory;
+interface Members {
+  /** The member_id of each member of the audience. */
+  query: string;
+  guards: AudienceGuard[];
+  /** The filters, checked and with their defaults, of an audience of the moment. */
+  filters?: CheckedFilters;
+}
+
+// An audience of the moment has every guard; the in-cycle one only in a discount campaign (a
+// coupon worth more than 0 makes one), unless asked to keep those members.
+function membersOf(options: z.output<typeof audienceOptionsSchema>, given: AudienceFilters | undefined): Members {
+  if (options.audience) return { query: `select member_id from audiences.${options.audience}`, guards: options.guards! };
+  let filters: CheckedFilters;
+  try {
+    filters = checkAudienceFilters(given ?? {});
+  } catch (error) {
+    throw new Error(`audience: ${(error as Error).message}`);
+  }
+  const conditions = filterConditions(filters);
+  const discount = (filters.discount || (options.campaign?.couponValue ?? 0) > 0) && !filters['include-in-cycle'];
+  return {
+    query: `select member_id from (${membersSql}) as members${conditions.length > 0 ? `\nwhere ${conditions.join('\n  and ')}` : ''}`,
+    guards: audienceGuards.filter((guard) => guard !== 'in_cycle' || discount),
+    filters,
+  };
+}
+
+/** The options as the DuckDB variables guard-audience.sql and export-files.sql read; NULL = not set. */
+function audienceVariables(options: z.output<typeof audienceOptionsSchema>, guards: AudienceGuard[]): Record<string, string> {
+  const { campaign } = options;
   return {
     audience_campaign_id: literal(options.campaignId),
     audience_send_at: `${literal(options.sendAt)}::timestamp`,
@@ -277,36 +266,20 @@ function audienceVariables(options: z.output<typeof audienceOptionsSchema>): Rec
     audience_coupon_value: number(campaign?.couponValue),
     audience_rule: text(options.rule?.name),
     audience_rule_cap_days: options.rule ? String(options.rule.capDays) : 'null::integer',
-    audience_segments: textList(filters.segments),
-    audience_stages: textList(filters.stages),
-    audience_levels: textList(filters.levels),
-    audience_provinces: textList(filters.provinces),
-    audience_tiers: filters.tiers ? `[${filters.tiers.join(', ')}]::integer[]` : 'null::integer[]',
-    audience_due_level: literal(filters.dueProduct ? 'product' : 'category'),
-    audience_due_item: text(due),
-    audience_due_low: String(filters.dueWindow[0]),
-    audience_due_high: String(filters.dueWindow[1]),
-    audience_bought_level: literal(filters.boughtProduct ? 'product' : 'category'),
-    audience_bought_item: text(bought),
-    audience_bought_from: filters.boughtBetween ? `${literal(filters.boughtBetween[0])}::date` : 'null::date',
-    audience_bought_to: filters.boughtBetween ? `${literal(filters.boughtBetween[1])}::date` : 'null::date',
-    audience_min_days_since_purchase: integer(filters.minDaysSincePurchase),
-    audience_max_days_since_purchase: integer(filters.maxDaysSincePurchase),
-    audience_exclude_days: integer(filters.excludeBoughtWithinDays),
-    audience_promoted_product: text(filters.promotedProduct),
-    audience_exclude_promoted_days: integer(filters.excludePromotedWithinDays),
-    audience_price: number(filters.price),
-    audience_min_value_ratio: String(filters.minOrderValueRatio),
-    audience_p_alive_low: number(filters.pAlive?.[0]),
-    audience_p_alive_high: number(filters.pAlive?.[1]),
-    audience_clv_deciles: filters.clvDeciles ? `[${filters.clvDeciles.join(', ')}]::integer[]` : 'null::integer[]',
-    audience_discount: String(filters.discount),
-    audience_include_in_cycle: String(filters.includeInCycle),
+    audience_guards: `[${guards.map(literal).join(', ')}]::varchar[]`,
   };
 }
 
 // A stage, segment, level, tier or province the shop does not have would select nobody without a word.
-async function refuseUnknownValues(db: Kysely<Database>): Promise<void> {
+async function refuseUnknownValues(db: Kysely<Database>, filters: AudienceFilters): Promise<void> {
+  const given = Object.entries(filters).flatMap(([flag, values]) =>
+    Array.isArray(values) ? values.map((value) => `(${literal(flag)}, ${literal(String(value))})`) : [],
+  );
+  await sql
+    .raw(
+      `create or replace temp table audience_given (flag varchar, value varchar)${given.length > 0 ? `; insert into audience_given values ${given.join(', ')}` : ''}`,
+    )
+    .execute(db);
   const { rows } = await sql
     .raw<{ flag: string; unknown_values: string[]; kind: string; source: string; valid_values: string[] }>(unknownValuesSql)
     .execute(db);
@@ -348,12 +321,4 @@ function text(value: string | undefined): string {
 
 function number(value: number | undefined): string {
   return value === undefined ? 'null::double' : String(value);
-}
-
-function integer(value: number | undefined): string {
-  return value === undefined ? 'null::integer' : String(value);
-}
-
-function textList(values: string[] | undefined): string {
-  return values ? `[${values.map(literal).join(', ')}]::varchar[]` : 'null::varchar[]';
 }

@@ -1,4 +1,4 @@
--- The files of an export, over the selection of select-audience.sql (audience_selection): the
+-- The files of an export, over the selection of guard-audience.sql (audience_selection): the
 -- channel file holds the treatment arm only, with phones, for the channel's tool; the control file
 -- the control arm, without phones, to load back as contacts; the campaign file its campaigns row
 -- (attribution_days empty: the default). audience_summary says what became of the members: how

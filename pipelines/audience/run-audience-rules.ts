@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { loadFiles } from '../load/load-files.js';
+import type { Run } from '../run/run-context.js';
+import type { AudienceGuard } from '../transform/audience-header.js';
 import type { Warehouse } from '../warehouse/open-warehouse.js';
-import { parseAudienceFilters } from './audience-filters.js';
 import { type AudienceExport, detectableLiftLine, exportAudience } from './export-audience.js';
 
 export interface RuleOutcome {
@@ -13,14 +14,7 @@ export interface RuleOutcome {
   message?: string;
 }
 
-export interface RuleOptions {
-  /** The run the exports belong to (the refresh that published, or a run of their own). */
-  runId: number;
-  /** `--set` overrides of seeds/parameters.csv, as the build had them. */
-  parameters?: Record<string, string>;
-  log?: (line: string) => void;
-}
-
+/** The columns of marts.audience_rules the export reads, as it selects them. */
 interface Rule {
   rule: string;
   name: string;
@@ -30,7 +24,8 @@ interface Rule {
   cost_per_contact: number;
   coupon_code: string | null;
   coupon_value: number;
-  filters: string;
+  /** Comma separated. */
+  guards: string;
   as_of_date: string;
   campaign_id: string;
   send_at: string;
@@ -38,33 +33,35 @@ interface Rule {
 }
 
 /**
- * Marketing automation: exports the audience of every rule of marts.audience_rules (as of the
- * as-of date it was built for) to data/audiences/<rule>/<as-of date>.csv, with the guards, and
+ * Marketing automation: exports the audience of every rule of marts.audience_rules, the standing
+ * audiences of models/audiences/ (as of the as-of date they were built for), to data/audiences/<rule>/<as-of date>.csv, with the guards, and
  * records the contacts at once (the campaigns row and both arms load as that night's campaign), so
  * that the frequency cap and the rule's own cap of the next rules and nights see them. A rule already exported for the date is
  * not exported again. Never throws: a rule that fails is reported through `log` and logged in
  * ops.exports as failed, and the other rules still run.
  */
-export async function runAudienceRules(warehouse: Warehouse, options: RuleOptions): Promise<RuleOutcome[]> {
-  const log = options.log ?? (() => {});
+export async function runAudienceRules(warehouse: Warehouse, run: Run): Promise<RuleOutcome[]> {
+  const { log } = run;
   let rules: Rule[];
   try {
     rules = (
-      await sql<Rule>`select * replace (strftime(send_at, '%Y-%m-%d %H:%M:%S') as send_at) from marts.audience_rules order by rule`.execute(
-        warehouse.db,
-      )
+      await sql<Rule>`
+        select rule, name, channel, control_fraction, cap_days, cost_per_contact, coupon_code, coupon_value, guards, as_of_date,
+          campaign_id, strftime(send_at, '%Y-%m-%d %H:%M:%S') as send_at, runs
+        from marts.audience_rules order by rule`.execute(warehouse.db)
     ).rows;
   } catch (error) {
     log(`audience rules not run: ${(error as Error).message}`);
     return [];
   }
   const outcomes: RuleOutcome[] = [];
-  for (const rule of rules) outcomes.push(await runRule(warehouse, rule, options, log));
+  for (const rule of rules) outcomes.push(await runRule(warehouse, rule, run));
   return outcomes;
 }
 
-async function runRule(warehouse: Warehouse, rule: Rule, options: RuleOptions, log: (line: string) => void): Promise<RuleOutcome> {
+async function runRule(warehouse: Warehouse, rule: Rule, run: Run): Promise<RuleOutcome> {
   const { db, config } = warehouse;
+  const { log } = run;
   if (!rule.runs) {
     log(`audience rule ${rule.rule}: not run, the build is as of a chosen date (${rule.as_of_date})`);
     return { rule: rule.rule, campaignId: rule.campaign_id, status: 'skipped' };
@@ -97,12 +94,13 @@ async function runRule(warehouse: Warehouse, rule: Rule, options: RuleOptions, l
           couponCode: rule.coupon_code ?? undefined,
           couponValue: rule.coupon_value,
         },
-        rule: { name: rule.rule, capDays: rule.cap_days, runId: options.runId },
-        filters: parseAudienceFilters(rule.filters),
+        rule: { name: rule.rule, capDays: rule.cap_days, runId: run.runId },
+        audience: rule.rule,
+        guards: rule.guards.split(',').map((guard) => guard.trim() as AudienceGuard),
       },
-      { config, parameters: options.parameters },
+      run,
     );
-    if (exported.rows > 0) await recordContacts(warehouse, exported, options);
+    if (exported.rows > 0) await recordContacts(warehouse, exported, run);
     log(
       `audience rule ${rule.rule}: ${exported.rows - exported.controlRows} members to ${exported.path}, ${exported.controlRows} held out; ` +
         `of ${exported.matched} matching, left out: ${JSON.stringify(exported.guards)}; ${detectableLiftLine(exported.detectableLift)}`,
@@ -120,14 +118,14 @@ async function runRule(warehouse: Warehouse, rule: Rule, options: RuleOptions, l
           campaign_id: rule.campaign_id,
           path: out,
           format: 'csv',
-          filters: JSON.stringify({ flags: rule.filters }),
+          filters: JSON.stringify({ audience: `audiences.${rule.rule}` }),
           control_fraction: rule.control_fraction,
           rows: 0,
           control_rows: 0,
           status: 'failed',
           message,
           rule: rule.rule,
-          run_id: options.runId,
+          run_id: run.runId,
           channel: rule.channel,
           exported_at: new Date(),
         })
@@ -139,7 +137,7 @@ async function runRule(warehouse: Warehouse, rule: Rule, options: RuleOptions, l
 // The export counts as sent: its campaigns row and both arms load like any campaign's files, and
 // the next rule's guards, which read contacts as loaded, see them. They are archived as every
 // loaded file is, so that a rebuild from the archive has them too.
-async function recordContacts(warehouse: Warehouse, exported: AudienceExport, options: RuleOptions): Promise<void> {
+async function recordContacts(warehouse: Warehouse, exported: AudienceExport, run: Run): Promise<void> {
   const { db, config } = warehouse;
   const files: Array<[string | null, string]> = [
     [exported.campaignPath, 'campaigns'],
@@ -148,10 +146,10 @@ async function recordContacts(warehouse: Warehouse, exported: AudienceExport, op
   ];
   const inputs = files.flatMap(([path, table]) => (path ? [{ path, read: { table } }] : []));
   const results = await loadFiles(db, inputs, {
-    runId: options.runId,
+    runId: run.runId,
     seedsDir: config.seedsDir,
-    parameters: options.parameters,
-    log: options.log,
+    parameters: run.parameters,
+    log: run.log,
     archive: { dir: config.archiveDir },
   });
   const quarantined = results.filter((result) => result.rowsQuarantined > 0);

@@ -1,9 +1,9 @@
 -- The values of the audience's list filters that name nothing the shop has, each filter with the
 -- values it may take: lifecycle stages, RFM segments and member levels from their seeds, city
 -- tiers from seeds/region_tiers.csv, provinces from it and from the members' own data (compared
--- without a final 省 or 市, as select-audience.sql compares them). A typo would select nobody
+-- without a final 省 or 市, as audience-filters.ts compares them). A typo would select nobody
 -- without a word. One row per filter with an unknown value; none when all are known.
--- Variables: audience_stages, audience_segments, audience_levels, audience_tiers, audience_provinces.
+-- audience_given, a temp table of the export: each value of a list filter given (flag, value as text).
 with
 
 stages as (select * from seeds.lifecycle_stages),
@@ -41,16 +41,11 @@ domains as (
   group by regexp_replace(province, '[省市]$', '')
 ),
 
+-- The values given, of the filters above only (others take any value).
 given as (
-  select 'stage' as flag, value, value as matched from unnest(getvariable('audience_stages')) as listed(value)
-  union all
-  select 'segment', value, value from unnest(getvariable('audience_segments')) as listed(value)
-  union all
-  select 'level', value, value from unnest(getvariable('audience_levels')) as listed(value)
-  union all
-  select 'tier', value::varchar, value::varchar from unnest(getvariable('audience_tiers')) as listed(value)
-  union all
-  select 'province', value, regexp_replace(value, '[省市]$', '') from unnest(getvariable('audience_provinces')) as listed(value)
+  select flag, value, case flag when 'province' then regexp_replace(value, '[省市]$', '') else value end as matched
+  from audience_given
+  where flag in (select flag from domains)
 ),
 
 unknown as (

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { audienceFilterArgs, audienceFilters } from '../audience/audience-filters.js';
-import { log, parseSets, setArg, waitArg, withWarehouse } from './command-options.js';
+import { log, runContext, setArg, waitArg, withWarehouse } from './command-options.js';
 
 const number = (raw: unknown) => (raw === undefined ? undefined : Number(raw));
 
@@ -60,7 +60,7 @@ export default defineCommand({
               },
           filters: audienceFilters(args),
         },
-        { config, parameters: parseSets() },
+        await runContext(config),
       );
       const removed = Object.entries(result.guards)
         .filter(([guard]) => guard !== 'control_arm_split')

@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { fullRefreshArg, log, parseSets, selectArg, selectors, setArg, waitArg, withWarehouse } from './command-options.js';
+import { fullRefreshArg, runContext, selectArg, selectors, setArg, waitArg, withWarehouse } from './command-options.js';
 
 export default defineCommand({
   meta: {
@@ -10,17 +10,11 @@ export default defineCommand({
   args: { select: selectArg, set: setArg, 'full-refresh': fullRefreshArg, wait: waitArg },
   run: ({ args }) =>
     withWarehouse({ command: 'build', wait: args.wait }, async (warehouse) => {
-      const { withRun } = await import('../refresh/run-log.js');
+      const { withRun } = await import('../run/run-log.js');
       const { buildWarehouse } = await import('../transform/build-warehouse.js');
-      const { db, config } = warehouse;
+      const context = await runContext(warehouse.config);
       await withRun(warehouse, 'build', (runId) =>
-        buildWarehouse(db, config, {
-          runId,
-          select: selectors(args.select),
-          parameters: parseSets(),
-          fullRefresh: args['full-refresh'],
-          log,
-        }),
+        buildWarehouse(warehouse.db, { ...context, runId }, { select: selectors(args.select), fullRefresh: args['full-refresh'] }),
       );
     }),
 });

@@ -1,4 +1,6 @@
+import type { WarehouseConfig } from '../config.js';
 import { logger } from '../logger.js';
+import type { RunContext } from '../run/run-context.js';
 import type { Warehouse } from '../warehouse/open-warehouse.js';
 
 // A command module imports the library inside run(), never at its top: --help loads every command
@@ -32,15 +34,6 @@ export function selectors(raw: unknown): string[] {
         .filter(Boolean);
 }
 
-export function list(raw: unknown): string[] | undefined {
-  return raw === undefined
-    ? undefined
-    : String(raw)
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean);
-}
-
 export function waitSeconds(raw: unknown): number {
   const seconds = Number(raw);
   if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`--wait takes a number of seconds, not '${raw}'`);
@@ -60,6 +53,17 @@ export function parseSets(argv: string[] = process.argv.slice(2)): Record<string
       return [name, rest.join('=')];
     }),
   );
+}
+
+/**
+ * What the command's run reads, resolved once, at its start, and passed down: the config (the
+ * environment), the parameters with the command's --set overrides, the member salt, the macros and
+ * the log. Nothing below the commands reads the environment or seeds/parameters.csv again.
+ */
+export async function runContext(config?: WarehouseConfig): Promise<RunContext> {
+  const { loadConfig } = await import('../config.js');
+  const { resolveRunContext } = await import('../run/run-context.js');
+  return resolveRunContext(config ?? loadConfig(), { overrides: parseSets(), log });
 }
 
 /** Opens the warehouse for the command (a writer takes the lock), runs `work`, and closes it. */

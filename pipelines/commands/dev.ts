@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { log, parseSets, setArg } from './command-options.js';
+import { log, runContext, setArg } from './command-options.js';
 
 export default defineCommand({
   meta: {
@@ -16,6 +16,7 @@ export default defineCommand({
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port takes a port number, not '${args.port}'`);
     const { loadConfig } = await import('../config.js');
     const { runDevLoop } = await import('../refresh/dev-loop.js');
-    await runDevLoop(loadConfig(), { port, parameters: parseSets(), log });
+    const config = loadConfig();
+    await runDevLoop(config, { port, resolveContext: () => runContext(config), log });
   },
 });

@@ -1,6 +1,16 @@
 import { defineCommand } from 'citty';
 import { log } from './command-options.js';
 
+// The shop time zone and the last day (default: yesterday there) only: a generated shop is no run,
+// and leaves no member salt behind.
+async function shopDays(end: string | undefined): Promise<{ shopTimeZone: string; endDate: string }> {
+  const { loadConfig } = await import('../config.js');
+  const { readParameters, requiredParameter } = await import('../run/read-parameters.js');
+  const { shopToday } = await import('../shop-today.js');
+  const shopTimeZone = requiredParameter(await readParameters(loadConfig().seedsDir), 'shop_time_zone');
+  return { shopTimeZone, endDate: end ?? shopToday(shopTimeZone, new Date(), 1) };
+}
+
 export default defineCommand({
   meta: {
     name: 'generate',
@@ -19,7 +29,7 @@ export default defineCommand({
       {
         members: Number(args.members),
         days: Number(args.days),
-        endDate: args.end,
+        ...(await shopDays(args.end)),
         seed: Number(args.seed),
         outDir: args.out,
       },

@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { log, parseSets, setArg, waitArg, withWarehouse } from './command-options.js';
+import { runContext, setArg, waitArg, withWarehouse } from './command-options.js';
 
 // The formats and layouts are the loader's, imported for load's own help, not for every command's.
 async function loadArgs() {
@@ -32,8 +32,9 @@ export default defineCommand<Awaited<ReturnType<typeof loadArgs>>>({
     withWarehouse({ command: 'load', wait: args.wait }, async (warehouse) => {
       const { readFormat, readMapping } = await import('../load/input-mapping.js');
       const { loadFiles } = await import('../load/load-files.js');
-      const { withRun } = await import('../refresh/run-log.js');
+      const { withRun } = await import('../run/run-log.js');
       const { db, config } = warehouse;
+      const { parameters, log } = await runContext(config);
       const read = args.mapping ? { mapping: readMapping(args.mapping) } : args.format ? readFormat(args.format) : {};
       await withRun(warehouse, 'load', (runId) =>
         loadFiles(db, args._, {
@@ -41,7 +42,7 @@ export default defineCommand<Awaited<ReturnType<typeof loadArgs>>>({
           table: args.table,
           runId,
           seedsDir: config.seedsDir,
-          parameters: parseSets(),
+          parameters,
           log,
           archive: { dir: config.archiveDir },
         }),

@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { log, parseSets, setArg, waitArg, waitSeconds } from './command-options.js';
+import { log, runContext, setArg, waitArg, waitSeconds } from './command-options.js';
 
 export default defineCommand({
   meta: {
@@ -13,14 +13,8 @@ export default defineCommand({
     wait: waitArg,
   },
   run: async ({ args }) => {
-    const { loadConfig } = await import('../config.js');
     const { rebuildWarehouse } = await import('../refresh/rebuild.js');
-    const rebuilt = await rebuildWarehouse(loadConfig(), {
-      site: args.site,
-      parameters: parseSets(),
-      waitSeconds: waitSeconds(args.wait),
-      log,
-    });
+    const rebuilt = await rebuildWarehouse(await runContext(), { site: args.site, waitSeconds: waitSeconds(args.wait) });
     log(`rebuilt from ${rebuilt.files} archived files${rebuilt.aside ? `; the previous file is kept as ${rebuilt.aside}` : ''}`);
   },
 });

@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { fullRefreshArg, log, parseSets, setArg, waitArg, withWarehouse } from './command-options.js';
+import { fullRefreshArg, runContext, setArg, waitArg, withWarehouse } from './command-options.js';
 
 export default defineCommand({
   meta: {
@@ -25,13 +25,11 @@ export default defineCommand({
   run: ({ args }) =>
     withWarehouse({ command: 'refresh', wait: args.wait }, async (warehouse) => {
       const { refresh } = await import('../refresh/refresh.js');
-      await refresh(warehouse, {
+      await refresh(warehouse, await runContext(warehouse.config), {
         site: args.site,
         audiences: args.audiences,
-        parameters: parseSets(),
         fullRefresh: args['full-refresh'],
         acceptChanges: args['accept-changes'],
-        log,
       });
     }),
 });

@@ -1,21 +1,21 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { shopToday } from '../shop-today.js';
-import { readParameters, requiredParameter } from '../transform/read-parameters.js';
 import { literal } from '../warehouse/sql-text.js';
 import { toJsRow } from '../warehouse/to-js-value.js';
 
 export interface GenerateOptions {
   members: number;
   days: number;
-  /** Last day of history, YYYY-MM-DD; default: yesterday in the shop time zone. */
-  endDate?: string;
+  /** Last day of history, YYYY-MM-DD (the command's default: yesterday in the shop time zone). */
+  endDate: string;
   seed: number;
   outDir: string;
   /** P(occasion n+1 within maturity | occasion n), n = 1, 2, …; the last value holds for all further steps. */
   ladder?: number[];
-  /** Where region_tiers.csv and the shop time zone come from (default: ./seeds). */
+  /** The shop's time zone (seeds/parameters.csv): orders written in UTC are converted from it. */
+  shopTimeZone: string;
+  /** Where region_tiers.csv comes from (default: ./seeds). */
   seedsDir?: string;
 }
 
@@ -249,8 +249,7 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
   const outDir = resolve(options.outDir);
   mkdirSync(outDir, { recursive: true });
   const seedsDir = resolve(options.seedsDir ?? 'seeds');
-  const shopTimeZone = requiredParameter(await readParameters(seedsDir), 'shop_time_zone');
-  const endDate = isoDate(options.endDate ?? shopToday(shopTimeZone, new Date(), 1));
+  const endDate = isoDate(options.endDate);
   const ladder = options.ladder ?? womensApparelLadder;
   const instance = await DuckDBInstance.create(':memory:', {
     memory_limit: '2GB',
@@ -265,7 +264,7 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
       set variable members = ${Math.trunc(options.members)};
       set variable days = ${Math.trunc(options.days)};
       set variable end_date = ${literal(endDate)};
-      set variable shop_time_zone = ${literal(shopTimeZone)};
+      set variable shop_time_zone = ${literal(options.shopTimeZone)};
       set variable ladder = [${ladder.join(', ')}]::double[];
       set variable max_occasions = 40;
       create table gen_categories as select * from (values ${categories.map((c) => `(${literal(c.category)}, ${literal(c.category_zh)}, ${c.share}, ${c.cycle_median_days}, ${c.cycle_sigma})`).join(', ')})

@@ -11,10 +11,10 @@ export async function shopInTwoDeliveries(
   dir: string,
   members: number,
   seed: number,
-  { lastDay = '2026-11-20', days = 400 }: { lastDay?: string; days?: number } = {},
+  { shopTimeZone, lastDay = '2026-11-20', days = 400 }: { shopTimeZone: string; lastDay?: string; days?: number },
 ) {
   const shopDir = join(dir, 'shop');
-  await generateShop({ members, days, endDate: lastDay, seed, outDir: shopDir });
+  await generateShop({ members, days, shopTimeZone, endDate: lastDay, seed, outDir: shopDir });
   const before = join(dir, 'before');
   const last = join(dir, 'last');
   for (const folder of [before, last]) mkdirSync(folder, { recursive: true });

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { crashPoint } from '../crash-point.js';
 import { cut } from '../quoted.js';
+import type { Parameter } from '../run/read-parameters.js';
 import type { Database } from '../warehouse/database.js';
 import { identifier } from '../warehouse/sql-text.js';
 import { checkMappingExpressions } from './check-mapping-expressions.js';
@@ -44,8 +45,8 @@ export interface LoadOptions {
   runId?: number;
   /** Where parameters.csv (the shop time zone, the bounds of plausible values) and load_rules.csv are. */
   seedsDir: string;
-  /** `--set` overrides of seeds/parameters.csv. */
-  parameters?: Record<string, string>;
+  /** The run's parameters (run-context.ts). */
+  parameters: Map<string, Parameter>;
   /** Called once per file loaded, in the transaction of its first table before that commits (the archive copies it there). */
   beforeCommit?: (file: { contentHash: string; tables: string[] }) => void;
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
+import { type Parameter, requiredParameter } from '../run/read-parameters.js';
+import { setParameters } from '../run/set-parameters.js';
 import { shopToday } from '../shop-today.js';
-import { setParameters } from '../transform/load-seeds.js';
-import { readParameters, requiredParameter } from '../transform/read-parameters.js';
 import type { Database } from '../warehouse/database.js';
 import { literal } from '../warehouse/sql-text.js';
 import { temp } from './temp-tables.js';
@@ -14,9 +14,9 @@ import { temp } from './temp-tables.js';
  */
 export async function prepareLoadRules(
   db: Kysely<Database>,
-  options: { seedsDir: string; parameters?: Record<string, string> },
+  options: { seedsDir: string; parameters: Map<string, Parameter> },
 ): Promise<void> {
-  const parameters = await readParameters(options.seedsDir, options.parameters);
+  const { parameters } = options;
   await setParameters(db, parameters);
   const tomorrow = shopToday(requiredParameter(parameters, 'shop_time_zone'), new Date(), -1);
   await sql.raw(`set variable shop_tomorrow = date ${literal(tomorrow)}`).execute(db);

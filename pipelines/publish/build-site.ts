@@ -14,9 +14,10 @@ import {
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import type { WarehouseConfig } from '../config.js';
 import { crashPoint } from '../crash-point.js';
-import { readParameters } from '../transform/read-parameters.js';
+import { filesDigest } from '../files-digest.js';
+import type { Parameter } from '../run/read-parameters.js';
+import type { RunContext } from '../run/run-context.js';
 import { spawnBuildProcess } from './build-process-group.js';
-import { filesDigest } from './files-digest.js';
 import { evidenceOutputs, martTables, siteWorkspace, writeMartSources } from './site-workspace.js';
 
 export function siteDir(config: WarehouseConfig): string {
@@ -50,12 +51,8 @@ export interface StagedSite {
  * Extracts the given marts file for Evidence and builds the report site into a new folder under
  * `data/sites/`. Nothing readers see changes until the staged site is published.
  */
-export async function buildSite(
-  config: WarehouseConfig,
-  martsFile: string,
-  options: { parameters?: Record<string, string>; full?: boolean; log: (line: string) => void },
-): Promise<StagedSite> {
-  const { log } = options;
+export async function buildSite(context: RunContext, martsFile: string, options: { full?: boolean } = {}): Promise<StagedSite> {
+  const { config, log } = context;
   evidencePath(config);
   const workspace = siteWorkspace(config, 'site-workspace');
   const tables = await martTables(martsFile);
@@ -65,7 +62,7 @@ export async function buildSite(
   const built = join(workspace, 'build');
   // Old hashed files pile up in the build folder otherwise.
   rmSync(built, { recursive: true, force: true });
-  const env = await evidenceEnv(config, workspace, martsFile, { parameters: options.parameters, nodeEnv: 'production' });
+  const env = evidenceEnv(config, workspace, martsFile, { parameters: context.parameters, nodeEnv: 'production' });
   log('site: extracting the marts');
   await runEvidence(config, workspace, ['sources'], env);
   await buildPages(config, workspace, env, { full: options.full ?? false, tables, log });
@@ -87,19 +84,19 @@ export function siteSourcesDigest(config: WarehouseConfig): string {
 }
 
 /** What Evidence runs with, in `workspace`, on `martsFile`. */
-export async function evidenceEnv(
+export function evidenceEnv(
   config: WarehouseConfig,
   workspace: string,
   martsFile: string,
-  options: { parameters?: Record<string, string>; nodeEnv: 'production' | 'development' },
-): Promise<NodeJS.ProcessEnv> {
+  options: { parameters: Map<string, Parameter>; nodeEnv: 'production' | 'development' },
+): NodeJS.ProcessEnv {
   return {
     // A test runner's NODE_ENV=test makes Evidence prerender its dev-only pages, and fail.
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_ENV' && !name.startsWith('VITEST'))),
     NODE_ENV: options.nodeEnv,
     // Evidence joins an absolute filename wrongly: give it relative to the source folder.
     EVIDENCE_SOURCE__marts__filename: relative(join(workspace, 'sources/marts'), martsFile),
-    ...(await shopIdentity(config, options.parameters)),
+    ...shopIdentity(config, options.parameters),
   };
 }
 
@@ -142,8 +139,7 @@ const imageTypes: Record<string, string> = { '.png': 'image/png', '.jpg': 'image
 
 // The shop's name and logo for the site's header (pages/+layout.svelte reads them at build time);
 // the logo goes in as a data URL, so that nothing is written into the app's folders.
-async function shopIdentity(config: WarehouseConfig, overrides: Record<string, string> = {}): Promise<Record<string, string>> {
-  const parameters = await readParameters(config.seedsDir, overrides);
+function shopIdentity(config: WarehouseConfig, parameters: Map<string, Parameter>): Record<string, string> {
   const identity = { VITE_SHOP_NAME: parameters.get('shop_name')?.value ?? '' };
   const logo = parameters.get('shop_logo')?.value;
   if (!logo) return identity;

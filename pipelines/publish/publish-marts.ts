@@ -3,8 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../config.js';
 import { crashPoint } from '../crash-point.js';
-import { memberSalt } from '../transform/build-warehouse.js';
-import type { Model } from '../transform/model.js';
+import type { RunContext } from '../run/run-context.js';
 import type { Database } from '../warehouse/database.js';
 import { identifier, literal } from '../warehouse/sql-text.js';
 
@@ -15,6 +14,14 @@ export function publishedMartsPath(config: WarehouseConfig): string {
 /** The marts `npm run dev` shows: a copy of this build's, never the published file. */
 export function devMartsPath(config: WarehouseConfig): string {
   return join(config.dataDir, 'dev', 'warehouse_marts.duckdb');
+}
+
+/** What publishing reads of a model the build made (transform/model.ts). */
+interface BuiltModel {
+  name: string;
+  schema: string;
+  table: string;
+  file: string;
 }
 
 export interface StagedMarts {
@@ -31,11 +38,12 @@ export interface StagedMarts {
  */
 export async function stageMarts(
   db: Kysely<Database>,
-  config: WarehouseConfig,
-  options: { models: Model[]; target?: string },
+  context: Pick<RunContext, 'config' | 'memberSalt'>,
+  options: { models: BuiltModel[]; target?: string },
 ): Promise<StagedMarts> {
+  const { config } = context;
   const marts = options.models.filter((model) => model.schema === 'marts');
-  await refuseSalt(db, marts, memberSalt(config));
+  await refuseSalt(db, marts, context.memberSalt);
   const target = options.target ?? publishedMartsPath(config);
   // Same file name as the published one: Evidence names the catalog after it.
   const next = join(dirname(target), 'next', basename(target));
@@ -75,7 +83,7 @@ export async function stageMarts(
  * whose text holds it would publish what keeps member keys from being reversed. Its text columns
  * are searched before anything is copied; the salt is never named in the refusal.
  */
-async function refuseSalt(db: Kysely<Database>, marts: Model[], salt: string): Promise<void> {
+async function refuseSalt(db: Kysely<Database>, marts: BuiltModel[], salt: string): Promise<void> {
   const { rows: columns } = await sql<{ table_name: string; column_name: string }>`
     select table_name, column_name from information_schema.columns
     where table_schema = 'marts' and data_type not in ('BOOLEAN', 'TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'FLOAT', 'DOUBLE', 'DATE', 'TIME', 'TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'INTERVAL')

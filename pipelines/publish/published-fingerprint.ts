@@ -3,12 +3,12 @@ import { existsSync } from 'node:fs';
 import { type Kysely, sql } from 'kysely';
 import { codeDigest } from '../code-digest.js';
 import type { WarehouseConfig } from '../config.js';
+import { filesDigest } from '../files-digest.js';
+import { type Parameter, requiredParameter } from '../run/read-parameters.js';
+import type { RunContext } from '../run/run-context.js';
 import { shopToday } from '../shop-today.js';
-import { memberSalt } from '../transform/build-warehouse.js';
-import { readParameters, requiredParameter } from '../transform/read-parameters.js';
 import type { Database } from '../warehouse/database.js';
 import { siteDir, siteSourcesDigest } from './build-site.js';
-import { filesDigest } from './files-digest.js';
 import { publishedMartsPath } from './publish-marts.js';
 
 export interface PublishedFingerprint {
@@ -20,24 +20,21 @@ export interface PublishedFingerprint {
 
 /**
  * Everything the published marts are computed from: the loaded files (the newest file id; loaded
- * files are never replaced), the models, assertions and seeds, the code that builds them, parameter
- * overrides and the member salt. The site adds its own sources (every file of reports/ but its
- * outputs and packages). Today's date is an input only while the data has a purchase after it:
+ * files are never replaced), the models, assertions and seeds, the code that builds them, the run's
+ * parameters (overrides included) and the member salt. The site adds its own sources (every file
+ * of reports/ but its outputs and packages). Today's date is an input only while the data has a purchase after it:
  * with as_of_date empty, metrics are as of the latest purchase, but never after today
  * (int_as_of_date_resolved.sql), so then a new day moves them though no file came.
  */
-export async function publishedFingerprint(
-  db: Kysely<Database>,
-  config: WarehouseConfig,
-  parameters: Record<string, string> = {},
-): Promise<PublishedFingerprint> {
+export async function publishedFingerprint(db: Kysely<Database>, context: RunContext): Promise<PublishedFingerprint> {
+  const { config, parameters } = context;
   const { rows } = await sql<{ id: number }>`select coalesce(max(file_id), 0)::bigint as id from ops.loaded_files`.execute(db);
   const definitions = digest([
-    JSON.stringify(Object.entries(parameters).sort()),
-    digest([memberSalt(config)]),
+    JSON.stringify([...parameters.values()].map((parameter) => [parameter.name, parameter.value]).sort()),
+    digest([context.memberSalt]),
     filesDigest([config.modelsDir, config.assertionsDir, config.seedsDir]),
   ]);
-  const marts = digest([String(rows[0]!.id), definitions, codeDigest(), await asOfCap(db, config, parameters)]);
+  const marts = digest([String(rows[0]!.id), definitions, codeDigest(), await asOfCap(db, parameters)]);
   const site = digest([marts, siteSourcesDigest(config)]);
   return { marts, site, definitions };
 }
@@ -90,10 +87,9 @@ export async function recordPublished(
 
 // Today, while an order loaded is after it (the as-of date is capped then); else nothing. Raw
 // orders, not staging: the fingerprint is taken before the build that will see them.
-async function asOfCap(db: Kysely<Database>, config: WarehouseConfig, parameters: Record<string, string>): Promise<string> {
-  const read = await readParameters(config.seedsDir, parameters);
-  if (read.get('as_of_date')?.value) return '';
-  const today = shopToday(requiredParameter(read, 'shop_time_zone'));
+async function asOfCap(db: Kysely<Database>, parameters: Map<string, Parameter>): Promise<string> {
+  if (parameters.get('as_of_date')?.value) return '';
+  const today = shopToday(requiredParameter(parameters, 'shop_time_zone'));
   const { rows } = await sql<{ capped: boolean }>`
     select coalesce(max(coalesce(paid_at, created_at))::date > ${today}::date, false) as capped from raw.orders`.execute(db);
   return rows[0]!.capped ? today : '';

@@ -1,16 +1,12 @@
 import { type Kysely, sql } from 'kysely';
+import { requiredParameter } from '../run/read-parameters.js';
+import type { Run } from '../run/run-context.js';
 import { shopToday } from '../shop-today.js';
-import { readParameters, requiredParameter } from '../transform/read-parameters.js';
 import type { Database } from '../warehouse/database.js';
 
 export interface FreshnessOptions {
-  runId: number;
-  /** seeds/parameters.csv gives freshness_max_days, freshness_action and the shop time zone. */
-  seedsDir: string;
-  parameters?: Record<string, string>;
   /** Today is taken from this instant, in the shop's time zone. */
   now?: Date;
-  log?: (line: string) => void;
 }
 
 export interface Freshness {
@@ -32,15 +28,16 @@ export class StaleDataError extends Error {
  * is a warning or, with freshness_action = fail, stops the refresh before anything is published.
  * Recorded in ops.test_results either way.
  */
-export async function checkFreshness(db: Kysely<Database>, options: FreshnessOptions): Promise<Freshness> {
-  const parameters = await readParameters(options.seedsDir, options.parameters);
+export async function checkFreshness(db: Kysely<Database>, run: Run, options: FreshnessOptions = {}): Promise<Freshness> {
+  const { parameters } = run;
   const maxDays = Number(requiredParameter(parameters, 'freshness_max_days'));
-  // warn or fail: readParameters refuses others (seeds/parameter_values.csv).
+  // warn or fail: reading the parameters refused others (seeds/parameter_values.csv).
   const action = requiredParameter(parameters, 'freshness_action') as 'warn' | 'fail';
   const today = shopToday(requiredParameter(parameters, 'shop_time_zone'), options.now);
+  // The newest order as the Data page shows it: one definition, in the model.
   const { rows } = await sql<{ newest: string | null; age: number | null }>`
-    select max(created_at)::date::varchar as newest, date_diff('day', max(created_at)::date, ${today}::date) as age
-    from staging.stg_orders`.execute(db);
+    select newest_order_date::varchar as newest, date_diff('day', newest_order_date, ${today}::date) as age
+    from intermediate.int_newest_order`.execute(db);
   const newest = rows[0]?.newest ?? null;
   const ageDays = rows[0]?.age ?? null;
   const fresh = ageDays !== null && ageDays <= maxDays;
@@ -52,7 +49,7 @@ export async function checkFreshness(db: Kysely<Database>, options: FreshnessOpt
   await db
     .insertInto('ops.test_results')
     .values({
-      run_id: options.runId,
+      run_id: run.runId,
       model: 'freshness',
       test: `newest order at most ${maxDays} days old`,
       status,
@@ -63,6 +60,6 @@ export async function checkFreshness(db: Kysely<Database>, options: FreshnessOpt
     })
     .execute();
   if (status === 'fail') throw new StaleDataError(`stale data: ${message}; nothing published (freshness_action = fail)`);
-  if (status === 'warn') options.log?.(`warning: stale data: ${message}`);
+  if (status === 'warn') run.log(`warning: stale data: ${message}`);
   return { newestOrderDate: newest, ageDays, maxDays, status };
 }

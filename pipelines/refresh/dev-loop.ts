@@ -6,15 +6,20 @@ import { spawnBuildProcess } from '../publish/build-process-group.js';
 import { evidenceEnv, evidencePath, runEvidence } from '../publish/build-site.js';
 import { devMartsPath, stageMarts } from '../publish/publish-marts.js';
 import { evidenceOutputs, martTables, siteWorkspace, writeMartSources } from '../publish/site-workspace.js';
+import type { RunContext } from '../run/run-context.js';
+import { withRun } from '../run/run-log.js';
 import { BuildShadows } from '../transform/build-shadows.js';
 import { buildWarehouse } from '../transform/build-warehouse.js';
 import { contentOf } from '../transform/model-fingerprint.js';
 import { openWarehouse } from '../warehouse/open-warehouse.js';
-import { withRun } from './run-log.js';
 
 export interface DevOptions {
   port: number;
-  parameters?: Record<string, string>;
+  /**
+   * The context of each build: resolved again for every build, as each is a run of its own and
+   * reads the seeds/parameters.csv and models/macros.sql being edited.
+   */
+  resolveContext: () => Promise<RunContext>;
   log: (line: string) => void;
 }
 
@@ -62,7 +67,8 @@ export async function runDevLoop(config: WarehouseConfig, options: DevOptions): 
   });
   const martsFile = devMartsPath(config);
   writeMartSources(workspace, first?.tables ?? (await martTables(martsFile)));
-  const env = await evidenceEnv(config, workspace, martsFile, { parameters: options.parameters, nodeEnv: 'development' });
+  const { parameters } = await options.resolveContext();
+  const env = evidenceEnv(config, workspace, martsFile, { parameters, nodeEnv: 'development' });
   log('dev: extracting the marts for the pages');
   await runEvidence(config, workspace, ['sources'], env, { record: false });
 
@@ -125,10 +131,11 @@ async function devBuild(config: WarehouseConfig, options: DevOptions, digests: M
     if (rows[0]!.files === 0) {
       throw new Error(noShop(config));
     }
+    const context = await options.resolveContext();
     return await withRun(warehouse, 'dev', async (runId) => {
-      const models = await buildWarehouse(db, config, {
+      const models = await buildWarehouse(db, {
+        ...context,
         runId,
-        parameters: options.parameters,
         // The models that did not change are not news.
         log: (line) => (/, unchanged\s|^\[\d+\/\d+\] \S+\s+view\s/.test(line) ? undefined : options.log(line)),
       });
@@ -145,7 +152,7 @@ async function devBuild(config: WarehouseConfig, options: DevOptions, digests: M
       const changed = remadeDigests
         .filter(([model, digest]) => digests.get(model!) !== digest)
         .map(([model]) => model!.slice('marts.'.length));
-      const staged = await stageMarts(db, config, { models, target: devMartsPath(config) });
+      const staged = await stageMarts(db, context, { models, target: devMartsPath(config) });
       staged.publish();
       for (const [model, digest] of remadeDigests) digests.set(model!, digest!);
       return { tables: models.filter((model) => model.schema === 'marts').map((model) => model.table), changed };

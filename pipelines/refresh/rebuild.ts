@@ -3,14 +3,13 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { WarehouseConfig } from '../config.js';
 import { Archive, manifestName } from '../load/archive-file.js';
+import type { RunContext } from '../run/run-context.js';
 import { openWarehouse } from '../warehouse/open-warehouse.js';
 import { refresh } from './refresh.js';
 
 export interface RebuildOptions {
   site?: boolean;
-  parameters?: Record<string, string>;
   waitSeconds?: number;
-  log?: (line: string) => void;
 }
 
 export interface Rebuilt {
@@ -26,8 +25,8 @@ export interface Rebuilt {
  * it was first loaded and read as it was then, and the models built, tested and published as a
  * refresh does. The member salt is left as it is, so member keys come out the same.
  */
-export async function rebuildWarehouse(config: WarehouseConfig, options: RebuildOptions = {}): Promise<Rebuilt> {
-  const log = options.log ?? (() => {});
+export async function rebuildWarehouse(context: RunContext, options: RebuildOptions = {}): Promise<Rebuilt> {
+  const { config, log } = context;
   const archive = new Archive(config.archiveDir);
   let aside: string | undefined;
   const inputs = archive.entries.map((entry) => ({ path: archive.locate(entry), read: entry.read, entry }));
@@ -48,12 +47,10 @@ export async function rebuildWarehouse(config: WarehouseConfig, options: Rebuild
     },
   });
   try {
-    await refresh(warehouse, {
+    await refresh(warehouse, context, {
       inputs: inputs.map((input) => ({ path: input.path!, read: input.read })),
       site: options.site,
-      parameters: options.parameters,
       command: 'rebuild',
-      log,
     });
   } finally {
     await warehouse.close();

@@ -7,17 +7,17 @@ import { buildSite } from '../publish/build-site.js';
 import { guardPublish } from '../publish/publish-guard.js';
 import { stageMarts } from '../publish/publish-marts.js';
 import { publishedFingerprint, recordPublished, unchangedSince } from '../publish/published-fingerprint.js';
+import type { RunContext } from '../run/run-context.js';
+import { afterPublishing, finishRun, withRun } from '../run/run-log.js';
 import { buildWarehouse } from '../transform/build-warehouse.js';
 import type { Warehouse } from '../warehouse/open-warehouse.js';
 import { checkFreshness } from './check-freshness.js';
-import { afterPublishing, finishRun, withRun } from './run-log.js';
 
 export interface RefreshOptions {
   /** Files or folders to load; default: the inbox, whose files are moved to the archive once loaded. */
   inputs?: LoadInput[];
   /** Build the report site after publishing (default: no; the CLI's default is yes). */
   site?: boolean;
-  parameters?: Record<string, string>;
   /** Rebuild incremental models in full, and bundle the site's pages again even if they did not change. */
   fullRefresh?: boolean;
   /** The run's command in ops.runs (default: refresh). */
@@ -26,7 +26,6 @@ export interface RefreshOptions {
   audiences?: boolean;
   /** Publish even when figures moved beyond seeds/publish_guards.csv: a deliberate restatement. */
   acceptChanges?: boolean;
-  log?: (line: string) => void;
 }
 
 /**
@@ -37,11 +36,12 @@ export interface RefreshOptions {
  * the warehouse keeps it, the published marts and site stand, until `acceptChanges`. When nothing
  * the published output is computed from has changed, it stands and only freshness is checked.
  */
-export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}): Promise<void> {
-  const { db, config } = warehouse;
-  const log = options.log ?? (() => {});
+export async function refresh(warehouse: Warehouse, context: RunContext, options: RefreshOptions = {}): Promise<void> {
+  const { db } = warehouse;
+  const { config, log } = context;
   const inputs = options.inputs ?? [inboxOf(config)];
   await withRun(warehouse, options.command ?? 'refresh', async (runId) => {
+    const run = { ...context, runId };
     // A site build a killed refresh left would go on writing the site's build folder.
     const ended = await endLeftoverBuild(config);
     if (ended) log(ended);
@@ -51,38 +51,37 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
     const refused = await loadFiles(db, inputs, {
       runId,
       seedsDir: config.seedsDir,
+      parameters: run.parameters,
       log,
       archive: { dir: config.archiveDir, moveFrom: config.inboxDir },
     }).then(
       () => undefined,
       (error: unknown) => refusedInbox(error, options.inputs === undefined),
     );
-    const fingerprint = await publishedFingerprint(db, config, options.parameters);
+    const fingerprint = await publishedFingerprint(db, run);
     const standing = options.fullRefresh ? undefined : await unchangedSince(db, config, fingerprint, options.site ?? false);
     if (standing !== undefined) {
       log(
         `nothing new since run ${standing} (same files, models, seeds, parameters and code): its published marts${options.site ? ' and site' : ''} stand; --full-refresh rebuilds them`,
       );
-      await checkFreshness(db, { runId, seedsDir: config.seedsDir, parameters: options.parameters, log });
+      await checkFreshness(db, run);
       // A rule already exported for the as-of date is not exported again: asking twice is safe.
-      if (options.audiences) await runAudienceRules(warehouse, { runId, parameters: options.parameters, log });
+      if (options.audiences) await runAudienceRules(warehouse, run);
       if (refused) throw new RefusedFilesError(refused);
       return;
     }
     log(`loaded (${seconds(started)}s); building models`);
-    const models = await buildWarehouse(db, config, { runId, parameters: options.parameters, fullRefresh: options.fullRefresh, log });
-    await checkFreshness(db, { runId, seedsDir: config.seedsDir, parameters: options.parameters, log });
+    const models = await buildWarehouse(db, run, { fullRefresh: options.fullRefresh });
+    await checkFreshness(db, run);
     await guardPublish(db, config, { runId, definitions: fingerprint.definitions, accept: options.acceptChanges, log });
     // What is published next shows this run as publishing, with its time so far; a later failure
     // publishes nothing and marks it failed, a kill leaves it to be marked interrupted.
     await finishRun(db, runId, 'publishing');
     started = performance.now();
-    const marts = await stageMarts(db, config, { models });
+    const marts = await stageMarts(db, run, { models });
     log(`marts staged for publishing (${seconds(started)}s)`);
     // The site is built from the staged marts, so that a failed site build publishes nothing.
-    const site = options.site
-      ? await buildSite(config, marts.path, { parameters: options.parameters, full: options.fullRefresh, log })
-      : undefined;
+    const site = options.site ? await buildSite(run, marts.path, { full: options.fullRefresh }) : undefined;
     const published: string[] = [];
     try {
       published.push(marts.publish());
@@ -96,7 +95,7 @@ export async function refresh(warehouse: Warehouse, options: RefreshOptions = {}
       throw afterPublishing(error, published);
     }
     // Published: a rule that fails is reported and logged, and unpublishes nothing.
-    if (options.audiences) await runAudienceRules(warehouse, { runId, parameters: options.parameters, log });
+    if (options.audiences) await runAudienceRules(warehouse, run);
     if (refused) throw new RefusedFilesError(refused);
   });
 }

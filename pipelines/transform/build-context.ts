@@ -1,4 +1,4 @@
-import type { Macros } from './read-macros.js';
+import type { Macros } from '../run/read-macros.js';
 
 /** How a model was built: in full, only its changed keys, or kept as it was. */
 export type BuildMode = 'full' | 'incremental' | 'unchanged';

@@ -60,6 +60,8 @@ export class BuildShadows {
   /** Builds a table or view model (incremental ones in full too) into its new relation. Returns the computation's note, if any. */
   async materialize(db: Kysely<Database>, model: Model): Promise<string | null> {
     const next = this.relation(model);
+    // A schema no migration makes (audiences) is made by its first model.
+    await sql.raw(`create schema if not exists ${model.schema}`).execute(db);
     const note = await materializeModel(db, model, next, await this.reading(db, model.file, model.sql));
     this.replaced(model, next, async (swap) => {
       const existing = await relationKind(swap, model.schema, model.table);

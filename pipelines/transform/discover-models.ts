@@ -1,15 +1,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Kysely } from 'kysely';
+import { type Macros, macrosCalled } from '../run/read-macros.js';
 import type { Database } from '../warehouse/database.js';
+import { audienceHeadersModel, checkAudienceChannels, parseAudienceHeader } from './audience-header.js';
 import { inferDependencies } from './infer-dependencies.js';
 import { type Assertion, type Model, ModelError } from './model.js';
 import { parseModelHeader } from './parse-model-header.js';
-import { type Macros, macrosCalled } from './read-macros.js';
 
-export const modelSchemas = ['staging', 'intermediate', 'marts'] as const;
+export const modelSchemas = ['staging', 'intermediate', 'marts', 'audiences'] as const;
 
-/** Every `models/<schema>/<table>.sql`, with its header parsed and its upstream relations inferred. */
+/**
+ * Every `models/<schema>/<table>.sql`, with its header parsed and its upstream relations inferred,
+ * and, where there are standing audiences or a model reads their headers, those headers as one
+ * more model (audience-header.ts).
+ */
 export async function discoverModels(db: Kysely<Database>, modelsDir: string, projectDir: string, macros: Macros): Promise<Model[]> {
   const models: Model[] = [];
   for (const path of modelSchemas.flatMap((schema) => listSqlFiles(join(modelsDir, schema)))) {
@@ -20,6 +25,9 @@ export async function discoverModels(db: Kysely<Database>, modelsDir: string, pr
     const table = basename(path, '.sql');
     const sql = readModelSql(path, file);
     const header = parseModelHeader(file, sql);
+    const audienceKeys = Object.keys(header.audience);
+    if (schema !== 'audiences' && audienceKeys.length > 0)
+      throw new ModelError(file, `only a standing audience (models/audiences/) has the header keys ${audienceKeys.join(', ')}`);
     const materialized = header.materialized ?? (schema === 'staging' && !header.compute ? 'view' : 'table');
     // A view is evaluated by whoever reads it, in a session where the parameters and macros are not set.
     const sessionOnly = [...(/\bgetvariable\s*\(/i.test(sql) ? ['getvariable'] : []), ...macrosCalled(sql, macros)];
@@ -39,9 +47,14 @@ export async function discoverModels(db: Kysely<Database>, modelsDir: string, pr
       compute: header.compute,
       tests: header.tests,
       dependsOn: await inferDependencies(db, file, sql),
+      ...(schema === 'audiences' ? { audience: parseAudienceHeader(file, header.audience) } : {}),
     });
   }
-  return models;
+  const audiences = models.filter((model) => model.audience);
+  await checkAudienceChannels(db, audiences);
+  const headers = audienceHeadersModel(audiences);
+  const headersRead = models.some((model) => model.dependsOn.includes(headers.name));
+  return audiences.length > 0 || headersRead ? [...models, headers] : models;
 }
 
 export async function discoverAssertions(db: Kysely<Database>, assertionsDir: string, projectDir: string): Promise<Assertion[]> {

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
+import { macrosCalled } from '../run/read-macros.js';
 import type { Database } from '../warehouse/database.js';
 import type { BuildContext } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
 import { computations } from './computations/index.js';
 import { seedTypesFile } from './load-seeds.js';
 import type { Model } from './model.js';
-import { macrosCalled } from './read-macros.js';
 
 /**
  * What a model's rows depend on: the pipelines' code, its SQL, the macros it calls (directly or

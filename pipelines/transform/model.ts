@@ -1,3 +1,5 @@
+import type { AudienceHeader } from './audience-header.js';
+
 export type Materialization = 'view' | 'table' | 'incremental';
 
 export interface ModelTest {
@@ -25,6 +27,8 @@ export interface Model {
   tests: ModelTest[];
   /** Upstream relations the SQL reads (`schema.table`), models or sources. */
   dependsOn: string[];
+  /** A standing audience's header (models/audiences/). */
+  audience?: AudienceHeader;
 }
 
 /** A file of models/assertions/: a query that returns the rows violating a rule. */

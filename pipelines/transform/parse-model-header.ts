@@ -1,3 +1,4 @@
+import { audienceHeaderKeys } from './audience-header.js';
 import { computations } from './computations/index.js';
 import { type Materialization, ModelError, type ModelTest } from './model.js';
 
@@ -8,9 +9,11 @@ export interface ModelHeader {
   incrementalKey: string | undefined;
   compute: string | undefined;
   tests: ModelTest[];
+  /** A standing audience's keys (audience-header.ts), as written. */
+  audience: Record<string, string>;
 }
 
-const knownKeys = ['grain', 'materialized', 'incremental_key', 'compute', 'tests'] as const;
+const knownKeys = ['grain', 'materialized', 'incremental_key', 'compute', 'tests'];
 const testArity: Record<ModelTest['name'], [number, number]> = {
   unique: [1, Infinity],
   not_null: [1, Infinity],
@@ -33,6 +36,7 @@ export function parseModelHeader(file: string, sql: string): ModelHeader {
     incrementalKey: undefined,
     compute: undefined,
     tests: [],
+    audience: {},
   };
   const description: string[] = [];
   for (const line of sql.split('\n')) {
@@ -69,7 +73,14 @@ export function parseModelHeader(file: string, sql: string): ModelHeader {
         header.tests = splitList(value, ';').map((test) => parseTest(file, test));
         break;
       default:
-        throw new ModelError(file, `unknown header key '${key}' (known: ${knownKeys.join(', ')})`);
+        if (audienceHeaderKeys.includes(key)) {
+          header.audience[key] = value;
+          break;
+        }
+        throw new ModelError(
+          file,
+          `unknown header key '${key}' (known: ${knownKeys.join(', ')}; a standing audience's too: ${audienceHeaderKeys.join(', ')})`,
+        );
     }
   }
   header.description = description.join(' ').trim();

@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { floorScript } from '../../bench/floor-script.js';
 import { checkFloorEqualsPipeline } from '../../bench/run-bench.js';
 import { generateShop } from '../../pipelines/generate/generate-shop.js';
-import { refresh } from '../../pipelines/refresh/refresh.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
+import { shopTimeZone } from '../helpers/repo-seeds.js';
+import { runRefresh } from '../helpers/run-refresh.js';
 import { tempConfig } from '../helpers/temp-warehouse.js';
 
 async function runScript(path: string, script: string): Promise<void> {
@@ -27,10 +28,10 @@ describe('the benchmark floor', () => {
     const config = tempConfig();
     try {
       const shop = join(dir, 'shop');
-      await generateShop({ members: 3_000, days: 400, endDate: '2026-11-20', seed: 5, outDir: shop });
+      await generateShop({ shopTimeZone, members: 3_000, days: 400, endDate: '2026-11-20', seed: 5, outDir: shop });
       const warehouse = await openWarehouse(config);
       try {
-        await refresh(warehouse, { inputs: [shop] });
+        await runRefresh(warehouse, { inputs: [shop] });
       } finally {
         await warehouse.close();
       }
@@ -61,6 +62,7 @@ describe('the benchmark floor', () => {
       instance.closeSync();
       expect(relations).toEqual([
         'intermediate.int_as_of_date_resolved',
+        'intermediate.int_member_first_purchases',
         'intermediate.int_members_first_seen',
         'intermediate.int_purchase_occasions',
         'intermediate.int_purchase_occasions_numbered',

@@ -4,13 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BgnbdVariant } from '../../pipelines/forecast/bgnbd.js';
 import { readMapping } from '../../pipelines/load/input-mapping.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
-import { withRun } from '../../pipelines/refresh/run-log.js';
+import { withRun } from '../../pipelines/run/run-log.js';
 import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import { openWarehouse, type Warehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { bgnbdConditionalExpected, bgnbdPAlive } from '../helpers/bgnbd-reference.js';
 import { cdnowCustomers, published } from '../helpers/cdnow-summary.js';
-import { repoDir, seedsDir } from '../helpers/temp-project.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
+import { repoDir } from '../helpers/temp-project.js';
 import { tempConfig } from '../helpers/temp-warehouse.js';
+import { testRun } from '../helpers/test-run.js';
 
 // The validation of the forecasts: the CDNOW sample through the warehouse as any shop's orders,
 // calibrated up to 1997-09-30 with time in weeks, against the published fits (sources:
@@ -64,13 +66,13 @@ const close = (value: number, expected: number, relative: number) =>
 beforeAll(async () => {
   warehouse = await openWarehouse(config);
   const { db } = warehouse;
-  await loadFile(db, join(repoDir, 'test/fixtures/cdnow/CDNOW_sample.txt'), { seedsDir, mapping: readMapping('cdnow_sample') });
-  await withRun(db, 'build', (runId) =>
+  await loadFile(db, join(repoDir, 'test/fixtures/cdnow/CDNOW_sample.txt'), { ...repoSeeds, mapping: readMapping('cdnow_sample') });
+  await withRun(db, 'build', async (runId) =>
     // A transaction log: its $0.00 lines are transactions too, as in the published figures.
-    buildWarehouse(db, config, {
-      runId,
-      parameters: { as_of_date: '1997-09-30', forecast_period_days: '7', zero_value_purchases: 'true' },
-    }),
+    buildWarehouse(
+      db,
+      await testRun(config, runId, { parameters: { as_of_date: '1997-09-30', forecast_period_days: '7', zero_value_purchases: 'true' } }),
+    ),
   );
   const fits = await rows<BgnbdFitRow>('select * from intermediate.int_bgnbd_fit order by model');
   bgnbd = fits.find((fit) => fit.model === 'bgnbd')!;

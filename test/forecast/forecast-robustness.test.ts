@@ -3,12 +3,14 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { readMapping } from '../../pipelines/load/input-mapping.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
-import { withRun } from '../../pipelines/refresh/run-log.js';
+import { withRun } from '../../pipelines/run/run-log.js';
 import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import type { Warehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { withRefreshedShop } from '../helpers/refreshed-shop.js';
-import { repoDir, seedsDir } from '../helpers/temp-project.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
+import { repoDir } from '../helpers/temp-project.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
+import { testRun } from '../helpers/test-run.js';
 import { writeFiles } from '../helpers/write-files.js';
 
 const cdnow = { file: join(repoDir, 'test/fixtures/cdnow/CDNOW_sample.txt'), mapping: 'cdnow_sample' };
@@ -18,7 +20,9 @@ const calibration = { as_of_date: '1997-09-30', zero_value_purchases: 'true' };
 async function build(warehouse: Warehouse, parameters: Record<string, string> = {}) {
   const lines: string[] = [];
   const { db, config } = warehouse;
-  await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId, parameters, log: (line) => lines.push(line) }));
+  await withRun(db, 'build', async (runId) =>
+    buildWarehouse(db, await testRun(config, runId, { parameters, log: (line) => lines.push(line) })),
+  );
   return lines;
 }
 
@@ -49,7 +53,7 @@ describe('forecasts that cannot or do not fit', () => {
           'o2,m2,2026-11-02 10:00:00,2026-11-02 10:00:00,completed,80\n' +
           'o3,m3,2026-11-03 10:00:00,2026-11-03 10:00:00,completed,60\n',
       });
-      await loadFile(warehouse.db, join(dir, 'orders.csv'), { seedsDir });
+      await loadFile(warehouse.db, join(dir, 'orders.csv'), { ...repoSeeds });
       await build(warehouse, { forecast_min_members: '1' });
       expect(await bgnbdFit(warehouse)).toMatchObject({
         r: null,
@@ -77,7 +81,7 @@ describe('forecasts that cannot or do not fit', () => {
 
   it('does not fit a shop with fewer members than forecast_min_members, and says so on the Data page mart', async () => {
     await withWarehouse(async (warehouse) => {
-      await loadFile(warehouse.db, cdnow.file, { seedsDir, mapping: readMapping(cdnow.mapping) });
+      await loadFile(warehouse.db, cdnow.file, { ...repoSeeds, mapping: readMapping(cdnow.mapping) });
       await build(warehouse, { ...calibration, forecast_min_members: '3000' });
       const fits = await rows<{ model: string; status: string; members: number; note: string }>(
         warehouse,
@@ -113,7 +117,7 @@ describe('forecasts that cannot or do not fit', () => {
 
   it('keeps the last good parameters when a fit does not converge, says so in the run log, and fits the same data identically twice', async () => {
     await withWarehouse(async (warehouse) => {
-      await loadFile(warehouse.db, cdnow.file, { seedsDir, mapping: readMapping(cdnow.mapping) });
+      await loadFile(warehouse.db, cdnow.file, { ...repoSeeds, mapping: readMapping(cdnow.mapping) });
       // A first build that cannot converge has no earlier fit to keep.
       await build(warehouse, { ...calibration, forecast_max_iterations: '1' });
       expect(await bgnbdFit(warehouse)).toMatchObject({ r: null, status: 'not_fitted', converged: false });

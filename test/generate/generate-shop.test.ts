@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateShop, type ShopTruth } from '../../pipelines/generate/generate-shop.js';
-import { refresh } from '../../pipelines/refresh/refresh.js';
 import { openWarehouse, type Warehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { literal } from '../../pipelines/warehouse/sql-text.js';
+import { shopTimeZone } from '../helpers/repo-seeds.js';
+import { runRefresh } from '../helpers/run-refresh.js';
 import { tempConfig } from '../helpers/temp-warehouse.js';
 
 // A shop large enough that sampling error is small: 200,000 members.
@@ -30,9 +31,9 @@ async function rows<T>(text: string): Promise<T[]> {
 beforeAll(async () => {
   const config = tempConfig();
   shopDir = join(config.dataDir, 'shop');
-  truth = await generateShop({ members: 200_000, days: 730, endDate: '2026-11-20', seed: 11, outDir: shopDir });
+  truth = await generateShop({ shopTimeZone, members: 200_000, days: 730, endDate: '2026-11-20', seed: 11, outDir: shopDir });
   warehouse = await openWarehouse(config);
-  await refresh(warehouse, { inputs: [shopDir] });
+  await runRefresh(warehouse, { inputs: [shopDir] });
 }, 600_000);
 
 afterAll(async () => {
@@ -43,9 +44,9 @@ describe('the sample shop generator', () => {
   it('writes the same bytes for the same seed, and other bytes for another', async () => {
     const dirs = [1, 1, 2].map(() => mkdtempSync(join(tmpdir(), 'shop-')));
     await Promise.all([
-      generateShop({ members: 3000, days: 400, endDate: '2026-11-20', seed: 5, outDir: dirs[0]! }),
-      generateShop({ members: 3000, days: 400, endDate: '2026-11-20', seed: 5, outDir: dirs[1]! }),
-      generateShop({ members: 3000, days: 400, endDate: '2026-11-20', seed: 6, outDir: dirs[2]! }),
+      generateShop({ shopTimeZone, members: 3000, days: 400, endDate: '2026-11-20', seed: 5, outDir: dirs[0]! }),
+      generateShop({ shopTimeZone, members: 3000, days: 400, endDate: '2026-11-20', seed: 5, outDir: dirs[1]! }),
+      generateShop({ shopTimeZone, members: 3000, days: 400, endDate: '2026-11-20', seed: 6, outDir: dirs[2]! }),
     ]);
     const files = readdirSync(dirs[0]!)
       .filter((name) => !name.startsWith('.'))

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { generateShop, type ShopTruth } from '../../pipelines/generate/generate-shop.js';
-import { refresh } from '../../pipelines/refresh/refresh.js';
 import { openWarehouse, type Warehouse } from '../../pipelines/warehouse/open-warehouse.js';
+import { shopTimeZone } from './repo-seeds.js';
+import { runRefresh } from './run-refresh.js';
 import { tempConfig } from './temp-warehouse.js';
 
 /**
@@ -14,10 +15,10 @@ export async function withRefreshedShop<T>(
 ): Promise<T> {
   const config = tempConfig();
   const shopDir = join(config.dataDir, 'shop');
-  const truth = await generateShop({ ...shop, endDate: '2026-11-20', outDir: shopDir });
+  const truth = await generateShop({ shopTimeZone, ...shop, endDate: '2026-11-20', outDir: shopDir });
   const warehouse = await openWarehouse(config);
   try {
-    await refresh(warehouse, { inputs: [shopDir, ...inputs] });
+    await runRefresh(warehouse, { inputs: [shopDir, ...inputs] });
     return await run(warehouse, { shopDir, truth });
   } finally {
     await warehouse.close();

@@ -1,9 +1,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { prepareSession } from '../../pipelines/transform/build-warehouse.js';
+import { resolveRunContext } from '../../pipelines/run/run-context.js';
 import { materializeModel } from '../../pipelines/transform/materialize-model.js';
 import { selectModels } from '../../pipelines/transform/order-models.js';
+import { prepareSession } from '../../pipelines/transform/prepare-session.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { repoDir } from './temp-project.js';
 import { tempConfig } from './temp-warehouse.js';
@@ -25,7 +26,7 @@ export async function runModel(
   const warehouse = await openWarehouse(config);
   try {
     return await warehouse.db.connection().execute(async (db) => {
-      const { models } = await prepareSession(db, config, options.parameters);
+      const { models } = await prepareSession(db, await resolveRunContext(config, { overrides: options.parameters }));
       const upstream = selectModels(models, [`+${model}`]);
       for (const step of upstream) await materializeModel(db, step);
       for (const [relation, rows] of Object.entries(given)) {

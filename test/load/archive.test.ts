@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ArchiveError, loadFiles, UnloadableFilesError } from '../../pipelines/load/load-files.js';
-import { seedsDir } from '../helpers/temp-project.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -48,7 +48,7 @@ describe('the archive', () => {
       const dir = writeFiles({ 'orders.csv': orders });
       mkdirSync(config.archiveDir, { recursive: true });
       const writable = readOnly(config.archiveDir);
-      const load = () => loadFiles(db, [dir], { seedsDir, archive: { dir: config.archiveDir } });
+      const load = () => loadFiles(db, [dir], { ...repoSeeds, archive: { dir: config.archiveDir } });
       const failure = await load().catch((error: Error) => error);
       writable();
       expect(failure).toBeInstanceOf(ArchiveError);
@@ -80,7 +80,7 @@ describe('the archive', () => {
       writeFileSync(join(inbox, 'order_items-2026-11-20.csv'), items);
       writeFileSync(join(inbox, 'orders-broken.csv'), 'order_id,member_id\nx,y\n');
       const archive = { dir: config.archiveDir, moveFrom: inbox };
-      await expect(loadFiles(db, [inbox], { seedsDir, archive })).rejects.toThrow(UnloadableFilesError);
+      await expect(loadFiles(db, [inbox], { ...repoSeeds, archive })).rejects.toThrow(UnloadableFilesError);
       // Loaded files left the inbox; the refused one stays for the operator.
       expect(readdirSync(inbox)).toEqual(['orders-broken.csv']);
       expect(readdirSync(join(config.archiveDir, month)).sort()).toEqual([
@@ -109,7 +109,7 @@ describe('the archive', () => {
 
       // A second delivery of the same content is skipped, and leaves the inbox all the same.
       writeFileSync(join(inbox, 'orders-resent.csv'), orders);
-      const [again] = await loadFiles(db, [join(inbox, 'orders-resent.csv')], { seedsDir, archive });
+      const [again] = await loadFiles(db, [join(inbox, 'orders-resent.csv')], { ...repoSeeds, archive });
       expect(again).toMatchObject({ skipped: true, table: 'orders' });
       expect(existsSync(join(inbox, 'orders-resent.csv'))).toBe(false);
       expect(manifest(config.archiveDir).at(-1)).toMatchObject({ sequence: 3, archived: `${month}/orders-resent.000003.csv` });
@@ -122,10 +122,10 @@ describe('the archive', () => {
       mkdirSync(inbox, { recursive: true });
       // Loaded and committed, then killed before archiving: still in the inbox.
       writeFileSync(join(inbox, 'orders-b.csv'), orders);
-      await loadFiles(db, [inbox], { seedsDir });
+      await loadFiles(db, [inbox], { ...repoSeeds });
       // The next delivery, for the same table, sorts before it.
       writeFileSync(join(inbox, 'orders-a.csv'), orders.replace('completed', 'refunded'));
-      await loadFiles(db, [inbox], { seedsDir, archive: { dir: config.archiveDir, moveFrom: inbox } });
+      await loadFiles(db, [inbox], { ...repoSeeds, archive: { dir: config.archiveDir, moveFrom: inbox } });
       expect(manifest(config.archiveDir).map((entry) => entry.archived)).toEqual([
         `${month}/orders-b.000001.csv`,
         `${month}/orders-a.000002.csv`,
@@ -137,8 +137,8 @@ describe('the archive', () => {
     await withWarehouse(async ({ db, config }) => {
       const dir = writeFiles({ 'late-updates.txt': orders.replace('completed', 'refunded') });
       const archive = { dir: config.archiveDir };
-      await loadFiles(db, [dir], { seedsDir, table: 'orders', format: 'csv', archive });
-      await loadFiles(db, [dir], { seedsDir, table: 'orders', format: 'csv', archive });
+      await loadFiles(db, [dir], { ...repoSeeds, table: 'orders', format: 'csv', archive });
+      await loadFiles(db, [dir], { ...repoSeeds, table: 'orders', format: 'csv', archive });
       expect(existsSync(join(dir, 'late-updates.txt'))).toBe(true);
       expect(manifest(config.archiveDir)).toMatchObject([
         { sequence: 1, archived: `${month}/late-updates.000001.txt`, tables: ['orders'], read: { table: 'orders', format: 'csv' } },
@@ -151,7 +151,7 @@ describe('the archive', () => {
       const elsewhere = writeFiles({ 'orders.csv': orders });
       mkdirSync(config.inboxDir, { recursive: true });
       symlinkSync(join(elsewhere, 'orders.csv'), join(config.inboxDir, 'orders.csv'));
-      await loadFiles(db, [config.inboxDir], { seedsDir, archive: { dir: config.archiveDir, moveFrom: config.inboxDir } });
+      await loadFiles(db, [config.inboxDir], { ...repoSeeds, archive: { dir: config.archiveDir, moveFrom: config.inboxDir } });
       expect(readdirSync(config.inboxDir)).toEqual([]);
       const archived = join(config.archiveDir, month, 'orders.000001.csv');
       expect(lstatSync(archived).isFile()).toBe(true);
@@ -165,7 +165,7 @@ describe('the archive', () => {
       const dir = writeFiles({ 'orders.csv': orders });
       mkdirSync(config.archiveDir, { recursive: true });
       appendFileSync(join(config.archiveDir, 'manifest.jsonl'), '{"sequence":1,"archived":"2026-');
-      await loadFiles(db, [dir], { seedsDir, archive: { dir: config.archiveDir } });
+      await loadFiles(db, [dir], { ...repoSeeds, archive: { dir: config.archiveDir } });
       const lines = readFileSync(join(config.archiveDir, 'manifest.jsonl'), 'utf8').split('\n');
       expect(lines[0]).toBe('{"sequence":1,"archived":"2026-');
       expect(JSON.parse(lines[1]!)).toMatchObject({ sequence: 1, archived: `${month}/orders.000001.csv` });

@@ -15,7 +15,7 @@ import {
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from '../../pipelines/load/load-file.js';
-import { seedsDir } from '../helpers/temp-project.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -60,7 +60,7 @@ describe('Arrow IPC input', () => {
     const dir = writeFiles({});
     writeFileSync(join(dir, name), tableToIPC(orders, format));
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, name), { seedsDir });
+      const [result] = await loadFile(db, join(dir, name), { ...repoSeeds });
       expect(result).toMatchObject({ table: 'orders', format: 'arrow', rowsRead: 3, rowsLoaded: 2, rowsQuarantined: 1 });
       const { rows } =
         await sql`select order_id, member_id, strftime(created_at, '%Y-%m-%d %H:%M:%S') as created_at, strftime(paid_at, '%Y-%m-%d %H:%M:%S') as paid_at,
@@ -116,7 +116,7 @@ describe('Arrow IPC input', () => {
     const dir = writeFiles({});
     writeFileSync(join(dir, 'members.arrow'), tableToIPC(table, 'file'));
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'members.arrow'), { seedsDir });
+      const [result] = await loadFile(db, join(dir, 'members.arrow'), { ...repoSeeds });
       expect(result).toMatchObject({ table: 'members', rowsRead: 5000, rowsLoaded: 5000 });
       const { rows } = await sql<Record<string, number>>`select count(distinct _line) as lines, min(_line) as first, max(_line) as last,
         count(*) filter (where member_id <> 'm' || _line) as misnumbered, sum(birth_year) as years from raw.members`.execute(db);
@@ -128,7 +128,7 @@ describe('Arrow IPC input', () => {
   it('refuses a file that is not Arrow IPC', async () => {
     const dir = writeFiles({ 'orders.arrow': 'order_id,member_id\n1,2\n' });
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'orders.arrow'), { seedsDir })).rejects.toThrow(/orders\.arrow: cannot read as Arrow IPC/);
+      await expect(loadFile(db, join(dir, 'orders.arrow'), { ...repoSeeds })).rejects.toThrow(/orders\.arrow: cannot read as Arrow IPC/);
     });
   });
 });

@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from '../../pipelines/load/load-file.js';
-import { refresh } from '../../pipelines/refresh/refresh.js';
+import { readParameters } from '../../pipelines/run/read-parameters.js';
 import type { Database } from '../../pipelines/warehouse/database.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
+import { runRefresh } from '../helpers/run-refresh.js';
 import { seedsDir } from '../helpers/temp-project.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
@@ -58,7 +60,7 @@ describe('plausible values, checked at load', () => {
     });
     await withWarehouse(async ({ db }) => {
       for (const name of ['orders', 'order_items', 'members', 'campaigns', 'campaign_contacts', 'opt_outs'])
-        await loadFile(db, join(dir, `${name}.csv`), { seedsDir });
+        await loadFile(db, join(dir, `${name}.csv`), { ...repoSeeds });
       const { rows } = await sql<{ order_id: string; paid_amount: number }>`
         select order_id, paid_amount::double as paid_amount from raw.orders order by _line`.execute(db);
       expect(rows).toEqual([
@@ -93,7 +95,10 @@ describe('plausible values, checked at load', () => {
       ),
     });
     await withWarehouse(async ({ db }) => {
-      await loadFile(db, join(dir, 'orders.csv'), { seedsDir, parameters: { max_order_amount: '100', earliest_order_date: '2020-01-01' } });
+      await loadFile(db, join(dir, 'orders.csv'), {
+        ...repoSeeds,
+        parameters: await readParameters(seedsDir, { max_order_amount: '100', earliest_order_date: '2020-01-01' }),
+      });
       expect(await quarantined(db)).toEqual([
         {
           table_name: 'orders',
@@ -126,8 +131,8 @@ describe('identifiers', () => {
       'order_items.csv': ['order_id,product_id,line_id,quantity,amount', ' o1, p1 , ,1,10.00', 'o2,  ,l1,1,20.00'].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
-      await loadFile(db, join(dir, 'order_items.csv'), { seedsDir });
+      await loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds });
+      await loadFile(db, join(dir, 'order_items.csv'), { ...repoSeeds });
       const orders = await sql<{ order_id: string; member_id: string }>`select order_id, member_id from raw.orders order by _line`.execute(
         db,
       );
@@ -153,7 +158,7 @@ describe('published reasons', () => {
       'orders.csv': [header, 'o1,tb_0001,2026-11-11 20:00:00,,paid,abc,0,13912345678,,', 'o2,tb_0002,someday,,paid,10.00,0,1,,'].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
+      await loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds });
       expect(await quarantined(db)).toEqual([
         {
           table_name: 'orders',
@@ -184,7 +189,7 @@ describe('a refresh beside implausible rows', () => {
       ].join('\n'),
     });
     await withWarehouse(async (warehouse) => {
-      await refresh(warehouse, { inputs: [join(dir, 'orders.csv')] });
+      await runRefresh(warehouse, { inputs: [join(dir, 'orders.csv')] });
       const { db } = warehouse;
       const { rows } = await sql<{ member: string; purchases: number; revenue: number }>`
         select case member_id when md5('test-salt-0001:tb_0001') then 'tb_0001' when md5('test-salt-0001:tb_0002') then 'tb_0002' end as member,

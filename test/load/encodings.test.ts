@@ -4,8 +4,8 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { readMapping } from '../../pipelines/load/input-mapping.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
 import { runCli } from '../helpers/run-cli.js';
-import { seedsDir } from '../helpers/temp-project.js';
 import { tempConfig, withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -36,18 +36,18 @@ describe('a file not in UTF-8', () => {
     });
     const file = join(dir, 'export.csv');
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, file, { seedsDir, mapping: readMapping(join(dir, 'plain.json')) })).rejects.toThrow(
+      await expect(loadFile(db, file, { ...repoSeeds, mapping: readMapping(join(dir, 'plain.json')) })).rejects.toThrow(
         new Error(
           `${file}: not UTF-8 text (line 2); it looks like GB18030: set "encoding": "gb18030" in ${join(dir, 'plain.json')}, or save the file as UTF-8`,
         ),
       );
       expect((await sql`select * from raw.orders`.execute(db)).rows).toEqual([]);
-      await loadFile(db, file, { seedsDir, mapping: readMapping(join(dir, 'gbk.json')) });
+      await loadFile(db, file, { ...repoSeeds, mapping: readMapping(join(dir, 'gbk.json')) });
       const members = await sql<{ member_id: string }>`select member_id from raw.orders order by order_id`.execute(db);
       expect(members.rows.map((row) => row.member_id)).toEqual(['张三', '李四', '王五']);
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, file, { seedsDir, mapping: readMapping(join(dir, 'gb18030.json')) });
+      const [result] = await loadFile(db, file, { ...repoSeeds, mapping: readMapping(join(dir, 'gb18030.json')) });
       expect(result).toMatchObject({ rowsRead: 3, rowsLoaded: 3 });
     });
   });
@@ -56,7 +56,7 @@ describe('a file not in UTF-8', () => {
     // 𠀀 (U+20000) is four bytes in GB18030, and no character of GBK.
     const dir = writeFiles({ 'export.csv': iconv.encode(orders(['张三', '𠀀']), 'gb18030'), 'gbk.json': ordersMapping('gbk') });
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'export.csv'), { seedsDir, mapping: readMapping(join(dir, 'gbk.json')) })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'export.csv'), { ...repoSeeds, mapping: readMapping(join(dir, 'gbk.json')) })).rejects.toThrow(
         new Error(
           `${join(dir, 'export.csv')}: not GBK text (line 3); it looks like GB18030: set "encoding": "gb18030" in ${join(dir, 'gbk.json')}, or save the file as UTF-8`,
         ),
@@ -74,13 +74,13 @@ describe('a file not in UTF-8', () => {
     const advice = (encoding: string) =>
       `save it as UTF-8 (Excel: "CSV UTF-8"), or load it with a mapping whose "encoding" is "${encoding}"`;
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'orders-big5.csv'), { seedsDir })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'orders-big5.csv'), { ...repoSeeds })).rejects.toThrow(
         new Error(`${join(dir, 'orders-big5.csv')}: not UTF-8 text (line 2); it looks like Big5: ${advice('big5')}`),
       );
-      await expect(loadFile(db, join(dir, 'orders-gbk.csv'), { seedsDir })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'orders-gbk.csv'), { ...repoSeeds })).rejects.toThrow(
         new Error(`${join(dir, 'orders-gbk.csv')}: not UTF-8 text (line 2); it looks like GB18030: ${advice('gb18030')}`),
       );
-      await loadFile(db, join(dir, 'orders-big5.csv'), { seedsDir, mapping: readMapping(join(dir, 'big5.json')) });
+      await loadFile(db, join(dir, 'orders-big5.csv'), { ...repoSeeds, mapping: readMapping(join(dir, 'big5.json')) });
       const members = await sql<{ member_id: string }>`select member_id from raw.orders order by order_id`.execute(db);
       expect(members.rows.map((row) => row.member_id)).toEqual(['張三', '李四', '王五']);
     });
@@ -95,8 +95,8 @@ describe('a file not in UTF-8', () => {
       'orders-cut.csv': Buffer.concat([Buffer.from('fffe', 'hex'), iconv.encode(simplified, 'utf-16le'), Buffer.from('41', 'hex')]),
     });
     await withWarehouse(async ({ db }) => {
-      await loadFile(db, join(dir, 'orders-le.csv'), { seedsDir });
-      await loadFile(db, join(dir, 'orders-be.csv'), { seedsDir });
+      await loadFile(db, join(dir, 'orders-le.csv'), { ...repoSeeds });
+      await loadFile(db, join(dir, 'orders-be.csv'), { ...repoSeeds });
       const { rows } = await sql<{
         member_id: string;
         _line: number;
@@ -109,7 +109,7 @@ describe('a file not in UTF-8', () => {
         { member_id: '李四', _line: 3 },
         { member_id: '王五', _line: 4 },
       ]);
-      await expect(loadFile(db, join(dir, 'orders-cut.csv'), { seedsDir })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'orders-cut.csv'), { ...repoSeeds })).rejects.toThrow(
         new Error(
           `${join(dir, 'orders-cut.csv')}: not UTF-16LE text (at its end): a binary or damaged file? export it again from the shop, as CSV`,
         ),
@@ -126,10 +126,10 @@ describe('U+FFFD, the mark of a character lost before', () => {
     });
     const lost = 'where characters were lost in an earlier conversion: export the file again from the shop';
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'orders.csv'), { seedsDir })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds })).rejects.toThrow(
         new Error(`${join(dir, 'orders.csv')}: line 3 holds U+FFFD (\uFFFD), ${lost}`),
       );
-      await expect(loadFile(db, join(dir, 'members.jsonl'), { seedsDir })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'members.jsonl'), { ...repoSeeds })).rejects.toThrow(
         new Error(`${join(dir, 'members.jsonl')}: record 2 holds U+FFFD (\uFFFD), ${lost}`),
       );
       const { rows } = await sql<{ n: number }>`
@@ -152,16 +152,16 @@ describe('a file that is no CSV text', () => {
     });
     const saveAs = 'not CSV text: open it in Excel and save it as "CSV UTF-8"';
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'orders.csv'), { seedsDir })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds })).rejects.toThrow(
         new Error(`${join(dir, 'orders.csv')}: not UTF-8 text (line 1): a binary or damaged file? export it again from the shop, as CSV`),
       );
-      await expect(loadFile(db, join(dir, 'orders-workbook.csv'), { seedsDir })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'orders-workbook.csv'), { ...repoSeeds })).rejects.toThrow(
         new Error(`${join(dir, 'orders-workbook.csv')}: an Excel workbook (.xlsx) or another zip archive, ${saveAs}`),
       );
-      await expect(loadFile(db, join(dir, 'orders-old-workbook.csv'), { seedsDir })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'orders-old-workbook.csv'), { ...repoSeeds })).rejects.toThrow(
         new Error(`${join(dir, 'orders-old-workbook.csv')}: an Excel 97-2003 workbook (.xls), ${saveAs}`),
       );
-      await expect(loadFile(db, join(dir, 'orders.xlsx'), { seedsDir })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'orders.xlsx'), { ...repoSeeds })).rejects.toThrow(
         new Error(`${join(dir, 'orders.xlsx')}: an Excel workbook, ${saveAs}`),
       );
     });
@@ -171,10 +171,10 @@ describe('a file that is no CSV text', () => {
     const long = 'x'.repeat(5_000_000);
     const dir = writeFiles({ 'export.csv': `id,${long}\n1,2\n`, 'orders.csv': `order_id,${long}\n1,2\n` });
     await withWarehouse(async ({ db }) => {
-      const unknown = await loadFile(db, join(dir, 'export.csv'), { seedsDir }).catch((caught: Error) => caught);
+      const unknown = await loadFile(db, join(dir, 'export.csv'), { ...repoSeeds }).catch((caught: Error) => caught);
       expect((unknown as Error).message).toContain(`\n  found:    id, ${'x'.repeat(200)}…\n`);
       expect((unknown as Error).message.length).toBeLessThan(1_000);
-      const missing = await loadFile(db, join(dir, 'orders.csv'), { seedsDir }).catch((caught: Error) => caught);
+      const missing = await loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds }).catch((caught: Error) => caught);
       expect((missing as Error).message).toMatch(/\n {2}found: {4}order_id, x{200}…$/);
       expect((missing as Error).message.length).toBeLessThan(1_000);
     });

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { readMapping } from '../../pipelines/load/input-mapping.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
-import { seedsDir } from '../helpers/temp-project.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -23,7 +23,7 @@ describe('a record whose field count is not the header’s', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
+      const [result] = await loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds });
       expect(result).toMatchObject({ rowsRead: 5, rowsLoaded: 1, rowsQuarantined: 4 });
       const { rows } = await sql`select order_id, paid_amount, province, city, phone, channel, _line from raw.orders`.execute(db);
       expect(rows).toEqual([
@@ -53,7 +53,7 @@ describe('a record whose field count is not the header’s', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
+      const [result] = await loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds });
       expect(result).toMatchObject({ rowsRead: 5, rowsLoaded: 3, rowsQuarantined: 2 });
       const { rows } = await sql`select order_id, city, phone, channel, _line from raw.orders order by _line`.execute(db);
       expect(rows).toEqual([
@@ -91,7 +91,7 @@ describe('a record whose field count is not the header’s', () => {
       'export.txt': [`o1;m1;${at};5.00`, `o2;m2;${at};7.50;`, `o3;m3;${at};1;000.00`, `o4;m4;${at}`].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'export.txt'), { seedsDir, mapping: readMapping(join(dir, 'shop.json')) });
+      const [result] = await loadFile(db, join(dir, 'export.txt'), { ...repoSeeds, mapping: readMapping(join(dir, 'shop.json')) });
       expect(result).toMatchObject({ rowsRead: 4, rowsLoaded: 1, rowsQuarantined: 3 });
       const quarantine = await db.selectFrom('ops.quarantine').select(['line', 'reason']).orderBy('line').execute();
       expect(quarantine).toEqual([

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readMapping } from '../../pipelines/load/input-mapping.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
 import { loadFiles } from '../../pipelines/load/load-files.js';
-import { seedsDir } from '../helpers/temp-project.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -20,7 +20,7 @@ describe('loading through a column mapping', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'log.txt'), { seedsDir, mapping: readMapping('cdnow') });
+      const [result] = await loadFile(db, join(dir, 'log.txt'), { ...repoSeeds, mapping: readMapping('cdnow') });
       expect(result).toMatchObject({ table: 'orders', format: 'mapping:cdnow', rowsRead: 4, rowsLoaded: 2, rowsQuarantined: 2 });
       const { rows } = await sql<Record<string, unknown>>`
         select order_id, member_id, created_at, status, paid_amount, item_count, _line from raw.orders order by _line`.execute(db);
@@ -65,7 +65,7 @@ describe('loading through a column mapping', () => {
     });
     await withWarehouse(async ({ db }) => {
       const [result] = await loadFile(db, join(mappingDir, 'members.txt'), {
-        seedsDir,
+        ...repoSeeds,
         mapping: readMapping(join(mappingDir, 'shop.json')),
       });
       expect(result).toMatchObject({ table: 'members', rowsLoaded: 2, rowsQuarantined: 0 });
@@ -101,7 +101,7 @@ describe('loading through a column mapping', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'members.txt'), { seedsDir, mapping: readMapping(join(dir, 'shop.json')) });
+      const [result] = await loadFile(db, join(dir, 'members.txt'), { ...repoSeeds, mapping: readMapping(join(dir, 'shop.json')) });
       expect(result).toMatchObject({ rowsRead: 6, rowsLoaded: 5, rowsQuarantined: 1 });
       const { rows } = await sql<Record<string, unknown>>`select member_id, city, source, _line from raw.members order by _line`.execute(
         db,
@@ -133,7 +133,7 @@ describe('loading through a column mapping', () => {
       "no mapping 'no_such_mapping': not a file, and not one of pipelines/load/mappings/*.json",
     );
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'members.csv'), { seedsDir, mapping: readMapping(join(dir, 'typo.json')) })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'members.csv'), { ...repoSeeds, mapping: readMapping(join(dir, 'typo.json')) })).rejects.toThrow(
         /typo\.json: tables\.members\.columns\.member_id: 'nickname' is not a field of the file \(fields: nick, _line\); a mapping expression is one scalar expression over the file's fields and _line/,
       );
     });
@@ -176,7 +176,7 @@ describe("records that no table's rows condition takes", () => {
     await withWarehouse(async ({ db }) => {
       const log: string[] = [];
       const mapping = readMapping(join(dir, 'retail.json'));
-      const [result] = await loadFiles(db, [join(dir, 'retail.csv')], { seedsDir, mapping, log: (line) => log.push(line) });
+      const [result] = await loadFiles(db, [join(dir, 'retail.csv')], { ...repoSeeds, mapping, log: (line) => log.push(line) });
       // By hand: lines 2, 3 and 7 load; 6 (quantity "six") and 9 (3 fields of 8) are quarantined;
       // 4 and 8 are cancellations and 5 and 8 have no customer: 3 skipped, 8 read.
       expect(result).toMatchObject({
@@ -208,7 +208,7 @@ describe("records that no table's rows condition takes", () => {
         { line: 9, reason: 'unreadable line: expected 8 fields, found 3' },
       ]);
       // The same content again is skipped as a whole, reporting what its first load counted.
-      const [again] = await loadFile(db, join(dir, 'retail-again.csv'), { seedsDir, mapping });
+      const [again] = await loadFile(db, join(dir, 'retail-again.csv'), { ...repoSeeds, mapping });
       expect(again).toMatchObject({
         skipped: true,
         rowsRead: 8,
@@ -241,7 +241,7 @@ describe("records that no table's rows condition takes", () => {
       'retail.csv': retail,
     });
     await withWarehouse(async ({ db }) => {
-      const results = await loadFile(db, join(dir, 'retail.csv'), { seedsDir, mapping: readMapping(join(dir, 'retail.json')) });
+      const results = await loadFile(db, join(dir, 'retail.csv'), { ...repoSeeds, mapping: readMapping(join(dir, 'retail.json')) });
       // By hand: orders takes lines 2, 6 and 7 (3 is the second line of 536365, 5 has no
       // customer); 6 has no amount, and the unreadable line 9 is the first table's too. Order
       // lines: 2, 3, 5, 6 and 7. Only the cancellations 4 and 8 are in neither: 2 skipped.

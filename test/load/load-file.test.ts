@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { readFormat } from '../../pipelines/load/input-mapping.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
-import { seedsDir } from '../helpers/temp-project.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -22,7 +22,7 @@ describe('loading canonical files', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
+      const [result] = await loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds });
       expect(result).toMatchObject({ table: 'orders', format: 'csv', skipped: false, rowsRead: 5, rowsLoaded: 2, rowsQuarantined: 3 });
       const loaded = await sql<{ order_id: string; paid_amount: number; _line: number }>`
         select order_id, paid_amount, _line from raw.orders order by order_id`.execute(db);
@@ -57,8 +57,8 @@ describe('loading canonical files', () => {
     const content = `${header}\no1,m1,2026-11-11 20:00:00,,paid,10.00,0,1,,\n`;
     const dir = writeFiles({ 'orders.csv': content, 'orders-2026-11-12.csv': content });
     await withWarehouse(async ({ db }) => {
-      const [first] = await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
-      const [second] = await loadFile(db, join(dir, 'orders-2026-11-12.csv'), { seedsDir });
+      const [first] = await loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds });
+      const [second] = await loadFile(db, join(dir, 'orders-2026-11-12.csv'), { ...repoSeeds });
       expect(second).toMatchObject({ skipped: true, fileId: first!.fileId, rowsLoaded: 1 });
       const { rows } = await sql<{ n: number }>`select count(*) as n from raw.orders`.execute(db);
       expect(rows[0]?.n).toBe(1);
@@ -86,7 +86,7 @@ describe('loading canonical files', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
+      const [result] = await loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds });
       // By hand: records on lines 2 to 10, 12 and 13 (8-9 being one): 10 read; 3, 5, 7 and 13 quarantined.
       expect(result).toMatchObject({ rowsRead: 10, rowsLoaded: 6, rowsQuarantined: 4, rowsSkipped: 0 });
       const loaded = await sql<{ order_id: string; member_id: string; _line: number }>`
@@ -114,7 +114,7 @@ describe('loading canonical files', () => {
       'orders.csv': 'order_id,member_id,created_at,status,paid_amount\no1,anna,2026-11-11 10:00:00,completed,10\n"o2,nick',
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
+      const [result] = await loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds });
       expect(result).toMatchObject({ rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1 });
       const quarantine = await db.selectFrom('ops.quarantine').select(['line', 'reason']).execute();
       expect(quarantine).toEqual([{ line: 3, reason: 'unreadable line: unterminated quote' }]);
@@ -124,7 +124,7 @@ describe('loading canonical files', () => {
   it('names the missing and found columns when a file does not fit its table', async () => {
     const dir = writeFiles({ 'orders.csv': 'order_id,buyer,amount\no1,m1,10\n' });
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'orders.csv'), { seedsDir })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds })).rejects.toThrow(
         /not a orders file: missing columns member_id, created_at, status, paid_amount\n {2}expected: order_id, member_id, created_at, paid_at\?.*\n {2}found: {4}order_id, buyer, amount/,
       );
       const files = await db.selectFrom('ops.loaded_files').selectAll().execute();
@@ -138,12 +138,12 @@ describe('loading canonical files', () => {
         '{"member_id":"m1","joined_at":"2026-01-02 03:04:05","gender":"F","birth_year":1990,"nickname":"x"}\n{"member_id":"m2","birth_year":"nineteen"}\n',
     });
     await withWarehouse(async ({ db }) => {
-      const [jsonl] = await loadFile(db, join(dir, 'members.jsonl'), { seedsDir });
+      const [jsonl] = await loadFile(db, join(dir, 'members.jsonl'), { ...repoSeeds });
       expect(jsonl).toMatchObject({ table: 'members', rowsRead: 2, rowsLoaded: 1, rowsQuarantined: 1, ignoredColumns: ['nickname'] });
       await sql
         .raw(`copy (select 'm9' as member_id, 1985 as birth_year) to '${join(dir, 'members_extra.parquet')}' (format parquet)`)
         .execute(db);
-      const [parquet] = await loadFile(db, join(dir, 'members_extra.parquet'), { seedsDir });
+      const [parquet] = await loadFile(db, join(dir, 'members_extra.parquet'), { ...repoSeeds });
       expect(parquet).toMatchObject({ table: 'members', format: 'parquet', rowsLoaded: 1 });
       const { rows } = await sql<{ member_id: string; birth_year: number; _line: number }>`
         select member_id, birth_year, _line from raw.members order by member_id`.execute(db);
@@ -170,7 +170,7 @@ describe('loading canonical files', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
+      await loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds });
       const { rows } = await sql<{ order_id: string; created_at: string }>`
         select order_id, strftime(created_at, '%Y-%m-%d %H:%M:%S.%g') as created_at from raw.orders order by order_id`.execute(db);
       // By hand: UTC+8; 10:00 at UTC+2 is 08:00 UTC, 16:00 in Shanghai; 10:00 at UTC-5 is 15:00 UTC, 23:00 in Shanghai.
@@ -199,14 +199,14 @@ describe('loading canonical files', () => {
       /^unknown format 'xlsx': one of csv, parquet, jsonl, arrow, cdnow, cdnow_sample, shopify_orders, tmall_items, tmall_orders$/,
     );
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'orders.dat'), { seedsDir })).rejects.toThrow(/unknown file type '.dat'.*or pass --format/);
-      const [dat] = await loadFile(db, join(dir, 'orders.dat'), { seedsDir, ...readFormat('csv') });
+      await expect(loadFile(db, join(dir, 'orders.dat'), { ...repoSeeds })).rejects.toThrow(/unknown file type '.dat'.*or pass --format/);
+      const [dat] = await loadFile(db, join(dir, 'orders.dat'), { ...repoSeeds, ...readFormat('csv') });
       expect(dat).toMatchObject({ table: 'orders', format: 'csv', rowsLoaded: 1 });
       // A canonical format turns header recognition off: the Tmall header is then just missing columns.
-      await expect(loadFile(db, join(dir, 'orders-tmall.csv'), { seedsDir, ...readFormat('csv') })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'orders-tmall.csv'), { ...repoSeeds, ...readFormat('csv') })).rejects.toThrow(
         /not a orders file: missing columns order_id, member_id/,
       );
-      const [tmall] = await loadFile(db, join(dir, 'orders-tmall.csv'), { seedsDir, ...readFormat('tmall_orders') });
+      const [tmall] = await loadFile(db, join(dir, 'orders-tmall.csv'), { ...repoSeeds, ...readFormat('tmall_orders') });
       expect(tmall).toMatchObject({ table: 'orders', format: 'mapping:tmall_orders', rowsLoaded: 1 });
     });
   });
@@ -214,7 +214,7 @@ describe('loading canonical files', () => {
   it('refuses a file whose name names no table', async () => {
     const dir = writeFiles({ 'export.csv': `${header}\n` });
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'export.csv'), { seedsDir })).rejects.toThrow(/cannot tell which table.*or pass --table/);
+      await expect(loadFile(db, join(dir, 'export.csv'), { ...repoSeeds })).rejects.toThrow(/cannot tell which table.*or pass --table/);
     });
   });
 });

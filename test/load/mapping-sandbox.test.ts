@@ -7,8 +7,8 @@ import { loadFile } from '../../pipelines/load/load-file.js';
 import { inMappingSandbox } from '../../pipelines/load/mapping-sandbox.js';
 import type { Database } from '../../pipelines/warehouse/database.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
 import { runCli } from '../helpers/run-cli.js';
-import { seedsDir } from '../helpers/temp-project.js';
 import { tempConfig, withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -75,9 +75,9 @@ describe('statements hidden in optional_columns', () => {
     const mappingPath = join(dir, 'attack.json');
     writeFileSync(mappingPath, membersMapping({ optional: optional.replaceAll('TARGET', join(dir, target)) }));
     await withWarehouse(async ({ db }) => {
-      await loadFile(db, join(dir, 'members.csv'), { seedsDir });
-      await loadFile(db, join(dir, 'campaigns.csv'), { seedsDir });
-      const failure = await loadFile(db, join(dir, 'export.csv'), { seedsDir, mapping: readMapping(mappingPath) }).then(
+      await loadFile(db, join(dir, 'members.csv'), { ...repoSeeds });
+      await loadFile(db, join(dir, 'campaigns.csv'), { ...repoSeeds });
+      const failure = await loadFile(db, join(dir, 'export.csv'), { ...repoSeeds, mapping: readMapping(mappingPath) }).then(
         () => undefined,
         (error: Error) => error.message,
       );
@@ -131,7 +131,7 @@ describe('a mapping expression that is more than an expression over the fields',
   it.each(refusals)('%s is refused, naming the file and the key, and nothing is loaded', async (city, problem) => {
     const dir = writeFiles({ 'bad.json': membersMapping({ columns: city }), 'export.csv': 'nick\nanna\n' });
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'export.csv'), { seedsDir, mapping: readMapping(join(dir, 'bad.json')) })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'export.csv'), { ...repoSeeds, mapping: readMapping(join(dir, 'bad.json')) })).rejects.toThrow(
         `${join(dir, 'bad.json')}: tables.members.columns.city: ${problem}; ${remedy}`,
       );
       const { rows } = await sql<{ n: number }>`select count(*) as n from raw.members`.execute(db);
@@ -144,7 +144,7 @@ describe('a mapping expression that is more than an expression over the fields',
     const mapping = readMapping('cdnow');
     mapping.tables.orders!.rows = "getenv('HOME') is not null";
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'log.txt'), { seedsDir, mapping })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'log.txt'), { ...repoSeeds, mapping })).rejects.toThrow(
         `pipelines/load/mappings/cdnow.json: tables.orders.rows: function 'getenv' is not allowed; ${remedy}`,
       );
     });
@@ -177,7 +177,7 @@ describe('a mapping of scalar expressions over the fields', () => {
       ].join('\n'),
     });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'members.csv'), { seedsDir, mapping: readMapping(join(dir, 'shop.json')) });
+      const [result] = await loadFile(db, join(dir, 'members.csv'), { ...repoSeeds, mapping: readMapping(join(dir, 'shop.json')) });
       // By hand: line 3 is Anna's second line, skipped; 1850 is out of range (no birth year); there is no sex field.
       expect(result).toMatchObject({ table: 'members', rowsRead: 3, rowsLoaded: 2, rowsQuarantined: 0, rowsSkipped: 1 });
       const { rows } = await sql<Record<string, unknown>>`select member_id, joined_at::date::varchar as joined, birth_year, city,

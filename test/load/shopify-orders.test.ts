@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from '../../pipelines/load/load-file.js';
-import { seedsDir } from '../helpers/temp-project.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -178,7 +178,7 @@ describe('the Shopify orders export', () => {
   it('feeds orders (one per Name, times converted to shop time) and order_items (one per row), and loads only once', async () => {
     const dir = writeFiles({ 'orders_export_1.csv': exportFile });
     await withWarehouse(async ({ db }) => {
-      const results = await loadFile(db, join(dir, 'orders_export_1.csv'), { seedsDir });
+      const results = await loadFile(db, join(dir, 'orders_export_1.csv'), { ...repoSeeds });
       expect(results).toMatchObject([
         { table: 'orders', format: 'mapping:shopify_orders', skipped: false, rowsRead: 5, rowsLoaded: 4, rowsQuarantined: 1 },
         { table: 'order_items', format: 'mapping:shopify_orders', skipped: false, rowsRead: 6, rowsLoaded: 6, rowsQuarantined: 0 },
@@ -270,7 +270,7 @@ describe('the Shopify orders export', () => {
       const quarantine = await db.selectFrom('ops.quarantine').select(['table_name', 'line', 'reason']).execute();
       expect(quarantine).toEqual([{ table_name: 'orders', line: 6, reason: 'member_id is missing' }]);
 
-      const again = await loadFile(db, join(dir, 'orders_export_1.csv'), { seedsDir });
+      const again = await loadFile(db, join(dir, 'orders_export_1.csv'), { ...repoSeeds });
       expect(again.map((result) => [result.table, result.skipped])).toEqual([
         ['orders', true],
         ['order_items', true],

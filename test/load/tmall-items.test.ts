@@ -3,7 +3,7 @@ import iconv from 'iconv-lite';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from '../../pipelines/load/load-file.js';
-import { seedsDir } from '../helpers/temp-project.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -21,7 +21,7 @@ describe('the Tmall/Taobao item report', () => {
   it('is recognised by its header and feeds order_items field by field', async () => {
     const dir = writeFiles({ 'ExportOrderDetailList202611221030.csv': iconv.encode(report, 'gbk') });
     await withWarehouse(async ({ db }) => {
-      const [result] = await loadFile(db, join(dir, 'ExportOrderDetailList202611221030.csv'), { seedsDir });
+      const [result] = await loadFile(db, join(dir, 'ExportOrderDetailList202611221030.csv'), { ...repoSeeds });
       expect(result).toMatchObject({ table: 'order_items', format: 'mapping:tmall_items', rowsRead: 5, rowsLoaded: 3, rowsQuarantined: 2 });
       const { rows } =
         await sql`select order_id, product_id, product_name, category, quantity, unit_price, amount, _line from raw.order_items order by _line`.execute(

@@ -3,7 +3,7 @@ import iconv from 'iconv-lite';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from '../../pipelines/load/load-file.js';
-import { seedsDir } from '../helpers/temp-project.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -84,7 +84,7 @@ const expected = [
 async function loadReport(content: Buffer) {
   const dir = writeFiles({ 'ExportOrderList202611221030.csv': content });
   return withWarehouse(async ({ db }) => {
-    const [result] = await loadFile(db, join(dir, 'ExportOrderList202611221030.csv'), { seedsDir });
+    const [result] = await loadFile(db, join(dir, 'ExportOrderList202611221030.csv'), { ...repoSeeds });
     const { rows } =
       await sql`select order_id, member_id, strftime(created_at, '%Y-%m-%d %H:%M:%S') as created_at, strftime(paid_at, '%Y-%m-%d %H:%M:%S') as paid_at,
       status, paid_amount, refund_amount, item_count, province, city, phone, _line from raw.orders order by order_id`.execute(db);
@@ -109,7 +109,7 @@ describe('the Tmall/Taobao order report', () => {
   it('says which layouts it knows when a file is neither named after a table nor one of them', async () => {
     const dir = writeFiles({ 'export.csv': iconv.encode('订单号,会员,金额\n1,a,2\n', 'gbk') });
     await withWarehouse(async ({ db }) => {
-      await expect(loadFile(db, join(dir, 'export.csv'), { seedsDir })).rejects.toThrow(
+      await expect(loadFile(db, join(dir, 'export.csv'), { ...repoSeeds })).rejects.toThrow(
         /cannot tell which table this file is from its name; .*; nor is its header a known export layout\n {2}found: {4}订单号, 会员, 金额\n {2}shopify_orders needs: Name, Email, .*\n {2}tmall_items needs: 订单编号, 标题, 价格, 购买数量\n {2}tmall_orders needs: 订单编号, 买家会员名, 买家实际支付金额, 订单状态, 订单创建时间$/,
       );
     });

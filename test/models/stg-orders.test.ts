@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from '../../pipelines/load/load-file.js';
-import { withRun } from '../../pipelines/refresh/run-log.js';
+import { withRun } from '../../pipelines/run/run-log.js';
 import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
+import { repoSeeds } from '../helpers/repo-seeds.js';
 import { runModel } from '../helpers/run-model.js';
-import { repoDir, seedsDir } from '../helpers/temp-project.js';
+import { repoDir } from '../helpers/temp-project.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
+import { testRun } from '../helpers/test-run.js';
 import { writeFiles } from '../helpers/write-files.js';
 
 const raw = (order: Record<string, unknown>) => ({
@@ -107,8 +109,8 @@ describe('staging.stg_orders', () => {
     });
     await withWarehouse(
       async ({ db, config }) => {
-        await loadFile(db, join(dir, 'orders.csv'), { seedsDir });
-        await expect(withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId }))).rejects.toThrow(
+        await loadFile(db, join(dir, 'orders.csv'), { ...repoSeeds });
+        await expect(withRun(db, 'build', async (runId) => buildWarehouse(db, await testRun(config, runId)))).rejects.toThrow(
           'models/staging/stg_orders.sql: relationships(status, seeds.order_statuses, status): 1 failing row',
         );
       },

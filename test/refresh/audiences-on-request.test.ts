@@ -5,6 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { generateShop } from '../../pipelines/generate/generate-shop.js';
 import { deliver, expectSucceeded } from '../helpers/refresh-state.js';
+import { shopTimeZone } from '../helpers/repo-seeds.js';
 import { runCli } from '../helpers/run-cli.js';
 
 async function ruleExports(dataDir: string): Promise<{ runs: string[]; exports: number }> {
@@ -31,7 +32,7 @@ describe('the automation exports audiences only when a refresh asks', () => {
   it('exports nothing on a plain refresh, then exports on --audiences, even with nothing new to build, and status says when', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'audiences-on-request-'));
     const shopDir = join(dataDir, 'shop');
-    await generateShop({ members: 400, days: 400, endDate: '2026-11-20', seed: 11, outDir: shopDir });
+    await generateShop({ shopTimeZone, members: 400, days: 400, endDate: '2026-11-20', seed: 11, outDir: shopDir });
     deliver(dataDir, shopDir);
 
     expectSucceeded(runCli(['refresh', '--no-site'], dataDir));
@@ -44,7 +45,7 @@ describe('the automation exports audiences only when a refresh asks', () => {
     expectSucceeded(asked);
     expect(asked.stderr).toContain('nothing new since run 1');
     const { exports, runs } = await ruleExports(dataDir);
-    // The sample shop's two rules (seeds/audience_rules.csv), one export each.
+    // The sample shop's two standing audiences (models/audiences/), one export each.
     expect(exports).toBe(2);
     expect(runs).toEqual(['2']);
     expect(existsSync(join(dataDir, 'audiences'))).toBe(true);

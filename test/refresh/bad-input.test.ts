@@ -4,10 +4,11 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { generateShop } from '../../pipelines/generate/generate-shop.js';
 import { loadFiles, UnloadableFilesError } from '../../pipelines/load/load-files.js';
-import { withRun } from '../../pipelines/refresh/run-log.js';
+import { withRun } from '../../pipelines/run/run-log.js';
 import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
-import { seedsDir } from '../helpers/temp-project.js';
+import { repoSeeds, shopTimeZone } from '../helpers/repo-seeds.js';
 import { withWarehouse } from '../helpers/temp-warehouse.js';
+import { testRun } from '../helpers/test-run.js';
 import { writeFiles } from '../helpers/write-files.js';
 
 const header = 'order_id,member_id,created_at,paid_at,status,paid_amount,refund_amount,item_count,province,city';
@@ -76,11 +77,11 @@ describe('bad input', () => {
     const corpusDir = writeFiles(corpus);
     await withWarehouse(async ({ db, config }) => {
       const shopDir = join(config.dataDir, 'shop');
-      await generateShop({ members: 1000, days: 400, endDate: '2026-11-20', seed: 5, outDir: shopDir });
+      await generateShop({ shopTimeZone, members: 1000, days: 400, endDate: '2026-11-20', seed: 5, outDir: shopDir });
       const shopOrders = readFileSync(join(shopDir, 'orders.csv'), 'utf8').split('\n').filter(Boolean).length - 1;
       await withRun(db, 'refresh', async (runId) => {
-        await loadFiles(db, [shopDir], { runId, seedsDir });
-        await buildWarehouse(db, config, { runId });
+        await loadFiles(db, [shopDir], { runId, ...repoSeeds });
+        await buildWarehouse(db, await testRun(config, runId));
       });
       const before = (await sql<{ members: number }>`select count(*) as members from marts.member_facts`.execute(db)).rows[0]!.members;
 
@@ -88,7 +89,7 @@ describe('bad input', () => {
       const error = await loadFiles(
         db,
         files.map((name) => join(corpusDir, name)),
-        { seedsDir },
+        { ...repoSeeds },
       ).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(UnloadableFilesError);
       expect((error as Error).message).toMatch(
@@ -154,7 +155,7 @@ describe('bad input', () => {
       ).toBe(shopOrders);
 
       // The build reads duplicates as status updates: one row per order, the latest state.
-      await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId }));
+      await withRun(db, 'build', async (runId) => buildWarehouse(db, await testRun(config, runId)));
       const updated = await sql<{ order_id: string; status: string }>`
         select order_id, status from staging.stg_orders where order_id in ('x7', '300000000000000001') order by order_id`.execute(db);
       expect(updated.rows).toEqual([
@@ -165,8 +166,8 @@ describe('bad input', () => {
       // An unknown status stops the build with the rule it breaks; the previous build stays.
       const built = (await sql<{ members: number }>`select count(*) as members from marts.member_facts`.execute(db)).rows[0]!.members;
       expect(built).toBeGreaterThanOrEqual(before);
-      await loadFiles(db, [join(corpusDir, 'orders-12-unknown-status.csv')], { seedsDir });
-      await expect(withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId }))).rejects.toThrow(
+      await loadFiles(db, [join(corpusDir, 'orders-12-unknown-status.csv')], { ...repoSeeds });
+      await expect(withRun(db, 'build', async (runId) => buildWarehouse(db, await testRun(config, runId)))).rejects.toThrow(
         /so the build was rolled back:\n {2}models\/staging\/stg_orders\.sql: relationships\(status, seeds\.order_statuses, status\): 1 failing row, e\.g\.\n {4}\{"order_id":"x12",.*"status":"on_hold"/,
       );
       expect((await sql<{ members: number }>`select count(*) as members from marts.member_facts`.execute(db)).rows[0]!.members).toBe(built);

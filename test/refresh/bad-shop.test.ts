@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { generateShop } from '../../pipelines/generate/generate-shop.js';
 import { shopToday } from '../../pipelines/shop-today.js';
 import { publishedDigest } from '../helpers/marts-digest.js';
+import { shopTimeZone } from '../helpers/repo-seeds.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempConfig } from '../helpers/temp-warehouse.js';
 
@@ -73,7 +74,7 @@ function shopInInbox(shopDir: string, files: Record<string, string | Buffer>): s
 describe('a clean shop with bad rows and files beside it', () => {
   it('publishes the clean shop and the valid rows among the bad, and reports every row and file it held back', async () => {
     const shopDir = join(tempConfig().dataDir, 'shop');
-    await generateShop({ members: 300, days: 400, endDate: '2026-11-20', seed: 29, outDir: shopDir });
+    await generateShop({ shopTimeZone, members: 300, days: 400, endDate: '2026-11-20', seed: 29, outDir: shopDir });
     const clean = shopInInbox(shopDir, { 'orders-valid.csv': csv(...validRows) });
     const dirty = shopInInbox(shopDir, badFiles);
 

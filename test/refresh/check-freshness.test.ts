@@ -1,29 +1,28 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkFreshness, StaleDataError } from '../../pipelines/refresh/check-freshness.js';
-import { withRun } from '../../pipelines/refresh/run-log.js';
+import { withRun } from '../../pipelines/run/run-log.js';
 import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
-import { tempProject } from '../helpers/temp-project.js';
+import { repoDir, tempProject } from '../helpers/temp-project.js';
+import { testRun } from '../helpers/test-run.js';
 
 // The newest order was created at 23:00 on 2026-11-20, shop time (Asia/Shanghai, UTC+8).
 const orders =
   "-- Orders.\n-- grain: order_id\n-- materialized: table\nselect 'o1' as order_id, timestamp '2026-11-20 23:00:00' as created_at";
 
 async function check(now: string, parameters: Record<string, string> = {}) {
-  const config = tempProject({ models: { 'staging/stg_orders.sql': orders } });
+  const newestOrder = readFileSync(`${repoDir}/models/intermediate/int_newest_order.sql`, 'utf8');
+  const config = tempProject({ models: { 'staging/stg_orders.sql': orders, 'intermediate/int_newest_order.sql': newestOrder } });
   const warehouse = await openWarehouse(config);
   const lines: string[] = [];
   try {
     return await withRun(warehouse.db, 'refresh', async (runId) => {
-      await buildWarehouse(warehouse.db, config, { runId });
-      const freshness = await checkFreshness(warehouse.db, {
-        runId,
-        seedsDir: config.seedsDir,
-        parameters,
-        now: new Date(now),
-        log: (line) => lines.push(line),
-      }).catch((error: Error) => error);
+      const run = await testRun(config, runId, { parameters });
+      await buildWarehouse(warehouse.db, run);
+      const freshness = await checkFreshness(warehouse.db, { ...run, log: (line) => lines.push(line) }, { now: new Date(now) }).catch(
+        (error: Error) => error,
+      );
       const recorded = await warehouse.db
         .selectFrom('ops.test_results')
         .select(['test', 'status', 'message'])
@@ -62,9 +61,8 @@ describe('the freshness check', () => {
     expect(recorded).toMatchObject([{ test: 'newest order at most 1 days old', status: 'fail' }]);
   });
 
-  it('refuses an unknown action', async () => {
-    const { freshness } = await check('2026-11-21T00:00:00Z', { freshness_action: 'shout' });
-    expect((freshness as Error).message).toBe(
+  it('refuses an unknown action, as the run starts', async () => {
+    await expect(check('2026-11-21T00:00:00Z', { freshness_action: 'shout' })).rejects.toThrow(
       "--set freshness_action = 'shout' is not allowed: give warn or fail (seeds/parameter_values.csv)",
     );
   });

@@ -13,6 +13,8 @@ import {
   scalar,
   warehouseDigest,
 } from '../helpers/refresh-state.js';
+import { shopTimeZone } from '../helpers/repo-seeds.js';
+
 import { runCli, startCli } from '../helpers/run-cli.js';
 
 // Real processes, really killed: `refresh --no-site` run by the CLI against data folders that
@@ -29,7 +31,7 @@ let stateAMarts: Record<string, string>;
 let stateAPublished: string;
 
 beforeAll(async () => {
-  shop = await shopInTwoDeliveries(root, 1500, 11);
+  shop = await shopInTwoDeliveries(root, 1500, 11, { shopTimeZone });
   const whole = join(root, 'whole');
   deliver(whole, shop.before);
   deliver(whole, shop.last);

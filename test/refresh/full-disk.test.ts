@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { shopInTwoDeliveries } from '../../pipelines/generate/shop-in-two-deliveries.js';
 import { deliver, expectSucceeded, fileHash, publishedPath, scalar } from '../helpers/refresh-state.js';
+import { shopTimeZone } from '../helpers/repo-seeds.js';
 import { runCli } from '../helpers/run-cli.js';
 
 // A full disk, as a file-size limit (`ulimit -f`) on the CLI's process: past the limit every write
@@ -17,7 +18,7 @@ const stateA = join(root, 'state-a');
 let shop: Awaited<ReturnType<typeof shopInTwoDeliveries>>;
 
 beforeAll(async () => {
-  shop = await shopInTwoDeliveries(root, 20_000, 11);
+  shop = await shopInTwoDeliveries(root, 20_000, 11, { shopTimeZone });
   deliver(stateA, shop.before);
   expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], stateA));
 }, 300_000);

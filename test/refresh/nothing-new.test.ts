@@ -4,11 +4,13 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { generateShop } from '../../pipelines/generate/generate-shop.js';
 import { publishedMartsPath } from '../../pipelines/publish/publish-marts.js';
-import { refresh } from '../../pipelines/refresh/refresh.js';
-import { withRun } from '../../pipelines/refresh/run-log.js';
+import { withRun } from '../../pipelines/run/run-log.js';
 import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
+import { shopTimeZone } from '../helpers/repo-seeds.js';
+import { runRefresh } from '../helpers/run-refresh.js';
 import { repoDir, tempProject } from '../helpers/temp-project.js';
+import { testRun } from '../helpers/test-run.js';
 import { writeFiles } from '../helpers/write-files.js';
 
 describe('refresh with nothing new', () => {
@@ -16,14 +18,14 @@ describe('refresh with nothing new', () => {
     const config = tempProject({});
     cpSync(join(repoDir, 'models'), config.modelsDir, { recursive: true });
     const shopDir = join(config.dataDir, 'shop');
-    await generateShop({ members: 300, days: 400, endDate: '2026-11-20', seed: 7, outDir: shopDir });
+    await generateShop({ shopTimeZone, members: 300, days: 400, endDate: '2026-11-20', seed: 7, outDir: shopDir });
     const warehouse = await openWarehouse(config);
     const { db } = warehouse;
     const lines: string[] = [];
     // Models built by the latest run: 0 when it left the published marts standing.
-    const refreshed = async (options: Parameters<typeof refresh>[1] = {}) => {
+    const refreshed = async (options: Parameters<typeof runRefresh>[1] = {}) => {
       lines.length = 0;
-      await refresh(warehouse, { inputs: [shopDir], log: (line) => lines.push(line), ...options });
+      await runRefresh(warehouse, { inputs: [shopDir], log: (line) => lines.push(line), ...options });
       const { rows } = await sql<{
         n: number;
       }>`select count(*)::integer as n from ops.model_runs where run_id = (select max(run_id) from ops.runs)`.execute(db);
@@ -54,7 +56,7 @@ describe('refresh with nothing new', () => {
       appendFileSync(join(config.modelsDir, 'marts', 'member_facts.sql'), '\n-- edited\n');
       expect(await refreshed()).toBe(models);
 
-      await withRun(db, 'build', (runId) => buildWarehouse(db, config, { runId, select: ['member_facts'] }));
+      await withRun(db, 'build', async (runId) => buildWarehouse(db, await testRun(config, runId), { select: ['member_facts'] }));
       expect(await refreshed()).toBe(models);
 
       const newDay = writeFiles({

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateShop } from '../../pipelines/generate/generate-shop.js';
 import { expectSucceeded, fileHash, publishedPath, scalar } from '../helpers/refresh-state.js';
+import { shopTimeZone } from '../helpers/repo-seeds.js';
 import { runCli } from '../helpers/run-cli.js';
 
 // Out of space at each step a command takes, as full-disk.test.ts makes it: a file-size limit
@@ -15,7 +16,7 @@ let unpaidOrder: string;
 
 beforeAll(async () => {
   const shop = join(root, 'shop');
-  await generateShop({ members: 300, days: 200, endDate: '2026-11-20', seed: 3, outDir: shop });
+  await generateShop({ shopTimeZone, members: 300, days: 200, endDate: '2026-11-20', seed: 3, outDir: shop });
   mkdirSync(join(state, 'inbox'), { recursive: true });
   cpSync(shop, join(state, 'inbox'), { recursive: true, filter: (path) => !path.endsWith('.json') });
   expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], state));

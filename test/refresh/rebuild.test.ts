@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { shopInTwoDeliveries } from '../../pipelines/generate/shop-in-two-deliveries.js';
 import { deliver, expectSucceeded, fileHash, publishedDigest, publishedPath, scalar, warehouseDigest } from '../helpers/refresh-state.js';
+import { shopTimeZone } from '../helpers/repo-seeds.js';
 import { runCli } from '../helpers/run-cli.js';
 
 // A warehouse built by two refreshes and a load of a late status update read with --table, then
@@ -15,7 +16,7 @@ let models: Record<string, string>;
 let published: Record<string, string>;
 
 beforeAll(async () => {
-  shop = await shopInTwoDeliveries(root, 1500, 11);
+  shop = await shopInTwoDeliveries(root, 1500, 11, { shopTimeZone });
   deliver(built, shop.before);
   expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences'], built));
   // The first order of the first delivery, refunded in a file that does not say its table: the

@@ -5,6 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { generateShop } from '../../pipelines/generate/generate-shop.js';
 import { deliver, expectSucceeded, publishedPath } from '../helpers/refresh-state.js';
+import { shopTimeZone } from '../helpers/repo-seeds.js';
 import { runCli } from '../helpers/run-cli.js';
 
 async function publishedRuns(dataDir: string): Promise<unknown[][]> {
@@ -25,7 +26,7 @@ describe('run durations', () => {
   it('are the same seconds to publish on the published Data page and in status, with the total apart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'run-durations-'));
     const shopDir = join(dataDir, 'shop');
-    await generateShop({ members: 300, days: 400, endDate: '2026-11-20', seed: 7, outDir: shopDir });
+    await generateShop({ shopTimeZone, members: 300, days: 400, endDate: '2026-11-20', seed: 7, outDir: shopDir });
     deliver(dataDir, shopDir);
     // The audiences are exported after the marts are copied: the run goes on after its time to publish.
     expectSucceeded(runCli(['refresh', '--no-site', '--audiences'], dataDir));

@@ -22,6 +22,8 @@ function project() {
     models: {
       'staging/stg_orders.sql': `-- grain: order_id\n-- materialized: table\nselect 'o1' as order_id, timestamp '2026-11-20 23:00:00' as created_at,
         timestamp '2026-11-20 23:00:00' as purchased_at, true as is_purchase`,
+      // The refresh's freshness check reads it.
+      'intermediate/int_newest_order.sql': readFileSync(join(repoDir, 'models/intermediate/int_newest_order.sql'), 'utf8'),
     },
     seeds: existsSync(guards) ? { 'publish_guards.csv': `${readFileSync(guards, 'utf8').split('\n')[0]}\n` } : {},
   });

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { WarehouseConfig } from '../../pipelines/config.js';
-import { refresh } from '../../pipelines/refresh/refresh.js';
-import { withRun } from '../../pipelines/refresh/run-log.js';
+import { withRun } from '../../pipelines/run/run-log.js';
 import { buildWarehouse, testWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
-import { tempProject } from '../helpers/temp-project.js';
+import { runRefresh } from '../helpers/run-refresh.js';
+import { repoDir, tempProject } from '../helpers/temp-project.js';
+import { testRun } from '../helpers/test-run.js';
 
 const numbers = `-- Numbers 1..3.
 -- grain: n
@@ -29,8 +30,10 @@ async function buildAndTest(config: WarehouseConfig) {
       (error: Error) => error,
     );
   try {
-    const build = await outcome(withRun(warehouse.db, 'build', (runId) => buildWarehouse(warehouse.db, config, { runId })));
-    const test = await outcome(withRun(warehouse.db, 'test', (runId) => testWarehouse(warehouse.db, config, { runId })));
+    const build = await outcome(
+      withRun(warehouse.db, 'build', async (runId) => buildWarehouse(warehouse.db, await testRun(config, runId))),
+    );
+    const test = await outcome(withRun(warehouse.db, 'test', async (runId) => testWarehouse(warehouse.db, await testRun(config, runId))));
     // The warehouse is reopened after each, so that what comes next in the run may read files again.
     const { rows } = await sql<{ access: boolean }>`select current_setting('enable_external_access') as access`.execute(warehouse.db);
     const logged = await sql<{ text: string }>`select coalesce(string_agg(message, ' | '), '') as text from (
@@ -138,6 +141,8 @@ describe('models read only the warehouse', () => {
         models: {
           'staging/stg_orders.sql': `-- Orders.\n-- grain: order_id\nselect 'o1' as order_id, timestamp '2026-11-20 10:00:00' as created_at,
             timestamp '2026-11-20 10:00:00' as purchased_at, true as is_purchase`,
+          // The refresh's freshness check reads it.
+          'intermediate/int_newest_order.sql': readFileSync(join(repoDir, 'models/intermediate/int_newest_order.sql'), 'utf8'),
           'marts/member_hints.sql': "-- Hints.\n-- grain: hint\nselect 'key: ' || getvariable('member_salt') || '.' as hint",
         },
         // The shop's guards read marts this project has none of.
@@ -146,7 +151,7 @@ describe('models read only the warehouse', () => {
       memberSalt: undefined,
     };
     const warehouse = await openWarehouse(config);
-    const error = await refresh(warehouse, { inputs: [] }).then(
+    const error = await runRefresh(warehouse, { inputs: [] }).then(
       () => undefined,
       (caught: Error) => caught,
     );

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { WarehouseConfig } from '../../pipelines/config.js';
-import { withRun } from '../../pipelines/refresh/run-log.js';
-import { buildWarehouse, DataTestError, testWarehouse } from '../../pipelines/transform/build-warehouse.js';
+import { withRun } from '../../pipelines/run/run-log.js';
+import { buildWarehouse, testWarehouse } from '../../pipelines/transform/build-warehouse.js';
+import { DataTestError } from '../../pipelines/transform/run-data-tests.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { tempProject } from '../helpers/temp-project.js';
+import { testRun } from '../helpers/test-run.js';
 
 const numbers = `-- Numbers 1..5.
 -- grain: n
@@ -17,8 +19,8 @@ async function build(config: WarehouseConfig, select: string[] = [], parameters:
   const warehouse = await openWarehouse(config);
   const lines: string[] = [];
   try {
-    const built = await withRun(warehouse.db, 'build', (runId) =>
-      buildWarehouse(warehouse.db, config, { runId, select, parameters, log: (line) => lines.push(line) }),
+    const built = await withRun(warehouse.db, 'build', async (runId) =>
+      buildWarehouse(warehouse.db, await testRun(config, runId, { parameters, log: (line) => lines.push(line) }), { select }),
     );
     return { built: built.map((model) => model.name), lines };
   } finally {
@@ -167,7 +169,7 @@ describe('building models', () => {
     const cases: Array<[string, string]> = [
       [
         '-- X.\n-- grain: n\n-- owner: crm\nselect 1 as n',
-        "unknown header key 'owner' (known: grain, materialized, incremental_key, compute, tests)",
+        "unknown header key 'owner' (known: grain, materialized, incremental_key, compute, tests; a standing audience's too: label, channel, control, cap_days, cost_per_contact, coupon_code, coupon_value, guards)",
       ],
       [
         '-- X.\n-- grain: n\n-- tests: positive(n)\nselect 1 as n',
@@ -278,11 +280,11 @@ describe('building models', () => {
     await build(config);
     const warehouse = await openWarehouse(config);
     try {
-      await withRun(warehouse.db, 'test', (runId) => testWarehouse(warehouse.db, config, { runId }));
+      await withRun(warehouse.db, 'test', async (runId) => testWarehouse(warehouse.db, await testRun(config, runId)));
       await sql`insert into staging.stg_numbers values (6)`.execute(warehouse.db);
-      await expect(withRun(warehouse.db, 'test', (runId) => testWarehouse(warehouse.db, config, { runId }))).rejects.toThrow(
-        'models/assertions/five_numbers.sql: Exactly five numbers.: 1 failing row',
-      );
+      await expect(
+        withRun(warehouse.db, 'test', async (runId) => testWarehouse(warehouse.db, await testRun(config, runId))),
+      ).rejects.toThrow('models/assertions/five_numbers.sql: Exactly five numbers.: 1 failing row');
     } finally {
       await warehouse.close();
     }

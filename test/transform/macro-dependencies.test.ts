@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { WarehouseConfig } from '../../pipelines/config.js';
-import { withRun } from '../../pipelines/refresh/run-log.js';
+import { withRun } from '../../pipelines/run/run-log.js';
 import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { repoDir, tempProject } from '../helpers/temp-project.js';
+import { testRun } from '../helpers/test-run.js';
 
 // a_scaled reads p_one, b_shifted calls a_scaled, c_scaled reads p_two, d_level reads a seed.
 const macros = `-- The test's macros.
@@ -44,7 +45,7 @@ async function rebuilt(config: WarehouseConfig, set: Record<string, string> = {}
   const warehouse = await openWarehouse(config);
   try {
     return await withRun(warehouse.db, 'build', async (runId) => {
-      await buildWarehouse(warehouse.db, config, { runId, parameters: set });
+      await buildWarehouse(warehouse.db, await testRun(config, runId, { parameters: set }));
       const { rows } = await sql<{ model: string }>`
         select model from ops.model_runs where run_id = ${runId} and mode <> 'unchanged' order by model`.execute(warehouse.db);
       return rows.map((row) => row.model);

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { WarehouseConfig } from '../../pipelines/config.js';
-import { withRun } from '../../pipelines/refresh/run-log.js';
+import { withRun } from '../../pipelines/run/run-log.js';
 import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { bgnbdPAlive } from '../helpers/bgnbd-reference.js';
 import { published } from '../helpers/cdnow-summary.js';
 import { tempProject } from '../helpers/temp-project.js';
+import { testRun } from '../helpers/test-run.js';
 
 // Models with `-- compute: <name>`, on the project's own computations.
 const histories = `-- Two members' histories.
@@ -39,8 +40,8 @@ async function build(config: WarehouseConfig, parameters: Record<string, string>
   const warehouse = await openWarehouse(config);
   const lines: string[] = [];
   try {
-    await withRun(warehouse.db, 'build', (runId) =>
-      buildWarehouse(warehouse.db, config, { runId, parameters, log: (line) => lines.push(line) }),
+    await withRun(warehouse.db, 'build', async (runId) =>
+      buildWarehouse(warehouse.db, await testRun(config, runId, { parameters, log: (line) => lines.push(line) })),
     );
     return lines;
   } finally {

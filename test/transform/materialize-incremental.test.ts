@@ -4,11 +4,13 @@ import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { WarehouseConfig } from '../../pipelines/config.js';
 import { loadFile } from '../../pipelines/load/load-file.js';
-import { withRun } from '../../pipelines/refresh/run-log.js';
+import { readParameters } from '../../pipelines/run/read-parameters.js';
+import { withRun } from '../../pipelines/run/run-log.js';
 import { buildWarehouse, testWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import type { Database } from '../../pipelines/warehouse/database.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { tempProject } from '../helpers/temp-project.js';
+import { testRun } from '../helpers/test-run.js';
 import { writeFiles } from '../helpers/write-files.js';
 
 const models = {
@@ -51,8 +53,9 @@ async function inWarehouse<T>(config: WarehouseConfig, work: (db: Kysely<Databas
 function build(config: WarehouseConfig, delivery?: string, fullRefresh = false) {
   return inWarehouse(config, (db) =>
     withRun(db, 'build', async (runId) => {
-      if (delivery) await loadFile(db, join(deliveries, delivery), { seedsDir: config.seedsDir });
-      await buildWarehouse(db, config, { runId, fullRefresh });
+      if (delivery)
+        await loadFile(db, join(deliveries, delivery), { seedsDir: config.seedsDir, parameters: await readParameters(config.seedsDir) });
+      await buildWarehouse(db, await testRun(config, runId), { fullRefresh });
       const modes = await sql<{ model: string; mode: string; changed_keys: number | null }>`
         select model, mode, changed_keys from ops.model_runs where run_id = ${runId} order by model`.execute(db);
       const totals = await sql<{
@@ -172,9 +175,9 @@ describe('incremental models', () => {
     // A row out of range that no build made: m1's, which the next build does not rebuild.
     await rowsOf(config, `update intermediate.int_member_totals set spent = 1000 where member_id = 'm1'`);
     expect((await build(config, 'orders-2.csv')).modes).toContain('intermediate.int_member_totals incremental 2');
-    await expect(inWarehouse(config, (db) => withRun(db, 'test', (runId) => testWarehouse(db, config, { runId })))).rejects.toThrow(
-      /models\/intermediate\/int_member_totals\.sql: accepted_range\(spent, 0, 100\): 1 failing row/,
-    );
+    await expect(
+      inWarehouse(config, (db) => withRun(db, 'test', async (runId) => testWarehouse(db, await testRun(config, runId)))),
+    ).rejects.toThrow(/models\/intermediate\/int_member_totals\.sql: accepted_range\(spent, 0, 100\): 1 failing row/);
     // m5 spends 500: a changed row out of range fails the build.
     await expect(build(config, 'orders-4.csv')).rejects.toThrow(/int_member_totals\.sql: accepted_range\(spent, 0, 100\): 1 failing row/);
   });

@@ -2,10 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { WarehouseConfig } from '../../pipelines/config.js';
-import { withRun } from '../../pipelines/refresh/run-log.js';
+import { withRun } from '../../pipelines/run/run-log.js';
 import { buildWarehouse } from '../../pipelines/transform/build-warehouse.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { tempProject } from '../helpers/temp-project.js';
+import { testRun } from '../helpers/test-run.js';
 
 // A header of five lines, three of them in Chinese (three bytes a character in UTF-8, which is how
 // DuckDB counts its positions), then a blank line: the query starts on line 7.
@@ -21,7 +22,7 @@ const memberTotals = (...query: string[]) => [...header, ...query].join('\n');
 async function build(config: WarehouseConfig, select: string[] = []) {
   const warehouse = await openWarehouse(config);
   try {
-    await withRun(warehouse.db, 'build', (runId) => buildWarehouse(warehouse.db, config, { runId, select }));
+    await withRun(warehouse.db, 'build', async (runId) => buildWarehouse(warehouse.db, await testRun(config, runId), { select }));
   } finally {
     await warehouse.close();
   }

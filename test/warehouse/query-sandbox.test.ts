@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { refresh } from '../../pipelines/refresh/refresh.js';
 import { openWarehouse } from '../../pipelines/warehouse/open-warehouse.js';
 import { runCli } from '../helpers/run-cli.js';
+import { runRefresh } from '../helpers/run-refresh.js';
 import { tempConfig } from '../helpers/temp-warehouse.js';
 import { writeFiles } from '../helpers/write-files.js';
 
@@ -23,7 +23,7 @@ let salt = '';
 beforeAll(async () => {
   const warehouse = await openWarehouse(config);
   try {
-    await refresh(warehouse, { inputs: [join(writeFiles({ 'orders.csv': orders }), 'orders.csv')] });
+    await runRefresh(warehouse, { inputs: [join(writeFiles({ 'orders.csv': orders }), 'orders.csv')] });
   } finally {
     await warehouse.close();
   }

@@ -28,8 +28,7 @@ const typeHints: Record<string, string> = {
  * The one reading of seeds/parameters.csv (name, value, type, description), with `--set`
  * overrides applied; an override of an unknown parameter is an error, and so is a value that is
  * not of its type, not one of its allowed values (parameter-domains.sql), or an as-of date after
- * today in the shop's time zone. Every command that needs a parameter (build, load, freshness,
- * generate) reads it here.
+ * today in the shop's time zone. A run reads it once, at its start (run-context.ts).
  */
 export async function readParameters(seedsDir: string, overrides: Record<string, string> = {}): Promise<Map<string, Parameter>> {
   const path = join(seedsDir, 'parameters.csv');
