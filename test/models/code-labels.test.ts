@@ -165,39 +165,6 @@ describe('labels of the codes pages show', () => {
 
 // A chart's series are rows, each with its label, so that a page only selects them.
 describe('the series the pages draw', () => {
-  it('split each complete month: revenue of new and returning buyers, buyers beside new buyers', async () => {
-    // As of 2026-05-31. April: A and B returning (first bought in 2025) for ¥200 and ¥50; D (three
-    // orders, ¥100) and E (¥20) new. May: C new, ¥80. June is not in the data.
-    const orders = [
-      order('A', '2025-06-10', 100),
-      order('A', '2026-04-05', 200),
-      order('B', '2025-05-01', 50),
-      order('B', '2026-04-20', 50),
-      order('C', '2026-05-03', 80),
-      order('D', '2026-04-10', 30),
-      order('D', '2026-04-10', 30),
-      order('D', '2026-04-25', 40),
-      order('E', '2026-04-15', 20),
-    ];
-    const rows = await runModel(
-      'marts.kpi_monthly_parts',
-      { 'staging.stg_orders': orders },
-      { parameters: { as_of_date: '2026-05-31' }, orderBy: 'month, measure desc, part_order' },
-    );
-    expect(
-      rows.filter((row) => String(row.month) >= '2026-04-01').map((row) => [row.month, row.part_label, Number(row.revenue ?? row.buyers)]),
-    ).toEqual([
-      ['2026-04-01', '新客 new', 120],
-      ['2026-04-01', '老客 returning', 250],
-      ['2026-04-01', '新客 new buyers', 2],
-      ['2026-04-01', '全部成交 all buyers', 4],
-      ['2026-05-01', '新客 new', 80],
-      ['2026-05-01', '老客 returning', 0],
-      ['2026-05-01', '新客 new buyers', 1],
-      ['2026-05-01', '全部成交 all buyers', 1],
-    ]);
-  });
-
   it('give each campaign arm and each ROI its own labelled row', async () => {
     const campaign = {
       campaign_id: 'C1',

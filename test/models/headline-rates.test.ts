@@ -76,3 +76,27 @@ describe('the month comparison (环比)', () => {
     expect(rows).toEqual([]);
   });
 });
+
+describe('the split charts of the Overview', () => {
+  it('split each complete month: revenue of new and returning buyers, buyers beside new buyers', async () => {
+    const rows = await runModel(
+      'marts.kpi_monthly_parts',
+      { 'staging.stg_orders': orders },
+      { parameters, orderBy: 'month, measure desc, part_order' },
+    );
+    // April: A (¥200) and B (¥50) returning, first bought in 2025; D (three orders, ¥100) and E
+    // (¥20) new. May: C new, ¥80.
+    expect(
+      rows.filter((row) => String(row.month) >= '2026-04-01').map((row) => [row.month, row.part_label, Number(row.revenue ?? row.buyers)]),
+    ).toEqual([
+      ['2026-04-01', '新客 new', 120],
+      ['2026-04-01', '老客 returning', 250],
+      ['2026-04-01', '新客 new buyers', 2],
+      ['2026-04-01', '全部成交 all buyers', 4],
+      ['2026-05-01', '新客 new', 80],
+      ['2026-05-01', '老客 returning', 0],
+      ['2026-05-01', '新客 new buyers', 1],
+      ['2026-05-01', '全部成交 all buyers', 1],
+    ]);
+  });
+});
