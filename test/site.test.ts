@@ -45,6 +45,8 @@ let server: Server;
 let browser: Browser;
 let baseUrl: string;
 let headline: Record<string, number>;
+let changeSentences: string[];
+let alerts: Array<{ value_text: string; usual_text: string }>;
 let campaign: { name: string; naive_roi: number; response_rate_t: number };
 let breakdown: string[];
 let keySegments: { member_share: number; revenue_share: number };
@@ -74,6 +76,10 @@ beforeAll(async () => {
       select buyers, revenue, repurchase_rate, returning_buyer_share from marts.kpi_monthly
       where month_complete order by month desc limit 1`.execute(warehouse.db);
     headline = rows[0]!;
+    const change = await sql<{ sentence: string }>`select sentence from marts.revenue_change order by comparison`.execute(warehouse.db);
+    changeSentences = change.rows.map((row) => row.sentence);
+    alerts = (await sql<(typeof alerts)[number]>`select value_text, usual_text from marts.kpi_alerts where alert`.execute(warehouse.db))
+      .rows;
     const campaigns = await sql<
       typeof campaign
     >`select name, naive_roi, response_rate_t from marts.campaign_roi where campaign_id = 'C01'`.execute(warehouse.db);
@@ -186,6 +192,25 @@ describe('the report site', () => {
     expect(text).toContain(`${(headline.repurchase_rate! * 100).toFixed(1)}%`);
     expect(text).toContain(`${(headline.returning_buyer_share! * 100).toFixed(1)}%`);
     expect(text).toMatch(new RegExp(`数据截至 Data as of\\s*${asOf}`));
+    await page.close();
+  });
+
+  it('opens the Overview with what changed and why, and says how to set targets where none are set', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/`, { waitUntil: 'networkidle' });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    const text = await page.locator('body').innerText();
+    // The shop's two years give both comparisons, each with its sentence, before the all-time figures.
+    expect(changeSentences).toHaveLength(2);
+    for (const sentence of changeSentences) expect(text).toContain(sentence);
+    expect(text.indexOf(changeSentences[0]!)).toBeLessThan(text.indexOf('全期 All time'));
+    expect(text).toMatch(/主要因为.*· Revenue (rose|fell) ¥[\d,]+ on the month before, mostly from/);
+    // Each headline figure out of its usual range, with its value and range, or no alert box.
+    for (const alert of alerts) expect(text).toContain(`${alert.value_text}，`);
+    expect(text.includes('异常提醒 Alerts')).toBe(alerts.length > 0);
+    // seeds/targets.csv holds its header only.
+    expect(text).toContain('No targets are set for this month or the month before');
+    expect(text).toContain('2026-12-01,revenue,1200000');
     await page.close();
   });
 

@@ -12,6 +12,7 @@ import { afterPublishing, finishRun, withRun } from '../run/run-log.js';
 import { buildWarehouse } from '../transform/build-warehouse.js';
 import type { Warehouse } from '../warehouse/open-warehouse.js';
 import { checkFreshness } from './check-freshness.js';
+import { describeAlerts } from './describe-alerts.js';
 
 export interface RefreshOptions {
   /** Files or folders to load; default: the inbox, whose files are moved to the archive once loaded. */
@@ -72,6 +73,9 @@ export async function refresh(warehouse: Warehouse, context: RunContext, options
     }
     log(`loaded (${seconds(started)}s); building models`);
     const models = await buildWarehouse(db, run, { fullRefresh: options.fullRefresh });
+    // A project of its own models (a test's) may have no alerts.
+    if (models.some((model) => model.name === 'marts.kpi_alerts'))
+      for (const alert of await describeAlerts(db, 'marts.kpi_alerts')) log(`alerts: ${alert}`);
     await checkFreshness(db, run);
     await guardPublish(db, config, { runId, definitions: fingerprint.definitions, accept: options.acceptChanges, log });
     // What is published next shows this run as publishing, with its time so far; a later failure

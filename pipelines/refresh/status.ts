@@ -10,6 +10,7 @@ import { runQuery } from '../warehouse/run-query.js';
 import { literal } from '../warehouse/sql-text.js';
 import { describeStorageFailure } from '../warehouse/storage-failure.js';
 import { isAlive, type LockHolder, lockPathOf, readHolder } from '../warehouse/warehouse-lock.js';
+import { describeAlerts } from './describe-alerts.js';
 
 /**
  * What a scheduler's operator wants to know: who holds the lock, the last runs, what is published.
@@ -47,6 +48,7 @@ async function describeRunLog(config: WarehouseConfig, holder: LockHolder | unde
       const publishing = await publishingTimes(warehouse.db);
       const lines = [
         `audiences  ${await describeAutomation(warehouse.db)}`,
+        `alerts     ${(await describePublishedAlerts(warehouse.db, config)).join('; ')}`,
         ...(await describeHold(warehouse.db)),
         '',
         'last runs',
@@ -126,6 +128,23 @@ async function describeAutomation(db: Kysely<Database>): Promise<string> {
   const last = rows[0];
   if (!last) return 'the automation rules have not run (refresh --audiences or audience-rules runs them)';
   return `the automation rules last exported in run ${last.run_id}, ${last.exported_at}: ${last.exported} exported, ${last.failed} failed`;
+}
+
+// What readers of the published marts see, not the warehouse's build, which a held publish keeps back.
+async function describePublishedAlerts(db: Kysely<Database>, config: WarehouseConfig): Promise<string[]> {
+  const path = publishedMartsPath(config);
+  if (!existsSync(path)) return ['none published yet'];
+  return db.connection().execute(async (connection) => {
+    await sql.raw(`attach ${literal(path)} as published_alerts (read_only)`).execute(connection);
+    try {
+      const { rows } = await sql`select 1 from duckdb_tables()
+        where database_name = 'published_alerts' and schema_name = 'marts' and table_name = 'kpi_alerts'`.execute(connection);
+      if (rows.length === 0) return ['not in the published marts, published before alerts existed; the next refresh publishes them'];
+      return await describeAlerts(connection, 'published_alerts.marts.kpi_alerts');
+    } finally {
+      await sql.raw('detach published_alerts').execute(connection);
+    }
+  });
 }
 
 // The same seconds to publish as marts.data_runs. A warehouse no writer of this version has opened
