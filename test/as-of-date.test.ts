@@ -101,7 +101,10 @@ describe('the as-of date', () => {
           (select count(*) from marts.${table}) as cut_rows`)
           .execute(db);
         const row = rows[0]!;
-        if (row.only_cut > 0 || row.only_whole > 0 || row.cut_rows === 0) differences.push(`${table}: ${JSON.stringify(row)}`);
+        // kpi_targets has rows only for the months of seeds/targets.csv, none as shipped
+        // (test/models/kpi-targets.test.ts computes them as of a date).
+        const empty = row.cut_rows === 0 && table !== 'kpi_targets';
+        if (row.only_cut > 0 || row.only_whole > 0 || empty) differences.push(`${table}: ${JSON.stringify(row)}`);
       }
       expect(differences).toEqual([]);
     } finally {

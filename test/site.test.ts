@@ -152,10 +152,11 @@ describe('the report site', () => {
     );
     expect(cutOff).toEqual([]);
     // One number format per kind (docs/metrics.md): no table cell abbreviates a figure (16.4k
-    // beside 1,616), and money is ¥ with thousands separators, whole or to the fen.
+    // beside 1,616), and money is ¥ with thousands separators, whole or to the fen; a change may
+    // carry its arrow.
     const misformatted = await page.evaluate(() =>
       [...document.querySelectorAll('td')]
-        .map((cell) => (cell.textContent ?? '').trim())
+        .map((cell) => (cell.textContent ?? '').trim().replace(/\s*[▲▼]$/, ''))
         .filter((text) => /^-?¥?-?[\d.,]+[kMB]$/.test(text) || (/^-?¥/.test(text) && !/^-?¥-?\d{1,3}(,\d{3})*(\.\d\d)?$/.test(text))),
     );
     expect(misformatted).toEqual([]);
