@@ -18,6 +18,7 @@ import { filesDigest } from '../files-digest.js';
 import type { Parameter } from '../run/read-parameters.js';
 import type { RunContext } from '../run/run-context.js';
 import { spawnBuildProcess } from './build-process-group.js';
+import { copyReports } from './monthly-report.js';
 import { evidenceOutputs, martTables, siteWorkspace, writeMartSources } from './site-workspace.js';
 
 export function siteDir(config: WarehouseConfig): string {
@@ -49,7 +50,8 @@ export interface StagedSite {
 
 /**
  * Extracts the given marts file for Evidence and builds the report site into a new folder under
- * `data/sites/`. Nothing readers see changes until the staged site is published.
+ * `data/sites/`, with the monthly reports (data/reports/) at /reports/<yyyy-mm>.pdf. Nothing readers
+ * see changes until the staged site is published.
  */
 export async function buildSite(context: RunContext, martsFile: string, options: { full?: boolean } = {}): Promise<StagedSite> {
   const { config, log } = context;
@@ -70,6 +72,8 @@ export async function buildSite(context: RunContext, martsFile: string, options:
   mkdirSync(sitesDir, { recursive: true });
   try {
     cpSync(built, next, { recursive: true });
+    // Beside the pages, not through Evidence's static/: a data-only rebuild copies no new static file.
+    copyReports(config, next);
   } catch (error) {
     rmSync(next, { recursive: true, force: true });
     throw error;

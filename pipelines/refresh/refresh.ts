@@ -3,9 +3,10 @@ import { runAudienceRules } from '../audience/run-audience-rules.js';
 import type { WarehouseConfig } from '../config.js';
 import { type LoadInput, loadFiles, UnloadableFilesError } from '../load/load-files.js';
 import { endLeftoverBuild } from '../publish/build-process-group.js';
-import { buildSite } from '../publish/build-site.js';
+import { buildSite, siteDir } from '../publish/build-site.js';
+import { writeMonthlyReport } from '../publish/monthly-report.js';
 import { guardPublish } from '../publish/publish-guard.js';
-import { stageMarts } from '../publish/publish-marts.js';
+import { publishedMartsPath, stageMarts } from '../publish/publish-marts.js';
 import { publishedFingerprint, recordPublished, unchangedSince } from '../publish/published-fingerprint.js';
 import type { RunContext } from '../run/run-context.js';
 import { afterPublishing, finishRun, withRun } from '../run/run-log.js';
@@ -36,6 +37,7 @@ export interface RefreshOptions {
  * closed months or headline figures moved beyond seeds/publish_guards.csv is held (PublishHeld):
  * the warehouse keeps it, the published marts and site stand, until `acceptChanges`. When nothing
  * the published output is computed from has changed, it stands and only freshness is checked.
+ * Once published, a month the marts close gets its printable report (publish/monthly-report.ts).
  */
 export async function refresh(warehouse: Warehouse, context: RunContext, options: RefreshOptions = {}): Promise<void> {
   const { db } = warehouse;
@@ -66,6 +68,8 @@ export async function refresh(warehouse: Warehouse, context: RunContext, options
         `nothing new since run ${standing} (same files, models, seeds, parameters and code): its published marts${options.site ? ' and site' : ''} stand; --full-refresh rebuilds them`,
       );
       await checkFreshness(db, run);
+      // A report a refresh could not write (no Chromium then) is written once it can be.
+      await writeReport(config, log);
       // A rule already exported for the as-of date is not exported again: asking twice is safe.
       if (options.audiences) await runAudienceRules(warehouse, run);
       if (refused) throw new RefusedFilesError(refused);
@@ -95,6 +99,7 @@ export async function refresh(warehouse: Warehouse, context: RunContext, options
         log(`site: ${published[1]}`);
       }
       await recordPublished(db, runId, fingerprint, site !== undefined);
+      await writeReport(config, log);
     } catch (error) {
       throw afterPublishing(error, published);
     }
@@ -124,6 +129,12 @@ export class RefusedFilesError extends Error {
 function refusedInbox(error: unknown, fromInbox: boolean): UnloadableFilesError {
   if (fromInbox && error instanceof UnloadableFilesError) return error;
   throw error;
+}
+
+// The monthly report of a month the published marts close, from them, so that it shows what the site shows.
+async function writeReport(config: WarehouseConfig, log: (line: string) => void): Promise<void> {
+  const line = await writeMonthlyReport(config, publishedMartsPath(config), { site: siteDir(config) });
+  if (line) log(line);
 }
 
 function seconds(since: number): string {
