@@ -1,6 +1,6 @@
 -- P(alive) of the buyers by lifecycle stage, in the p_alive bands of seeds/bands.csv (lower bound
 -- inclusive, upper exclusive): where the stage rules and the forecast (P(alive) of the model
--- member_forecast.p_alive_model names, MBG/NBD by default) disagree (the Members page). Under
+-- member_forecast.p_alive_model names, MBG/NBD by default) disagree (the Lifecycle page). Under
 -- MBG/NBD every buyer counts; under BG/NBD members without a repeat occasion are left out, as the
 -- page says, because their P(alive) is 1 by construction (member_forecast_summary has their
 -- count). Every stage and band appears, empty ones with zero; share = the band's share of the

@@ -1,5 +1,5 @@
 -- The forecast of member_forecast summed by lifecycle stage, by RFM segment (members outside the
--- RFM lookback as not_scored) and by member level (the Members page): buyers, those without a
+-- RFM lookback as not_scored) and by member level (the Lifecycle page): buyers, those without a
 -- repeat occasion, mean P(alive) (of the model member_forecast.p_alive_model names) of the
 -- buyers it says something about (avg_p_alive: every buyer under MBG/NBD, the default, where a
 -- one-time buyer may have left; repeat buyers only under BG/NBD, whose P(alive) of a one-time

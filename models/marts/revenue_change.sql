@@ -1,6 +1,7 @@
--- What changed in the last complete month (as kpi_month_compared picks it), and why: against the
--- month before (环比, comparison month_before) and the same month a year before (同比, year_before;
--- no row when that month is before the data's first month). Buyers, revenue, the within-month
+-- What changed in each complete month of kpi_month_compared (latest = the last complete one, the
+-- month the Overview opens on), and why: against the month before (环比, comparison month_before)
+-- and the same month a year before (同比, year_before; no row when that month is before the data's
+-- first month). Buyers, revenue, the within-month
 -- repurchase rate (月内复购率) and new members (members first known, joined or ordered, in the
 -- month, i.e. members_total less the month before's) in both months. The revenue change R1 − R0 is
 -- split exactly by LMDI (log-mean Divisia) over revenue = buyers × purchases per buyer × AOV:
@@ -11,8 +12,8 @@
 -- splits by new and returning buyers' revenue. The sentence names the part that moved revenue most;
 -- its words are code sets revenue_comparison, revenue_direction and revenue_driver of
 -- seeds/code_labels.csv.
--- grain: comparison
--- tests: accepted_values(comparison, 'month_before', 'year_before'); accepted_values(main_driver, 'buyers', 'purchases_per_buyer', 'aov'); accepted_values(decomposition_gap, 'no_buyers', 'no_revenue'); not_null(month, base_month, revenue_change_amount, new_buyers_part, returning_buyers_part, sentence)
+-- grain: month, comparison
+-- tests: accepted_values(comparison, 'month_before', 'year_before'); accepted_values(main_driver, 'buyers', 'purchases_per_buyer', 'aov'); accepted_values(decomposition_gap, 'no_buyers', 'no_revenue'); not_null(month, latest, base_month, revenue_change_amount, new_buyers_part, returning_buyers_part, sentence)
 with
 
 month_compared as (select * from marts.kpi_month_compared),
@@ -29,15 +30,16 @@ monthly as (
 code_labels as (select * from intermediate.int_code_labels),
 
 pairs as (
-  select 'month_before' as comparison, month, previous_month as base_month from month_compared
+  select 'month_before' as comparison, month, latest, previous_month as base_month from month_compared
   union all
-  select 'year_before' as comparison, month, (month - interval 1 year)::date as base_month from month_compared
+  select 'year_before' as comparison, month, latest, (month - interval 1 year)::date as base_month from month_compared
 ),
 
 compared as (
   select
     pairs.comparison,
     pairs.month,
+    pairs.latest,
     pairs.base_month,
     this.buyers,
     base.buyers as base_buyers,
@@ -131,6 +133,7 @@ final as (
     worded.comparison,
     comparison_labels.label as comparison_label,
     worded.month,
+    worded.latest,
     worded.base_month,
     worded.buyers,
     worded.base_buyers,

@@ -156,6 +156,24 @@ export const audienceFilterTable = {
     select member_id from intermediate.int_product_purchases_dated
     where purchase_date between ${v['bought-between']}.low and ${v['bought-between']}.high)`,
   }),
+  tag: filter({
+    kind: 'texts',
+    description:
+      'member tags as attribute=value, comma separated (e.g. style=通勤,price_band=high): every attribute given, with one of its values (marts.member_tags)',
+    where: (v) => `member_id in (
+    select member_id from marts.member_tags
+    where list_contains(${v.tag}, attribute || '=' || value)
+    group by member_id
+    having count(distinct attribute) = (select count(distinct split_part(given, '=', 1)) from unnest(${v.tag}) as given_tags(given)))`,
+  }),
+  'bought-price-band': filter({
+    kind: 'text',
+    description:
+      'bought an item in this price band or a higher one (seeds/price_bands.csv, e.g. high): no product above a band for members who never bought in it',
+    where: (v) => `member_id in (
+    select member_id from intermediate.int_member_items_priced
+    where price_band_order >= (select band_order from seeds.price_bands where band = ${v['bought-price-band']}))`,
+  }),
   'min-days-since-purchase': filter({
     kind: 'integer',
     min: 0,

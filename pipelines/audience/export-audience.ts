@@ -270,10 +270,12 @@ function audienceVariables(options: z.output<typeof audienceOptionsSchema>, guar
   };
 }
 
-// A stage, segment, level, tier or province the shop does not have would select nobody without a word.
+// A stage, segment, level, tier, province, tag or price band the shop does not have would select nobody without a word.
 async function refuseUnknownValues(db: Kysely<Database>, filters: AudienceFilters): Promise<void> {
   const given = Object.entries(filters).flatMap(([flag, values]) =>
-    Array.isArray(values) ? values.map((value) => `(${literal(flag)}, ${literal(String(value))})`) : [],
+    (Array.isArray(values) ? values : typeof values === 'string' ? [values] : []).map(
+      (value) => `(${literal(flag)}, ${literal(String(value))})`,
+    ),
   );
   await sql
     .raw(

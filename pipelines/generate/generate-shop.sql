@@ -1,6 +1,6 @@
 -- A Tmall/Taobao-like women's apparel shop with known behaviour. Set by generate-shop.ts:
 -- variables seed, members, days, end_date, ladder (list of step probabilities), max_occasions,
--- and the tables gen_categories, gen_products, gen_campaign_plan, gen_region_tiers.
+-- and the tables gen_categories, gen_products, gen_preferences, gen_campaign_plan, gen_region_tiers.
 -- Randomness is hash-based (u(...) in [0, 1)), so the output does not depend on threads or order.
 
 -- One string per draw: DuckDB's multi-argument hash(seed, a, b, c) mixes poorly (draws for
@@ -261,3 +261,42 @@ select
   partial_refund and status = 'completed' and restated_at::date <= getvariable('end_date')::date as restated,
   hour(created_at) < 8 and u(order_no, 'utc', 0) < 0.02 as written_in_utc
 from priced;
+
+-- Planted preferences (gen_preferences): a share of the buyers prefers one attribute value, and
+-- most of their lines are the variant of the product with that value (same category and price,
+-- so that orders stay as they are; a product that has the value is its own variant).
+create or replace table gen_member_preferences as
+select members.member_no, preferences.preference_no, preferences.line_share
+from gen_members as members
+inner join gen_preferences as preferences
+  on u(members.member_no, 'preference', 0) >= preferences.share_from and u(members.member_no, 'preference', 0) < preferences.share_to
+where members.is_buyer;
+
+create or replace table gen_product_variants as
+with variants as (
+  select
+    products.*,
+    preferences.preference_no,
+    preferences.attribute,
+    preferences.value,
+    preferences.variant_code,
+    case preferences.attribute
+      when 'style' then products.style
+      when 'colour' then products.colour
+      when 'material' then products.material
+      else products.season
+    end = preferences.value as has_value
+  from gen_products as products
+  cross join gen_preferences as preferences
+)
+select
+  product_id as base_product_id,
+  preference_no,
+  case when has_value then product_id else product_id || '-' || variant_code end as product_id,
+  case when has_value then product_name else product_name || ' ' || value end as product_name,
+  category,
+  case when attribute = 'style' then value else style end as style,
+  case when attribute = 'colour' then value else colour end as colour,
+  case when attribute = 'material' then value else material end as material,
+  case when attribute = 'season' then value else season end as season
+from variants;

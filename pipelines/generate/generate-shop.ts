@@ -39,6 +39,15 @@ export interface ShopTruth {
     written_in_utc: Array<{ order_id: string; created_at: string }>;
   };
   recategorised: { product_id: string; from: string; to: string; days_before_end: number; since: string };
+  /** Members planted to prefer one attribute value: most of their lines are the product's variant with it. */
+  preferences: Array<
+    Preference & {
+      /** Share of the catalogue's base products that have the value: the rate others meet it at. */
+      base_share: number;
+      /** The planted members (buyer ids, as in the files). */
+      members: string[];
+    }
+  >;
   campaigns: Array<
     CampaignPlan & {
       targeted: number;
@@ -129,6 +138,31 @@ const products: Record<string, Array<[string, number]>> = {
 
 // A product the shop moved to another category: its lines of the last 180 days carry the new one.
 const recategorised = { product_id: 'TOP006', from: 'tops', to: 'underwear', days_before_end: 180 };
+
+// The products file's attributes: a product's value of each is picked by its place in the catalogue.
+const attributeValues = {
+  style: ['通勤', '休闲', '甜美', '运动'],
+  colour: ['黑色', '白色', '米色', '蓝色', '红色'],
+  material: ['棉', '真丝', '羊毛', '化纤'],
+  season: ['春夏', '秋冬', '四季'],
+};
+type Attribute = keyof typeof attributeValues;
+
+interface Preference {
+  attribute: Attribute;
+  value: string;
+  /** Suffix of the variant product ids with the value (DRE002-CM). */
+  variant_code: string;
+  /** Share of all members planted with it (the groups do not overlap). */
+  member_share: number;
+  /** Share of a planted member's lines that are the variant with the value. */
+  line_share: number;
+}
+
+const preferences: Preference[] = [
+  { attribute: 'style', value: '通勤', variant_code: 'CM', member_share: 0.06, line_share: 0.95 },
+  { attribute: 'colour', value: '黑色', variant_code: 'BK', member_share: 0.06, line_share: 0.95 },
+];
 
 const campaignPlan: CampaignPlan[] = [
   {
@@ -273,11 +307,20 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
         .flatMap(([category, list]) =>
           list.map(
             ([name, price], slot) =>
-              `(${literal(category)}, ${slot}, ${literal(`${category.slice(0, 3).toUpperCase()}${String(slot + 1).padStart(3, '0')}`)}, ${literal(name)}, ${price}::decimal(18, 2))`,
+              `(${literal(category)}, ${slot}, ${literal(`${category.slice(0, 3).toUpperCase()}${String(slot + 1).padStart(3, '0')}`)}, ${literal(name)}, ${price}::decimal(18, 2), ${baseAttributes(slot, category).map(literal).join(', ')})`,
           ),
         )
         .join(', ')})
-        as t(category, slot, product_id, product_name, unit_price);
+        as t(category, slot, product_id, product_name, unit_price, ${Object.keys(attributeValues).join(', ')});
+      create table gen_preferences as select *, sum(member_share) over (order by preference_no) - member_share as share_from,
+        sum(member_share) over (order by preference_no) as share_to
+        from (values ${preferences
+          .map(
+            (p, index) =>
+              `(${index + 1}, ${literal(p.attribute)}, ${literal(p.value)}, ${literal(p.variant_code)}, ${p.member_share}, ${p.line_share})`,
+          )
+          .join(', ')})
+        as t(preference_no, attribute, value, variant_code, member_share, line_share);
       create table gen_campaign_plan as select *, getvariable('end_date')::date - days_before_end as sent_date,
         -- A campaign with a coupon has its own code, which its responders' orders carry.
         case when coupon_value > 0 then campaign_id || 'Q' || coupon_value end as coupon_code
@@ -320,6 +363,7 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
       campaigns: await campaignTruth(connection),
       orders: await orderTruth(connection),
       recategorised: { ...recategorised, since: shiftDate(endDate, -recategorised.days_before_end) },
+      preferences: await preferenceTruth(connection),
       rows,
     };
     writeFileSync(join(outDir, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`);
@@ -432,6 +476,27 @@ async function campaignTruth(connection: DuckDBConnection): Promise<ShopTruth['c
   });
 }
 
+// A product's attributes by its place in the catalogue, so that each value is spread over categories and prices.
+function baseAttributes(slot: number, category: string): string[] {
+  const offset = Object.keys(products).indexOf(category);
+  return Object.values(attributeValues).map((values, index) => values[(slot + offset * (index + 1)) % values.length]!);
+}
+
+async function preferenceTruth(connection: DuckDBConnection): Promise<ShopTruth['preferences']> {
+  const reader = await connection.runAndReadAll(`
+    select preference_no, to_json(list(member_id order by member_no))::varchar as members
+    from gen_member_preferences inner join gen_members using (member_no) group by preference_no`);
+  const planted = new Map(reader.getRowObjectsJS().map((row) => [Number(row.preference_no), JSON.parse(String(row.members)) as string[]]));
+  const catalogue = Object.entries(products).flatMap(([category, list]) => list.map((_, slot) => baseAttributes(slot, category)));
+  const attributes = Object.keys(attributeValues);
+  return preferences.map((preference, index) => ({
+    ...preference,
+    base_share:
+      catalogue.filter((values) => values[attributes.indexOf(preference.attribute)] === preference.value).length / catalogue.length,
+    members: planted.get(index + 1) ?? [],
+  }));
+}
+
 function shiftDate(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
@@ -480,11 +545,27 @@ const outputQueries: Record<string, string> = {
     where restated
     order by order_no`,
   order_items: `
-    select '3' || lpad(order_no::varchar, 17, '0') as order_id, product_id, product_name,
-           case when product_id = ${literal(recategorised.product_id)} and created_at::date >= getvariable('end_date')::date - ${recategorised.days_before_end}
-             then ${literal(recategorised.to)} else category end as category,
-           quantity, unit_price, (unit_price * quantity)::decimal(18, 2) as amount
-    from gen_order_lines order by order_no, line_number`,
+    select '3' || lpad(lines.order_no::varchar, 17, '0') as order_id,
+           coalesce(variants.product_id, lines.product_id) as product_id, coalesce(variants.product_name, lines.product_name) as product_name,
+           case when lines.product_id = ${literal(recategorised.product_id)} and lines.created_at::date >= getvariable('end_date')::date - ${recategorised.days_before_end}
+             then ${literal(recategorised.to)} else lines.category end as category,
+           lines.quantity, lines.unit_price, (lines.unit_price * lines.quantity)::decimal(18, 2) as amount
+    from gen_order_lines as lines
+    left join gen_member_preferences as planted
+      on planted.member_no = lines.member_no and u(lines.member_no, 'prefers', lines.order_no * 4 + lines.line_number) < planted.line_share
+    left join gen_product_variants as variants on variants.base_product_id = lines.product_id and variants.preference_no = planted.preference_no
+    order by lines.order_no, lines.line_number`,
+  // The catalogue and the variants the planted members buy; a product in its current category.
+  products: `
+    select product_id, product_name,
+           case when split_part(product_id, '-', 1) = ${literal(recategorised.product_id)} then ${literal(recategorised.to)} else category end as category,
+           style, colour, material, season
+    from (
+      select product_id, product_name, category, style, colour, material, season from gen_products
+      union
+      select product_id, product_name, category, style, colour, material, season from gen_product_variants
+    )
+    order by product_id`,
   members: `
     select member_id, strftime(join_date + to_hours(8 + floor(u(member_no, 'join_hour', 0) * 14)::integer), '%Y-%m-%d %H:%M:%S') as joined_at,
            gender, birth_year, province, city, source

@@ -95,3 +95,19 @@ create table if not exists raw.opt_outs (
   _file_id bigint not null,
   _line bigint not null
 );
+
+-- Added later (optional): the shop's products with their attributes, a fixed set of well-known
+-- columns (other columns of the file are reported as ignored): the tag rules stay in SQL over
+-- named columns, and a new attribute is a column here and a line in int_product_attributes. A
+-- later row for a product replaces the values it gives (stg_products).
+create table if not exists raw.products (
+  product_id varchar not null,
+  product_name varchar,
+  category varchar,
+  style varchar,
+  colour varchar,
+  material varchar,
+  season varchar,
+  _file_id bigint not null,
+  _line bigint not null
+);

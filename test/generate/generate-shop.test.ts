@@ -59,6 +59,7 @@ describe('the sample shop generator', () => {
       'orders.csv',
       'orders_refunds.csv',
       'orders_restated.csv',
+      'products.csv',
       'truth.json',
     ]);
     for (const file of files) expect(readFileSync(join(dirs[1]!, file)).equals(readFileSync(join(dirs[0]!, file))), file).toBe(true);

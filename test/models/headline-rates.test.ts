@@ -50,12 +50,20 @@ describe('the repurchase rate (复购率)', () => {
 });
 
 describe('the month comparison (环比)', () => {
-  it('sets the last complete month against the complete month before: ratios for amounts, points for rates', async () => {
-    const rows = await runModel('marts.kpi_month_compared', { 'staging.stg_orders': orders }, { parameters });
+  it('sets each complete month against the complete month before: ratios for amounts, points for rates', async () => {
+    const rows = await runModel('marts.kpi_month_compared', { 'staging.stg_orders': orders }, { parameters, orderBy: 'month' });
+    // 2025-05 (B's first order) is the first month: June 2025 to May 2026 have a row, May the latest.
+    expect(rows.map((row) => [row.month, row.latest])).toEqual([
+      ...['2025-06', '2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02', '2026-03', '2026-04'].map(
+        (month) => [`${month}-01`, false],
+      ),
+      ['2026-05-01', true],
+    ]);
+    // June 2025 against May 2025: A ¥100 against B ¥50.
+    expect(rows[0]).toMatchObject({ previous_month: '2025-05-01', buyers: 1, revenue: 100, buyers_change: 0, revenue_change: 1 });
     // May (complete as of 05-31): C alone, new, ¥80 in one order. April: A ¥200 and B ¥50 (both
     // returning), D ¥100 in three orders on two days and E ¥20 (both new): 4 buyers, ¥370, 6 orders.
-    expect(rows).toHaveLength(1);
-    const [may] = rows;
+    const may = rows.at(-1);
     expect(may).toMatchObject({ month: '2026-05-01', previous_month: '2026-04-01', buyers: 1, revenue: 80 });
     expect(may!.buyers_change).toBeCloseTo(1 / 4 - 1, 12);
     expect(may!.revenue_change).toBeCloseTo(80 / 370 - 1, 12);

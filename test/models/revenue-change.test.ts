@@ -11,8 +11,13 @@ const april = [order('A', '2026-04-05', 100), order('A', '2026-04-20', 100), ord
 const may = [order('A', '2026-05-05', 150), order('B', '2026-05-06', 150), order('C', '2026-05-07', 150), order('D', '2026-05-08', 150)];
 const parameters = { as_of_date: '2026-05-31' };
 
+async function revenueChanges(orders: Array<Record<string, unknown>>) {
+  return runModel('marts.revenue_change', { 'staging.stg_orders': orders }, { parameters, orderBy: 'month, comparison' });
+}
+
+// The last complete month's rows: the ones the Overview opens on.
 async function revenueChange(orders: Array<Record<string, unknown>>) {
-  return runModel('marts.revenue_change', { 'staging.stg_orders': orders }, { parameters, orderBy: 'comparison' });
+  return (await revenueChanges(orders)).filter((row) => row.latest);
 }
 
 function partsInCents(row: Record<string, unknown>): number {
@@ -140,5 +145,32 @@ describe('the revenue change of the last complete month, and why', () => {
     // A bought once in April for ¥0 net: 1 buyer and 1 purchase, but an AOV of 0 has no logarithm.
     const [row] = await revenueChange([order('A', '2025-06-10', 50), order('A', '2026-04-05', 0), ...may]);
     expect(row).toMatchObject({ base_buyers: 1, base_revenue: 0, buyers_part: null, aov_part: null, decomposition_gap: 'no_revenue' });
+  });
+
+  it('compares every complete month with its own month before, for the month picker', async () => {
+    const rows = await revenueChanges([order('A', '2025-06-10', 50), ...april, ...may]);
+    // 2025-06 is the first month: July 2025 to May 2026 each have a 环比 row; no month has a 同比 row
+    // (the data starts in 2025-06, and June 2026 is not complete).
+    expect(rows.map((row) => [row.month, row.comparison, row.latest])).toEqual([
+      ...['2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02', '2026-03', '2026-04'].map((month) => [
+        `${month}-01`,
+        'month_before',
+        false,
+      ]),
+      ['2026-05-01', 'month_before', true],
+    ]);
+    // April against March: nobody bought in March, so no split; A (¥200) returning, B (¥200) new.
+    const aprilRow = rows.find((row) => row.month === '2026-04-01');
+    expect(aprilRow).toMatchObject({
+      base_month: '2026-03-01',
+      revenue: 400,
+      base_revenue: 0,
+      revenue_change_amount: 400,
+      decomposition_gap: 'no_buyers',
+      new_buyers_part: 200,
+      returning_buyers_part: 200,
+    });
+    // July 2025 against June 2025: A's ¥50 is gone.
+    expect(rows[0]).toMatchObject({ base_month: '2025-06-01', revenue: 0, base_revenue: 50, revenue_change_amount: -50 });
   });
 });

@@ -1,0 +1,49 @@
+-- One row per line of a purchase up to the as-of date: the member, the product, the item price
+-- (unit_price, else amount / quantity: the price before order discounts) with its band of
+-- seeds/price_bands.csv (lower bound inclusive, upper exclusive), and the line's share of the
+-- order's net value (paid − refunded) by its amount, so that a member's lines add up to their net
+-- spend as the other marts count it. An order whose lines come to ¥0 splits it evenly.
+-- grain: order_id, line_number
+-- tests: not_null(member_id, product_id, net_spend)
+with
+
+orders as (select * from staging.stg_orders),
+
+order_items as (select * from staging.stg_order_items),
+
+price_bands as (select * from seeds.price_bands),
+
+as_of as (select * from intermediate.int_as_of_date_resolved),
+
+purchase_lines as (
+  select
+    order_items.order_id,
+    order_items.line_number,
+    orders.member_id,
+    order_items.product_id,
+    coalesce(order_items.unit_price, order_items.amount / nullif(order_items.quantity, 0)) as item_price,
+    case
+      when sum(order_items.amount) over order_lines > 0
+        then orders.net_amount * order_items.amount / sum(order_items.amount) over order_lines
+      else orders.net_amount / count(*) over order_lines
+    end as net_spend
+  from order_items
+  inner join orders on orders.order_id = order_items.order_id
+  cross join as_of
+  where orders.is_purchase
+    and orders.purchased_at::date <= as_of.as_of_date
+  window order_lines as (partition by order_items.order_id)
+),
+
+final as (
+  select
+    purchase_lines.*,
+    price_bands.band as price_band,
+    price_bands.band_order as price_band_order
+  from purchase_lines
+  left join price_bands
+    on purchase_lines.item_price >= price_bands.lower_bound
+   and (price_bands.upper_bound is null or purchase_lines.item_price < price_bands.upper_bound)
+)
+
+select * from final
