@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,8 @@ const chartsOf = (page: string) => (readFileSync(join(repoDir, 'reports/pages', 
 const pages: Array<[string, number]> = [
   ['', chartsOf('index.md')],
   ['members', chartsOf('members.md')],
+  ['lifecycle', chartsOf('lifecycle.md')],
+  ['behaviour', chartsOf('behaviour.md')],
   ['rfm', chartsOf('rfm.md')],
   ['repurchase', chartsOf('repurchase.md')],
   ['cohorts', chartsOf('cohorts.md')],
@@ -40,11 +42,21 @@ const pages: Array<[string, number]> = [
   // One page per campaign of the generated shop (C01..C07).
   ...[1, 2, 3, 4, 5, 6, 7].map((n): [string, number] => [`campaigns/C0${n}`, chartsOf('campaigns/[campaign_id].md')]),
 ];
-const config = tempConfig();
+// The repo's seeds, but with targets (written once the shop's months are known) and alert rules
+// so tight that revenue, never exactly at its median, is flagged.
+const seedsDir = join(tempConfig().dataDir, 'seeds');
+cpSync(join(repoDir, 'seeds'), seedsDir, { recursive: true });
+writeFileSync(
+  join(seedsDir, 'alert_rules.csv'),
+  readFileSync(join(seedsDir, 'alert_rules.csv'), 'utf8').replace(/^revenue,([^,]*),([^,]*),([^,]*),12,3,/m, 'revenue,$1,$2,$3,12,0.001,'),
+);
+const config = tempConfig({ seedsDir });
+const revenueTarget = 500_000;
+let targetMonth: { month: string; revenue: number };
 let server: Server;
 let browser: Browser;
 let baseUrl: string;
-let headline: Record<string, number>;
+let headline: { month_text: string; buyers: number; revenue: number; repurchase_rate: number; returning_buyer_share: number };
 let changeSentences: string[];
 let alerts: Array<{ value_text: string; usual_text: string }>;
 let campaign: { name: string; naive_roi: number; response_rate_t: number };
@@ -69,14 +81,31 @@ beforeAll(async () => {
     // the new data: the pages below are that second site's.
     await runRefresh(warehouse, { inputs: [shop.before], site: true, fullRefresh: true, log: (line) => siteLogs.first.push(line) });
     firstAsOf = await asOfDate(warehouse);
+    // A revenue target for the as-of month, the month before and the month after (the next night
+    // may start a month), read by the second refresh.
+    const firstMonth = new Date(`${firstAsOf.slice(0, 7)}-01T00:00:00Z`);
+    const months = [-1, 0, 1].map((offset) =>
+      new Date(Date.UTC(firstMonth.getUTCFullYear(), firstMonth.getUTCMonth() + offset, 1)).toISOString().slice(0, 10),
+    );
+    writeFileSync(
+      join(seedsDir, 'targets.csv'),
+      `month,metric,target\n${months.map((month) => `${month},revenue,${revenueTarget}`).join('\n')}\n`,
+    );
     // With rows that quarantine a phone number and a buyer id, which the site must not show.
     await runRefresh(warehouse, { inputs: [shop.last, secretsInWrongColumns()], site: true, log: (line) => siteLogs.second.push(line) });
     asOf = await asOfDate(warehouse);
-    const { rows } = await sql<Record<string, number>>`
-      select buyers, revenue, repurchase_rate, returning_buyer_share from marts.kpi_monthly
+    const { rows } = await sql<typeof headline>`
+      select strftime(month, '%Y-%m') as month_text, buyers, revenue, repurchase_rate, returning_buyer_share from marts.kpi_monthly
       where month_complete order by month desc limit 1`.execute(warehouse.db);
     headline = rows[0]!;
-    const change = await sql<{ sentence: string }>`select sentence from marts.revenue_change order by comparison`.execute(warehouse.db);
+    // The month before the as-of month, complete: its revenue against the target, from kpi_monthly.
+    const before = await sql<{ month: string; revenue: number }>`
+      select month::varchar as month, revenue::double as revenue from marts.kpi_monthly
+      where month = date_trunc('month', ${asOf}::date) - interval 1 month`.execute(warehouse.db);
+    targetMonth = before.rows[0]!;
+    const change = await sql<{ sentence: string }>`select sentence from marts.revenue_change where latest order by comparison`.execute(
+      warehouse.db,
+    );
     changeSentences = change.rows.map((row) => row.sentence);
     alerts = (await sql<(typeof alerts)[number]>`select value_text, usual_text from marts.kpi_alerts where alert`.execute(warehouse.db))
       .rows;
@@ -136,6 +165,8 @@ describe('the report site', () => {
     await page.waitForTimeout(1000);
     await page.screenshot({ path: join(screenshotDir, `${path.replaceAll('/', '-') || 'index'}.png`), fullPage: true });
     expect(errors).toEqual([]);
+    // Every page reads in about three screens at 1400 px.
+    expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThanOrEqual(3000);
     // Evidence's error box (a failed query or a component error) has this background.
     expect(await page.locator('[class*="bg-negative/10"]').count()).toBe(0);
     // Every ECharts instance on the page has drawn its canvas.
@@ -196,7 +227,7 @@ describe('the report site', () => {
     await page.close();
   });
 
-  it('opens the Overview with what changed and why, and says how to set targets where none are set', async () => {
+  it('opens the Overview with what changed and why, the alerts and the progress toward targets', async () => {
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/`, { waitUntil: 'networkidle' });
     await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
@@ -206,12 +237,72 @@ describe('the report site', () => {
     for (const sentence of changeSentences) expect(text).toContain(sentence);
     expect(text.indexOf(changeSentences[0]!)).toBeLessThan(text.indexOf('全期 All time'));
     expect(text).toMatch(/主要因为.*· Revenue (rose|fell) ¥[\d,]+ on the month before, mostly from/);
-    // Each headline figure out of its usual range, with its value and range, or no alert box.
+    // The tight revenue rule flags it, with its value and range, at the top.
+    expect(alerts.length).toBeGreaterThan(0);
     for (const alert of alerts) expect(text).toContain(`${alert.value_text}，`);
-    expect(text.includes('异常提醒 Alerts')).toBe(alerts.length > 0);
-    // seeds/targets.csv holds its header only.
-    expect(text).toContain('No targets are set for this month or the month before');
-    expect(text).toContain('2026-12-01,revenue,1200000');
+    expect(text.indexOf('异常提醒 Alerts')).toBeLessThan(text.indexOf('What changed, and why'));
+    // The month before's revenue against its target: the figure, the target and the progress.
+    const targetRows = await page
+      .locator('table')
+      .filter({ hasText: '目标 Target' })
+      .first()
+      .evaluate((table) =>
+        [...table.querySelectorAll('tr')].map((row) => [...row.querySelectorAll('td')].map((cell) => (cell.textContent ?? '').trim())),
+      );
+    const row = targetRows.find((cells) => cells[0] === targetMonth.month.slice(0, 7));
+    expect(row?.slice(1, 5)).toEqual([
+      '销售额 revenue',
+      Math.round(targetMonth.revenue).toLocaleString('en-US'),
+      revenueTarget.toLocaleString('en-US'),
+      `${Math.round((targetMonth.revenue / revenueTarget) * 100)}%`,
+    ]);
+    expect(text).not.toContain('No targets are set');
+    await page.close();
+  });
+
+  it('compares the month picked on the Overview and on Cohorts, the last complete one first', async () => {
+    const warehouse = await openWarehouse(config, { readOnly: true });
+    let picked: { month: string; sentence: string; buyers: number; new_buyers: number };
+    try {
+      // Six months before the last complete one.
+      const { rows } = await sql<typeof picked>`
+        select strftime(change.month, '%Y-%m') as month, change.sentence, monthly.buyers, monthly.new_buyers
+        from marts.revenue_change as change inner join marts.kpi_monthly as monthly on monthly.month = change.month
+        where change.comparison = 'month_before'
+        order by change.month desc limit 1 offset 6`.execute(warehouse.db);
+      picked = rows[0]!;
+    } finally {
+      await warehouse.close();
+    }
+    const page = await browser.newPage();
+    for (const path of ['', 'cohorts']) {
+      await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle' });
+      await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+      const picker = page.getByRole('combobox', { name: '对比月份 Month compared' });
+      expect(await picker.innerText()).toContain(headline.month_text);
+      await picker.click();
+      await page.keyboard.type(picked.month);
+      await page.getByRole('option', { name: picked.month, exact: true }).click();
+      await page.keyboard.press('Escape');
+      await page.waitForFunction(
+        (month) => document.body.innerText.includes(`Of ${month}`) || document.body.innerText.includes(`picked: ${month}`),
+        picked.month,
+        {
+          timeout: 30_000,
+        },
+      );
+      const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+      if (path === '') {
+        expect(text).toContain(`所选月份 Month picked: ${picked.month}`);
+        expect(text).toContain(picked.sentence);
+        expect(text).not.toContain(changeSentences[0]!);
+      } else {
+        // The cohorts' buyers of that month add up to kpi_monthly's, the month's own cohort to its new buyers.
+        expect(text).toContain(
+          `Of ${picked.month} 's ${picked.buyers.toLocaleString('en-US')} buyers, ${picked.new_buyers.toLocaleString('en-US')} (`,
+        );
+      }
+    }
     await page.close();
   });
 
