@@ -140,3 +140,25 @@ create or replace temp macro bgnbd_p_alive(model, r, alpha, a, b, x, t_x, t_cal)
     when x + (model = 'mbgnbd')::integer = 0 then 1.0::double
     else 1 / (1 + a / (b + x + (model = 'mbgnbd')::integer - 1) * exp((r + x) * ln((alpha + t_cal) / (alpha + t_x))))
   end;
+
+-- Figures worded as a printed page shows them (the monthly report).
+-- A change: as a ratio (▲12.5%) or in points (▲1.2 pts); '—' without a base to set it against.
+create or replace temp macro change_text(change, unit) as
+  case
+    when change is null then '—'
+    when unit = 'share' then if(change < 0, '▼', '▲') || format('{:.1f} pts', abs(change) * 100)
+    else if(change < 0, '▼', '▲') || format('{:.1f}%', abs(change) * 100)
+  end;
+
+-- A figure: ¥ to the yuan, a count with separators, a share in %; '—' when there is none.
+create or replace temp macro figure_text(value, unit) as
+  case
+    when value is null then '—'
+    when unit = 'yuan' then if(value < 0, '−', '') || '¥' || format('{:,.0f}', abs(value))
+    when unit = 'share' then format('{:.1f}%', value * 100)
+    else format('{:,.0f}', value)
+  end;
+
+-- A part of a change: signed, ¥ to the yuan.
+create or replace temp macro signed_yuan_text(amount) as
+  case when amount is null then '—' else if(amount < 0, '−', '+') || '¥' || format('{:,.0f}', abs(amount)) end;

@@ -1,29 +1,8 @@
 -- The monthly report's figures, read from the published marts file: the last complete month of
 -- marts.kpi_monthly (report_month, one row: the values outside any section of monthly-report.html)
 -- and, for it alone, a view per section of the page,
--- every value already worded as the page shows it. The marts hold a row per complete month: every
+-- every value already worded as the page shows it (the wording macros of models/macros.sql). The marts hold a row per complete month: every
 -- view filters on the report month.
-
--- A change: as a ratio (▲12.5%) or in points (▲1.2 pts); '—' without a base to set it against.
-create or replace temp macro report_change(change, unit) as
-  case
-    when change is null then '—'
-    when unit = 'share' then if(change < 0, '▼', '▲') || format('{:.1f} pts', abs(change) * 100)
-    else if(change < 0, '▼', '▲') || format('{:.1f}%', abs(change) * 100)
-  end;
-
--- A figure: ¥ to the yuan, a count with separators, a share in %; '—' when there is none.
-create or replace temp macro report_value(value, unit) as
-  case
-    when value is null then '—'
-    when unit = 'yuan' then if(value < 0, '−', '') || '¥' || format('{:,.0f}', abs(value))
-    when unit = 'share' then format('{:.1f}%', value * 100)
-    else format('{:,.0f}', value)
-  end;
-
--- A part of a change: signed, ¥ to the yuan.
-create or replace temp macro report_part(amount) as
-  case when amount is null then '—' else if(amount < 0, '−', '+') || '¥' || format('{:,.0f}', abs(amount)) end;
 
 create or replace temp view report_month as
 select
@@ -59,9 +38,9 @@ figures as (
 select
   label_zh,
   label_en,
-  report_value(value, unit) as value_text,
-  report_change(month_change, unit) as month_change_text,
-  report_change(year_change, unit) as year_change_text
+  figure_text(value, unit) as value_text,
+  change_text(month_change, unit) as month_change_text,
+  change_text(year_change, unit) as year_change_text
 from figures
 order by position;
 
@@ -93,16 +72,16 @@ parts as (
   ) as parts (position, label_zh, label_en, month_amount, year_amount)
   where month_before.month is not null
 )
-select label_zh, label_en, report_part(month_amount) as month_before_text, report_part(year_amount) as year_before_text
+select label_zh, label_en, signed_yuan_text(month_amount) as month_before_text, signed_yuan_text(year_amount) as year_before_text
 from parts
 order by position;
 
 create or replace temp view report_targets as
 select
   metric_label,
-  report_value(actual, if(metric = 'repurchase_rate', 'share', if(metric = 'revenue', 'yuan', 'count'))) as actual_text,
-  report_value(target, if(metric = 'repurchase_rate', 'share', if(metric = 'revenue', 'yuan', 'count'))) as target_text,
-  report_value(progress, 'share') as progress_text
+  figure_text(actual, if(metric = 'repurchase_rate', 'share', if(metric = 'revenue', 'yuan', 'count'))) as actual_text,
+  figure_text(target, if(metric = 'repurchase_rate', 'share', if(metric = 'revenue', 'yuan', 'count'))) as target_text,
+  figure_text(progress, 'share') as progress_text
 from marts.kpi_targets
 where month = (select month from report_month)
 order by metric;
@@ -142,8 +121,8 @@ select
   name,
   channel_label,
   format('{:,d}', treatment_size) as contacts_text,
-  report_value(attributed_revenue, 'yuan') as revenue_text,
-  report_value(cost, 'yuan') as cost_text,
+  figure_text(attributed_revenue, 'yuan') as revenue_text,
+  figure_text(cost, 'yuan') as cost_text,
   coalesce(incremental_roi_text, if(window_complete, '—', format('{} 天后 days to go', days_left))) as incremental_roi_text
 from marts.campaign_roi
 where date_trunc('month', sent_at) = (select month from report_month)
@@ -154,8 +133,8 @@ limit 5;
 create or replace temp view report_campaign_total as
 select
   format('{:,d}', campaigns) as campaigns_text,
-  report_value(cost, 'yuan') as cost_text,
-  report_value(attributed_revenue, 'yuan') as revenue_text,
+  figure_text(cost, 'yuan') as cost_text,
+  figure_text(attributed_revenue, 'yuan') as revenue_text,
   coalesce(format('{:,.1f}', naive_roi), '—') as naive_roi_text
 from marts.campaign_rollup
 where dimension = 'month' and rollup_key = (select month_text from report_month);

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import Mustache from 'mustache';
 import type { WarehouseConfig } from '../config.js';
+import { type Macros, macrosCalled } from '../run/read-macros.js';
 
 const reportSql = readFileSync(new URL('./monthly-report.sql', import.meta.url), 'utf8');
 const reportTemplate = readFileSync(new URL('./monthly-report.html', import.meta.url), 'utf8');
@@ -32,6 +33,7 @@ function reportsDir(config: WarehouseConfig): string {
  */
 export async function writeMonthlyReport(
   config: WarehouseConfig,
+  macros: Macros,
   martsFile: string,
   options: { site: string },
 ): Promise<string | undefined> {
@@ -46,6 +48,8 @@ export async function writeMonthlyReport(
     if (missing.includes('kpi_monthly')) return undefined;
     if (missing.length > 0)
       return `monthly report: not written: the published marts have no ${missing.map((mart) => `marts.${mart}`).join(', ')} (published by an older version); the next refresh that builds the models writes it`;
+    // Only the macros the report calls: others read tables the marts file does not have.
+    for (const name of macrosCalled(reportSql, macros)) await connection.run(macros.definitions.get(name)!);
     await connection.run(reportSql);
     const [values] = await rowsOf(connection, 'report_month');
     if (values === undefined) return undefined;

@@ -69,7 +69,7 @@ export async function refresh(warehouse: Warehouse, context: RunContext, options
       );
       await checkFreshness(db, run);
       // A report a refresh could not write (no Chromium then) is written once it can be.
-      await writeReport(config, log);
+      await writeReport(run, log);
       // A rule already exported for the as-of date is not exported again: asking twice is safe.
       if (options.audiences) await runAudienceRules(warehouse, run);
       if (refused) throw new RefusedFilesError(refused);
@@ -99,7 +99,7 @@ export async function refresh(warehouse: Warehouse, context: RunContext, options
         log(`site: ${published[1]}`);
       }
       await recordPublished(db, runId, fingerprint, site !== undefined);
-      await writeReport(config, log);
+      await writeReport(run, log);
     } catch (error) {
       throw afterPublishing(error, published);
     }
@@ -132,8 +132,8 @@ function refusedInbox(error: unknown, fromInbox: boolean): UnloadableFilesError 
 }
 
 // The monthly report of a month the published marts close, from them, so that it shows what the site shows.
-async function writeReport(config: WarehouseConfig, log: (line: string) => void): Promise<void> {
-  const line = await writeMonthlyReport(config, publishedMartsPath(config), { site: siteDir(config) });
+async function writeReport({ config, macros }: RunContext, log: (line: string) => void): Promise<void> {
+  const line = await writeMonthlyReport(config, macros, publishedMartsPath(config), { site: siteDir(config) });
   if (line) log(line);
 }
 
