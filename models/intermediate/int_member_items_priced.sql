@@ -22,11 +22,13 @@ purchase_lines as (
     orders.member_id,
     order_items.product_id,
     coalesce(order_items.unit_price, order_items.amount / nullif(order_items.quantity, 0)) as item_price,
-    case
+    -- In decimal to the hundredth of a fen: sums of doubles come out in a different last bit from
+    -- one build to the next (the order a parallel sum meets them), and a share or a tie would too.
+    (case
       when sum(order_items.amount) over order_lines > 0
         then orders.net_amount * order_items.amount / sum(order_items.amount) over order_lines
       else orders.net_amount / count(*) over order_lines
-    end as net_spend
+    end)::decimal(18, 4) as net_spend
   from order_items
   inner join orders on orders.order_id = order_items.order_id
   cross join as_of
