@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectTable } from '../pipelines/load/detect-input.js';
 
-const tables = ['orders', 'order_items', 'members', 'campaigns', 'campaign_contacts'];
+const tables = ['orders', 'order_items', 'members', 'campaigns', 'campaign_contacts', 'products', 'shipments', 'reviews', 'refunds'];
 
 /**
  * The CSV files of a shop folder in load order (sorted by name, as a folder loads), each with the

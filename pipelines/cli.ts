@@ -16,6 +16,7 @@ const commandNames = [
   'generate',
   'audience',
   'audience-rules',
+  'worklists',
   'serve',
   'dev',
   'main',

@@ -43,10 +43,11 @@ describe('the as-of date', () => {
     const connection = await instance.connect();
     const file = (name: string) => literal(join(shopDir, name));
     const cutOrders = `select order_id from read_csv(${literal(join(cutDir, 'orders.csv'))}, types = {'order_id': 'VARCHAR'})`;
-    // Later files restate the orders of the cut too: refunds and restated rows of its orders go with it.
+    // Later files restate the orders of the cut too: refunds and restated rows of its orders go with
+    // it, and so do their shipments, reviews and refund records. The products file is not dated.
     const asText = "types = {'order_id': 'VARCHAR', 'phone': 'VARCHAR', 'created_at': 'VARCHAR', 'paid_at': 'VARCHAR'}";
-    const later = ['orders_refunds.csv', 'orders_restated.csv'].map(
-      (name) => `copy (select * from read_csv(${file(name)}, ${asText}) where order_id in (${cutOrders}))
+    const later = ['orders_refunds.csv', 'orders_restated.csv', 'shipments.csv', 'reviews.csv', 'refunds.csv'].map(
+      (name) => `copy (select * from read_csv(${file(name)}, all_varchar = true) where order_id in (${cutOrders}))
         to ${literal(join(cutDir, name))} (header);`,
     );
     // Some times are written as UTC instants: the cut is at the end of the shop's day.
@@ -62,7 +63,8 @@ describe('the as-of date', () => {
       copy (select * from read_csv(${file('campaigns.csv')}) where sent_at::date <= date '${cutDate}')
         to ${literal(join(cutDir, 'campaigns.csv'))} (header);
       copy (select * from read_csv(${file('campaign_contacts.csv')}) where contacted_at::date <= date '${cutDate}')
-        to ${literal(join(cutDir, 'campaign_contacts.csv'))} (header);`);
+        to ${literal(join(cutDir, 'campaign_contacts.csv'))} (header);
+      copy (select * from read_csv(${file('products.csv')})) to ${literal(join(cutDir, 'products.csv'))} (header);`);
     connection.closeSync();
     instance.closeSync();
 

@@ -46,12 +46,13 @@ describe('model conventions', () => {
     expect(misnamed).toEqual([]);
   });
 
-  it('keeps the layers: staging reads only raw and seeds; intermediate and marts never read raw', () => {
+  it('keeps the layers: staging reads only raw and seeds; intermediate, marts, audiences and work lists never read raw', () => {
     const allowed: Record<string, string[]> = {
       staging: ['raw', 'seeds'],
       intermediate: ['staging', 'intermediate', 'seeds'],
       marts: ['staging', 'intermediate', 'marts', 'seeds'],
       audiences: ['intermediate', 'marts', 'seeds'],
+      worklists: ['intermediate', 'marts', 'seeds'],
     };
     const violations = models.flatMap((model) =>
       readsFrom(model)

@@ -37,6 +37,7 @@ const pages: Array<[string, number]> = [
   ['rfm', chartsOf('rfm.md')],
   ['repurchase', chartsOf('repurchase.md')],
   ['cohorts', chartsOf('cohorts.md')],
+  ['service', chartsOf('service.md')],
   ['campaigns', chartsOf('campaigns/index.md')],
   ['data', chartsOf('data.md')],
   // One page per campaign of the generated shop (C01..C07).
@@ -74,7 +75,7 @@ async function asOfDate(warehouse: Warehouse): Promise<string> {
 }
 
 beforeAll(async () => {
-  const shop = await shopInTwoDeliveries(join(config.dataDir, 'shop'), 5000, 4, { shopTimeZone, days: 730 });
+  const shop = await shopInTwoDeliveries(join(config.dataDir, 'shop'), 5000, 4, { shopTimeZone, days: 730, optionalFiles: true });
   const warehouse = await openWarehouse(config);
   try {
     // The first site is bundled; the next night's, with the last day's orders, only prerendered on

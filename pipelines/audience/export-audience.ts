@@ -297,7 +297,7 @@ async function refuseUnknownValues(db: Kysely<Database>, filters: AudienceFilter
 }
 
 // A spreadsheet runs a cell that starts with = + - @ as a formula: in CSV such text gets a leading '.
-async function writeRows(db: Kysely<Database>, query: string, path: string, format: AudienceExport['format']): Promise<void> {
+export async function writeRows(db: Kysely<Database>, query: string, path: string, format: AudienceExport['format']): Promise<void> {
   if (format === 'arrow') return writeArrow(db, query, path);
   const selection =
     format === 'csv'

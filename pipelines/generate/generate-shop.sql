@@ -300,3 +300,117 @@ select
   case when attribute = 'material' then value else material end as material,
   case when attribute = 'season' then value else season end as season
 from variants;
+
+-- The service journey (gen_service_plan: per experience, the probability of each arm for an order
+-- whose member came back within maturity_days after it, p_back, and for one whose member did not,
+-- p_gone; after the occasion for shipping, after the order itself for reviews and refunds). So the association with coming back is planted, and known: a late
+-- shipment, a bad review, a quality refund go more often with members who do not come back. The
+-- draws are purposes of their own ('svc_…'), so every other file stays as it was.
+create or replace macro by_end(t) as least(t, getvariable('end_date')::date + interval 1 day - interval 1 second);
+
+-- Each arm's range of draws; the last ends at 1 whatever the sums round to, so every draw has an arm.
+create or replace table gen_service_arms as
+select *,
+  sum(p_back) over arms - p_back as back_from, if(is_last, 1, sum(p_back) over arms) as back_to,
+  sum(p_gone) over arms - p_gone as gone_from, if(is_last, 1, sum(p_gone) over arms) as gone_to
+from (select *, arm_order = max(arm_order) over (partition by experience) as is_last from gen_service_plan)
+window arms as (partition by experience order by arm_order);
+
+create or replace macro service_arm(which, came_back, draw) as (
+  select arm from gen_service_arms
+  where experience = which
+    and draw >= case when came_back then back_from else gone_from end
+    and draw < case when came_back then back_to else gone_to end
+);
+
+-- Each occasion: whether the member's next came within maturity_days, and whether it is old
+-- enough to judge at the end date (the as-of date of the generated shop).
+create or replace table gen_occasion_outcomes as
+select
+  member_no,
+  occasion_number,
+  purchase_date,
+  coalesce(lead(purchase_date) over (partition by member_no order by occasion_number) - purchase_date <= getvariable('maturity_days'), false)
+    as came_back,
+  purchase_date <= getvariable('end_date')::date - getvariable('maturity_days') as judged
+from gen_occasions;
+
+-- Each paid order: whether a purchase occasion of its member began after it was paid, within
+-- maturity_days of its day, and whether it is old enough to judge. A same-day purchase after an
+-- order that is none (refunded in full) counts, as in marts.service_experience_repurchase.
+create or replace table gen_order_outcomes as
+with occasion_starts as (
+  select member_no, occasion_number, min(paid_at) as started_at
+  from gen_order_export
+  where status in ('paid', 'shipped', 'completed') and not refunded_later and paid_amount > refund_amount
+  group by member_no, occasion_number
+)
+select
+  orders.order_no,
+  coalesce(min(starts.started_at)::date - orders.paid_at::date <= getvariable('maturity_days'), false) as came_back,
+  orders.paid_at::date <= getvariable('end_date')::date - getvariable('maturity_days') as judged
+from gen_order_export as orders
+left join occasion_starts as starts on starts.member_no = orders.member_no and starts.started_at > orders.paid_at
+where orders.paid_at is not null
+group by orders.order_no, orders.paid_at;
+
+-- Shipping is drawn per occasion, so that the orders of a first purchase share it.
+create or replace table gen_shipments as
+with shipped as (
+  select
+    orders.order_no, orders.member_no, orders.occasion_number, orders.status, orders.paid_at,
+    service_arm('first_order_shipping', outcomes.came_back, u(orders.member_no, 'svc_ship', orders.occasion_number)) = 'later' as is_late,
+    u(orders.order_no, 'svc_exception', 0) < 0.03 as is_exception,
+    1 + floor(u(orders.order_no, 'svc_carrier', 0) * 6)::integer as carrier_no
+  from gen_order_export as orders
+  inner join gen_occasion_outcomes as outcomes using (member_no, occasion_number)
+  where orders.status in ('shipped', 'completed')
+),
+timed as (
+  select *,
+    by_end(paid_at + to_seconds(case when is_late then 90000 + floor(u(order_no, 'svc_ship_hours', 0) * 255600)
+                                     else 1800 + floor(u(order_no, 'svc_ship_hours', 0) * 82800) end::integer)) as shipped_at
+  from shipped
+)
+select *,
+  case when status = 'completed'
+    then by_end(shipped_at + to_seconds((86400 * (1 + 3 * is_exception::integer) + floor(u(order_no, 'svc_sign', 0) * 259200))::integer))
+  end as signed_at
+from timed;
+
+-- About half the completed orders are reviewed; the rating is drawn by the order's outcome.
+create or replace table gen_reviews as
+select
+  shipments.order_no,
+  shipments.member_no,
+  shipments.occasion_number,
+  service_arm('review_rating', outcomes.came_back, u(shipments.order_no, 'svc_rating', 0)) as rating,
+  u(shipments.order_no, 'svc_photo', 0) < 0.3 as has_photo,
+  by_end(shipments.signed_at + to_seconds(3600 + floor(u(shipments.order_no, 'svc_rated', 0) * 255600)::integer)) as rated_at
+from gen_shipments as shipments
+inner join gen_order_outcomes as outcomes using (order_no)
+where shipments.signed_at is not null and u(shipments.order_no, 'svc_review', 0) < 0.5;
+
+-- Every order with refunded money has its refund (退款成功), the reason drawn by its outcome:
+-- refunded before shipping (a refunded order), after signing (a partial refund), or as the later
+-- file of refunds says.
+create or replace table gen_refunds as
+with refunded as (
+  select
+    orders.*,
+    service_arm('refund_reason', outcomes.came_back, u(orders.order_no, 'svc_reason', 0)) as reason,
+    case
+      when orders.refunded_later then orders.late_refund_at - to_seconds(86400 + floor(u(orders.order_no, 'svc_requested', 0) * 172800)::integer)
+      when orders.status = 'refunded' then by_end(orders.paid_at + to_seconds(3600 + floor(u(orders.order_no, 'svc_requested', 0) * 68400)::integer))
+      else by_end(orders.paid_at + to_seconds(259200 + floor(u(orders.order_no, 'svc_requested', 0) * 432000)::integer))
+    end as requested_at
+  from gen_order_export as orders
+  inner join gen_order_outcomes as outcomes using (order_no)
+  where orders.refund_amount > 0 or orders.refunded_later
+)
+select
+  order_no, member_no, occasion_number, reason, requested_at,
+  case when refunded_later then late_refund_at else by_end(requested_at + to_seconds(3600 + floor(u(order_no, 'svc_finished', 0) * 255600)::integer)) end
+    as finished_at,
+  case when refunded_later then paid_amount else refund_amount end as amount
+from refunded;

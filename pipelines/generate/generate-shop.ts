@@ -48,6 +48,17 @@ export interface ShopTruth {
       members: string[];
     }
   >;
+  /** The planted service experiences and the repurchase rate of each arm they come to. */
+  service: {
+    maturity_days: number;
+    ship_within_hours: number;
+    plan: ServiceArm[];
+    /**
+     * Per experience and arm, as marts.service_experience_repurchase defines them, over the members
+     * whose experience's order is old enough to judge at the end date: how many, and how many came back.
+     */
+    arms: Array<{ experience: string; arm: string; judged_members: number; repurchased: number; repurchase_rate: number }>;
+  };
   campaigns: Array<
     CampaignPlan & {
       targeted: number;
@@ -162,6 +173,35 @@ interface Preference {
 const preferences: Preference[] = [
   { attribute: 'style', value: '通勤', variant_code: 'CM', member_share: 0.06, line_share: 0.95 },
   { attribute: 'colour', value: '黑色', variant_code: 'BK', member_share: 0.06, line_share: 0.95 },
+];
+
+// Days within which a next purchase counts as coming back (seeds/parameters.csv maturity_days).
+const maturityDays = 365;
+
+interface ServiceArm {
+  experience: 'first_order_shipping' | 'review_rating' | 'refund_reason';
+  arm: string;
+  /** The text the file carries for the arm (好评, 质量问题); shipping carries times instead. */
+  text: string | null;
+  /** P(arm) for an order after which the member came back within maturity_days, and for one after which not. */
+  p_back: number;
+  p_gone: number;
+}
+
+// Shipping later than 24 h of payment, a bad review and a quality refund go with members who do not
+// come back; the other arms share what is left. Shipping within 24 h is 0.5–23.5 h, later 25–96 h.
+const servicePlan: ServiceArm[] = [
+  { experience: 'first_order_shipping', arm: 'within_24h', text: null, p_back: 0.9, p_gone: 0.7 },
+  { experience: 'first_order_shipping', arm: 'later', text: null, p_back: 0.1, p_gone: 0.3 },
+  { experience: 'review_rating', arm: 'good', text: '好评', p_back: 0.86, p_gone: 0.62 },
+  { experience: 'review_rating', arm: 'neutral', text: '中评', p_back: 0.08, p_gone: 0.14 },
+  { experience: 'review_rating', arm: 'bad', text: '差评', p_back: 0.06, p_gone: 0.24 },
+  { experience: 'refund_reason', arm: 'quality', text: '质量问题', p_back: 0.08, p_gone: 0.6 },
+  { experience: 'refund_reason', arm: 'size', text: '尺码不合适', p_back: 0.4, p_gone: 0.15 },
+  { experience: 'refund_reason', arm: 'no_reason', text: '七天无理由', p_back: 0.3, p_gone: 0.1 },
+  { experience: 'refund_reason', arm: 'changed_mind', text: '不喜欢/不想要', p_back: 0.12, p_gone: 0.06 },
+  { experience: 'refund_reason', arm: 'wrong_item', text: '发错货', p_back: 0.05, p_gone: 0.05 },
+  { experience: 'refund_reason', arm: 'logistics', text: '物流问题', p_back: 0.05, p_gone: 0.04 },
 ];
 
 const campaignPlan: CampaignPlan[] = [
@@ -301,6 +341,7 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
       set variable shop_time_zone = ${literal(options.shopTimeZone)};
       set variable ladder = [${ladder.join(', ')}]::double[];
       set variable max_occasions = 40;
+      set variable maturity_days = ${maturityDays};
       create table gen_categories as select * from (values ${categories.map((c) => `(${literal(c.category)}, ${literal(c.category_zh)}, ${c.share}, ${c.cycle_median_days}, ${c.cycle_sigma})`).join(', ')})
         as t(category, category_zh, share, cycle_median_days, cycle_sigma);
       create table gen_products as select * from (values ${Object.entries(products)
@@ -321,6 +362,13 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
           )
           .join(', ')})
         as t(preference_no, attribute, value, variant_code, member_share, line_share);
+      create table gen_service_plan as select * from (values ${servicePlan
+        .map(
+          (a, index) =>
+            `(${literal(a.experience)}, ${index + 1}, ${literal(a.arm)}, ${a.text === null ? 'null' : literal(a.text)}, ${a.p_back}, ${a.p_gone})`,
+        )
+        .join(', ')})
+        as t(experience, arm_order, arm, arm_text, p_back, p_gone);
       create table gen_campaign_plan as select *, getvariable('end_date')::date - days_before_end as sent_date,
         -- A campaign with a coupon has its own code, which its responders' orders carry.
         case when coupon_value > 0 then campaign_id || 'Q' || coupon_value end as coupon_code
@@ -348,7 +396,7 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
       end_date: endDate,
       ladder: {
         purchase_grain: 'day',
-        maturity_days: 365,
+        maturity_days: maturityDays,
         conversion: ladder,
         note: 'P(an (n+1)-th purchase occasion within maturity_days of the n-th | n occasions); the last value holds for every further step. Campaign responders move later purchases earlier, never add or remove one.',
       },
@@ -364,6 +412,7 @@ export async function generateShop(options: GenerateOptions, log: (line: string)
       orders: await orderTruth(connection),
       recategorised: { ...recategorised, since: shiftDate(endDate, -recategorised.days_before_end) },
       preferences: await preferenceTruth(connection),
+      service: { maturity_days: maturityDays, ship_within_hours: 24, plan: servicePlan, arms: await serviceTruth(connection) },
       rows,
     };
     writeFileSync(join(outDir, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`);
@@ -389,8 +438,8 @@ async function orderTruth(connection: DuckDBConnection): Promise<ShopTruth['orde
       count(*) filter (where restated)::integer as restated_without_refund_column,
       count(*) filter (where partial_refund and purchase)::integer as partially_refunded_purchases,
       to_json(list({
-        order_id: '3' || lpad(order_no::varchar, 17, '0'),
-        created_at: strftime(created_at, '%Y-%m-%d %H:%M:%S')
+        order_id: ${orderId('order_no')},
+        created_at: ${shopTime('created_at')}
       } order by order_no) filter (where written_in_utc))::varchar as written_in_utc
     from orders`);
   const row = reader.getRowObjectsJS()[0]!;
@@ -497,6 +546,46 @@ async function preferenceTruth(connection: DuckDBConnection): Promise<ShopTruth[
   }));
 }
 
+// The arms as marts.service_experience_repurchase defines them, over the generator's own tables:
+// the first purchase's shipping, and buyers without a refund, by their first occasion; each
+// member's first review of each rating, and the first refund's reason, by that order.
+async function serviceTruth(connection: DuckDBConnection): Promise<ShopTruth['service']['arms']> {
+  const reader = await connection.runAndReadAll(`
+    with by_occasion as (
+      select 'first_order_shipping' as experience, if(bool_or(is_late), 'later', 'within_24h') as arm, member_no
+      from gen_shipments where occasion_number = 1 group by member_no
+      union all
+      select 'refund_reason', 'no_refund', member_no
+      from gen_occasion_outcomes where occasion_number = 1 and member_no not in (select member_no from gen_refunds)
+    ),
+    by_order as (
+      select 'review_rating' as experience, rating as arm, arg_min(order_no, (rated_at, order_no)) as order_no
+      from gen_reviews group by member_no, rating
+      union all
+      select 'refund_reason', arg_min(reason, (requested_at, order_no)), arg_min(order_no, (requested_at, order_no))
+      from gen_refunds group by member_no
+    ),
+    experiences as (
+      select experience, arm, outcomes.judged, outcomes.came_back
+      from by_occasion inner join gen_occasion_outcomes as outcomes on outcomes.member_no = by_occasion.member_no and outcomes.occasion_number = 1
+      union all
+      select experience, arm, outcomes.judged, outcomes.came_back
+      from by_order inner join gen_order_outcomes as outcomes using (order_no)
+    )
+    select experience, arm, count(*)::integer as judged_members, count(*) filter (where came_back)::integer as repurchased
+    from experiences
+    where judged
+    group by experience, arm
+    order by experience, arm`);
+  return reader.getRowObjectsJS().map((row) => ({
+    experience: String(row.experience),
+    arm: String(row.arm),
+    judged_members: Number(row.judged_members),
+    repurchased: Number(row.repurchased),
+    repurchase_rate: Number(row.repurchased) / Number(row.judged_members),
+  }));
+}
+
 function shiftDate(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
@@ -506,13 +595,17 @@ function isoDate(text: string): string {
   return text;
 }
 
+// An order's id from its number, and a shop time as the shop writes it.
+const orderId = (orderNo: string) => `'3' || lpad(${orderNo}::varchar, 17, '0')`;
+const shopTime = (column: string) => `strftime(${column}, '%Y-%m-%d %H:%M:%S')`;
+
 // A shop time as text: as the shop writes it, or for orders written in UTC the instant with 'Z'.
 const exportedTime = (column: string) => `case when written_in_utc
   then strftime(timezone('UTC', timezone(getvariable('shop_time_zone'), ${column})), '%Y-%m-%dT%H:%M:%SZ')
-  else strftime(${column}, '%Y-%m-%d %H:%M:%S') end`;
+  else ${shopTime(column)} end`;
 
 const orderColumns = `
-  '3' || lpad(order_no::varchar, 17, '0') as order_id,
+  ${orderId('order_no')} as order_id,
   members.member_id,
   ${exportedTime('created_at')} as created_at,
   ${exportedTime('paid_at')} as paid_at,
@@ -527,6 +620,18 @@ const orderDetails = `
   case when u(order_no, 'channel', 0) < 0.82 then 'mobile' else 'pc' end as channel,
   coupon_code`;
 
+// The order lines as order_items.csv gives them (a planted preference's variants included), for the reviews too.
+const orderItems = `
+    select ${orderId('lines.order_no')} as order_id,
+           coalesce(variants.product_id, lines.product_id) as product_id, coalesce(variants.product_name, lines.product_name) as product_name,
+           case when lines.product_id = ${literal(recategorised.product_id)} and lines.created_at::date >= getvariable('end_date')::date - ${recategorised.days_before_end}
+             then ${literal(recategorised.to)} else lines.category end as category,
+           lines.quantity, lines.unit_price, (lines.unit_price * lines.quantity)::decimal(18, 2) as amount
+    from gen_order_lines as lines
+    left join gen_member_preferences as planted
+      on planted.member_no = lines.member_no and u(lines.member_no, 'prefers', lines.order_no * 4 + lines.line_number) < planted.line_share
+    left join gen_product_variants as variants on variants.base_product_id = lines.product_id and variants.preference_no = planted.preference_no`;
+
 /** The files a generated shop is delivered as, in load order (a folder loads sorted by name). */
 const outputQueries: Record<string, string> = {
   orders: `
@@ -535,25 +640,17 @@ const outputQueries: Record<string, string> = {
     order by order_no`,
   orders_refunds: `
     select ${orderColumns}, paid_amount as refund_amount, ${orderDetails},
-           strftime(late_refund_at, '%Y-%m-%d %H:%M:%S') as updated_at
+           ${shopTime('late_refund_at')} as updated_at
     from gen_order_export inner join gen_members as members using (member_no)
     where refunded_later
     order by order_no`,
   orders_restated: `
-    select ${orderColumns}, ${orderDetails}, strftime(restated_at, '%Y-%m-%d %H:%M:%S') as updated_at
+    select ${orderColumns}, ${orderDetails}, ${shopTime('restated_at')} as updated_at
     from gen_order_export inner join gen_members as members using (member_no)
     where restated
     order by order_no`,
   order_items: `
-    select '3' || lpad(lines.order_no::varchar, 17, '0') as order_id,
-           coalesce(variants.product_id, lines.product_id) as product_id, coalesce(variants.product_name, lines.product_name) as product_name,
-           case when lines.product_id = ${literal(recategorised.product_id)} and lines.created_at::date >= getvariable('end_date')::date - ${recategorised.days_before_end}
-             then ${literal(recategorised.to)} else lines.category end as category,
-           lines.quantity, lines.unit_price, (lines.unit_price * lines.quantity)::decimal(18, 2) as amount
-    from gen_order_lines as lines
-    left join gen_member_preferences as planted
-      on planted.member_no = lines.member_no and u(lines.member_no, 'prefers', lines.order_no * 4 + lines.line_number) < planted.line_share
-    left join gen_product_variants as variants on variants.base_product_id = lines.product_id and variants.preference_no = planted.preference_no
+${orderItems}
     order by lines.order_no, lines.line_number`,
   // The catalogue and the variants the planted members buy; a product in its current category.
   products: `
@@ -566,6 +663,33 @@ const outputQueries: Record<string, string> = {
       select product_id, product_name, category, style, colour, material, season from gen_product_variants
     )
     order by product_id`,
+  // The service journey (generate-shop.sql): parcels, reviews per order line, refunds with money.
+  shipments: `
+    select ${orderId('order_no')} as order_id, ${shopTime('shipped_at')} as shipped_at,
+           ['顺丰', '中通', '圆通', '韵达', '申通', '京东'][carrier_no] as carrier,
+           ['SF', 'ZTO', 'YT', 'YD', 'STO', 'JD'][carrier_no] || lpad(order_no::varchar, 12, '0') as tracking_no,
+           ${shopTime('signed_at')} as signed_at, is_exception,
+           case when is_exception then ['包裹滞留', '派送异常', '揽收后无物流更新'][1 + floor(u(order_no, 'svc_exception_text', 0) * 3)::integer] end
+             as exception_text
+    from gen_shipments order by order_no`,
+  reviews: `
+    select items.order_id, items.product_id, ${shopTime('reviews.rated_at')} as rated_at, arms.arm_text as rating, reviews.has_photo,
+           case when u(reviews.order_no, 'svc_text', 0) < 0.7 then
+             case reviews.rating when 'good' then ['质量很好，穿着舒服', '版型好看，物流快', '和图片一样，满意']
+                                 when 'neutral' then ['一般吧', '颜色有点色差', '还行，物流慢了点']
+                                 else ['质量太差', '做工粗糙，线头多', '尺码偏小，不合身'] end[1 + floor(u(reviews.order_no, 'svc_text', 1) * 3)::integer]
+           end as review_text
+    from gen_reviews as reviews
+    inner join gen_service_arms as arms on arms.experience = 'review_rating' and arms.arm = reviews.rating
+    inner join (select distinct order_id, product_id from (${orderItems})) as items on items.order_id = ${orderId('reviews.order_no')}
+    order by items.order_id, items.product_id`,
+  refunds: `
+    select '9' || lpad(order_no::varchar, 17, '0') as refund_id, ${orderId('order_no')} as order_id,
+           ${shopTime('requested_at')} as requested_at, ${shopTime('finished_at')} as finished_at, amount::decimal(18, 2) as amount,
+           arms.arm_text as reason, '退款成功' as status
+    from gen_refunds as refunds
+    inner join gen_service_arms as arms on arms.experience = 'refund_reason' and arms.arm = refunds.reason
+    order by order_no`,
   members: `
     select member_id, strftime(join_date + to_hours(8 + floor(u(member_no, 'join_hour', 0) * 14)::integer), '%Y-%m-%d %H:%M:%S') as joined_at,
            gender, birth_year, province, city, source

@@ -10,7 +10,9 @@ import { temp } from './temp-tables.js';
 /**
  * What a load checks beyond types and the check constraints of raw.*, on this connection: every
  * parameter as a DuckDB variable, `shop_tomorrow` (the day after today in the shop time zone:
- * the latest plausible date), and seeds/load_rules.csv as temp table `loadRules`.
+ * the latest plausible date), and seeds/load_rules.csv as temp table `loadRules`. A rule may read
+ * a seed as `seeds.<stem>` (the rating texts of seeds/review_ratings.csv): it reads the seed's file,
+ * as text, since a load may come before any build has made the seed's table.
  */
 export async function prepareLoadRules(
   db: Kysely<Database>,
@@ -23,7 +25,10 @@ export async function prepareLoadRules(
   const path = join(options.seedsDir, 'load_rules.csv');
   await sql
     .raw(`create temp table ${temp.loadRules} as
-    select row_number() over () as rule_order, table_name, rule, reason from read_csv(${literal(path)}, header = true, auto_detect = false,
+    select row_number() over () as rule_order, table_name,
+      regexp_replace(rule, '\\bseeds\\.([a-z_]+)\\b', ${literal(`read_csv(${literal(join(options.seedsDir, '\\1.csv'))}, header = true, all_varchar = true)`)}, 'g') as rule,
+      reason
+    from read_csv(${literal(path)}, header = true, auto_detect = false,
       columns = {'table_name': 'varchar', 'rule': 'varchar', 'reason': 'varchar'})`)
     .execute(db)
     .catch((error: Error) => {

@@ -111,3 +111,48 @@ create table if not exists raw.products (
   _file_id bigint not null,
   _line bigint not null
 );
+
+-- Added later (optional): the service journey of an order. A row of shipments is one parcel (an
+-- order may have several; stg_shipments takes the first shipment and the last signing); a later
+-- row for the same parcel, review or refund replaces the values it gives (latest delivery wins).
+create table if not exists raw.shipments (
+  order_id varchar not null,
+  shipped_at timestamp not null, -- shop time zone
+  carrier varchar,
+  tracking_no varchar,
+  signed_at timestamp,
+  is_exception boolean, -- the export flags abnormal logistics (异常物流)
+  exception_text varchar,
+  _file_id bigint not null,
+  _line bigint not null,
+  check (signed_at >= shipped_at)
+);
+
+-- rating as exported (好评, 中评, 差评, or 1–5 stars): seeds/review_ratings.csv maps it.
+create table if not exists raw.reviews (
+  order_id varchar not null,
+  product_id varchar not null,
+  rated_at timestamp not null,
+  rating varchar not null,
+  has_photo boolean,
+  review_text varchar,
+  _file_id bigint not null,
+  _line bigint not null
+);
+
+-- reason and status as exported (质量问题, 退款成功): seeds/refund_reasons.csv and
+-- seeds/refund_statuses.csv map them. A refund explains refunded money; net revenue stays the
+-- orders' paid − refunded amounts.
+create table if not exists raw.refunds (
+  refund_id varchar not null,
+  order_id varchar not null,
+  requested_at timestamp not null,
+  finished_at timestamp,
+  amount decimal(18, 2) not null,
+  reason varchar,
+  status varchar not null,
+  _file_id bigint not null,
+  _line bigint not null,
+  check (amount >= 0),
+  check (finished_at >= requested_at)
+);

@@ -8,7 +8,7 @@ import { inferDependencies } from './infer-dependencies.js';
 import { type Assertion, type Model, ModelError } from './model.js';
 import { parseModelHeader } from './parse-model-header.js';
 
-export const modelSchemas = ['staging', 'intermediate', 'marts', 'audiences'] as const;
+export const modelSchemas = ['staging', 'intermediate', 'marts', 'audiences', 'worklists'] as const;
 
 /**
  * Every `models/<schema>/<table>.sql`, with its header parsed and its upstream relations inferred,

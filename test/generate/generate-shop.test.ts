@@ -60,6 +60,9 @@ describe('the sample shop generator', () => {
       'orders_refunds.csv',
       'orders_restated.csv',
       'products.csv',
+      'refunds.csv',
+      'reviews.csv',
+      'shipments.csv',
       'truth.json',
     ]);
     for (const file of files) expect(readFileSync(join(dirs[1]!, file)).equals(readFileSync(join(dirs[0]!, file))), file).toBe(true);

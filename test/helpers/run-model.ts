@@ -28,6 +28,8 @@ export async function runModel(
     return await warehouse.db.connection().execute(async (db) => {
       const { models } = await prepareSession(db, await resolveRunContext(config, { overrides: options.parameters }));
       const upstream = selectModels(models, [`+${model}`]);
+      // A schema no migration makes (audiences) is made by the build.
+      for (const schema of new Set(upstream.map((step) => step.schema))) await sql.raw(`create schema if not exists ${schema}`).execute(db);
       for (const step of upstream) await materializeModel(db, step);
       for (const [relation, rows] of Object.entries(given)) {
         const file = join(config.dataDir, `${relation}.json`);

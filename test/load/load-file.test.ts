@@ -196,7 +196,7 @@ describe('loading canonical files', () => {
     expect(readFormat('csv')).toEqual({ format: 'csv' });
     expect(readFormat('tmall_orders').mapping?.tables.orders).toBeDefined();
     expect(() => readFormat('xlsx')).toThrow(
-      /^unknown format 'xlsx': one of csv, parquet, jsonl, arrow, cdnow, cdnow_sample, shopify_orders, tmall_items, tmall_orders$/,
+      /^unknown format 'xlsx': one of csv, parquet, jsonl, arrow, cdnow, cdnow_sample, shopify_orders, tmall_items, tmall_orders, tmall_refunds$/,
     );
     await withWarehouse(async ({ db }) => {
       await expect(loadFile(db, join(dir, 'orders.dat'), { ...repoSeeds })).rejects.toThrow(/unknown file type '.dat'.*or pass --format/);

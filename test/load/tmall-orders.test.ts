@@ -110,7 +110,7 @@ describe('the Tmall/Taobao order report', () => {
     const dir = writeFiles({ 'export.csv': iconv.encode('订单号,会员,金额\n1,a,2\n', 'gbk') });
     await withWarehouse(async ({ db }) => {
       await expect(loadFile(db, join(dir, 'export.csv'), { ...repoSeeds })).rejects.toThrow(
-        /cannot tell which table this file is from its name; .*; nor is its header a known export layout\n {2}found: {4}订单号, 会员, 金额\n {2}shopify_orders needs: Name, Email, .*\n {2}tmall_items needs: 订单编号, 标题, 价格, 购买数量\n {2}tmall_orders needs: 订单编号, 买家会员名, 买家实际支付金额, 订单状态, 订单创建时间$/,
+        /cannot tell which table this file is from its name; .*; nor is its header a known export layout\n {2}found: {4}订单号, 会员, 金额\n {2}shopify_orders needs: Name, Email, .*\n {2}tmall_items needs: 订单编号, 标题, 价格, 购买数量\n {2}tmall_orders needs: 订单编号, 买家会员名, 买家实际支付金额, 订单状态, 订单创建时间\n {2}tmall_refunds needs: 退款编号, 订单编号, 退款的申请时间, 退款状态$/,
       );
     });
   });

@@ -45,12 +45,12 @@ describe('the automation exports audiences only when a refresh asks', () => {
     expectSucceeded(asked);
     expect(asked.stderr).toContain('nothing new since run 1');
     const { exports, runs } = await ruleExports(dataDir);
-    // The sample shop's two standing audiences (models/audiences/), one export each.
-    expect(exports).toBe(2);
+    // The sample shop's five standing audiences (models/audiences/), one export each.
+    expect(exports).toBe(5);
     expect(runs).toEqual(['2']);
     expect(existsSync(join(dataDir, 'audiences'))).toBe(true);
     expect(statusLine(dataDir)).toMatch(
-      /^audiences {2}the automation rules last exported in run 2, 2026-\d\d-\d\d .*: 2 exported, 0 failed$/,
+      /^audiences {2}the automation rules last exported in run 2, 2026-\d\d-\d\d .*: 5 exported, 0 failed$/,
     );
   }, 240_000);
 });

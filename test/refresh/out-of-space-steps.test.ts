@@ -74,7 +74,9 @@ describe('a command that runs out of space', () => {
     const full = runCli(['load', newOrders], dataDir, {}, { fileSizeLimitKb: 16 });
     expect(full.status).toBe(1);
     const month = new Date().toISOString().slice(0, 7);
-    const line = `out of space writing the archive ${join(dataDir, 'archive', month, 'orders-new.000008.csv')} (the file-size limit (ulimit -f) stopped it): nothing was published; the previous build stands; raise the limit and run again`;
+    // The next file in the archive's sequence, after the shop's files.
+    const sequence = String(manifest.trim().split('\n').length + 1).padStart(6, '0');
+    const line = `out of space writing the archive ${join(dataDir, 'archive', month, `orders-new.${sequence}.csv`)} (the file-size limit (ulimit -f) stopped it): nothing was published; the previous build stands; raise the limit and run again`;
     expect(outcome(dataDir, full.stderr)).toEqual({ errors: [`error: ${line}`], lockFiles: [], partFiles: [] });
     expect(scalar(dataDir, 'select count(*) from raw.orders')).toBe(orders);
     expect(readFileSync(join(dataDir, 'archive/manifest.jsonl'), 'utf8')).toBe(manifest);

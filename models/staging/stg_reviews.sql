@@ -1,0 +1,39 @@
+-- One row per reviewed order line (order, product) of the optional reviews file: when it was
+-- rated, the rating as good, neutral or bad (the exported 好评/中评/差评 or 1–5 stars through
+-- seeds/review_ratings.csv; a load quarantines any other), whether it has photos, and its text
+-- where the shop exports it. A later row for the line replaces the values it gives (later file,
+-- then later line) and keeps those it leaves empty. Without a reviews file it is empty.
+-- grain: order_id, product_id
+-- materialized: table
+-- tests: not_null(rated_at, rating, has_photo); accepted_values(rating, 'good', 'neutral', 'bad')
+with
+
+reviews as (select * from raw.reviews),
+
+review_ratings as (select * from seeds.review_ratings),
+
+latest as (
+  select
+    order_id,
+    product_id,
+    arg_max(rated_at, (_file_id, _line)) as rated_at,
+    arg_max(trim(rating), (_file_id, _line)) as rating_text,
+    arg_max(has_photo, (_file_id, _line)) filter (where has_photo is not null) as has_photo,
+    arg_max(trim(review_text), (_file_id, _line)) filter (where nullif(trim(review_text), '') is not null) as review_text
+  from reviews
+  group by order_id, product_id
+),
+
+final as (
+  select
+    latest.order_id,
+    latest.product_id,
+    latest.rated_at,
+    review_ratings.rating::varchar as rating,
+    coalesce(latest.has_photo, false) as has_photo,
+    latest.review_text
+  from latest
+  left join review_ratings on review_ratings.rating_text = latest.rating_text
+)
+
+select * from final

@@ -1,0 +1,56 @@
+-- One row per shipped order of the optional shipments file: when its first parcel was shipped
+-- (with that parcel's carrier and tracking number), when the last was signed for (NULL until
+-- every parcel is), and whether any parcel was flagged as abnormal logistics (异常物流: the
+-- export's flag, or an exception text). A parcel is an order's tracking number; a later row for
+-- it replaces the values it gives (later file, then later line) and keeps those it leaves empty,
+-- so nothing already loaded is lost. Without a shipments file it is empty.
+-- grain: order_id
+-- materialized: table
+-- tests: not_null(shipped_at, is_exception)
+with
+
+shipments as (select * from raw.shipments),
+
+cleaned as (
+  select
+    order_id,
+    coalesce(nullif(trim(tracking_no), ''), '') as parcel,
+    shipped_at,
+    nullif(trim(carrier), '') as carrier,
+    nullif(trim(tracking_no), '') as tracking_no,
+    signed_at,
+    is_exception,
+    nullif(trim(exception_text), '') as exception_text,
+    _file_id,
+    _line
+  from shipments
+),
+
+parcels as (
+  select
+    order_id,
+    parcel,
+    arg_max(shipped_at, (_file_id, _line)) as shipped_at,
+    arg_max(carrier, (_file_id, _line)) filter (where carrier is not null) as carrier,
+    arg_max(tracking_no, (_file_id, _line)) filter (where tracking_no is not null) as tracking_no,
+    arg_max(signed_at, (_file_id, _line)) filter (where signed_at is not null) as signed_at,
+    arg_max(is_exception, (_file_id, _line)) filter (where is_exception is not null) as is_exception,
+    arg_max(exception_text, (_file_id, _line)) filter (where exception_text is not null) as exception_text
+  from cleaned
+  group by order_id, parcel
+),
+
+final as (
+  select
+    order_id,
+    min(shipped_at) as shipped_at,
+    arg_min(carrier, (shipped_at, parcel)) as carrier,
+    arg_min(tracking_no, (shipped_at, parcel)) as tracking_no,
+    case when count(signed_at) = count(*) then max(signed_at) end as signed_at,
+    bool_or(coalesce(is_exception, exception_text is not null)) as is_exception,
+    string_agg(distinct exception_text, '; ' order by exception_text) as exception_text
+  from parcels
+  group by order_id
+)
+
+select * from final
