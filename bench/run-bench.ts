@@ -132,7 +132,7 @@ export async function measure(config: WarehouseConfig, command: string[], env: R
     floor: [tsx, 'bench/run-floor.ts', ...command.slice(1), config.memoryLimit, config.tempDirectory],
     polars: [tsx, 'bench/run-polars.ts', ...command.slice(1)],
   };
-  const script = scripts[command[0]!] ?? [tsx, 'pipelines/cli.ts', ...command];
+  const script = scripts[command[0]!] ?? [process.execPath, 'bin/warehouse.mjs', ...command];
   const timed = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'bench-usage %M', ...script] : script;
   const started = process.hrtime.bigint();
   const output = await new Promise<string>((resolve, reject) => {

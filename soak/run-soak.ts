@@ -355,7 +355,7 @@ function runCli(args: string[], env: Record<string, string>, killAfterSeconds?: 
   return new Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; seconds: number }>(
     (resolve, reject) => {
       const started = performance.now();
-      const child = spawn(process.execPath, ['--import', 'tsx', 'pipelines/cli.ts', ...args], {
+      const child = spawn(process.execPath, ['bin/warehouse.mjs', ...args], {
         env: { ...withoutSalt(process.env), ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

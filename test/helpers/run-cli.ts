@@ -9,7 +9,8 @@ export interface CliResult {
   stderr: string;
 }
 
-const cliArgs = (args: string[]) => ['--import', 'tsx', join(repoDir, 'pipelines/cli.ts'), ...args];
+const sourceEntry = ['--import', 'tsx', join(repoDir, 'pipelines/cli.ts')];
+const cliArgs = (args: string[], entry = sourceEntry) => [...entry, ...args];
 
 function cliEnv(dataDir: string, env: Record<string, string>): NodeJS.ProcessEnv {
   return {
@@ -27,14 +28,16 @@ export interface CliOptions {
   fileSizeLimitKb?: number;
   /** The project the CLI runs in (its models, seeds and reports): the repository by default. */
   cwd?: string;
+  /** Node's arguments that start the CLI: the checkout's source through tsx by default. */
+  entry?: string[];
 }
 
 /** Runs `npm run warehouse -- ...args` as a user would, against the given data folder. */
 export function runCli(args: string[], dataDir: string, env: Record<string, string> = {}, options: CliOptions = {}): CliResult {
   const [command, commandArgs] =
     options.fileSizeLimitKb === undefined
-      ? [process.execPath, cliArgs(args)]
-      : ['sh', ['-c', `ulimit -f ${options.fileSizeLimitKb} && exec "$0" "$@"`, process.execPath, ...cliArgs(args)]];
+      ? [process.execPath, cliArgs(args, options.entry)]
+      : ['sh', ['-c', `ulimit -f ${options.fileSizeLimitKb} && exec "$0" "$@"`, process.execPath, ...cliArgs(args, options.entry)]];
   const result = spawnSync(command, commandArgs, {
     cwd: options.cwd ?? repoDir,
     encoding: 'utf8',
