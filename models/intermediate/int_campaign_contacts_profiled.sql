@@ -15,7 +15,7 @@ contacts as (select * from staging.stg_campaign_contacts),
 
 campaigns as (select * from staging.stg_campaigns),
 
-purchases as (select * from intermediate.int_purchases_keyed),
+purchases as (select * from intermediate.int_purchases_before_last_send),
 
 shop_cycle as (select * from intermediate.int_shop_cycle_measured),
 

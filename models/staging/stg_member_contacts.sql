@@ -1,7 +1,10 @@
 -- Protected: the one table that joins member keys back to buyer ids and phone numbers (the
 -- latest non-empty phone of the member's orders). Only audience exports may read it; no mart does.
+-- A buyer's row depends only on that buyer's orders and member rows, so a refresh rebuilds only
+-- the buyers (raw member_id) of the new files.
 -- grain: member_id
--- materialized: table
+-- materialized: incremental
+-- incremental_key: buyer_id = member_id
 -- tests: not_null(buyer_id)
 with
 

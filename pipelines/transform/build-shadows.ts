@@ -64,6 +64,7 @@ export class BuildShadows {
     await sql.raw(`create schema if not exists ${model.schema}`).execute(db);
     const note = await materializeModel(db, model, next, await this.reading(db, model.file, model.sql));
     this.replaced(model, next, async (swap) => {
+      if (this.kept.has(model.name)) return;
       const existing = await relationKind(swap, model.schema, model.table);
       if (existing) await sql.raw(`drop ${existing} ${model.name}`).execute(swap);
       if (model.materialized === 'view') await sql.raw(`drop view ${next}; create view ${model.name} as\n${model.sql}`).execute(swap);
@@ -84,6 +85,13 @@ export class BuildShadows {
   keep(model: Model): void {
     this.kept.add(model.name);
     this.changedRows.set(model.name, `(select * from ${model.name} where false)`);
+  }
+
+  /** A table rebuilt into the rows it had: its new relation goes, and the last build's stays. */
+  async discard(db: Kysely<Database>, model: Model): Promise<void> {
+    await sql.raw(`drop table ${this.relation(model)}`).execute(db);
+    this.reads.delete(model.name);
+    this.keep(model);
   }
 
   /** Something else the swap's transaction does, in order with the models. */

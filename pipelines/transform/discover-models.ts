@@ -44,6 +44,7 @@ export async function discoverModels(db: Kysely<Database>, modelsDir: string, pr
       grain: header.grain,
       materialized,
       incrementalKey: header.incrementalKey,
+      upstreamKey: header.upstreamKey,
       compute: header.compute,
       tests: header.tests,
       dependsOn: await inferDependencies(db, file, sql),

@@ -49,7 +49,9 @@ export async function materializeIncremental(
   const watermark = mode === 'unchanged' ? state!.watermark : context.newestFileId;
   context.states.set(model.name, `${fingerprint}:${watermark}`);
   shadows.onSwap(async (swap) => {
-    await sql`insert or replace into ops.model_state values (${model.name}, ${fingerprint}, ${watermark}, now()::timestamp)`.execute(swap);
+    await sql`insert or replace into ops.model_state (model, fingerprint, watermark, built_at, content) values (${model.name}, ${fingerprint}, ${watermark}, now()::timestamp, null)`.execute(
+      swap,
+    );
   });
   return { mode, changedKeys, note: null };
 }
@@ -65,14 +67,15 @@ async function rebuildChangedKeys(
   watermark: number,
 ): Promise<number> {
   const key = model.incrementalKey!;
+  const source = upstreamKeyOf(model);
   const keys = shadows.relation(model, '__keys');
   const changed = [
-    ...upstream.raw.map((relation) => `select ${key} from ${relation} where _file_id > ${watermark}`),
-    ...upstream.models.flatMap((name) => (context.deltas.has(name) ? [`select ${key} from ${context.deltas.get(name)}`] : [])),
+    ...upstream.raw.map((relation) => `select ${source} as ${key} from ${relation} where _file_id > ${watermark}`),
+    ...upstream.models.flatMap((name) => (context.deltas.has(name) ? [`select ${source} as ${key} from ${context.deltas.get(name)}`] : [])),
   ];
   await sql
     .raw(`create or replace table ${keys} as
-    select distinct ${key} from (${changed.length > 0 ? changed.join('\nunion all\n') : `select ${key} from ${model.name} where false`})
+    select distinct ${key} from (${changed.length > 0 ? changed.join('\nunion all\n') : `select ${key} from ${model.name} where false`}) as changed
     where ${key} is not null`)
     .execute(db);
   const changedKeys = (await sql<{ n: number }>`select count(*) as n from ${sql.raw(keys)}`.execute(db)).rows[0]!.n;
@@ -89,7 +92,7 @@ async function rebuildChangedKeys(
     db,
     query,
     [...upstream.raw, ...upstream.models].map((relation) => shadows.readOf(relation)),
-    inChanged,
+    `${source} in (select ${key} from ${keys})`,
   );
   const rebuilt = `create or replace table ${rows} as select * from (\n${narrowed.sql}\n) as rebuilt where ${inChanged}`;
   await sql
@@ -141,7 +144,7 @@ async function classifyUpstream(db: Kysely<Database>, model: Model, context: Bui
     const [schema = '', table = ''] = shadows.readOf(relation).split('.');
     if (schema === 'seeds') continue;
     const { rows } = await sql<{ n: number }>`select count(*) as n from information_schema.columns
-      where table_schema = ${schema} and table_name = ${table} and column_name = ${model.incrementalKey!}`.execute(db);
+      where table_schema = ${schema} and table_name = ${table} and column_name = ${upstreamKeyOf(model)}`.execute(db);
     const keyed = rows[0]!.n > 0;
     if (schema === 'raw' && keyed) raw.push(relation);
     else if (context.incrementalModels.has(relation) && keyed) models.push(relation);
@@ -154,8 +157,13 @@ async function classifyUpstream(db: Kysely<Database>, model: Model, context: Bui
     else
       throw new ModelError(
         model.file,
-        `incremental_key ${model.incrementalKey} is not a column of ${relation}, so its changes cannot be traced`,
+        `incremental_key ${model.incrementalKey}${model.upstreamKey ? ` = ${model.upstreamKey}` : ''}: ${upstreamKeyOf(model)} is not a column of ${relation}, so its changes cannot be traced`,
       );
   }
   return { raw, models, whole };
+}
+
+// The upstream column that holds the key's values: the key's own name unless the header maps it.
+function upstreamKeyOf(model: Model): string {
+  return model.upstreamKey ?? model.incrementalKey!;
 }

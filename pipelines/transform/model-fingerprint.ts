@@ -37,7 +37,7 @@ export async function fingerprintOf(db: Kysely<Database>, model: Model, context:
     .sort()
     .map((name) => readFileSync(join(context.seedsDir, `${name}.csv`), 'utf8'));
   return createHash('sha256')
-    .update(JSON.stringify([context.code, model.sql, model.incrementalKey, macros, values, seeds, inputs]))
+    .update(JSON.stringify([context.code, model.sql, model.incrementalKey, model.upstreamKey, macros, values, seeds, inputs]))
     .digest('hex');
 }
 
@@ -73,10 +73,31 @@ export async function upstreamStates(db: Kysely<Database>, model: Model, context
       state = rows[0]!.state;
     } else if (state === undefined && context.models.has(relation)) {
       const { rows } = await sql<{ state: string }>`
-        select fingerprint || ':' || watermark as state from ops.model_state where model = ${relation}`.execute(db);
+        select ${sql.raw(modelStateSql)} as state from ops.model_state where model = ${relation}`.execute(db);
       state = rows[0]?.state;
     }
     states.push(`${relation}=${state ?? `build ${context.runId}`}`);
   }
   return states;
+}
+
+/**
+ * A model's state as its readers compare it, from its row of ops.model_state: a table's rows (its
+ * content digest), else what it was computed with and the newest file it has seen.
+ */
+export const modelStateSql = `coalesce('rows ' || content, fingerprint || ':' || watermark)`;
+
+/**
+ * A table's rows as one digest: its columns with their types, its row count and the sum of its
+ * rows' hashes, which does not depend on their order. Equal digests mean the same rows but for a
+ * hash collision, which the sum of 64-bit hashes over the whole row makes vanishingly unlikely.
+ */
+export async function contentDigest(db: Kysely<Database>, relation: string): Promise<string> {
+  const [schema = '', table = ''] = relation.split('.');
+  const { rows } = await sql<{ content: string }>`
+    select md5(concat_ws('|',
+      (select string_agg(column_name || ' ' || data_type, ',' order by ordinal_position)
+        from information_schema.columns where table_schema = ${schema} and table_name = ${table}),
+      (select count(*) || ':' || coalesce(sum(hash(t)), 0) from ${sql.raw(relation)} as t))) as content`.execute(db);
+  return rows[0]!.content;
 }

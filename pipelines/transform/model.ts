@@ -22,6 +22,8 @@ export interface Model {
   materialized: Materialization;
   /** For incremental models: the column whose values are rebuilt when their upstream rows change. */
   incrementalKey: string | undefined;
+  /** The upstream relations' column holding the key's values, where its name differs (`incremental_key: buyer_id = member_id`). */
+  upstreamKey?: string | undefined;
   /** For computed models: the computation of pipelines/transform/computations/ that makes the table. */
   compute: string | undefined;
   tests: ModelTest[];

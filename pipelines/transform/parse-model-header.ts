@@ -7,6 +7,8 @@ export interface ModelHeader {
   grain: string[];
   materialized: Materialization | undefined;
   incrementalKey: string | undefined;
+  /** With `incremental_key: <column> = <upstream column>`: the upstream column that holds the key's values. */
+  upstreamKey: string | undefined;
   compute: string | undefined;
   tests: ModelTest[];
   /** A standing audience's keys (audience-header.ts), as written. */
@@ -34,6 +36,7 @@ export function parseModelHeader(file: string, sql: string): ModelHeader {
     grain: [],
     materialized: undefined,
     incrementalKey: undefined,
+    upstreamKey: undefined,
     compute: undefined,
     tests: [],
     audience: {},
@@ -60,10 +63,14 @@ export function parseModelHeader(file: string, sql: string): ModelHeader {
         }
         header.materialized = value;
         break;
-      case 'incremental_key':
-        if (!/^[a-z_][a-z0-9_]*$/.test(value)) throw new ModelError(file, `incremental_key must be one column name, not '${value}'`);
-        header.incrementalKey = value;
+      case 'incremental_key': {
+        // `buyer_id = member_id`: the model's buyer_id holds the values of its upstream's member_id.
+        const match = /^([a-z_][a-z0-9_]*)(?:\s*=\s*([a-z_][a-z0-9_]*))?$/.exec(value);
+        if (!match) throw new ModelError(file, `incremental_key must be one column name, or <column> = <upstream column>, not '${value}'`);
+        header.incrementalKey = match[1];
+        header.upstreamKey = match[2];
         break;
+      }
       case 'compute':
         if (!Object.hasOwn(computations, value))
           throw new ModelError(file, `unknown computation '${value}' (known: ${Object.keys(computations).join(', ')})`);

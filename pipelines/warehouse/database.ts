@@ -78,6 +78,7 @@ export const opsTables = {
     fingerprint: varchar(),
     watermark: bigint(),
     built_at: timestamp(),
+    content: nullable(varchar()),
   },
   'ops.test_results': {
     run_id: bigint(),

@@ -72,12 +72,23 @@ describe('an incremental refresh', () => {
       `select count(distinct member_id) from staging.stg_orders where order_id in
         (select order_id from raw.orders where _file_id = (select max(file_id) from ops.loaded_files where table_name = 'orders'))`,
     );
+    // Contacts are rebuilt for the buyers of the new orders, by their ids as the file gives them.
+    const buyers = new Set(
+      readdirSync(shop.last)
+        .filter((file) => file.startsWith('orders'))
+        .flatMap((file) => {
+          const [header, ...lines] = readFileSync(join(shop.last, file), 'utf8').trim().split('\n');
+          const column = header!.split(',').indexOf('member_id');
+          return lines.map((line) => line.split(',')[column]);
+        }),
+    ).size;
     expect(modes).toBe(
       [
         `intermediate.int_member_level_history incremental ${orderMembers}`,
         `intermediate.int_member_stage_history incremental ${members}`,
         `intermediate.int_purchase_occasions_numbered incremental ${members}`,
         `intermediate.int_purchases_keyed incremental ${shop.lastDayOrders}`,
+        `staging.stg_member_contacts incremental ${buyers}`,
         `staging.stg_order_items incremental ${shop.lastDayOrders}`,
         `staging.stg_orders incremental ${shop.lastDayOrders}`,
       ].join('; '),
@@ -134,6 +145,62 @@ describe('an incremental refresh', () => {
     const newAtNovemberEnd = (dataDir: string) =>
       Number(scalar(dataDir, `select members from marts.lifecycle_monthly where month_end = '2025-11-30' and stage = 'new'`));
     expect(newAtNovemberEnd(incremental)).toBe(newAtNovemberEnd(whole) - 1);
+  }, 180_000);
+});
+
+describe('an incremental refresh of updates', () => {
+  it('equals a full refresh after a status update, a late member file and a parameter change', async () => {
+    // A paid order of state A turns completed (交易成功) in today's export; a member file comes
+    // late with one member's new city and one new member who never bought; and the run changes
+    // the RFM lookback, which the models reading it rebuild in full.
+    const [header, ...lines] = readFileSync(join(shop.before, 'orders.csv'), 'utf8').trim().split('\n');
+    const columns = header!.split(',');
+    const paid = lines.find((line) => line.split(',')[columns.indexOf('status')] === 'paid')!.split(',');
+    paid[columns.indexOf('status')] = 'completed';
+    const [memberHeader, firstMember] = readFileSync(join(shop.before, 'members.csv'), 'utf8').trim().split('\n');
+    const memberColumns = memberHeader!.split(',');
+    const moved = firstMember!.split(',');
+    moved[memberColumns.indexOf('city')] = '杭州市';
+    moved[memberColumns.indexOf('province')] = '浙江省';
+    const joined = [...moved];
+    joined[memberColumns.indexOf('member_id')] = 'tb_late_0001';
+    joined[memberColumns.indexOf('joined_at')] = '2026-11-19 08:00:00';
+    const updates = join(root, 'updates');
+    mkdirSync(updates);
+    writeFileSync(join(updates, 'orders-status.csv'), `${header},updated_at\n${paid.join(',')},2026-11-20 18:00:00\n`);
+    writeFileSync(join(updates, 'members-late.csv'), `${memberHeader}\n${moved.join(',')}\n${joined.join(',')}\n`);
+    const set = ['--set', 'rfm_lookback_days=120'];
+
+    const incremental = join(root, 'incremental-updates');
+    cpSync(stateA, incremental, { recursive: true });
+    deliver(incremental, shop.last);
+    deliver(incremental, updates);
+    expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences', ...set], incremental));
+    // The same files loaded in the same order (a later member file wins), every model rebuilt.
+    const full = join(root, 'full-updates');
+    cpSync(stateA, full, { recursive: true });
+    deliver(full, shop.last);
+    deliver(full, updates);
+    expectSucceeded(runCli(['refresh', '--no-site', '--no-audiences', '--full-refresh', ...set], full));
+
+    // Built incrementally where it could be: the orders by key, the member staging in full.
+    const mode = (model: string) =>
+      scalar(incremental, `select mode from ops.model_runs where run_id = (select max(run_id) from ops.runs) and model = '${model}'`);
+    expect(mode('staging.stg_orders')).toBe('incremental');
+    expect(mode('staging.stg_member_contacts')).toBe('incremental');
+    expect(mode('marts.member_rfm')).toBe('full');
+    expect(await warehouseDigest(incremental, ['staging', 'intermediate', 'marts'])).toEqual(
+      await warehouseDigest(full, ['staging', 'intermediate', 'marts']),
+    );
+    // The new city reached the member's facts, and the late member is known.
+    const buyer = moved[memberColumns.indexOf('member_id')];
+    const factsOf = (buyerId: string) =>
+      scalar(
+        incremental,
+        `select coalesce(city, '') from marts.member_facts where member_id in (select member_id from staging.stg_member_contacts where buyer_id = '${buyerId}')`,
+      );
+    expect(factsOf(buyer!)).toBe('杭州市');
+    expect(factsOf('tb_late_0001')).toBe('杭州市');
   }, 180_000);
 });
 

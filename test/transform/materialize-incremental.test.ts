@@ -102,11 +102,12 @@ describe('incremental models', () => {
       'staging.stg_latest_orders unchanged 0',
     ]);
 
-    // The order's old member is rebuilt as well as its new one.
+    // The order's old member is rebuilt as well as its new one. The shop's totals are computed
+    // again into the rows they had (3 members, ¥40: m4 in m1's place), and kept.
     const fourth = await build(config, 'orders-3.csv');
     expect(fourth.modes).toEqual([
       'intermediate.int_member_totals incremental 2',
-      'marts.shop_totals full',
+      'marts.shop_totals unchanged',
       'staging.stg_latest_orders incremental 1',
     ]);
     const expected = [
@@ -248,6 +249,39 @@ select member_id, member_level(spent, orders) as member_level from intermediate.
     });
     await expect(build(config, 'orders-1.csv')).rejects.toThrow(
       'models/intermediate/int_member_totals.sql: an incremental model reads by key only raw tables and incremental models, whose changes can be traced; staging.stg_plain_orders is neither (a model read whole must not have the key column)',
+    );
+  });
+});
+
+describe('an incremental key named otherwise upstream', () => {
+  it('reads the key values from the upstream column it names, and equals a full build', async () => {
+    // Raw order rows per buyer, keyed by buyer, whose values are raw.orders' member_id.
+    const buyers = `-- Raw order rows per buyer.
+-- grain: buyer
+-- materialized: incremental
+-- incremental_key: buyer = member_id
+select member_id as buyer, count(*) as order_rows, max(paid_amount) as top_paid from raw.orders group by member_id`;
+    const config = tempProject({ models: { ...models, 'staging/stg_buyers.sql': buyers } });
+    const rowsOfBuyers = () => rowsOf(config, 'select * from staging.stg_buyers order by buyer');
+    const buyersMode = async (delivery?: string) =>
+      (await build(config, delivery)).modes.filter((line) => line.startsWith('staging.stg_buyers'));
+    expect(await buyersMode('orders-1.csv')).toEqual(['staging.stg_buyers full']);
+    // o2 again (m2 paid 25) and o3 (m3): two buyers rebuilt, m1 kept.
+    expect(await buyersMode('orders-2.csv')).toEqual(['staging.stg_buyers incremental 2']);
+    const expected = [
+      { buyer: 'm1', order_rows: 1, top_paid: 10 },
+      { buyer: 'm2', order_rows: 2, top_paid: 25 },
+      { buyer: 'm3', order_rows: 1, top_paid: 5 },
+    ];
+    expect(await rowsOfBuyers()).toEqual(expected);
+    await build(config, undefined, true);
+    expect(await rowsOfBuyers()).toEqual(expected);
+
+    const misnamed = tempProject({
+      models: { ...models, 'staging/stg_buyers.sql': buyers.replace('buyer = member_id', 'buyer = buyer_id') },
+    });
+    await expect(build(misnamed, 'orders-1.csv')).rejects.toThrow(
+      'models/staging/stg_buyers.sql: incremental_key buyer = buyer_id: buyer_id is not a column of raw.orders, so its changes cannot be traced',
     );
   });
 });

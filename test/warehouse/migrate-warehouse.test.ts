@@ -28,6 +28,7 @@ const names = [
   'publish-holds',
   'run-publishing',
   'defaults-not-null',
+  'model-content',
 ];
 
 const configs: WarehouseConfig[] = [];
@@ -175,11 +176,11 @@ describe('the migrations of the ops tables', () => {
 
   it('refuse a warehouse that a newer version migrated, for writing and for reading', async () => {
     const config = newConfig();
-    const folder = writeFiles({ '0014-newer.sql': 'create table ops.newer (id bigint);' });
+    const folder = writeFiles({ '0015-newer.sql': 'create table ops.newer (id bigint);' });
     cpSync(migrationsFolder, folder, { recursive: true });
     await withOpened(config, (db) => migrateWarehouse(db, readMigrations(folder), config.warehousePath));
 
-    const refusal = `${config.warehousePath} has migration 0014-newer applied, which this version does not have: a newer version of the pipelines wrote it; open it with that version`;
+    const refusal = `${config.warehousePath} has migration 0015-newer applied, which this version does not have: a newer version of the pipelines wrote it; open it with that version`;
     await expect(openWarehouse(config)).rejects.toThrow(refusal);
     await expect(openWarehouse(config, { readOnly: true })).rejects.toThrow(refusal);
     // Refused, the lock is free again.
@@ -206,12 +207,12 @@ describe('the migrations of the ops tables', () => {
 
   it('leave the warehouse as it was when a migration fails, naming the migration', async () => {
     const config = newConfig();
-    const folder = writeFiles({ '0014-broken.sql': 'create table ops.half (id bigint);\nselect * from ops.no_such_table;\n' });
+    const folder = writeFiles({ '0015-broken.sql': 'create table ops.half (id bigint);\nselect * from ops.no_such_table;\n' });
     cpSync(migrationsFolder, folder, { recursive: true });
 
     await withOpened(config, async (db) => {
       await expect(migrateWarehouse(db, readMigrations(folder), config.warehousePath)).rejects.toThrow(
-        `${join(folder, '0014-broken.sql')} failed on ${config.warehousePath}, left as it was: Catalog Error: Table with name no_such_table does not exist!; correct the migration and open it again`,
+        `${join(folder, '0015-broken.sql')} failed on ${config.warehousePath}, left as it was: Catalog Error: Table with name no_such_table does not exist!; correct the migration and open it again`,
       );
       const { rows } = await sql`select table_name from duckdb_tables() where schema_name = 'ops' and table_name = 'half'`.execute(db);
       expect(rows).toEqual([]);
