@@ -370,7 +370,9 @@ describe('the report site', () => {
       const tables = (
         await sql<{
           name: string;
-        }>`select table_name as name from information_schema.tables where table_catalog = 'published' order by 1`.execute(warehouse.db)
+        }>`select table_name as name from information_schema.tables where table_catalog = 'published' and table_schema = 'marts' order by 1`.execute(
+          warehouse.db,
+        )
       ).rows;
       expect(tables.length).toBeGreaterThanOrEqual(15);
       expect(

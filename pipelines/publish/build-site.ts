@@ -19,7 +19,7 @@ import type { Parameter } from '../run/read-parameters.js';
 import type { RunContext } from '../run/run-context.js';
 import { spawnBuildProcess } from './build-process-group.js';
 import { copyReports } from './monthly-report.js';
-import { evidenceOutputs, martTables, siteWorkspace, writeMartSources } from './site-workspace.js';
+import { evidenceOutputs, martsToExtract, martTables, siteWorkspace, writeMartSources } from './site-workspace.js';
 
 export function siteDir(config: WarehouseConfig): string {
   return join(config.dataDir, 'site');
@@ -65,8 +65,14 @@ export async function buildSite(context: RunContext, martsFile: string, options:
   // Old hashed files pile up in the build folder otherwise.
   rmSync(built, { recursive: true, force: true });
   const env = evidenceEnv(config, workspace, martsFile, { parameters: context.parameters, nodeEnv: 'production' });
-  log('site: extracting the marts');
-  await runEvidence(config, workspace, ['sources'], env);
+  // Evidence keeps the other marts' files, and its manifest lists them still (`--queries` filters, it does not remove).
+  const extract = await martsToExtract(workspace, martsFile, tables, siteSourcesDigest(config));
+  const only = !options.full && extract.marts.length > 0 && extract.marts.length < tables.length;
+  log(
+    `site: extracting ${only ? `${extract.marts.length} of ${tables.length} marts (the others are unchanged since extracted)` : 'the marts'}`,
+  );
+  await runEvidence(config, workspace, ['sources', ...(only ? ['--queries', extract.marts.join(',')] : [])], env);
+  extract.record();
   await buildPages(config, workspace, env, { full: options.full ?? false, tables, log });
   if (!existsSync(join(built, 'index.html'))) throw new Error(`site build wrote no ${join(built, 'index.html')}`);
   mkdirSync(sitesDir, { recursive: true });

@@ -1,4 +1,15 @@
-import { cpSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { WarehouseConfig } from '../config.js';
@@ -31,18 +42,54 @@ export function siteWorkspace(config: WarehouseConfig, name: 'site-workspace' | 
 
 /** The tables of a published (or development) marts file. */
 export async function martTables(martsFile: string): Promise<string[]> {
+  const rows = await readMartsFile(
+    martsFile,
+    "select table_name from information_schema.tables where table_schema = 'marts' order by table_name",
+  );
+  // Model names are plain identifiers (discover-models.ts); anything else is no file name.
+  return rows.map(([table]) => String(table)).filter((table) => /^[a-z_][a-z0-9_]*$/.test(table));
+}
+
+/**
+ * The marts of `tables` that Evidence must extract from `martsFile` into the workspace: all but
+ * those whose state the file records (publish-marts.ts) is the one of the last extraction, by the
+ * same site sources, whose file is still there. `record()`, once extracted, makes this
+ * extraction the last; until then there is none, so that a failed one is not built on.
+ */
+export async function martsToExtract(
+  workspace: string,
+  martsFile: string,
+  tables: string[],
+  sourcesDigest: string,
+): Promise<{ marts: string[]; record(): void }> {
+  const stamp = join(workspace, '.evidence/extracted-marts.json');
+  const last: { sources?: string; states?: Record<string, string> } = existsSync(stamp) ? JSON.parse(readFileSync(stamp, 'utf8')) : {};
+  rmSync(stamp, { force: true });
+  const rows = await readMartsFile(
+    martsFile,
+    "select mart, state from duckdb_tables() join _published.mart_states on mart = table_name where schema_name = 'marts'",
+  ).catch(() => []);
+  const states = Object.fromEntries(rows.map(([mart, state]) => [String(mart), String(state)]));
+  const extracted = (table: string) =>
+    last.sources === sourcesDigest &&
+    states[table] !== undefined &&
+    last.states?.[table] === states[table] &&
+    existsSync(join(workspace, '.evidence/template/static/data/marts', table, `${table}.parquet`));
+  return {
+    marts: tables.filter((table) => !extracted(table)),
+    record: () => writeFileSync(stamp, JSON.stringify({ sources: sourcesDigest, states })),
+  };
+}
+
+async function readMartsFile(martsFile: string, query: string) {
   const instance = await DuckDBInstance.create(martsFile, { access_mode: 'READ_ONLY' });
   try {
     const connection = await instance.connect();
-    const reader = await connection.runAndReadAll(
-      "select table_name from information_schema.tables where table_schema = 'marts' order by table_name",
-    );
-    connection.closeSync();
-    // Model names are plain identifiers (discover-models.ts); anything else is no file name.
-    return reader
-      .getRows()
-      .map(([table]) => String(table))
-      .filter((table) => /^[a-z_][a-z0-9_]*$/.test(table));
+    try {
+      return (await connection.runAndReadAll(query)).getRows();
+    } finally {
+      connection.closeSync();
+    }
   } finally {
     instance.closeSync();
   }

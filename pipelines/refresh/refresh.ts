@@ -86,8 +86,10 @@ export async function refresh(warehouse: Warehouse, context: RunContext, options
     // publishes nothing and marks it failed, a kill leaves it to be marked interrupted.
     await finishRun(db, runId, 'publishing');
     started = performance.now();
-    const marts = await stageMarts(db, run, { models });
-    log(`marts staged for publishing (${seconds(started)}s)`);
+    const marts = await stageMarts(db, run, { models, fresh: options.fullRefresh });
+    log(
+      `marts staged for publishing: ${marts.replaced} of ${marts.total} replaced, ${marts.total - marts.replaced} unchanged (${seconds(started)}s)`,
+    );
     // The site is built from the staged marts, so that a failed site build publishes nothing.
     const site = options.site ? await buildSite(run, marts.path, { full: options.fullRefresh }) : undefined;
     const published: string[] = [];
