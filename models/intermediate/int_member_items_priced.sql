@@ -3,7 +3,12 @@
 -- seeds/price_bands.csv (lower bound inclusive, upper exclusive), and the line's share of the
 -- order's net value (paid − refunded) by its amount, so that a member's lines add up to their net
 -- spend as the other marts count it. An order whose lines come to ¥0 splits it evenly.
+-- An order's lines depend only on that order and on whether it falls by the as-of date, so a
+-- refresh rebuilds the new files' orders and those a new as-of date takes in or leaves out.
 -- grain: order_id, line_number
+-- materialized: incremental
+-- incremental_key: order_id
+-- as_of_cut: staging.stg_orders.purchased_at <= intermediate.int_as_of_date_resolved.as_of_date
 -- tests: not_null(member_id, product_id, net_spend)
 with
 

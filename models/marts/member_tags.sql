@@ -13,7 +13,11 @@
 -- attributes). attribute_label and value_label come from seeds/code_labels.csv (tag_attribute,
 -- price_band); a value without a label shows as written. Without a products file only the price
 -- band is tagged.
+-- A member's tags depend only on that member's lines, so a refresh rebuilds the members whose lines
+-- changed.
 -- grain: member_id, attribute
+-- materialized: incremental
+-- incremental_key: member_id
 -- tests: not_null(value, spend_share, purchases, attribute_label, value_label); accepted_range(spend_share, 0, 1)
 with
 

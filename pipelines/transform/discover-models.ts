@@ -45,6 +45,7 @@ export async function discoverModels(db: Kysely<Database>, modelsDir: string, pr
       materialized,
       incrementalKey: header.incrementalKey,
       upstreamKey: header.upstreamKey,
+      asOfCut: header.asOfCut,
       compute: header.compute,
       tests: header.tests,
       dependsOn: await inferDependencies(db, file, sql),

@@ -3,7 +3,7 @@ import type { Database } from '../warehouse/database.js';
 import { relationKind } from '../warehouse/relation-kind.js';
 import type { BuildContext, BuildMode } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
-import { type Model, ModelError, modelQueryError } from './model.js';
+import { type AsOfCut, type Model, ModelError, modelQueryError } from './model.js';
 import { contentOf, fingerprintOf } from './model-fingerprint.js';
 import { replaceRelations } from './replace-relations.js';
 
@@ -22,17 +22,24 @@ export async function materializeIncremental(
   shadows: BuildShadows,
 ): Promise<{ mode: BuildMode; changedKeys: number | null; note: null }> {
   const upstream = await classifyUpstream(db, model, context, shadows);
-  const fingerprint = await fingerprintOf(db, model, context, await contentOf(db, upstream.whole, shadows));
+  const cut = model.asOfCut;
+  // The as-of date is not part of what it computes: a new one changes the keys it cuts (below).
+  const whole = upstream.whole.filter((relation) => relation !== cut?.asOfRelation);
+  const fingerprint = await fingerprintOf(db, model, context, await contentOf(db, whole, shadows));
+  if (cut && ![...upstream.raw, ...upstream.models].includes(cut.relation))
+    throw new ModelError(model.file, `as_of_cut: ${cut.relation} is not read by key, so the keys its dates move cannot be traced`);
+  const asOf = cut ? await asOfDate(db, model, cut, shadows) : null;
   const {
     rows: [state],
-  } = await sql<{ fingerprint: string; watermark: number }>`
-    select fingerprint, watermark from ops.model_state where model = ${model.name}`.execute(db);
+  } = await sql<{ fingerprint: string; watermark: number; as_of: string | null }>`
+    select fingerprint, watermark, as_of::varchar as as_of from ops.model_state where model = ${model.name}`.execute(db);
   const exists = (await relationKind(db, model.schema, model.table)) === 'table';
   const full =
     context.fullRefresh ||
     !exists ||
     !state ||
     state.fingerprint !== fingerprint ||
+    (cut !== undefined && (asOf === null || state.as_of === null)) ||
     upstream.models.some((name) => context.rebuiltInFull.has(name));
   let mode: BuildMode;
   let changedKeys: number | null = null;
@@ -41,17 +48,26 @@ export async function materializeIncremental(
     context.rebuiltInFull.add(model.name);
     mode = 'full';
   } else {
-    changedKeys = await rebuildChangedKeys(db, model, context, shadows, upstream, state.watermark);
+    // Keys whose rows the as-of date now cuts otherwise: those dated after the earlier of the two
+    // dates, up to the later.
+    const crossed =
+      cut && asOf !== state.as_of
+        ? [
+            `select ${upstreamKeyOf(model)} as ${model.incrementalKey} from ${shadows.readOf(cut.relation)}
+            where ${cut.column}::date > least(date '${state.as_of}', date '${asOf}') and ${cut.column}::date <= greatest(date '${state.as_of}', date '${asOf}')`,
+          ]
+        : [];
+    changedKeys = await rebuildChangedKeys(db, model, context, shadows, upstream, state.watermark, crossed);
     mode = changedKeys > 0 ? 'incremental' : 'unchanged';
     if (mode === 'unchanged') shadows.keep(model);
   }
-  // Unchanged, it keeps its watermark: its state then stays as it was, and so may its readers.
+  // Unchanged, it keeps its watermark: its state then stays as it was, and so may its readers. Its
+  // as-of date is part of its state (modelStateSql): a new one may change its rows with no new file.
   const watermark = mode === 'unchanged' ? state!.watermark : context.newestFileId;
-  context.states.set(model.name, `${fingerprint}:${watermark}`);
+  context.states.set(model.name, `${fingerprint}:${watermark}${asOf === null ? '' : `:${asOf}`}`);
   shadows.onSwap(async (swap) => {
-    await sql`insert or replace into ops.model_state (model, fingerprint, watermark, built_at, content) values (${model.name}, ${fingerprint}, ${watermark}, now()::timestamp, null)`.execute(
-      swap,
-    );
+    await sql`insert or replace into ops.model_state (model, fingerprint, watermark, built_at, content, as_of)
+      values (${model.name}, ${fingerprint}, ${watermark}, now()::timestamp, null, ${asOf}::date)`.execute(swap);
   });
   return { mode, changedKeys, note: null };
 }
@@ -65,6 +81,7 @@ async function rebuildChangedKeys(
   shadows: BuildShadows,
   upstream: { raw: string[]; models: string[] },
   watermark: number,
+  crossed: string[],
 ): Promise<number> {
   const key = model.incrementalKey!;
   const source = upstreamKeyOf(model);
@@ -72,6 +89,7 @@ async function rebuildChangedKeys(
   const changed = [
     ...upstream.raw.map((relation) => `select ${source} as ${key} from ${relation} where _file_id > ${watermark}`),
     ...upstream.models.flatMap((name) => (context.deltas.has(name) ? [`select ${source} as ${key} from ${context.deltas.get(name)}`] : [])),
+    ...crossed,
   ];
   await sql
     .raw(`create or replace table ${keys} as
@@ -166,4 +184,13 @@ async function classifyUpstream(db: Kysely<Database>, model: Model, context: Bui
 // The upstream column that holds the key's values: the key's own name unless the header maps it.
 function upstreamKeyOf(model: Model): string {
   return model.upstreamKey ?? model.incrementalKey!;
+}
+
+// The as-of date the build reads, as text; the cut relation must be one the model reads by key.
+async function asOfDate(db: Kysely<Database>, model: Model, cut: AsOfCut, shadows: BuildShadows): Promise<string | null> {
+  for (const relation of [cut.relation, cut.asOfRelation])
+    if (!model.dependsOn.includes(relation)) throw new ModelError(model.file, `as_of_cut names ${relation}, which the model does not read`);
+  const { rows } = await sql<{ as_of: string | null }>`
+    select max(${sql.raw(cut.asOfColumn)})::date::varchar as as_of from ${sql.raw(shadows.readOf(cut.asOfRelation))}`.execute(db);
+  return rows[0]?.as_of ?? null;
 }

@@ -37,7 +37,9 @@ export async function fingerprintOf(db: Kysely<Database>, model: Model, context:
     .sort()
     .map((name) => readFileSync(join(context.seedsDir, `${name}.csv`), 'utf8'));
   return createHash('sha256')
-    .update(JSON.stringify([context.code, model.sql, model.incrementalKey, model.upstreamKey, macros, values, seeds, inputs]))
+    .update(
+      JSON.stringify([context.code, model.sql, model.incrementalKey, model.upstreamKey, model.asOfCut, macros, values, seeds, inputs]),
+    )
     .digest('hex');
 }
 
@@ -85,7 +87,7 @@ export async function upstreamStates(db: Kysely<Database>, model: Model, context
  * A model's state as its readers compare it, from its row of ops.model_state: a table's rows (its
  * content digest), else what it was computed with and the newest file it has seen.
  */
-export const modelStateSql = `coalesce('rows ' || content, fingerprint || ':' || watermark)`;
+export const modelStateSql = `coalesce('rows ' || content, fingerprint || ':' || watermark || coalesce(':' || as_of, ''))`;
 
 /**
  * A table's rows as one digest: its columns with their types, its row count and the sum of its

@@ -24,6 +24,8 @@ export interface Model {
   incrementalKey: string | undefined;
   /** The upstream relations' column holding the key's values, where its name differs (`incremental_key: buyer_id = member_id`). */
   upstreamKey?: string | undefined;
+  /** An incremental model's rows cut at an as-of date: a key changes when its date crosses it. */
+  asOfCut?: AsOfCut | undefined;
   /** For computed models: the computation of pipelines/transform/computations/ that makes the table. */
   compute: string | undefined;
   tests: ModelTest[];
@@ -31,6 +33,21 @@ export interface Model {
   dependsOn: string[];
   /** A standing audience's header (models/audiences/). */
   audience?: AudienceHeader;
+}
+
+/**
+ * `-- as_of_cut: staging.stg_orders.purchased_at <= intermediate.int_as_of_date_resolved.as_of_date`:
+ * the model keeps the upstream rows whose date is on or before the as-of date and reads the as-of
+ * date nowhere else. A new as-of date then changes only the keys of the rows dated between the old
+ * and the new, not every key.
+ */
+export interface AsOfCut {
+  /** The keyed upstream relation whose dated rows are cut, and its date column. */
+  relation: string;
+  column: string;
+  /** The one-row relation holding the as-of date, read whole, and its column. */
+  asOfRelation: string;
+  asOfColumn: string;
 }
 
 /** A file of models/assertions/: a query that returns the rows violating a rule. */

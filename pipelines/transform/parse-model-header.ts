@@ -1,6 +1,6 @@
 import { audienceHeaderKeys } from './audience-header.js';
 import { computations } from './computations/index.js';
-import { type Materialization, ModelError, type ModelTest } from './model.js';
+import { type AsOfCut, type Materialization, ModelError, type ModelTest } from './model.js';
 
 export interface ModelHeader {
   description: string;
@@ -9,13 +9,15 @@ export interface ModelHeader {
   incrementalKey: string | undefined;
   /** With `incremental_key: <column> = <upstream column>`: the upstream column that holds the key's values. */
   upstreamKey: string | undefined;
+  /** `as_of_cut: <relation>.<column> <= <relation>.<column>`: the upstream rows an incremental model keeps up to an as-of date. */
+  asOfCut: AsOfCut | undefined;
   compute: string | undefined;
   tests: ModelTest[];
   /** A standing audience's keys (audience-header.ts), as written. */
   audience: Record<string, string>;
 }
 
-const knownKeys = ['grain', 'materialized', 'incremental_key', 'compute', 'tests'];
+const knownKeys = ['grain', 'materialized', 'incremental_key', 'as_of_cut', 'compute', 'tests'];
 const testArity: Record<ModelTest['name'], [number, number]> = {
   unique: [1, Infinity],
   not_null: [1, Infinity],
@@ -37,6 +39,7 @@ export function parseModelHeader(file: string, sql: string): ModelHeader {
     materialized: undefined,
     incrementalKey: undefined,
     upstreamKey: undefined,
+    asOfCut: undefined,
     compute: undefined,
     tests: [],
     audience: {},
@@ -71,6 +74,14 @@ export function parseModelHeader(file: string, sql: string): ModelHeader {
         header.upstreamKey = match[2];
         break;
       }
+      case 'as_of_cut': {
+        const name = '([a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*)\\.([a-z_][a-z0-9_]*)';
+        const match = new RegExp(`^${name}\\s*<=\\s*${name}$`).exec(value);
+        if (!match)
+          throw new ModelError(file, `as_of_cut must read <schema.table>.<date column> <= <schema.table>.<as-of column>, not '${value}'`);
+        header.asOfCut = { relation: match[1]!, column: match[2]!, asOfRelation: match[3]!, asOfColumn: match[4]! };
+        break;
+      }
       case 'compute':
         if (!Object.hasOwn(computations, value))
           throw new ModelError(file, `unknown computation '${value}' (known: ${Object.keys(computations).join(', ')})`);
@@ -91,6 +102,9 @@ export function parseModelHeader(file: string, sql: string): ModelHeader {
     }
   }
   header.description = description.join(' ').trim();
+  if (header.asOfCut !== undefined && header.materialized !== 'incremental') {
+    throw new ModelError(file, 'only an incremental model has an as_of_cut');
+  }
   if ((header.materialized === 'incremental') !== (header.incrementalKey !== undefined)) {
     throw new ModelError(file, 'an incremental model needs an incremental_key, and only an incremental model has one');
   }

@@ -79,6 +79,7 @@ export const opsTables = {
     watermark: bigint(),
     built_at: timestamp(),
     content: nullable(varchar()),
+    as_of: nullable(date()),
   },
   'ops.test_results': {
     run_id: bigint(),

@@ -286,6 +286,52 @@ select member_id as buyer, count(*) as order_rows, max(paid_amount) as top_paid 
   });
 });
 
+describe('an incremental model cut at the as-of date', () => {
+  it('rebuilds only the keys whose dates the as-of date crosses, forward or back, and equals a full build', async () => {
+    const models = {
+      'intermediate/int_as_of.sql':
+        "-- The as-of date.\n-- grain: as_of_date\nselect coalesce(getvariable('as_of_date'), date '2026-11-30') as as_of_date",
+      'staging/stg_orders_to_date.sql': `-- Orders up to the as-of date, in their latest form.
+-- grain: order_id
+-- materialized: incremental
+-- incremental_key: order_id
+-- as_of_cut: raw.orders.created_at <= intermediate.int_as_of.as_of_date
+select order_id, member_id, paid_amount
+from raw.orders cross join intermediate.int_as_of
+where created_at::date <= as_of_date
+qualify row_number() over (partition by order_id order by _file_id desc, _line desc) = 1`,
+    };
+    const config = tempProject({ models });
+    const buildAsOf = (asOf: string, delivery?: string, fullRefresh = false) =>
+      inWarehouse(config, (db) =>
+        withRun(db, 'build', async (runId) => {
+          for (const file of delivery ? [delivery] : [])
+            await loadFile(db, join(deliveries, file), { seedsDir: config.seedsDir, parameters: await readParameters(config.seedsDir) });
+          await buildWarehouse(db, await testRun(config, runId, { parameters: { as_of_date: asOf } }), { fullRefresh });
+          const { rows } = await sql<{ mode: string; changed_keys: number | null }>`
+            select mode, changed_keys from ops.model_runs where run_id = ${runId} and model = 'staging.stg_orders_to_date'`.execute(db);
+          const orders = await sql<{ order_id: string; paid_amount: number }>`
+            select order_id, paid_amount from staging.stg_orders_to_date order by order_id`.execute(db);
+          return {
+            mode: `${rows[0]!.mode} ${rows[0]!.changed_keys ?? ''}`.trim(),
+            orders: orders.rows.map((row) => `${row.order_id} ${row.paid_amount}`),
+          };
+        }),
+      );
+    await buildAsOf('2026-11-01', 'orders-1.csv');
+    // A new file: o2 paid 25, and o3 of 2 November, after the as-of date (rebuilt, and cut).
+    expect(await buildAsOf('2026-11-01', 'orders-2.csv')).toEqual({ mode: 'incremental 2', orders: ['o1 10', 'o2 25'] });
+    // A day later: o3 comes in, and only o3 is rebuilt.
+    expect(await buildAsOf('2026-11-02')).toEqual({ mode: 'incremental 1', orders: ['o1 10', 'o2 25', 'o3 5'] });
+    // Back to 1 November: o3 goes.
+    expect(await buildAsOf('2026-11-01')).toEqual({ mode: 'incremental 1', orders: ['o1 10', 'o2 25'] });
+    expect(await buildAsOf('2026-11-01')).toEqual({ mode: 'unchanged 0', orders: ['o1 10', 'o2 25'] });
+    // Before any order: every key crosses it.
+    expect(await buildAsOf('2026-10-31')).toEqual({ mode: 'incremental 2', orders: [] });
+    expect(await buildAsOf('2026-11-02', undefined, true)).toEqual({ mode: 'full', orders: ['o1 10', 'o2 25', 'o3 5'] });
+  });
+});
+
 describe('table and view models', () => {
   it('are kept when nothing they read changed, and rebuilt with their readers when something did', async () => {
     const config = tempProject({
