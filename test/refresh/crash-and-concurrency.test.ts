@@ -82,12 +82,22 @@ describe('an incremental refresh', () => {
           return lines.map((line) => line.split(',')[column]);
         }),
     ).size;
+    // Lines are priced for the new orders (the as-of date moves to their day, which only they
+    // have), and tags rebuilt for the buyers of those with lines.
+    const lineMembers = await scalar(
+      dataDir,
+      `select count(distinct member_id) from staging.stg_orders where is_purchase and order_id in
+        (select order_id from staging.stg_order_items) and order_id in
+        (select order_id from raw.orders where _file_id = (select max(file_id) from ops.loaded_files where table_name = 'orders'))`,
+    );
     expect(modes).toBe(
       [
+        `intermediate.int_member_items_priced incremental ${shop.lastDayOrders}`,
         `intermediate.int_member_level_history incremental ${orderMembers}`,
         `intermediate.int_member_stage_history incremental ${members}`,
         `intermediate.int_purchase_occasions_numbered incremental ${members}`,
         `intermediate.int_purchases_keyed incremental ${shop.lastDayOrders}`,
+        `marts.member_tags incremental ${lineMembers}`,
         `staging.stg_member_contacts incremental ${buyers}`,
         `staging.stg_order_items incremental ${shop.lastDayOrders}`,
         `staging.stg_orders incremental ${shop.lastDayOrders}`,
