@@ -1,4 +1,5 @@
--- One row per line of a purchase up to the as-of date: the member, the product, the item price
+-- One row per line of a purchase up to the as-of date: the member, the product, the day of
+-- purchased_at, the item price
 -- (unit_price, else amount / quantity: the price before order discounts) with its band of
 -- seeds/price_bands.csv (lower bound inclusive, upper exclusive), and the line's share of the
 -- order's net value (paid − refunded) by its amount, so that a member's lines add up to their net
@@ -26,6 +27,7 @@ purchase_lines as (
     order_items.line_number,
     orders.member_id,
     order_items.product_id,
+    orders.purchased_at::date as purchase_date,
     coalesce(order_items.unit_price, order_items.amount / nullif(order_items.quantity, 0)) as item_price,
     -- In decimal to the hundredth of a fen: sums of doubles come out in a different last bit from
     -- one build to the next (the order a parallel sum meets them), and a share or a tie would too.

@@ -1,28 +1,24 @@
--- One row per member, product and day the member bought it (purchases up to the as-of date),
--- with the product's current category and the days since the member last bought the same product.
+-- One row per member, product and day the member bought it (purchases up to the as-of date: the
+-- lines of int_member_items_priced), with the product's current category and the days since the
+-- member last bought the same product. A member's rows depend only on that member's lines, so a
+-- refresh rebuilds the members whose lines changed; a new products file rebuilds every member.
 -- grain: member_id, product_id, purchase_date
+-- materialized: incremental
+-- incremental_key: member_id
 with
 
-orders as (select * from staging.stg_orders),
-
-order_items as (select * from staging.stg_order_items),
+items as (select * from intermediate.int_member_items_priced),
 
 products as (select * from intermediate.int_products_described),
 
-as_of as (select * from intermediate.int_as_of_date_resolved),
-
 product_days as (
   select distinct
-    orders.member_id,
-    order_items.product_id,
+    items.member_id,
+    items.product_id,
     products.category,
-    orders.purchased_at::date as purchase_date
-  from order_items
-  inner join orders on orders.order_id = order_items.order_id
-  inner join products on products.product_id = order_items.product_id
-  cross join as_of
-  where orders.is_purchase
-    and orders.purchased_at::date <= as_of.as_of_date
+    items.purchase_date
+  from items
+  inner join products on products.product_id = items.product_id
 ),
 
 final as (

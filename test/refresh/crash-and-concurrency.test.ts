@@ -83,7 +83,7 @@ describe('an incremental refresh', () => {
         }),
     ).size;
     // Lines are priced for the new orders (the as-of date moves to their day, which only they
-    // have), and tags rebuilt for the buyers of those with lines.
+    // have); tags and products bought by day are rebuilt for the buyers of those with lines.
     const lineMembers = await scalar(
       dataDir,
       `select count(distinct member_id) from staging.stg_orders where is_purchase and order_id in
@@ -95,6 +95,7 @@ describe('an incremental refresh', () => {
         `intermediate.int_member_items_priced incremental ${shop.lastDayOrders}`,
         `intermediate.int_member_level_history incremental ${orderMembers}`,
         `intermediate.int_member_stage_history incremental ${members}`,
+        `intermediate.int_product_purchases_dated incremental ${lineMembers}`,
         `intermediate.int_purchase_occasions_numbered incremental ${members}`,
         `intermediate.int_purchases_keyed incremental ${shop.lastDayOrders}`,
         `marts.member_tags incremental ${lineMembers}`,
