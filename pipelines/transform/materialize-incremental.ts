@@ -4,7 +4,7 @@ import { relationKind } from '../warehouse/relation-kind.js';
 import type { BuildContext, BuildMode } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
 import { type AsOfCut, type Model, ModelError, modelQueryError } from './model.js';
-import { contentOf, fingerprintOf } from './model-fingerprint.js';
+import { contentDigest, contentOf, fingerprintOf } from './model-fingerprint.js';
 import { replaceRelations } from './replace-relations.js';
 
 /**
@@ -31,8 +31,8 @@ export async function materializeIncremental(
   const asOf = cut ? await asOfDate(db, model, cut, shadows) : null;
   const {
     rows: [state],
-  } = await sql<{ fingerprint: string; watermark: number; as_of: string | null }>`
-    select fingerprint, watermark, as_of::varchar as as_of from ops.model_state where model = ${model.name}`.execute(db);
+  } = await sql<{ fingerprint: string; watermark: number; as_of: string | null; content: string | null }>`
+    select fingerprint, watermark, as_of::varchar as as_of, content from ops.model_state where model = ${model.name}`.execute(db);
   const exists = (await relationKind(db, model.schema, model.table)) === 'table';
   const full =
     context.fullRefresh ||
@@ -43,8 +43,12 @@ export async function materializeIncremental(
     upstream.models.some((name) => context.rebuiltInFull.has(name));
   let mode: BuildMode;
   let changedKeys: number | null = null;
+  // Rebuilt in full, its state is its rows: its fingerprint and watermark may be those of its last
+  // build (an upstream model's SQL changed, no new file came) while its rows are not.
+  let content: string | null = null;
   if (full) {
     await shadows.materialize(db, model);
+    content = await contentDigest(db, shadows.readOf(model.name));
     context.rebuiltInFull.add(model.name);
     mode = 'full';
   } else {
@@ -59,15 +63,18 @@ export async function materializeIncremental(
         : [];
     changedKeys = await rebuildChangedKeys(db, model, context, shadows, upstream, state.watermark, crossed);
     mode = changedKeys > 0 ? 'incremental' : 'unchanged';
-    if (mode === 'unchanged') shadows.keep(model);
+    if (mode === 'unchanged') {
+      shadows.keep(model);
+      content = state.content;
+    }
   }
   // Unchanged, it keeps its watermark: its state then stays as it was, and so may its readers. Its
   // as-of date is part of its state (modelStateSql): a new one may change its rows with no new file.
   const watermark = mode === 'unchanged' ? state!.watermark : context.newestFileId;
-  context.states.set(model.name, `${fingerprint}:${watermark}${asOf === null ? '' : `:${asOf}`}`);
+  context.states.set(model.name, content ? `rows ${content}` : `${fingerprint}:${watermark}${asOf === null ? '' : `:${asOf}`}`);
   shadows.onSwap(async (swap) => {
     await sql`insert or replace into ops.model_state (model, fingerprint, watermark, built_at, content, as_of)
-      values (${model.name}, ${fingerprint}, ${watermark}, now()::timestamp, null, ${asOf}::date)`.execute(swap);
+      values (${model.name}, ${fingerprint}, ${watermark}, now()::timestamp, ${content}, ${asOf}::date)`.execute(swap);
   });
   return { mode, changedKeys, note: null };
 }

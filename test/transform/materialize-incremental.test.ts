@@ -138,6 +138,20 @@ describe('incremental models', () => {
     ]);
   });
 
+  it('leave their readers rebuilt when an upstream change rebuilds them in full with no new file', async () => {
+    const config = tempProject({ models });
+    await build(config, 'orders-1.csv');
+    // Twice the amounts, and no new file: the totals' fingerprint and watermark are as before, their rows not.
+    writeFileSync(
+      join(config.modelsDir, 'staging/stg_latest_orders.sql'),
+      models['staging/stg_latest_orders.sql'].replace('paid_amount from', 'paid_amount * 2 as paid_amount from'),
+    );
+    const changed = await build(config);
+    expect(changed.modes).toEqual(['intermediate.int_member_totals full', 'marts.shop_totals full', 'staging.stg_latest_orders full']);
+    // m1 10 × 2, m2 20 × 2.
+    expect(await rowsOf(config, 'select * from marts.shop_totals')).toEqual([{ members: 2, spent: 60 }]);
+  });
+
   it('keep their previous state when the build rolls back', async () => {
     const config = tempProject({ models });
     await build(config, 'orders-1.csv');
