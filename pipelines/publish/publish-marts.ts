@@ -4,9 +4,8 @@ import { type Kysely, sql } from 'kysely';
 import type { WarehouseConfig } from '../config.js';
 import { crashPoint } from '../crash-point.js';
 import type { RunContext } from '../run/run-context.js';
-import type { Materialization } from '../transform/model.js';
-import { modelStateSql } from '../transform/model-fingerprint.js';
 import type { Database } from '../warehouse/database.js';
+import { modelStateSql } from '../warehouse/model-state.js';
 import { identifier, literal } from '../warehouse/sql-text.js';
 
 export function publishedMartsPath(config: WarehouseConfig): string {
@@ -24,7 +23,7 @@ interface BuiltModel {
   schema: string;
   table: string;
   file: string;
-  materialized: Materialization;
+  materialized: string;
 }
 
 export interface StagedMarts {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { macrosCalled } from '../run/read-macros.js';
 import type { Database } from '../warehouse/database.js';
+import { modelStateSql } from '../warehouse/model-state.js';
 import type { BuildContext } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
 import { computations } from './computations/index.js';
@@ -82,12 +83,6 @@ export async function upstreamStates(db: Kysely<Database>, model: Model, context
   }
   return states;
 }
-
-/**
- * A model's state as its readers compare it, from its row of ops.model_state: a table's rows (its
- * content digest), else what it was computed with and the newest file it has seen.
- */
-export const modelStateSql = `coalesce('rows ' || content, fingerprint || ':' || watermark || coalesce(':' || as_of, ''))`;
 
 /**
  * A table's rows as one digest: its columns with their types, its row count and the sum of its
