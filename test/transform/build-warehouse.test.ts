@@ -169,7 +169,7 @@ describe('building models', () => {
     const cases: Array<[string, string]> = [
       [
         '-- X.\n-- grain: n\n-- owner: crm\nselect 1 as n',
-        "unknown header key 'owner' (known: grain, materialized, incremental_key, compute, tests; a standing audience's too: label, channel, control, cap_days, cost_per_contact, coupon_code, coupon_value, guards)",
+        "unknown header key 'owner' (known: grain, materialized, incremental_key, as_of_cut, compute, tests; a standing audience's too: label, channel, control, cap_days, cost_per_contact, coupon_code, coupon_value, guards)",
       ],
       [
         '-- X.\n-- grain: n\n-- tests: positive(n)\nselect 1 as n',
@@ -184,6 +184,18 @@ describe('building models', () => {
       [
         '-- X.\n-- grain: n\n-- incremental_key: n\nselect 1 as n',
         'an incremental model needs an incremental_key, and only an incremental model has one',
+      ],
+      [
+        '-- X.\n-- grain: n\n-- incremental_key: n; drop table raw.orders\nselect 1 as n',
+        "incremental_key must be one column name, or <column> = <upstream column>, not 'n; drop table raw.orders'",
+      ],
+      [
+        '-- X.\n-- grain: n\n-- materialized: incremental\n-- incremental_key: n\n-- as_of_cut: raw.orders.created_at < 2026-01-01\nselect 1 as n',
+        "as_of_cut must read <schema.table>.<date column> <= <schema.table>.<as-of column>, not 'raw.orders.created_at < 2026-01-01'",
+      ],
+      [
+        '-- X.\n-- grain: n\n-- as_of_cut: raw.orders.created_at <= intermediate.int_as_of_date_resolved.as_of_date\nselect 1 as n',
+        'only an incremental model has an as_of_cut',
       ],
     ];
     for (const [text, message] of cases) {
