@@ -7,11 +7,11 @@ import { repoDir, tempProject } from '../helpers/temp-project.js';
 // A real refresh of a small project whose site build is a stand-in for Evidence: the real one
 // ends on its own after minutes, while this one runs, with a child of its own as Evidence has
 // (vite), until it is killed, and writes the pids of both, and the folder it runs in, where the
-// test reads them.
+// test reads them. The folder is written first: the test reads it once the pids are there.
 const fakeEvidence = `#!/bin/sh
 sleep 600 &
-echo "$$ $!" >> "$(dirname "$0")/../../evidence-pids"
 pwd >> "$(dirname "$0")/../../evidence-cwd"
+echo "$$ $!" >> "$(dirname "$0")/../../evidence-pids"
 wait
 `;
 
