@@ -12,6 +12,14 @@ const prefix = '_next_';
 
 type Step = (db: Kysely<Database>) => Promise<void>;
 
+interface ModelState {
+  model: string;
+  fingerprint: string;
+  watermark: number;
+  content: string | null;
+  asOf: string | null;
+}
+
 /**
  * A build writes each model beside the relation it replaces, as `<schema>._next_<table>`,
  * committing as it goes, and each model reads the new relations of the models built before it.
@@ -94,14 +102,22 @@ export class BuildShadows {
     this.keep(model);
   }
 
-  /** Something else the swap's transaction does, in order with the models. */
-  onSwap(step: Step): void {
-    this.steps.push(step);
+  private readonly states: ModelState[] = [];
+
+  /** The model's row of ops.model_state, which the swap writes with every other model's in one statement. */
+  recordState(state: ModelState): void {
+    this.states.push(state);
   }
 
-  /** Puts every new relation in place; run in the transaction that ends the build. */
+  /** Puts every new relation in place, and records the models' states; run in the transaction that ends the build. */
   async swap(db: Kysely<Database>): Promise<void> {
     for (const step of this.steps) await step(db);
+    if (this.states.length === 0) return;
+    const rows = this.states.map(
+      (state) => sql`(${state.model}, ${state.fingerprint}, ${state.watermark}, now()::timestamp, ${state.content}, ${state.asOf}::date)`,
+    );
+    await sql`insert or replace into ops.model_state (model, fingerprint, watermark, built_at, content, as_of)
+      values ${sql.join(rows)}`.execute(db);
   }
 }
 

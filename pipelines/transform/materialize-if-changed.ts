@@ -40,10 +40,7 @@ export async function materializeIfChanged(
   context.states.set(model.name, stateText(fingerprint, content));
   const same = !context.fullRefresh && content !== null && exists && content === state?.content;
   if (same) await shadows.discard(db, model);
-  shadows.onSwap(async (swap) => {
-    await sql`insert or replace into ops.model_state (model, fingerprint, watermark, built_at, content)
-      values (${model.name}, ${fingerprint}, 0, now()::timestamp, ${content})`.execute(swap);
-  });
+  shadows.recordState({ model: model.name, fingerprint, watermark: 0, content, asOf: null });
   return { mode: same ? 'unchanged' : 'full', changedKeys: null, note };
 }
 

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
+import { relationColumns } from '../warehouse/relation-columns.js';
 import { relationKind } from '../warehouse/relation-kind.js';
 import type { BuildContext, BuildMode } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
@@ -72,10 +73,7 @@ export async function materializeIncremental(
   // as-of date is part of its state (modelStateSql): a new one may change its rows with no new file.
   const watermark = mode === 'unchanged' ? state!.watermark : context.newestFileId;
   context.states.set(model.name, content ? `rows ${content}` : `${fingerprint}:${watermark}${asOf === null ? '' : `:${asOf}`}`);
-  shadows.onSwap(async (swap) => {
-    await sql`insert or replace into ops.model_state (model, fingerprint, watermark, built_at, content, as_of)
-      values (${model.name}, ${fingerprint}, ${watermark}, now()::timestamp, ${content}, ${asOf}::date)`.execute(swap);
-  });
+  shadows.recordState({ model: model.name, fingerprint, watermark, content, asOf });
   return { mode, changedKeys, note: null };
 }
 
@@ -166,11 +164,9 @@ async function classifyUpstream(db: Kysely<Database>, model: Model, context: Bui
   const models: string[] = [];
   const whole: string[] = [];
   for (const relation of model.dependsOn) {
-    const [schema = '', table = ''] = shadows.readOf(relation).split('.');
+    const [schema = ''] = relation.split('.');
     if (schema === 'seeds') continue;
-    const { rows } = await sql<{ n: number }>`select count(*) as n from information_schema.columns
-      where table_schema = ${schema} and table_name = ${table} and column_name = ${upstreamKeyOf(model)}`.execute(db);
-    const keyed = rows[0]!.n > 0;
+    const keyed = ((await relationColumns(db, shadows.readOf(relation))) ?? []).some((column) => column.name === upstreamKeyOf(model));
     if (schema === 'raw' && keyed) raw.push(relation);
     else if (context.incrementalModels.has(relation) && keyed) models.push(relation);
     else if (schema !== 'raw' && !keyed) whole.push(relation);

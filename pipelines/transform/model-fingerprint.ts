@@ -5,6 +5,7 @@ import { type Kysely, sql } from 'kysely';
 import { macrosCalled } from '../run/read-macros.js';
 import type { Database } from '../warehouse/database.js';
 import { modelStateSql } from '../warehouse/model-state.js';
+import { literal } from '../warehouse/sql-text.js';
 import type { BuildContext } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
 import { computations } from './computations/index.js';
@@ -90,11 +91,9 @@ export async function upstreamStates(db: Kysely<Database>, model: Model, context
  * hash collision, which the sum of 64-bit hashes over the whole row makes vanishingly unlikely.
  */
 export async function contentDigest(db: Kysely<Database>, relation: string): Promise<string> {
-  const [schema = '', table = ''] = relation.split('.');
   const { rows } = await sql<{ content: string }>`
     select md5(concat_ws('|',
-      (select string_agg(column_name || ' ' || data_type, ',' order by ordinal_position)
-        from information_schema.columns where table_schema = ${schema} and table_name = ${table}),
+      (select string_agg(name || ' ' || type, ',' order by cid) from ${sql.raw(`pragma_table_info(${literal(relation)})`)}),
       (select count(*) || ':' || coalesce(sum(hash(t)), 0) from ${sql.raw(relation)} as t))) as content`.execute(db);
   return rows[0]!.content;
 }

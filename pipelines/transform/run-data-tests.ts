@@ -1,5 +1,6 @@
 import { type Insertable, type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
+import { relationColumns } from '../warehouse/relation-columns.js';
 import type { BuildShadows } from './build-shadows.js';
 import { compileTest, grainTests } from './compile-test.js';
 import { type Assertion, type Model, ModelError, type ModelTest, pointedMessage } from './model.js';
@@ -110,11 +111,10 @@ function holdsRowByRow(model: Model, test: ModelTest, kept: boolean): boolean {
 /** Every DOUBLE column of a mart must hold a number or NULL, never NaN or ±infinity. */
 async function finiteTests(db: Kysely<Database>, model: Model, relation: string): Promise<ModelTest[]> {
   if (model.schema !== 'marts') return [];
-  const [schema = '', table = ''] = relation.split('.');
-  const { rows } = await sql<{ name: string }>`select column_name as name from information_schema.columns
-    where table_schema = ${schema} and table_name = ${table} and data_type in ('DOUBLE', 'FLOAT') order by ordinal_position`.execute(db);
-  if (rows.length === 0) return [];
-  const columns = rows.map((row) => row.name);
+  const columns = ((await relationColumns(db, relation)) ?? [])
+    .filter((column) => ['DOUBLE', 'FLOAT'].includes(column.type))
+    .map((column) => column.name);
+  if (columns.length === 0) return [];
   return [{ text: `finite(${columns.join(', ')})`, name: 'finite', args: columns }];
 }
 
