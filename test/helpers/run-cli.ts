@@ -9,8 +9,9 @@ export interface CliResult {
   stderr: string;
 }
 
-const sourceEntry = ['--import', 'tsx', join(repoDir, 'pipelines/cli.ts')];
-const cliArgs = (args: string[], entry = sourceEntry) => [...entry, ...args];
+// As `npm run warehouse` starts it: the checkout's pipelines/, compiled first if a source changed.
+const launcher = [join(repoDir, 'bin/warehouse.mjs')];
+const cliArgs = (args: string[], entry = launcher) => [...entry, ...args];
 
 function cliEnv(dataDir: string, env: Record<string, string>): NodeJS.ProcessEnv {
   return {
@@ -28,7 +29,7 @@ export interface CliOptions {
   fileSizeLimitKb?: number;
   /** The project the CLI runs in (its models, seeds and reports): the repository by default. */
   cwd?: string;
-  /** Node's arguments that start the CLI: the checkout's source through tsx by default. */
+  /** Node's arguments that start the CLI: the checkout's launcher by default. */
   entry?: string[];
 }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoDir, tempProject } from '../helpers/temp-project.js';
@@ -27,8 +27,6 @@ function project() {
     },
     seeds: existsSync(guards) ? { 'publish_guards.csv': `${readFileSync(guards, 'utf8').split('\n')[0]}\n` } : {},
   });
-  // The CLI imports tsx from its working folder, the project's.
-  symlinkSync(join(repoDir, 'node_modules'), join(config.projectDir, 'node_modules'));
   const bin = join(config.projectDir, 'reports/node_modules/.bin');
   mkdirSync(bin, { recursive: true });
   writeFileSync(join(bin, 'evidence'), fakeEvidence);
@@ -37,7 +35,7 @@ function project() {
 }
 
 function startRefresh(projectDir: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoDir, 'pipelines/cli.ts'), 'refresh', '--no-audiences', ...args], {
+  const child = spawn(process.execPath, [join(repoDir, 'bin/warehouse.mjs'), 'refresh', '--no-audiences', ...args], {
     cwd: projectDir,
     env: { ...process.env, WAREHOUSE_DATA_DIR: 'data', WAREHOUSE_MEMBER_SALT: 'test-salt-0001', WAREHOUSE_MEMORY_LIMIT: '1GB', ...env },
   });
