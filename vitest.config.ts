@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // DuckDB uses both cores per file already; two files at once is plenty on the 2-core machines.
     maxWorkers: 2,
+    // Concurrent tests (the site's pages, each in its own tab) three at a time.
+    maxConcurrency: 3,
   },
 });

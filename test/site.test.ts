@@ -156,13 +156,15 @@ afterAll(async () => {
   server?.close();
 });
 
-describe('the report site', () => {
+// The pages are read in several tabs at once: most of a page's time is waiting for its data and
+// charts, not the processor.
+describe.concurrent('the report site', () => {
   it.each(pages)('renders /%s at 1400 px without errors, cut-off tables or undrawn charts (%i)', async (path, charts) => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 2000 } });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle' });
-    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     await page.waitForTimeout(1000);
     await page.screenshot({ path: join(screenshotDir, `${path.replaceAll('/', '-') || 'index'}.png`), fullPage: true });
     expect(errors).toEqual([]);
@@ -218,7 +220,7 @@ describe('the report site', () => {
   it('shows the Overview headline numbers as the warehouse computes them', async () => {
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/`, { waitUntil: 'networkidle' });
-    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     const text = await page.locator('body').innerText();
     expect(text).toContain(headline.buyers!.toLocaleString('en-US'));
     expect(text).toContain(`¥${Math.round(headline.revenue!).toLocaleString('en-US')}`);
@@ -231,7 +233,7 @@ describe('the report site', () => {
   it('opens the Overview with what changed and why, the alerts and the progress toward targets', async () => {
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/`, { waitUntil: 'networkidle' });
-    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     const text = await page.locator('body').innerText();
     // The shop's two years give both comparisons, each with its sentence, before the all-time figures.
     expect(changeSentences).toHaveLength(2);
@@ -278,7 +280,7 @@ describe('the report site', () => {
     const page = await browser.newPage();
     for (const path of ['', 'cohorts']) {
       await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle' });
-      await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+      await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
       const picker = page.getByRole('combobox', { name: '对比月份 Month compared' });
       expect(await picker.innerText()).toContain(headline.month_text);
       await picker.click();
@@ -310,7 +312,7 @@ describe('the report site', () => {
   it('shows "-" for a rate over fewer than 30 members, and says why a series or a score is empty', async () => {
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/repurchase`, { waitUntil: 'networkidle' });
-    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     // The ladder table: variant, step, reached n, went on, conversion, …
     const ladder = await page.evaluate(() =>
       [...document.querySelectorAll('table')[0]!.querySelectorAll('tr')]
@@ -322,11 +324,11 @@ describe('the report site', () => {
     for (const cells of small) expect(cells[4]).toBe('-');
     for (const cells of ladder.filter((row) => Number(row[2]!.replaceAll(',', '')) >= 30)) expect(cells[4]).toMatch(/^\d+\.\d%$/);
     await page.goto(`${baseUrl}/members`, { waitUntil: 'networkidle' });
-    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     // The default level rule is cumulative, under which nobody is downgraded.
     expect(await page.locator('body').innerText()).toContain('No downgrade bars: levels count every purchase since the first');
     await page.goto(`${baseUrl}/rfm`, { waitUntil: 'networkidle' });
-    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     // Most members buy once, so their purchase counts tie and F2 (at least) holds nobody.
     expect((await page.locator('body').innerText()).replace(/\s+/g, ' ')).toMatch(
       /F2[, F\d]* empty: [\d,]+ members \([\d.]+%\) have the same purchase count, 1/,
@@ -337,7 +339,7 @@ describe('the report site', () => {
   it("states the key RFM segments' share of members and of revenue as the warehouse computes them", async () => {
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/rfm`, { waitUntil: 'networkidle' });
-    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
     const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
     expect(text).toContain(
@@ -353,7 +355,7 @@ describe('the report site', () => {
     for (const path of ['', 'cohorts']) {
       const page = await browser.newPage();
       await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle' });
-      await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+      await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
       const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
       if (asOf === monthEnd) expect(text).not.toContain('runs only to');
       else expect(text).toContain(sentence);
@@ -392,7 +394,7 @@ describe('the report site', () => {
   it('shows each campaign with its ROI as the warehouse computes it', async () => {
     const page = await browser.newPage();
     await page.goto(`${baseUrl}/campaigns/C01`, { waitUntil: 'networkidle' });
-    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     const text = await page.locator('body').innerText();
     expect(text).toContain(campaign.name);
     expect(text).toContain(campaign.naive_roi.toFixed(1));
