@@ -1,18 +1,15 @@
-import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tableFromIPC } from 'apache-arrow';
 import { sql } from 'kysely';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shopInTwoDeliveries } from '../pipelines/generate/shop-in-two-deliveries.js';
-import { buildSite, siteDir } from '../pipelines/publish/build-site.js';
+import { siteDir } from '../pipelines/publish/build-site.js';
 import { publishedMartsPath } from '../pipelines/publish/publish-marts.js';
 import { serveSite } from '../pipelines/publish/serve-site.js';
-import { resolveRunContext } from '../pipelines/run/run-context.js';
 import { openWarehouse, type Warehouse } from '../pipelines/warehouse/open-warehouse.js';
 import { collectSecrets, filesHoldingSecrets, relationsHoldingSecrets, secretsInWrongColumns } from './helpers/find-secrets.js';
 import { shopTimeZone } from './helpers/repo-seeds.js';
@@ -413,57 +410,4 @@ describe('a site rebuilt on new data only', () => {
     // The last day moved the as-of date, which the Overview shows (above).
     expect([firstAsOf, asOf]).toEqual(['2026-11-19', '2026-11-20']);
   });
-
-  it('equals a site bundled in full from the same marts', async () => {
-    const log: string[] = [];
-    const full = await buildSite(await resolveRunContext(config, { log: (line) => log.push(line) }), publishedMartsPath(config), {
-      full: true,
-    });
-    try {
-      expect(log).toContain('site: building pages');
-      const rebuilt = siteContent(realpathSync(siteDir(config)));
-      const bundled = siteContent(full.dir);
-      expect([...rebuilt.keys()].length).toBeGreaterThan(30);
-      expect([...rebuilt.keys()]).toEqual([...bundled.keys()]);
-      for (const [path, content] of bundled) expect(rebuilt.get(path), path).toEqual(content);
-    } finally {
-      rmSync(full.dir, { recursive: true, force: true });
-    }
-  }, 600_000);
 });
-
-// What a reader gets from a site, without what differs between two bundlings of the same pages:
-// the hashed names of the bundle's files, and the ids that components draw at random. Query
-// results are compared by their content, since their file names may differ.
-function siteContent(dir: string): Map<string, unknown> {
-  const content = new Map<string, unknown>();
-  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((path) => statSync(join(dir, path)).isFile() && !path.startsWith('_app/') && !path.startsWith('api/prerendered_queries/'))
-    .sort();
-  for (const path of files) {
-    const text = readFileSync(join(dir, path));
-    if (path.endsWith('.html'))
-      content.set(
-        path,
-        text
-          .toString('utf8')
-          .replaceAll(/\b(id|for|aria-controls|aria-labelledby|aria-describedby|data-melt-id)="[^"]*"/g, '$1=""')
-          .replaceAll(/_app\/immutable\/[^"']*/g, '_app')
-          .replaceAll(/__sveltekit_[a-z0-9]+/g, '__sveltekit'),
-      );
-    else if (path.endsWith('all-queries.json'))
-      content.set(
-        path,
-        Object.fromEntries(
-          Object.entries(JSON.parse(text.toString('utf8')) as Record<string, string>).map(([query, hash]) => [
-            query,
-            tableFromIPC(readFileSync(join(dir, 'api/prerendered_queries', `${hash}.arrow`)))
-              .toArray()
-              .map((row) => row.toJSON()),
-          ]),
-        ),
-      );
-    else content.set(path, createHash('sha256').update(text).digest('hex'));
-  }
-  return content;
-}
