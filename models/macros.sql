@@ -34,11 +34,13 @@ create or replace temp macro rfm_threshold(value) as
     avg(value) filter (where getvariable('segment_threshold') is distinct from 'median')
   );
 
--- amount x numerator / denominator as money, exactly: DuckDB divides DECIMALs in DOUBLE, so the
--- quotient is taken in whole cents with integer division, rounded half away from zero, and is a
--- DECIMAL(18, 2). NULL when the denominator is 0. For scaling revenue by a ratio of member counts.
+-- amount x numerator / denominator as money, exactly: DuckDB divides DECIMALs in DOUBLE (1124.10 / 4
+-- cast to cents is 281.02), so the quotient is taken in whole cents with integer division, rounded
+-- half away from zero (四舍五入: 281.03), and is a DECIMAL(18, 2). NULL when the denominator is 0.
+-- Every amount divided is divided here: per purchase (aov), per buyer or member, and revenue scaled
+-- by a ratio of member counts (money_ratio(revenue, 1, purchases) is revenue per purchase).
 create or replace temp macro money_ratio(amount, numerator, denominator) as
-  (sign(amount) * ((abs(amount) * 100)::hugeint * numerator * 2 + denominator) // (2 * nullif(denominator, 0)))::decimal(38, 0) * 0.01::decimal(18, 2);
+  ((sign(amount) * ((abs(amount) * 100)::hugeint * numerator * 2 + denominator) // (2 * nullif(denominator, 0)))::decimal(38, 0) * 0.01)::decimal(18, 2);
 
 -- A rate a page shows as a finding: numerator / denominator, NULL (shown as "—" beside its count)
 -- when the denominator, the members or purchases judged, is fewer than min_rate_members (empty:

@@ -82,8 +82,8 @@ rates as (
     windowed.*,
     responders_t / nullif(treatment_size, 0) as response_rate_t,
     responders_c / nullif(control_size, 0) as response_rate_c,
-    money_ratio(attributed_revenue, 1, treatment_size)::decimal(18, 2) as revenue_per_member_t,
-    money_ratio(control_revenue, 1, control_size)::decimal(18, 2) as revenue_per_member_c
+    money_ratio(attributed_revenue, 1, treatment_size) as revenue_per_member_t,
+    money_ratio(control_revenue, 1, control_size) as revenue_per_member_c
   from windowed
 ),
 

@@ -71,7 +71,7 @@ final as (
     repurchased.repurchased_members,
     repurchased.repurchased_members / offsets.cohort_size as cumulative_repurchase_share,
     coalesce(activity.revenue, 0)::decimal(18, 2) as revenue,
-    (coalesce(activity.revenue, 0) / offsets.cohort_size)::decimal(18, 2) as revenue_per_member
+    money_ratio(coalesce(activity.revenue, 0), 1, offsets.cohort_size) as revenue_per_member
   from offsets
   cross join as_of
   inner join repurchased on repurchased.cohort_month = offsets.cohort_month and repurchased.month_offset = offsets.month_offset

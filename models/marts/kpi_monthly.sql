@@ -143,8 +143,8 @@ final as (
     coalesce(buyers_by_month.returning_buyers, 0) as returning_buyers,
     coalesce(buyers_by_month.revenue, 0)::decimal(18, 2) as revenue,
     coalesce(orders_by_month.purchases, 0) as purchases,
-    (buyers_by_month.revenue / nullif(orders_by_month.purchases, 0))::decimal(18, 2) as aov, -- 笔单价
-    (buyers_by_month.revenue / nullif(buyers_by_month.buyers, 0))::decimal(18, 2) as revenue_per_buyer, -- 客单价
+    money_ratio(buyers_by_month.revenue, 1, orders_by_month.purchases) as aov, -- 笔单价
+    money_ratio(buyers_by_month.revenue, 1, buyers_by_month.buyers) as revenue_per_buyer, -- 客单价
     buyers_by_month.repeat_buyers / nullif(buyers_by_month.buyers, 0) as repurchase_rate, -- 月内复购率
     trailing_year_repurchase.repurchase_rate_12m, -- 复购率
     buyers_by_month.returning_buyers / nullif(buyers_by_month.buyers, 0) as returning_buyer_share,

@@ -42,7 +42,7 @@ final as (
     buyers.repeat_buyers,
     buyers.repeat_buyers / nullif(buyers.buyers, 0) as repeat_buyer_share, -- 复购率
     buyers.revenue::decimal(18, 2) as revenue,
-    (buyers.revenue / nullif(buyers.buyers, 0))::decimal(18, 2) as revenue_per_buyer, -- 人均贡献
+    money_ratio(buyers.revenue, 1, buyers.buyers) as revenue_per_buyer, -- 人均贡献
     second_purchases.matured_new_buyers,
     second_purchases.second_purchasers,
     second_purchases.second_purchasers / nullif(second_purchases.matured_new_buyers, 0) as second_purchase_rate, -- 二次购买率

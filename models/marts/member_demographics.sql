@@ -97,7 +97,7 @@ final as (
     buyers / nullif(sum(buyers) over (partition by dimension), 0) as buyer_share,
     revenue::decimal(18, 2) as revenue,
     (revenue / nullif(sum(revenue) over (partition by dimension), 0))::double as revenue_share,
-    (revenue / nullif(purchases, 0))::decimal(18, 2) as aov,
+    money_ratio(revenue, 1, purchases) as aov,
     judged_buyers,
     second_purchasers,
     rate_over(second_purchasers, judged_buyers) as second_purchase_rate

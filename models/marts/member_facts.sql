@@ -77,7 +77,7 @@ combined as (
     coalesce(occasion_summary.occasions, 0) as occasions,
     coalesce(occasion_summary.purchases, 0) as purchases,
     coalesce(occasion_summary.revenue, 0)::decimal(18, 2) as revenue,
-    (occasion_summary.revenue / nullif(occasion_summary.purchases, 0))::decimal(18, 2) as aov, -- revenue per purchase (笔单价)
+    money_ratio(occasion_summary.revenue, 1, occasion_summary.purchases) as aov, -- revenue per purchase (笔单价)
     occasion_summary.avg_interval_days,
     as_of.as_of_date - occasion_summary.last_purchase_at::date as recency_days,
     coalesce(member_levels.completed_revenue, 0) as completed_revenue,

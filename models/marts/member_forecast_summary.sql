@@ -73,7 +73,7 @@ final as (
     grouped.avg_p_alive_repeat_buyers,
     grouped.expected_occasions_365d,
     grouped.clv_12m::decimal(18, 2) as clv_12m,
-    (grouped.clv_12m / nullif(grouped.buyers, 0))::decimal(18, 2) as clv_12m_per_buyer,
+    money_ratio(grouped.clv_12m, 1, grouped.buyers) as clv_12m_per_buyer,
     (grouped.clv_12m / nullif(sum(grouped.clv_12m) over (partition by labels.dimension), 0))::double as clv_share
   from labels
   left join grouped on grouped.dimension = labels.dimension and grouped.group_key = labels.group_key

@@ -54,7 +54,7 @@ final as (
     buyers / nullif((select count(*) from repeat_buyers), 0) as buyer_share,
     revenue::decimal(18, 2) as revenue,
     (revenue / nullif((select sum(revenue) from repeat_buyers), 0))::double as revenue_share,
-    (revenue / nullif(purchases, 0))::decimal(18, 2) as aov
+    money_ratio(revenue, 1, purchases) as aov
   from by_segment
 )
 

@@ -127,6 +127,22 @@ describe('marts.member_facts', () => {
     ]);
   });
 
+  it('rounds aov half away from zero in exact cents: ¥1,124.10 over 4 purchases is ¥281.03', async () => {
+    // 1124.10 / 4 = 281.025 exactly; in DOUBLE it is 281.02499…, which a cast to cents makes 281.02.
+    const amounts = [281.1, 281, 281, 281];
+    const halfCent = amounts.map((net_amount, index) => ({
+      order_id: `h${index}`,
+      member_id: 'm5',
+      created_at: `2026-0${index + 1}-15 08:00:00`,
+      purchased_at: `2026-0${index + 1}-15 08:00:00`,
+      status: 'completed',
+      is_purchase: true,
+      net_amount,
+    }));
+    const rows = await runModel('marts.member_facts', { 'staging.stg_orders': halfCent, 'staging.stg_members': [] });
+    expect([rows[0]!.revenue, rows[0]!.purchases, rows[0]!.aov]).toEqual([1124.1, 4, 281.03]);
+  });
+
   it('counts each order as an occasion with purchase_grain = order', async () => {
     const rows = await facts({ purchase_grain: 'order' });
     expect(rows.find((row) => row.member_id === 'm1')?.occasions).toBe(3);
