@@ -6,17 +6,24 @@ import { readMacros } from '../pipelines/run/read-macros.js';
 import { discoverModels } from '../pipelines/transform/discover-models.js';
 import { loadSeeds } from '../pipelines/transform/load-seeds.js';
 import type { Model } from '../pipelines/transform/model.js';
+import { type PortabilityProblem, portabilityProblems } from '../pipelines/transform/portable-sql.js';
 import { repoDir } from './helpers/temp-project.js';
 import { withWarehouse } from './helpers/temp-warehouse.js';
 
 let models: Model[] = [];
+const unportable: string[] = [];
+
+const described = (file: string, problem: PortabilityProblem) => `${file}:${problem.line ?? '?'}: ${problem.construct}: ${problem.reason}`;
 
 beforeAll(async () => {
   // discoverModels also parses every header: an unknown key or test fails here. It checks a
   // standing audience's channel against the seeds.
-  models = await withWarehouse(async ({ db }) => {
+  const macros = readMacros(join(repoDir, 'models'));
+  await withWarehouse(async ({ db }) => {
     await loadSeeds(db, join(repoDir, 'seeds'));
-    return discoverModels(db, join(repoDir, 'models'), repoDir, readMacros(join(repoDir, 'models')));
+    models = await discoverModels(db, join(repoDir, 'models'), repoDir, macros);
+    for (const model of models)
+      unportable.push(...(await portabilityProblems(db, model.sql, macros.names)).map((problem) => described(model.file, problem)));
   });
 });
 
@@ -78,6 +85,10 @@ describe('model conventions', () => {
       .filter((model) => /\b(current_date|current_timestamp|now\(\)|today\(\)|random\(\)|uuid\(\)|gen_random_uuid)/i.test(model.sql))
       .map((model) => model.file);
     expect(offending).toEqual([]);
+  });
+
+  it('writes every model in the portable subset that runs on PostgreSQL too (pipelines/transform/portable-sql.ts)', () => {
+    expect(unportable).toEqual([]);
   });
 
   it('ends every model with select * from its last CTE', () => {
