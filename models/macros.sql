@@ -19,12 +19,14 @@ create or replace temp macro lifecycle_stage(occasions, recency_days, cycle_days
   end;
 
 -- The recencies (days) at which lifecycle_stage changes for a member who does not buy again: the
--- silent, sleeping and churned boundaries of the shop cycle (none without a cycle). A stage
--- changes only on a purchase day or the day recency first passes one of them.
-create or replace temp macro lifecycle_boundaries(cycle_days) as
-  case when cycle_days is null then []::double[]
-       else [getvariable('silent_cycles') * cycle_days, getvariable('sleeping_cycles') * cycle_days, getvariable('churned_cycles') * cycle_days]
-  end;
+-- silent (1), sleeping (2) and churned (3) boundaries of the shop cycle (NULL without a cycle). A
+-- stage changes only on a purchase day or the day recency first passes one of them.
+create or replace temp macro lifecycle_boundary(cycle_days, boundary_number) as
+  case boundary_number
+    when 1 then getvariable('silent_cycles')
+    when 2 then getvariable('sleeping_cycles')
+    when 3 then getvariable('churned_cycles')
+  end * cycle_days;
 
 -- The population value an RFM segment compares R, F or M with (segment_threshold: mean or median).
 -- Filtered rather than a CASE, which computes both: the median holds every value in memory.
@@ -122,7 +124,8 @@ create or replace temp macro minimum_detectable_lift(p, n_t, n_c, z_confidence :
 
 -- The member level (seeds/member_levels.csv) that completed purchases worth `revenue`, `purchases`
 -- of them, reach: the highest level whose revenue or count threshold either meets, as a struct of
--- its level and level_rank. The levels are read once, highest first, and searched per row: as a
+-- its level and level_rank (member_level and member_level_rank give each). The levels are read
+-- once, highest first, and searched per row: as a
 -- correlated subquery, or joined back to the seed, DuckDB held every row of the calling query in
 -- memory, which ran a 10M-member build out of memory.
 create or replace temp macro member_level_ranked(revenue, purchases) as
@@ -132,6 +135,8 @@ create or replace temp macro member_level_ranked(revenue, purchases) as
   )[1];
 
 create or replace temp macro member_level(revenue, purchases) as member_level_ranked(revenue, purchases).level;
+
+create or replace temp macro member_level_rank(revenue, purchases) as member_level_ranked(revenue, purchases).level_rank;
 
 -- P(alive) of a member with x repeat occasions, recency t_x and age T under a BG/NBD-family fit
 -- (docs/metrics.md): d = the member's dropout chances, x for bgnbd, x + 1 for mbgnbd (which lets

@@ -51,7 +51,8 @@ totals as (
 levelled as (
   select
     totals.*,
-    member_level_ranked(totals.completed_revenue, totals.completed_purchases) as level
+    member_level(totals.completed_revenue, totals.completed_purchases) as member_level,
+    member_level_rank(totals.completed_revenue, totals.completed_purchases) as level_rank
   from totals
 ),
 
@@ -60,9 +61,9 @@ final as (
     levelled.member_id,
     levelled.day as evaluated_on,
     lead(levelled.day) over member_days as valid_to,
-    levelled.level.level as member_level,
-    levelled.level.level_rank,
-    levelled.level.level is distinct from lag(levelled.level.level) over member_days as level_changed,
+    levelled.member_level,
+    levelled.level_rank,
+    levelled.member_level is distinct from lag(levelled.member_level) over member_days as level_changed,
     levelled.completed_revenue::decimal(18, 2) as completed_revenue,
     levelled.completed_purchases
   from levelled

@@ -2,7 +2,7 @@
 -- the stage of lifecycle_stage (models/macros.sql) on the occasions up to the day and the days
 -- since the last of them, with the current shop cycle C. It holds from changed_on to valid_to
 -- (exclusive; NULL while it holds); previous_stage is NULL on the first occasion's day. A stage can
--- change only on a purchase day or when recency passes a boundary (lifecycle_boundaries), so only
+-- change only on a purchase day or when recency passes a boundary (lifecycle_boundary), so only
 -- those days are evaluated. Nothing here depends on the as-of date, so a refresh rebuilds only the
 -- members whose occasions changed (and every member when C or a stage parameter changes);
 -- int_member_stages_dated cuts it at the as-of date and adds the days before the first occasion.
@@ -25,15 +25,21 @@ occasion_spans as (
   from occasions
 ),
 
+boundaries as (
+  select lifecycle_boundary(shop_cycle.shop_cycle_days, boundary_numbers.boundary_number) as boundary
+  from shop_cycle
+  cross join generate_series(1, 3) as boundary_numbers(boundary_number)
+  where shop_cycle.shop_cycle_days is not null
+),
+
 -- Days after an occasion on which the stage can change: the occasion itself, and the day recency
 -- reaches and the day it passes each boundary.
 offsets as (
-  select distinct unnest(
-    [0]
-    || list_transform(lifecycle_boundaries(shop_cycle_days), boundary -> floor(boundary)::integer)
-    || list_transform(lifecycle_boundaries(shop_cycle_days), boundary -> floor(boundary)::integer + 1)
-  ) as days
-  from shop_cycle
+  select 0 as days from shop_cycle
+  union
+  select floor(boundary)::integer as days from boundaries
+  union
+  select floor(boundary)::integer + 1 as days from boundaries
 ),
 
 -- The offsets after each occasion before the next one, each with the occasion it follows; several

@@ -28,7 +28,7 @@ final as (
     headers.cost_per_contact,
     headers.coupon_code,
     coalesce(headers.coupon_value, 0) as coupon_value,
-    array_to_string(headers.guards, ', ') as guards,
+    headers.guards,
     'audiences.' || headers.audience as filters,
     coalesce(nullif(headers.description, ''), '全部会员 all members') as filters_label,
     as_of.as_of_date,

@@ -80,18 +80,18 @@ export function audienceHeadersModel(audiences: Model[]): Model {
     ${header.cost_per_contact}::decimal(18, 4) as cost_per_contact,
     ${optional(header.coupon_code, 'varchar')} as coupon_code,
     ${optional(header.coupon_value, 'decimal(18, 2)')} as coupon_value,
-    [${header.guards.map(literal).join(', ')}]::varchar[] as guards,
+    ${literal(header.guards.join(', '))}::varchar as guards,
     ${literal(description)} as description,
     ${literal(file)} as file`;
   });
   const none = `  select
     null::varchar as audience, null::varchar as name, null::varchar as channel, null::double as control_fraction,
     null::integer as cap_days, null::decimal(18, 4) as cost_per_contact, null::varchar as coupon_code,
-    null::decimal(18, 2) as coupon_value, null::varchar[] as guards, null::varchar as description, null::varchar as file
+    null::decimal(18, 2) as coupon_value, null::varchar as guards, null::varchar as description, null::varchar as file
   where false`;
   const description =
     'The header of every standing audience (models/audiences/<audience>.sql), one row each, as the build read it: ' +
-    'its label, channel, control share, cap, cost per contact, coupon, guards, description and file.';
+    'its label, channel, control share, cap, cost per contact, coupon, guards (comma separated), description and file.';
   return {
     name: 'intermediate.int_audience_headers',
     schema: 'intermediate',

@@ -142,7 +142,7 @@ describe('labels of the codes pages show', () => {
       control_fraction: 0.1,
       cap_days: 30,
       cost_per_contact: 0.04,
-      guards: '[opted_out, rule_cap]',
+      guards: 'opted_out, rule_cap',
       description,
       file: `models/audiences/${audience}.sql`,
     });
