@@ -64,7 +64,7 @@ banded as (
   from profiles
   cross join as_of
   left join age_bands
-    on year(as_of.as_of_date) - profiles.birth_year between coalesce(age_bands.min_age, 0) and coalesce(age_bands.max_age, 200)
+    on extract(year from as_of.as_of_date) - profiles.birth_year between coalesce(age_bands.min_age, 0) and coalesce(age_bands.max_age, 200)
 ),
 
 by_band as (
@@ -92,11 +92,11 @@ final as (
     band_zh || ' ' || band_en as band_label,
     band_order,
     members,
-    members / sum(members) over (partition by dimension) as member_share,
+    members::double / sum(members) over (partition by dimension) as member_share,
     buyers,
-    buyers / nullif(sum(buyers) over (partition by dimension), 0) as buyer_share,
+    buyers::double / nullif(sum(buyers) over (partition by dimension), 0) as buyer_share,
     revenue::decimal(18, 2) as revenue,
-    (revenue / nullif(sum(revenue) over (partition by dimension), 0))::double as revenue_share,
+    revenue::double / nullif(sum(revenue) over (partition by dimension), 0) as revenue_share,
     money_ratio(revenue, 1, purchases) as aov,
     judged_buyers,
     second_purchasers,

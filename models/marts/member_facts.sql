@@ -56,11 +56,20 @@ occasion_summary as (
   group by member_id
 ),
 
-latest_address as (
-  select member_id, province, city
+latest_address_ranked as (
+  select
+    member_id,
+    province,
+    city,
+    row_number() over (partition by member_id order by created_at desc, order_id desc) as address_rank
   from orders_to_date
   where city is not null
-  qualify row_number() over (partition by member_id order by created_at desc, order_id desc) = 1
+),
+
+latest_address as (
+  select member_id, province, city
+  from latest_address_ranked
+  where address_rank = 1
 ),
 
 member_levels as (

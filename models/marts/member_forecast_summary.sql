@@ -74,7 +74,7 @@ final as (
     grouped.expected_occasions_365d,
     grouped.clv_12m::decimal(18, 2) as clv_12m,
     money_ratio(grouped.clv_12m, 1, grouped.buyers) as clv_12m_per_buyer,
-    (grouped.clv_12m / nullif(sum(grouped.clv_12m) over (partition by labels.dimension), 0))::double as clv_share
+    grouped.clv_12m::double / nullif(sum(grouped.clv_12m) over (partition by labels.dimension), 0) as clv_share
   from labels
   left join grouped on grouped.dimension = labels.dimension and grouped.group_key = labels.group_key
 )

@@ -14,7 +14,7 @@ by_region as (
     count(*) filter (where occasions > 0) as buyers,
     sum(revenue)::decimal(18, 2) as revenue
   from member_facts
-  group by all
+  group by 1, 2
 ),
 
 final as (

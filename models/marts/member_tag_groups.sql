@@ -32,7 +32,7 @@ final as (
     groups.value_order,
     coalesce(attribute_labels.label_zh, groups.attribute) || '：' || groups.value_label as group_label,
     groups.members,
-    (groups.members / sum(groups.members) over (partition by groups.attribute))::double as member_share,
+    groups.members::double / sum(groups.members) over (partition by groups.attribute) as member_share,
     row_number() over (order by groups.members desc, groups.attribute, groups.value) as group_rank
   from groups
   left join code_labels as attribute_labels on attribute_labels.code_set = 'tag_attribute' and attribute_labels.code = groups.attribute

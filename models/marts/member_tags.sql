@@ -38,18 +38,24 @@ member_values as (
     count(distinct items.order_id) as purchases
   from items
   inner join product_attributes on product_attributes.product_id = items.product_id
-  group by all
+  group by items.member_id, product_attributes.attribute, product_attributes.value
 ),
 
-top_values as (
+ranked_values as (
   select
     member_id,
     attribute,
     value,
-    net_spend / nullif(sum(net_spend) over (partition by member_id, attribute), 0) as spend_share,
-    purchases
+    net_spend::double / nullif(sum(net_spend) over (partition by member_id, attribute), 0) as spend_share,
+    purchases,
+    row_number() over (partition by member_id, attribute order by net_spend desc, purchases desc, value) as value_rank
   from member_values
-  qualify row_number() over (partition by member_id, attribute order by net_spend desc, purchases desc, value) = 1
+),
+
+top_values as (
+  select member_id, attribute, value, spend_share, purchases
+  from ranked_values
+  where value_rank = 1
 ),
 
 attribute_tags as (
@@ -62,7 +68,7 @@ attribute_tags as (
 member_prices as (
   select
     member_id,
-    median(item_price) as median_item_price,
+    percentile_cont(0.5) within group (order by item_price) as median_item_price,
     count(distinct order_id) as purchases,
     sum(net_spend) as net_spend
   from items
@@ -91,7 +97,7 @@ price_band_tags as (
     member_bands.member_id,
     'price_band' as attribute,
     member_bands.band as value,
-    coalesce(band_spend.net_spend / nullif(member_bands.net_spend, 0), 0) as spend_share,
+    coalesce(band_spend.net_spend::double / nullif(member_bands.net_spend, 0), 0) as spend_share,
     member_bands.purchases,
     member_bands.band_order as value_order
   from member_bands

@@ -17,16 +17,16 @@ code_labels as (select * from intermediate.int_code_labels),
 paid as (
   select
     orders.order_id,
-    hour(orders.created_at) as created_hour,
+    extract(hour from orders.created_at) as created_hour,
     orders.paid_amount,
-    date_diff('second', orders.created_at, orders.paid_at) / 60 as delay_minutes
+    date_diff('second', orders.created_at, orders.paid_at)::double / 60 as delay_minutes
   from orders
   cross join as_of
   where orders.paid_at is not null and orders.paid_at >= orders.created_at and orders.created_at::date <= as_of.as_of_date
 ),
 
 large_order_floor as (
-  select quantile_cont(paid_amount, 0.9) as min_amount from paid
+  select percentile_cont(0.9) within group (order by paid_amount) as min_amount from paid
 ),
 
 segmented as (
@@ -49,8 +49,8 @@ delays as (
     segment,
     segment_order,
     count(*) as paid_orders,
-    quantile_cont(delay_minutes, 0.5) as p50_minutes,
-    quantile_cont(delay_minutes, 0.9) as p90_minutes
+    percentile_cont(0.5) within group (order by delay_minutes) as p50_minutes,
+    percentile_cont(0.9) within group (order by delay_minutes) as p90_minutes
   from segmented
   group by dimension, segment, segment_order
 ),

@@ -20,7 +20,7 @@ category_days as (
     category,
     purchase_date,
     purchase_date - lag(purchase_date) over (partition by member_id, category order by purchase_date) as days_since_previous
-  from (select distinct member_id, category, purchase_date from product_purchases)
+  from (select distinct member_id, category, purchase_date from product_purchases) as member_category_days
 ),
 
 item_days as (
@@ -35,7 +35,7 @@ cycles as (
     item_key,
     count(distinct member_id) as buyers,
     count(distinct member_id) filter (where days_since_previous is not null) as repeat_buyers,
-    median(days_since_previous) as median_cycle_days
+    percentile_cont(0.5) within group (order by days_since_previous) as median_cycle_days
   from item_days
   group by level, item_key
 ),

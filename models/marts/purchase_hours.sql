@@ -17,7 +17,7 @@ final as (
     hour,
     purchases,
     revenue,
-    purchases / sum(purchases) over () as share,
+    purchases::double / sum(purchases) over () as share,
     rank() over (order by purchases desc) as purchase_rank,
     rank() over (order by purchases desc) <= getvariable('best_send_hours') as is_best
   from by_hour

@@ -13,15 +13,15 @@ weekdays as (select * from seeds.weekdays),
 
 by_slot as (
   select
-    isodow(orders.purchased_at) as weekday,
-    hour(orders.purchased_at) as hour,
+    extract(isodow from orders.purchased_at) as weekday,
+    extract(hour from orders.purchased_at) as hour,
     count(*) as purchases,
     count(distinct orders.member_id) as buyers,
     sum(orders.net_amount)::decimal(18, 2) as revenue
   from orders
   cross join as_of
   where orders.is_purchase and orders.purchased_at::date <= as_of.as_of_date
-  group by all
+  group by 1, 2
 ),
 
 final as (

@@ -18,7 +18,7 @@ as_of as (select * from intermediate.int_as_of_date_resolved),
 code_labels as (select * from intermediate.int_code_labels where code_set = 'ladder_variant'),
 
 steps as (
-  select unnest(range(1, getvariable('ladder_steps') + 1)) as step_n
+  select step_n from generate_series(1, getvariable('ladder_steps')) as ladder(step_n)
 ),
 
 member_counts as (
@@ -51,7 +51,7 @@ naive as (
     step_n,
     count(*) as reached_n,
     count(days_to_next) as reached_next,
-    median(days_to_next) as median_days_to_next
+    percentile_cont(0.5) within group (order by days_to_next) as median_days_to_next
   from step_members
   group by step_n
 ),
@@ -62,7 +62,7 @@ matured as (
     step_n,
     count(*) as reached_n,
     count(*) filter (where next_purchase_in_time(days_to_next)) as reached_next,
-    median(days_to_next) filter (where next_purchase_in_time(days_to_next)) as median_days_to_next
+    percentile_cont(0.5) within group (order by days_to_next) filter (where next_purchase_in_time(days_to_next)) as median_days_to_next
   from step_members
   where is_matured
   group by step_n
@@ -71,7 +71,7 @@ matured as (
 revenue_by_count as (
   select
     least(occasions, getvariable('ladder_steps')) as step_n,
-    sum(revenue) / sum(sum(revenue)) over () as revenue_share_at_n
+    sum(revenue)::double / sum(sum(revenue)) over () as revenue_share_at_n
   from member_counts
   group by 1
 ),

@@ -33,8 +33,8 @@ delivery as (
     segment,
     count(*) as shipped_orders,
     count(signed_at) as signed_orders,
-    quantile_cont(hours_to_sign, 0.5) as p50_hours_to_sign,
-    quantile_cont(hours_to_sign, 0.9) as p90_hours_to_sign,
+    percentile_cont(0.5) within group (order by hours_to_sign) as p50_hours_to_sign,
+    percentile_cont(0.9) within group (order by hours_to_sign) as p90_hours_to_sign,
     count(*) filter (where is_exception) as exception_orders,
     rate_over(count(*) filter (where is_exception), count(*)) as exception_rate
   from segmented

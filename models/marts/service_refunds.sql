@@ -31,7 +31,7 @@ paid_refunds as (
   select
     refunds.*,
     paid_orders.month,
-    date_diff('second', refunds.requested_at, refunds.finished_at) / 3600 as hours_to_finish
+    date_diff('second', refunds.requested_at, refunds.finished_at)::double / 3600 as hours_to_finish
   from refunds
   inner join paid_orders on paid_orders.order_id = refunds.order_id
   cross join as_of
@@ -64,7 +64,7 @@ refund_counts as (
     count(*) filter (where status = 'success') as successful_refunds,
     count(distinct order_id) filter (where status = 'success') as refunded_orders,
     coalesce(sum(amount) filter (where status = 'success'), 0)::decimal(18, 2) as refund_amount,
-    quantile_cont(hours_to_finish, 0.5) filter (where status in ('success', 'closed')) as p50_hours_to_finish
+    percentile_cont(0.5) within group (order by hours_to_finish) filter (where status in ('success', 'closed')) as p50_hours_to_finish
   from segment_refunds
   group by dimension, segment
 ),

@@ -45,7 +45,7 @@ by_product as (
     count(*) filter (where paid_reviews.has_photo) as photo_reviews
   from paid_lines
   full join paid_reviews on paid_reviews.order_id = paid_lines.order_id and paid_reviews.product_id = paid_lines.product_id
-  group by all
+  group by 1
 ),
 
 final as (

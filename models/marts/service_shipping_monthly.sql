@@ -18,13 +18,13 @@ monthly as (
   select
     date_trunc('month', paid_at)::date as month,
     count(*) as shipped_orders,
-    quantile_cont(hours_to_ship, 0.5) as p50_hours_to_ship,
-    quantile_cont(hours_to_ship, 0.9) as p90_hours_to_ship,
+    percentile_cont(0.5) within group (order by hours_to_ship) as p50_hours_to_ship,
+    percentile_cont(0.9) within group (order by hours_to_ship) as p90_hours_to_ship,
     count(*) filter (where within_norm) as within_norm_orders,
     count(*) filter (where promotion_window is not null) as promotion_orders,
     count(*) filter (where promotion_window is not null and within_promotion_norm) as promotion_within_norm_orders
   from shipments
-  group by all
+  group by 1
 ),
 
 final as (
