@@ -30,20 +30,35 @@ profiles as (select * from intermediate.int_campaign_contacts_profiled),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
-profiled as (
-  select responses.*, profiles.lifecycle_stage, profiles.rfm_segment, profiles.member_level
+-- The contacts' columns that by_arm reads; grouped repeats each contact once per dimension.
+contact_facts as (
+  select campaign_id, member_id, arm, delivered, window_end, window_complete, responded, window_revenue, overlap_revenue, redeemed_coupon
   from responses
-  inner join profiles on profiles.campaign_id = responses.campaign_id and profiles.member_id = responses.member_id
+),
+
+profiled as (
+  select contact_facts.*, profiles.lifecycle_stage, profiles.rfm_segment, profiles.member_level
+  from contact_facts
+  inner join profiles on profiles.campaign_id = contact_facts.campaign_id and profiles.member_id = contact_facts.member_id
 ),
 
 grouped as (
-  select responses.*, 'all' as dimension, 'all' as segment from responses
-  union all by name
-  select profiled.* exclude (lifecycle_stage, rfm_segment, member_level), 'lifecycle_stage' as dimension, lifecycle_stage as segment from profiled
-  union all by name
-  select profiled.* exclude (lifecycle_stage, rfm_segment, member_level), 'rfm_segment' as dimension, rfm_segment as segment from profiled
-  union all by name
-  select profiled.* exclude (lifecycle_stage, rfm_segment, member_level), 'member_level' as dimension, member_level as segment from profiled
+  select contact_facts.*, 'all' as dimension, 'all' as segment from contact_facts
+  union all
+  select
+    campaign_id, member_id, arm, delivered, window_end, window_complete, responded, window_revenue, overlap_revenue, redeemed_coupon,
+    'lifecycle_stage' as dimension, lifecycle_stage as segment
+  from profiled
+  union all
+  select
+    campaign_id, member_id, arm, delivered, window_end, window_complete, responded, window_revenue, overlap_revenue, redeemed_coupon,
+    'rfm_segment' as dimension, rfm_segment as segment
+  from profiled
+  union all
+  select
+    campaign_id, member_id, arm, delivered, window_end, window_complete, responded, window_revenue, overlap_revenue, redeemed_coupon,
+    'member_level' as dimension, member_level as segment
+  from profiled
 ),
 
 by_arm as (
@@ -70,7 +85,18 @@ by_arm as (
 -- contact). days_left: from the as-of date to the last window end, 0 once complete.
 windowed as (
   select
-    by_arm.* exclude (group_window_complete, group_window_end),
+    by_arm.campaign_id,
+    by_arm.dimension,
+    by_arm.segment,
+    by_arm.treatment_size,
+    by_arm.control_size,
+    by_arm.responders_t,
+    by_arm.responders_c,
+    by_arm.attributed_revenue,
+    by_arm.overlap_revenue,
+    by_arm.control_revenue,
+    by_arm.delivered_contacts,
+    by_arm.redeemed_coupons,
     bool_and(group_window_complete) over (partition by campaign_id) as window_complete,
     greatest(max(group_window_end) over (partition by campaign_id)::date - as_of.as_of_date, 0) as days_left
   from by_arm
@@ -80,8 +106,8 @@ windowed as (
 rates as (
   select
     windowed.*,
-    responders_t / nullif(treatment_size, 0) as response_rate_t,
-    responders_c / nullif(control_size, 0) as response_rate_c,
+    responders_t::double / nullif(treatment_size, 0) as response_rate_t,
+    responders_c::double / nullif(control_size, 0) as response_rate_c,
     money_ratio(attributed_revenue, 1, treatment_size) as revenue_per_member_t,
     money_ratio(control_revenue, 1, control_size) as revenue_per_member_c
   from windowed
@@ -96,7 +122,7 @@ comparable as (
 
 lifts as (
   select
-    comparable.* exclude (is_comparable),
+    comparable.*,
     case when is_comparable then response_rate_t - response_rate_c end as lift,
     case when is_comparable then newcombe_low(responders_t, treatment_size, responders_c, control_size) end as lift_ci_low,
     case when is_comparable then newcombe_high(responders_t, treatment_size, responders_c, control_size) end as lift_ci_high,
@@ -110,14 +136,14 @@ significance as (
   select
     lifts.*,
     lift_ci_low > 0 or lift_ci_high < 0 as lift_significant,
-    (attributed_revenue + control_revenue) / nullif(responders_t + responders_c, 0) as revenue_per_responder,
+    (attributed_revenue + control_revenue)::double / nullif(responders_t + responders_c, 0) as revenue_per_responder,
     case when lift is not null then (revenue_per_member_t - revenue_per_member_c)::decimal(18, 2) end as revenue_lift,
     case
       when lift is null then null
       when responders_c > 0 and responders_c < control_size then response_rate_c
       else greatest(
-        least((responders_t + responders_c) / (treatment_size + control_size), 1 - 1 / (treatment_size + control_size)),
-        1 / (treatment_size + control_size)
+        least((responders_t + responders_c)::double / (treatment_size + control_size), 1 - 1::double / (treatment_size + control_size)),
+        1::double / (treatment_size + control_size)
       )
     end as mdl_response_rate
   from lifts
@@ -125,7 +151,31 @@ significance as (
 
 final as (
   select
-    significance.* exclude (revenue_per_responder),
+    campaign_id,
+    dimension,
+    segment,
+    treatment_size,
+    control_size,
+    responders_t,
+    responders_c,
+    attributed_revenue,
+    overlap_revenue,
+    control_revenue,
+    delivered_contacts,
+    redeemed_coupons,
+    window_complete,
+    days_left,
+    response_rate_t,
+    response_rate_c,
+    revenue_per_member_t,
+    revenue_per_member_c,
+    lift,
+    lift_ci_low,
+    lift_ci_high,
+    incremental_revenue,
+    lift_significant,
+    revenue_lift,
+    mdl_response_rate,
     (incremental_revenue + (lift_ci_low - lift) * treatment_size * revenue_per_responder)::decimal(18, 2) as incremental_revenue_ci_low,
     (incremental_revenue + (lift_ci_high - lift) * treatment_size * revenue_per_responder)::decimal(18, 2) as incremental_revenue_ci_high,
     (lift > 0 and revenue_lift < 0) or (lift < 0 and revenue_lift > 0) as lift_signs_differ,

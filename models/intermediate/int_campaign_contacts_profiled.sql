@@ -91,12 +91,15 @@ segmented as (
     segment_labels.segment
   from rfm_at_send
   inner join population on population.campaign_id = rfm_at_send.campaign_id
-  -- Only the contacts' segments are read: the population sets the thresholds.
-  semi join contacts on contacts.campaign_id = rfm_at_send.campaign_id and contacts.member_id = rfm_at_send.member_id
   inner join segment_labels
     on segment_labels.r_high = (rfm_at_send.recency_days < population.recency_threshold)
    and segment_labels.f_high = (rfm_at_send.frequency > population.frequency_threshold)
    and segment_labels.m_high = (rfm_at_send.monetary > population.monetary_threshold)
+  -- Only the contacts' segments are read: the population sets the thresholds.
+  where exists (
+    select 1 from contacts
+    where contacts.campaign_id = rfm_at_send.campaign_id and contacts.member_id = rfm_at_send.member_id
+  )
 ),
 
 final as (

@@ -23,8 +23,8 @@ windows as (
     contacts.*,
     campaigns.attribution_days,
     campaigns.coupon_code as campaign_coupon_code,
-    contacts.contacted_at + campaigns.attribution_days * interval 1 day as window_end,
-    (contacts.contacted_at + campaigns.attribution_days * interval 1 day)::date <= as_of.as_of_date as window_complete,
+    contacts.contacted_at + campaigns.attribution_days * interval '1 day' as window_end,
+    (contacts.contacted_at + campaigns.attribution_days * interval '1 day')::date <= as_of.as_of_date as window_complete,
     as_of.as_of_date
   from contacts
   inner join campaigns on campaigns.campaign_id = contacts.campaign_id

@@ -12,7 +12,7 @@ month_ends as (
   select last_day(month_start)::date as month_end
   from as_of
   cross join (select min(first_seen_date) as first_date from members_first_seen) as bounds
-  cross join generate_series(date_trunc('month', bounds.first_date), date_trunc('month', as_of.as_of_date), interval 1 month) as months(month_start)
+  cross join generate_series(date_trunc('month', bounds.first_date), date_trunc('month', as_of.as_of_date), interval '1 month') as months(month_start)
   where last_day(month_start) <= as_of.as_of_date
 ),
 

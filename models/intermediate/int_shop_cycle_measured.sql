@@ -8,7 +8,7 @@ with
 occasions as (select * from intermediate.int_purchase_occasions),
 
 measured as (
-  select median(days_since_previous) as median_interval_days
+  select percentile_cont(0.5) within group (order by days_since_previous) as median_interval_days
   from occasions
   where days_since_previous is not null
 ),

@@ -60,7 +60,7 @@ stayed as (
 
 known_before as (
   select month_end, from_stage, to_stage, sum(members) as members
-  from (select * from stayed union all select * from moved)
+  from (select * from stayed union all select * from moved) as stayed_and_moved
   group by month_end, from_stage, to_stage
 ),
 

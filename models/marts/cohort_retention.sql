@@ -30,10 +30,10 @@ offsets as (
     cohort_sizes.cohort_month,
     cohort_sizes.cohort_size,
     month_offset,
-    (cohort_sizes.cohort_month + to_months(month_offset))::date as activity_month
+    (cohort_sizes.cohort_month + month_offset * interval '1 month')::date as activity_month
   from cohort_sizes
   cross join as_of
-  cross join range(0, datediff('month', cohort_sizes.cohort_month, as_of.as_of_date) + 1) as months(month_offset)
+  cross join generate_series(0, date_diff('month', cohort_sizes.cohort_month, as_of.as_of_date)) as months(month_offset)
 ),
 
 activity as (
@@ -55,7 +55,7 @@ repurchased as (
   from offsets
   left join member_cohorts
     on member_cohorts.cohort_month = offsets.cohort_month
-   and member_cohorts.second_occasion_date < offsets.activity_month + interval 1 month
+   and member_cohorts.second_occasion_date < offsets.activity_month + interval '1 month'
   group by 1, 2
 ),
 
@@ -67,9 +67,9 @@ final as (
     last_day(offsets.activity_month) <= as_of.as_of_date as is_complete,
     offsets.cohort_size,
     coalesce(activity.active_members, 0) as active_members,
-    coalesce(activity.active_members, 0) / offsets.cohort_size as active_share,
+    coalesce(activity.active_members, 0)::double / offsets.cohort_size as active_share,
     repurchased.repurchased_members,
-    repurchased.repurchased_members / offsets.cohort_size as cumulative_repurchase_share,
+    repurchased.repurchased_members::double / offsets.cohort_size as cumulative_repurchase_share,
     coalesce(activity.revenue, 0)::decimal(18, 2) as revenue,
     money_ratio(coalesce(activity.revenue, 0), 1, offsets.cohort_size) as revenue_per_member
   from offsets

@@ -28,7 +28,7 @@ target_months as (
   select distinct
     date_trunc('month', targets.month)::date as month,
     last_day(targets.month) <= as_of.as_of_date as month_complete,
-    datediff('month', targets.month, as_of.as_of_date)::integer as months_ago,
+    date_diff('month', targets.month, as_of.as_of_date)::integer as months_ago,
     (least(last_day(targets.month), as_of.as_of_date) - date_trunc('month', targets.month)::date + 1)::integer as as_of_day
   from targets
   cross join as_of
@@ -44,8 +44,8 @@ day_spans as (
   select
     month,
     'same_days_before' as span,
-    (month - interval 1 month)::date as from_day,
-    least((month - interval 1 month)::date + as_of_day - 1, month - 1) as to_day
+    (month - interval '1 month')::date as from_day,
+    least((month - interval '1 month')::date + as_of_day - 1, month - 1) as to_day
   from target_months
   where not month_complete
 ),
@@ -70,7 +70,7 @@ span_figures as (
     day_spans.span,
     coalesce(sum(buyer_spans.revenue), 0)::double as revenue,
     count(buyer_spans.member_id)::double as buyers,
-    count(buyer_spans.member_id) filter (where buyer_spans.occasions >= 2) / nullif(count(buyer_spans.member_id), 0) as repurchase_rate,
+    count(buyer_spans.member_id) filter (where buyer_spans.occasions >= 2)::double / nullif(count(buyer_spans.member_id), 0) as repurchase_rate,
     count(buyer_spans.member_id) filter (where buyer_spans.is_new)::double as new_buyers
   from day_spans
   left join buyer_spans on buyer_spans.month = day_spans.month and buyer_spans.span = day_spans.span
@@ -96,14 +96,14 @@ final as (
     code_labels.label as metric_label,
     targets.target,
     actual.figure as actual,
-    actual.figure / nullif(targets.target, 0) as progress,
+    actual.figure::double / nullif(targets.target, 0) as progress,
     target_months.month_complete,
     target_months.months_ago,
     target_months.as_of_day,
     same_days_before.figure as same_days_before,
     case
       when targets.metric = 'repurchase_rate' then actual.figure - same_days_before.figure
-      else actual.figure / nullif(same_days_before.figure, 0) - 1
+      else actual.figure::double / nullif(same_days_before.figure, 0) - 1
     end as same_days_change
   from targets
   inner join target_months on target_months.month = date_trunc('month', targets.month)
