@@ -27,7 +27,7 @@ fits as (
     model,
     case model when 'mbgnbd' then 'MBG/NBD' else 'BG/NBD' end as model_name,
     -- %g: r and α run to ~10⁸ where members' purchase rates hardly vary; their ratio, the mean rate, is what reads.
-    printf('r = %.4g, α = %.4g (mean rate r/α = %.4g per %g days), a = %.4g, b = %.4g', r, alpha, r / alpha, period_days, a, b) as parameters,
+    printf('r = %.4g, α = %.4g (mean rate r/α = %.4g per %g days), a = %.4g, b = %.4g', r, alpha, r::double / alpha, period_days, a, b) as parameters,
     r,
     alpha,
     a,
@@ -48,7 +48,8 @@ fits as (
     'intermediate.int_gamma_gamma_fit' as fit_model,
     model,
     'Gamma-Gamma' as model_name,
-    printf('p = %.4f, q = %.4f, γ = %.4f', p, q, gamma) as parameters,
+    -- Each to four decimals.
+    'p = ' || p::decimal(38, 4)::varchar || ', q = ' || q::decimal(38, 4)::varchar || ', γ = ' || gamma::decimal(38, 4)::varchar as parameters,
     null::double as r,
     null::double as alpha,
     null::double as a,
@@ -66,16 +67,35 @@ fits as (
   from gamma_gamma_fit
 ),
 
-latest_builds as (
-  select model, run_id, seconds, message
+builds_ranked as (
+  select model, run_id, seconds, message, row_number() over (partition by model order by run_id desc) as build_rank
   from model_runs
   where status = 'succeeded' and mode is distinct from 'unchanged'
-  qualify row_number() over (partition by model order by run_id desc) = 1
+),
+
+latest_builds as (
+  select model, run_id, seconds, message from builds_ranked where build_rank = 1
 ),
 
 final as (
   select
-    fits.* exclude (fit_model),
+    fits.model,
+    fits.model_name,
+    fits.parameters,
+    fits.r,
+    fits.alpha,
+    fits.a,
+    fits.b,
+    fits.p,
+    fits.q,
+    fits.gamma,
+    fits.log_likelihood,
+    fits.members,
+    fits.distinct_rows,
+    fits.iterations,
+    fits.converged,
+    fits.status,
+    fits.note,
     holdout_errors.holdout_members,
     holdout_errors.holdout_actual_occasions,
     holdout_errors.holdout_expected_occasions,

@@ -9,11 +9,14 @@ models as (select * from ops.models),
 
 model_runs as (select * from ops.model_runs),
 
-latest_builds as (
-  select model, rows, seconds
+builds_ranked as (
+  select model, rows, seconds, row_number() over (partition by model order by run_id desc) as build_rank
   from model_runs
   where status = 'succeeded'
-  qualify row_number() over (partition by model order by run_id desc) = 1
+),
+
+latest_builds as (
+  select model, rows, seconds from builds_ranked where build_rank = 1
 ),
 
 final as (

@@ -11,11 +11,18 @@ loaded_files as (select * from ops.loaded_files),
 
 quarantine as (select * from ops.quarantine),
 
-reason_counts as (
-  select file_id, public_reason, count(*) as rows
+reasons_ranked as (
+  select
+    file_id,
+    public_reason,
+    count(*) as rows,
+    row_number() over (partition by file_id order by count(*) desc, public_reason) as reason_rank
   from quarantine
   group by file_id, public_reason
-  qualify row_number() over (partition by file_id order by count(*) desc, public_reason) <= 3
+),
+
+reason_counts as (
+  select file_id, public_reason, rows from reasons_ranked where reason_rank <= 3
 ),
 
 top_reasons as (

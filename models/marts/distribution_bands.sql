@@ -49,16 +49,34 @@ positioned as (
 ),
 
 cut_numbers as (
-  select unnest(generate_series(1, getvariable('distribution_quantile_bands') - 1)) as cut_number
+  select cut_number from generate_series(1, getvariable('distribution_quantile_bands') - 1) as series(cut_number)
 ),
 
-cut_points as (
-  select distinct
+-- The value at each cut position, and the decimal places that leave it two significant figures
+-- (negative: tens, hundreds).
+cut_values as (
+  select
     positioned.dimension,
-    case when positioned.value <= 0 then 0 else round(positioned.value, 1 - floor(log10(positioned.value))::integer) end as cut,
+    positioned.value,
+    case when positioned.value > 0 then 1 - floor(log10(positioned.value))::integer end as places,
     positioned.smallest
   from positioned
-  inner join cut_numbers on positioned.position = ceil(cut_numbers.cut_number * positioned.buyers / getvariable('distribution_quantile_bands'))
+  inner join cut_numbers
+    on positioned.position = ceil((cut_numbers.cut_number * positioned.buyers)::double / getvariable('distribution_quantile_bands'))
+),
+
+-- Rounded half away from zero as round(value, places) rounds a DOUBLE: the value scaled to two
+-- digits before the point, rounded half up (it is above 0), and scaled back.
+cut_points as (
+  select distinct
+    dimension,
+    case
+      when value <= 0 then 0
+      when places >= 0 then floor(value * power(10, places) + 0.5)::double / power(10, places)
+      else floor(value::double / power(10, -places) + 0.5) * power(10, -places)
+    end as cut,
+    smallest
+  from cut_values
 ),
 
 readable_cuts as (
@@ -79,21 +97,34 @@ quantile_bounds as (
   group by quantile_dimensions.dimension
 ),
 
+-- The bounds as the labels write them, with printf's %g digits: a cut of two significant figures
+-- from 0.0001 up to 1,000,000 is its decimal without trailing zeros (87, 140, 0.5).
+worded_bounds as (
+  select
+    dimension,
+    lower_bound,
+    upper_bound,
+    band_order,
+    regexp_replace(lower_bound::decimal(38, 6)::varchar, '\.?0+$', '') as lower_text,
+    regexp_replace(upper_bound::decimal(38, 6)::varchar, '\.?0+$', '') as upper_text
+  from quantile_bounds
+),
+
 quantile_bands as (
   select
-    quantile_bounds.dimension,
+    worded_bounds.dimension,
     case
-      when quantile_bounds.lower_bound is null and quantile_bounds.upper_bound is null then '全部 all'
-      when quantile_bounds.lower_bound is null then '<' || coalesce(dimension_units.unit, '') || printf('%g', quantile_bounds.upper_bound)
-      when quantile_bounds.upper_bound is null then '≥' || coalesce(dimension_units.unit, '') || printf('%g', quantile_bounds.lower_bound)
-      else coalesce(dimension_units.unit, '') || printf('%g', quantile_bounds.lower_bound) || '–' || printf('%g', quantile_bounds.upper_bound)
+      when worded_bounds.lower_bound is null and worded_bounds.upper_bound is null then '全部 all'
+      when worded_bounds.lower_bound is null then '<' || coalesce(dimension_units.unit, '') || worded_bounds.upper_text
+      when worded_bounds.upper_bound is null then '≥' || coalesce(dimension_units.unit, '') || worded_bounds.lower_text
+      else coalesce(dimension_units.unit, '') || worded_bounds.lower_text || '–' || worded_bounds.upper_text
     end as band,
-    quantile_bounds.band_order,
-    quantile_bounds.lower_bound,
-    quantile_bounds.upper_bound,
+    worded_bounds.band_order,
+    worded_bounds.lower_bound,
+    worded_bounds.upper_bound,
     true as from_quantiles
-  from quantile_bounds
-  left join dimension_units on dimension_units.dimension = quantile_bounds.dimension
+  from worded_bounds
+  left join dimension_units on dimension_units.dimension = worded_bounds.dimension
 ),
 
 all_bands as (
@@ -122,7 +153,7 @@ banded as (
 final as (
   select
     *,
-    coalesce(members / nullif(sum(members) over (partition by dimension), 0), 0) as share
+    coalesce(members::double / nullif(sum(members) over (partition by dimension), 0), 0) as share
   from banded
 )
 

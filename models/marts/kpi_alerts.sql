@@ -12,22 +12,24 @@ rules as (select * from seeds.alert_rules),
 
 complete_months as (select * from marts.kpi_monthly where month_complete),
 
--- The figures a rule can name: kpi_monthly's columns, as one row of zeros turned into rows.
+-- The figures a rule can name: kpi_monthly's columns but month and month_complete, named here and
+-- in monthly_figures (a column added there is added here too; until then a rule naming it is refused).
 known_metrics as (
-  unpivot (
-    select coalesce(columns(* exclude (month, month_complete))::double, 0)
-    from (select complete_months.* from (select 1) as one left join complete_months on false)
-  )
-  on columns(*)
-  into name metric value value
+  select metric
+  from (
+    values
+      ('buyers'), ('new_buyers'), ('returning_buyers'), ('revenue'), ('purchases'), ('aov'), ('revenue_per_buyer'),
+      ('repurchase_rate'), ('repurchase_rate_12m'), ('returning_buyer_share'), ('returning_revenue_share'),
+      ('returning_revenue'), ('matured_new_buyers'), ('second_purchasers'), ('second_purchase_rate'), ('members_total')
+  ) as known(metric)
 ),
 
 -- A misspelt metric would never alert: refused, so that a rule is never silently off.
 refused_rules as (
-  select error(format(
-    'seeds/alert_rules.csv: metric ''{}'' with unit ''{}'' is not a figure of marts.kpi_monthly in yuan, count or share; name one of its columns and one of those units',
-    left(metric, 200), left(unit, 200)
-  )) as refusal
+  select error(
+    'seeds/alert_rules.csv: metric ''' || left(metric, 200) || ''' with unit ''' || left(unit, 200)
+    || ''' is not a figure of marts.kpi_monthly in yuan, count or share; name one of its columns and one of those units'
+  ) as refusal
   from rules
   where unit not in ('yuan', 'count', 'share') or metric not in (select metric from known_metrics)
 ),
@@ -35,10 +37,35 @@ refused_rules as (
 last_month as (select max(month) as month from complete_months),
 
 -- Every figure of a month as a row; a rule names its metric by the column.
+monthly_figures as (
+  select
+    complete_months.month,
+    known_metrics.metric,
+    case known_metrics.metric
+      when 'buyers' then complete_months.buyers::double
+      when 'new_buyers' then complete_months.new_buyers::double
+      when 'returning_buyers' then complete_months.returning_buyers::double
+      when 'revenue' then complete_months.revenue::double
+      when 'purchases' then complete_months.purchases::double
+      when 'aov' then complete_months.aov::double
+      when 'revenue_per_buyer' then complete_months.revenue_per_buyer::double
+      when 'repurchase_rate' then complete_months.repurchase_rate::double
+      when 'repurchase_rate_12m' then complete_months.repurchase_rate_12m::double
+      when 'returning_buyer_share' then complete_months.returning_buyer_share::double
+      when 'returning_revenue_share' then complete_months.returning_revenue_share::double
+      when 'returning_revenue' then complete_months.returning_revenue::double
+      when 'matured_new_buyers' then complete_months.matured_new_buyers::double
+      when 'second_purchasers' then complete_months.second_purchasers::double
+      when 'second_purchase_rate' then complete_months.second_purchase_rate::double
+      when 'members_total' then complete_months.members_total::double
+    end as value
+  from complete_months
+  cross join known_metrics
+),
+
+-- A month without the figure has no row: it is not one of the window's months found.
 monthly_values as (
-  unpivot (select month, columns(* exclude (month, month_complete))::double from complete_months)
-  on columns(* exclude month)
-  into name metric value value
+  select month, metric, value from monthly_figures where value is not null
 ),
 
 current_values as (
@@ -53,18 +80,20 @@ window_values as (
   from rules
   cross join last_month
   inner join monthly_values on monthly_values.metric = rules.metric
-    and monthly_values.month >= last_month.month - to_months(rules.window_months)
+    and monthly_values.month >= last_month.month - rules.window_months * interval '1 month'
     and monthly_values.month < last_month.month
 ),
 
 window_medians as (
-  select metric, median(value) as usual_median, count(*) as window_months_found
+  select metric, percentile_cont(0.5) within group (order by value) as usual_median, count(*) as window_months_found
   from window_values
   group by metric
 ),
 
 window_mads as (
-  select window_values.metric, median(abs(window_values.value - window_medians.usual_median)) as usual_mad
+  select
+    window_values.metric,
+    percentile_cont(0.5) within group (order by abs(window_values.value - window_medians.usual_median)) as usual_mad
   from window_values
   inner join window_medians on window_medians.metric = window_values.metric
   group by window_values.metric
@@ -100,19 +129,22 @@ flagged as (
   from ranged
 ),
 
--- How status and the run log say it: ¥ rounded to the yuan, counts with separators, shares in %.
+-- How status and the run log say it: ¥ rounded to the yuan, counts with separators, shares in %,
+-- as figure_text words them; a ¥ figure below 0 keeps its minus after the ¥, and a missing one is NULL.
 shown as (
   select
     *,
-    case unit
-      when 'yuan' then '¥' || format('{:,.0f}', value)
-      when 'share' then format('{:.1f}%', value * 100)
-      else format('{:,.0f}', value)
+    case
+      when value is null then null
+      when unit = 'yuan' then '¥' || figure_text(value, 'count')
+      when unit = 'share' then figure_text(value, 'share')
+      else figure_text(value, 'count')
     end as value_text,
-    case unit
-      when 'yuan' then '¥' || format('{:,.0f}', usual_low) || '–¥' || format('{:,.0f}', usual_high)
-      when 'share' then format('{:.1f}%', usual_low * 100) || '–' || format('{:.1f}%', usual_high * 100)
-      else format('{:,.0f}', usual_low) || '–' || format('{:,.0f}', usual_high)
+    case
+      when usual_low is null or usual_high is null then null
+      when unit = 'yuan' then '¥' || figure_text(usual_low, 'count') || '–¥' || figure_text(usual_high, 'count')
+      when unit = 'share' then figure_text(usual_low, 'share') || '–' || figure_text(usual_high, 'share')
+      else figure_text(usual_low, 'count') || '–' || figure_text(usual_high, 'count')
     end as usual_text
   from flagged
 ),
@@ -135,8 +167,10 @@ final as (
     checked,
     direction,
     direction is not null as alert,
+    -- mads as written (3, 2.5), without trailing zeros: up to six decimals.
     case when direction is not null then
-      format('{} {} {} its usual {} ({} months'' median ± {:g} MADs)', label_en, value_text, direction, usual_text, window_months_found, mads)
+      label_en || ' ' || value_text || ' ' || direction || ' its usual ' || usual_text || ' (' || window_months_found::varchar
+      || ' months'' median ± ' || regexp_replace(mads::decimal(38, 6)::varchar, '\.?0+$', '') || ' MADs)'
     end as summary,
     value_text,
     usual_text

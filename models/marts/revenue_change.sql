@@ -32,7 +32,7 @@ code_labels as (select * from intermediate.int_code_labels),
 pairs as (
   select 'month_before' as comparison, month, latest, previous_month as base_month from month_compared
   union all
-  select 'year_before' as comparison, month, latest, (month - interval 1 year)::date as base_month from month_compared
+  select 'year_before' as comparison, month, latest, (month - interval '1 year')::date as base_month from month_compared
 ),
 
 compared as (
@@ -71,7 +71,7 @@ log_means as (
     case
       when decomposition_gap is not null then null
       when revenue = base_revenue then revenue::double
-      else (revenue - base_revenue) / (ln(revenue) - ln(base_revenue))
+      else (revenue - base_revenue)::double / (ln(revenue) - ln(base_revenue))
     end as log_mean_revenue
   from compared
 ),
@@ -80,9 +80,9 @@ exact_parts as (
   select
     *,
     -- A logarithm of 0 or less fails: only a splittable month pair reaches one.
-    if(decomposition_gap is null, log_mean_revenue * ln(buyers / base_buyers), null) as buyers_exact,
-    if(decomposition_gap is null, log_mean_revenue * ln((purchases / buyers) / (base_purchases / base_buyers)), null) as purchases_per_buyer_exact,
-    if(decomposition_gap is null, log_mean_revenue * ln((revenue / purchases) / (base_revenue / base_purchases)), null) as aov_exact
+    if(decomposition_gap is null, log_mean_revenue * ln(buyers::double / base_buyers), null) as buyers_exact,
+    if(decomposition_gap is null, log_mean_revenue * ln((purchases::double / buyers)::double / (base_purchases::double / base_buyers)), null) as purchases_per_buyer_exact,
+    if(decomposition_gap is null, log_mean_revenue * ln((revenue::double / purchases)::double / (base_revenue::double / base_purchases)), null) as aov_exact
   from log_means
 ),
 
@@ -117,13 +117,14 @@ main_driver_parts as (
   from parts
 ),
 
--- ¥ with thousands separators, whole yuan; a part signed with − (U+2212) or +.
+-- ¥ with thousands separators, whole yuan; a part signed with − (U+2212) or + (figure_text's and
+-- signed_yuan_text's wording; NULL without an amount).
 worded as (
   select
     *,
     if(revenue_change_amount < 0, 'down', 'up') as direction,
-    '¥' || format('{:,.0f}', abs(revenue_change_amount)) as change_text,
-    if(main_driver_amount < 0, '−', '+') || '¥' || format('{:,.0f}', abs(main_driver_amount)) as driver_text,
+    case when revenue_change_amount is not null then figure_text(abs(revenue_change_amount), 'yuan') end as change_text,
+    case when main_driver_amount is not null then signed_yuan_text(main_driver_amount) end as driver_text,
     main_driver || if(main_driver_amount < 0, '_down', '_up') as driver_code
   from main_driver_parts
 ),
@@ -137,19 +138,19 @@ final as (
     worded.base_month,
     worded.buyers,
     worded.base_buyers,
-    worded.buyers / nullif(worded.base_buyers, 0) - 1 as buyers_change,
+    worded.buyers::double / nullif(worded.base_buyers, 0) - 1 as buyers_change,
     worded.revenue,
     worded.base_revenue,
     worded.revenue_change_amount,
-    worded.revenue / nullif(worded.base_revenue, 0) - 1 as revenue_change,
+    worded.revenue::double / nullif(worded.base_revenue, 0) - 1 as revenue_change,
     worded.repurchase_rate,
     worded.base_repurchase_rate,
     worded.repurchase_rate - worded.base_repurchase_rate as repurchase_rate_change,
     worded.new_members,
     worded.base_new_members,
-    worded.new_members / nullif(worded.base_new_members, 0) - 1 as new_members_change,
-    worded.purchases / nullif(worded.buyers, 0) as purchases_per_buyer,
-    worded.base_purchases / nullif(worded.base_buyers, 0) as base_purchases_per_buyer,
+    worded.new_members::double / nullif(worded.base_new_members, 0) - 1 as new_members_change,
+    worded.purchases::double / nullif(worded.buyers, 0) as purchases_per_buyer,
+    worded.base_purchases::double / nullif(worded.base_buyers, 0) as base_purchases_per_buyer,
     worded.aov,
     worded.base_aov,
     worded.buyers_part,

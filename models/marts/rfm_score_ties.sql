@@ -65,11 +65,13 @@ ties as (
     swallowed.tied_score,
     any_value(swallowed.tied_value) as tied_value,
     any_value(swallowed.tied_members) as tied_members,
-    any_value(swallowed.tied_members) / any_value(swallowed.scored_members) as tied_share,
+    any_value(swallowed.tied_members)::double / any_value(swallowed.scored_members) as tied_share,
     string_agg(swallowed.dimension || swallowed.empty_score, ', ' order by swallowed.empty_score) as empty_scores,
-    case swallowed.dimension
-      when 'M' then format('¥{:,.2f}', any_value(swallowed.tied_value))
-      else format('{:,}', any_value(swallowed.tied_value)::bigint)
+    -- Days and purchases are whole numbers, with separators as figure_text words them.
+    case
+      when any_value(swallowed.tied_value) is null then null
+      when swallowed.dimension = 'M' then format('¥{:,.2f}', any_value(swallowed.tied_value))
+      else figure_text(any_value(swallowed.tied_value)::bigint::double, 'count')
     end as value_text
   from swallowed
   group by swallowed.dimension, swallowed.tied_score
@@ -83,10 +85,10 @@ final as (
     ties.tied_value,
     ties.tied_members,
     ties.tied_share,
-    ties.empty_scores || ' 无人：' || format('{:,}', ties.tied_members) || ' 位会员（' || format('{:.1f}', 100 * ties.tied_share) || '%）的'
+    ties.empty_scores || ' 无人：' || figure_text(ties.tied_members::double, 'count') || ' 位会员（' || figure_text(ties.tied_share, 'share') || '）的'
       || code_labels.label_zh || '同为 ' || ties.value_text || '，并列同一排名，都得 ' || ties.dimension || ties.tied_score || '。 '
-      || ties.empty_scores || ' empty: ' || format('{:,}', ties.tied_members) || ' members (' || format('{:.1f}', 100 * ties.tied_share)
-      || '%) have the same ' || code_labels.label_en || ', ' || ties.value_text || '; tied, they share one rank and all score '
+      || ties.empty_scores || ' empty: ' || figure_text(ties.tied_members::double, 'count') || ' members (' || figure_text(ties.tied_share, 'share')
+      || ') have the same ' || code_labels.label_en || ', ' || ties.value_text || '; tied, they share one rank and all score '
       || ties.dimension || ties.tied_score || '.' as note
   from ties
   left join code_labels on code_labels.code = ties.dimension
