@@ -157,15 +157,23 @@ create or replace temp macro change_text(change, unit) as
     else if(change < 0, '▼', '▲') || format('{:.1f}%', abs(change) * 100)
   end;
 
+-- A number as text with thousands separators and a fixed number of decimals: 1,234.6. Models word
+-- numbers with macros, not with format or printf, whose patterns PostgreSQL writes otherwise.
+create or replace temp macro grouped_text(value, decimals) as format('{:,.' || decimals || 'f}', value);
+
+-- A number as text with `digits` significant digits, in exponent form when very large or small
+-- (printf's %g): 4.851e+08.
+create or replace temp macro significant_text(value, digits) as printf('%.' || digits || 'g', value);
+
 -- A figure: ¥ to the yuan, a count with separators, a share in %; '—' when there is none.
 create or replace temp macro figure_text(value, unit) as
   case
     when value is null then '—'
-    when unit = 'yuan' then if(value < 0, '−', '') || '¥' || format('{:,.0f}', abs(value))
+    when unit = 'yuan' then if(value < 0, '−', '') || '¥' || grouped_text(abs(value), 0)
     when unit = 'share' then format('{:.1f}%', value * 100)
-    else format('{:,.0f}', value)
+    else grouped_text(value, 0)
   end;
 
 -- A part of a change: signed, ¥ to the yuan.
 create or replace temp macro signed_yuan_text(amount) as
-  case when amount is null then '—' else if(amount < 0, '−', '+') || '¥' || format('{:,.0f}', abs(amount)) end;
+  case when amount is null then '—' else if(amount < 0, '−', '+') || '¥' || grouped_text(abs(amount), 0) end;

@@ -101,13 +101,9 @@ final as (
     case when lift_significant then incremental_roi end as incremental_roi_if_significant,
     case
       when incremental_roi is null then null
-      when incremental_roi_ci_low is null then case when lift_significant then format('{:,.1f}', incremental_roi) else '—' end
-      else format(
-        '{} ({:,.1f} to {:,.1f})',
-        case when lift_significant then format('{:,.1f}', incremental_roi) else '—' end,
-        incremental_roi_ci_low,
-        incremental_roi_ci_high
-      )
+      when incremental_roi_ci_low is null then case when lift_significant then grouped_text(incremental_roi, 1) else '—' end
+      else case when lift_significant then grouped_text(incremental_roi, 1) else '—' end
+        || ' (' || grouped_text(incremental_roi_ci_low, 1) || ' to ' || grouped_text(incremental_roi_ci_high, 1) || ')'
     end as incremental_roi_text
   from rois
   left join code_labels on code_labels.code = rois.channel

@@ -1,7 +1,8 @@
 -- The forecast models of the latest build (Data page): BG/NBD and MBG/NBD (int_bgnbd_fit) and
 -- Gamma-Gamma (int_gamma_gamma_fit) with their parameters (also as text), log-likelihood, the
 -- members fitted and the distinct rows they collapse to, optimizer iterations, whether this
--- build's fit converged, the status (fitted, kept_last_good, not_fitted) and the note; with the
+-- build's fit converged, the status (fitted, kept_last_good, not_fitted) and the note, as
+-- int_forecast_fits has them; with the
 -- run log's seconds and message of the model's latest successful fit (the fit time, which no
 -- table holds: it differs from build to build; a build that kept the fit, its inputs unchanged,
 -- is not a fit). For BG/NBD and MBG/NBD also their holdout test
@@ -13,59 +14,11 @@
 -- tests: not_null(model_name, status, members)
 with
 
-bgnbd_fit as (select * from intermediate.int_bgnbd_fit),
-
-gamma_gamma_fit as (select * from intermediate.int_gamma_gamma_fit),
+fits as (select * from intermediate.int_forecast_fits),
 
 holdout_errors as (select * from intermediate.int_bgnbd_holdout_compared),
 
 model_runs as (select * from ops.model_runs),
-
-fits as (
-  select
-    'intermediate.int_bgnbd_fit' as fit_model,
-    model,
-    case model when 'mbgnbd' then 'MBG/NBD' else 'BG/NBD' end as model_name,
-    -- %g: r and α run to ~10⁸ where members' purchase rates hardly vary; their ratio, the mean rate, is what reads.
-    printf('r = %.4g, α = %.4g (mean rate r/α = %.4g per %g days), a = %.4g, b = %.4g', r, alpha, r::double / alpha, period_days, a, b) as parameters,
-    r,
-    alpha,
-    a,
-    b,
-    null::double as p,
-    null::double as q,
-    null::double as gamma,
-    log_likelihood,
-    members,
-    distinct_rows,
-    iterations,
-    converged,
-    status,
-    note
-  from bgnbd_fit
-  union all
-  select
-    'intermediate.int_gamma_gamma_fit' as fit_model,
-    model,
-    'Gamma-Gamma' as model_name,
-    -- Each to four decimals.
-    'p = ' || p::decimal(38, 4)::varchar || ', q = ' || q::decimal(38, 4)::varchar || ', γ = ' || gamma::decimal(38, 4)::varchar as parameters,
-    null::double as r,
-    null::double as alpha,
-    null::double as a,
-    null::double as b,
-    p,
-    q,
-    gamma,
-    log_likelihood,
-    members,
-    distinct_rows,
-    iterations,
-    converged,
-    status,
-    note
-  from gamma_gamma_fit
-),
 
 builds_ranked as (
   select model, run_id, seconds, message, row_number() over (partition by model order by run_id desc) as build_rank

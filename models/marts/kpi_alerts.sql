@@ -12,17 +12,34 @@ rules as (select * from seeds.alert_rules),
 
 complete_months as (select * from marts.kpi_monthly where month_complete),
 
--- The figures a rule can name: kpi_monthly's columns but month and month_complete, named here and
--- in monthly_figures (a column added there is added here too; until then a rule naming it is refused).
-known_metrics as (
-  select metric
-  from (
+-- Every figure of kpi_monthly a rule can name, by month; with no complete month yet, once with no
+-- month and no value, so that the names are known before there is a figure.
+figures as (
+  select complete_months.month, figure.metric, figure.value
+  from (select 1 as one) as one
+  left join complete_months on true
+  cross join lateral (
     values
-      ('buyers'), ('new_buyers'), ('returning_buyers'), ('revenue'), ('purchases'), ('aov'), ('revenue_per_buyer'),
-      ('repurchase_rate'), ('repurchase_rate_12m'), ('returning_buyer_share'), ('returning_revenue_share'),
-      ('returning_revenue'), ('matured_new_buyers'), ('second_purchasers'), ('second_purchase_rate'), ('members_total')
-  ) as known(metric)
+      ('buyers', complete_months.buyers::double),
+      ('new_buyers', complete_months.new_buyers::double),
+      ('returning_buyers', complete_months.returning_buyers::double),
+      ('revenue', complete_months.revenue::double),
+      ('purchases', complete_months.purchases::double),
+      ('aov', complete_months.aov::double),
+      ('revenue_per_buyer', complete_months.revenue_per_buyer::double),
+      ('repurchase_rate', complete_months.repurchase_rate::double),
+      ('repurchase_rate_12m', complete_months.repurchase_rate_12m::double),
+      ('returning_buyer_share', complete_months.returning_buyer_share::double),
+      ('returning_revenue_share', complete_months.returning_revenue_share::double),
+      ('returning_revenue', complete_months.returning_revenue::double),
+      ('matured_new_buyers', complete_months.matured_new_buyers::double),
+      ('second_purchasers', complete_months.second_purchasers::double),
+      ('second_purchase_rate', complete_months.second_purchase_rate::double),
+      ('members_total', complete_months.members_total::double)
+  ) as figure(metric, value)
 ),
+
+known_metrics as (select distinct metric from figures),
 
 -- A misspelt metric would never alert: refused, so that a rule is never silently off.
 refused_rules as (
@@ -36,36 +53,9 @@ refused_rules as (
 
 last_month as (select max(month) as month from complete_months),
 
--- Every figure of a month as a row; a rule names its metric by the column.
-monthly_figures as (
-  select
-    complete_months.month,
-    known_metrics.metric,
-    case known_metrics.metric
-      when 'buyers' then complete_months.buyers::double
-      when 'new_buyers' then complete_months.new_buyers::double
-      when 'returning_buyers' then complete_months.returning_buyers::double
-      when 'revenue' then complete_months.revenue::double
-      when 'purchases' then complete_months.purchases::double
-      when 'aov' then complete_months.aov::double
-      when 'revenue_per_buyer' then complete_months.revenue_per_buyer::double
-      when 'repurchase_rate' then complete_months.repurchase_rate::double
-      when 'repurchase_rate_12m' then complete_months.repurchase_rate_12m::double
-      when 'returning_buyer_share' then complete_months.returning_buyer_share::double
-      when 'returning_revenue_share' then complete_months.returning_revenue_share::double
-      when 'returning_revenue' then complete_months.returning_revenue::double
-      when 'matured_new_buyers' then complete_months.matured_new_buyers::double
-      when 'second_purchasers' then complete_months.second_purchasers::double
-      when 'second_purchase_rate' then complete_months.second_purchase_rate::double
-      when 'members_total' then complete_months.members_total::double
-    end as value
-  from complete_months
-  cross join known_metrics
-),
-
 -- A month without the figure has no row: it is not one of the window's months found.
 monthly_values as (
-  select month, metric, value from monthly_figures where value is not null
+  select month, metric, value from figures where value is not null
 ),
 
 current_values as (

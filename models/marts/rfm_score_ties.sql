@@ -70,7 +70,7 @@ ties as (
     -- Days and purchases are whole numbers, with separators as figure_text words them.
     case
       when any_value(swallowed.tied_value) is null then null
-      when swallowed.dimension = 'M' then format('¥{:,.2f}', any_value(swallowed.tied_value))
+      when swallowed.dimension = 'M' then '¥' || grouped_text(any_value(swallowed.tied_value), 2)
       else figure_text(any_value(swallowed.tied_value)::bigint::double, 'count')
     end as value_text
   from swallowed
