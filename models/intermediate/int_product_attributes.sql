@@ -1,6 +1,6 @@
 -- One row per product and attribute it has a value of, from the products file (staging.stg_products):
 -- the attributes a member is tagged on, as a long table so that marts.member_tags treats them alike.
--- A new attribute column of raw.products is one more line in the unpivot.
+-- A new attribute column of raw.products is one more part of the union.
 -- grain: product_id, attribute
 -- tests: not_null(value)
 with
@@ -8,9 +8,13 @@ with
 products as (select * from staging.stg_products),
 
 unpivoted as (
-  unpivot (select product_id, style, colour, material, season from products)
-  on style, colour, material, season
-  into name attribute value value
+  select product_id, 'style' as attribute, style as value from products
+  union all
+  select product_id, 'colour' as attribute, colour as value from products
+  union all
+  select product_id, 'material' as attribute, material as value from products
+  union all
+  select product_id, 'season' as attribute, season as value from products
 ),
 
 final as (

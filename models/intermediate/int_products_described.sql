@@ -9,22 +9,39 @@ order_items as (select * from staging.stg_order_items),
 
 orders as (select * from staging.stg_orders),
 
--- The latest line by one pass per product (arg_max), not a sort of every line: a line whose order
--- is missing comes last.
-latest_lines as (
+-- A line whose order is missing comes last.
+lines as (
   select
     order_items.product_id,
-    arg_max(
-      {product_name: order_items.product_name, category: order_items.category},
-      (coalesce(orders.created_at, '-infinity'::timestamp), order_items.order_id, order_items.line_number)
-    ) as line
+    order_items.product_name,
+    order_items.category,
+    coalesce(orders.created_at, '-infinity'::timestamp) as ordered_at,
+    order_items.order_id,
+    order_items.line_number
   from order_items
   left join orders on orders.order_id = order_items.order_id
-  group by order_items.product_id
+),
+
+-- Each product's latest order time by one pass (an aggregate), so that only the lines of that
+-- time are sorted, not every line.
+latest_times as (
+  select product_id, max(ordered_at) as ordered_at
+  from lines
+  group by product_id
+),
+
+latest_lines as (
+  select
+    lines.product_id,
+    lines.product_name,
+    lines.category,
+    row_number() over (partition by lines.product_id order by lines.order_id desc, lines.line_number desc) as latest_rank
+  from lines
+  inner join latest_times on latest_times.product_id = lines.product_id and latest_times.ordered_at = lines.ordered_at
 ),
 
 final as (
-  select product_id, line.product_name, line.category from latest_lines
+  select product_id, product_name, category from latest_lines where latest_rank = 1
 )
 
 select * from final

@@ -26,29 +26,39 @@ timed as (
     shipments.signed_at,
     shipments.carrier,
     shipments.is_exception,
-    date_diff('second', orders.paid_at, shipments.shipped_at) / 3600 as hours_to_ship,
-    date_diff('second', shipments.shipped_at, shipments.signed_at) / 3600 as hours_to_sign
+    date_diff('second', orders.paid_at, shipments.shipped_at)::double / 3600 as hours_to_ship,
+    date_diff('second', shipments.shipped_at, shipments.signed_at)::double / 3600 as hours_to_sign
   from shipments
   inner join orders on orders.order_id = shipments.order_id
   cross join as_of
   where orders.paid_at is not null and shipments.shipped_at >= orders.paid_at and orders.paid_at::date <= as_of.as_of_date
 ),
 
-windowed as (
+windows_ranked as (
   select
     timed.*,
-    promotion_windows.name as promotion_window
+    promotion_windows.name as promotion_window,
+    row_number() over (partition by timed.order_id order by promotion_windows.start_date) as window_rank
   from timed
   left join promotion_windows on timed.paid_at::date between promotion_windows.start_date and promotion_windows.end_date
-  qualify row_number() over (partition by timed.order_id order by promotion_windows.start_date) = 1
 ),
 
 final as (
   select
-    *,
+    order_id,
+    member_id,
+    paid_at,
+    shipped_at,
+    signed_at,
+    carrier,
+    is_exception,
+    hours_to_ship,
+    hours_to_sign,
+    promotion_window,
     hours_to_ship <= getvariable('ship_within_hours') as within_norm,
     hours_to_ship <= getvariable('promotion_ship_within_hours') as within_promotion_norm
-  from windowed
+  from windows_ranked
+  where window_rank = 1
 )
 
 select * from final

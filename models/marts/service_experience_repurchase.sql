@@ -37,10 +37,19 @@ as_of as (select * from intermediate.int_as_of_date_resolved),
 
 code_labels as (select * from intermediate.int_code_labels),
 
+purchases_with_first as (
+  select
+    member_id,
+    order_id,
+    occasion_key,
+    first_value(occasion_key) over (partition by member_id order by purchased_at, order_id) as first_occasion_key
+  from purchases
+),
+
 first_occasion_orders as (
   select member_id, order_id
-  from purchases
-  qualify occasion_key = first_value(occasion_key) over (partition by member_id order by purchased_at, order_id)
+  from purchases_with_first
+  where occasion_key = first_occasion_key
 ),
 
 first_order_shipping as (
@@ -56,30 +65,54 @@ first_order_shipping as (
   group by first_purchases.member_id, first_purchases.first_date, first_purchases.second_date
 ),
 
-first_reviews as (
+-- A member's reviews of a rating numbered from the first (rated, then order and product): a single
+-- key for arg_min.
+reviews_ordered as (
   select
     paid_orders.member_id,
-    'review_rating' as experience,
-    reviews.rating as arm,
-    arg_min(paid_orders.purchased_at, (reviews.rated_at, reviews.order_id, reviews.product_id)) as ordered_at
+    reviews.rating,
+    paid_orders.purchased_at,
+    row_number() over (
+      partition by paid_orders.member_id, reviews.rating
+      order by reviews.rated_at, reviews.order_id, reviews.product_id
+    ) as review_order
   from reviews
   inner join paid_orders on paid_orders.order_id = reviews.order_id
   cross join as_of
   where reviews.rated_at::date <= as_of.as_of_date
-  group by paid_orders.member_id, reviews.rating
 ),
 
-first_refunds as (
+first_reviews as (
+  select
+    member_id,
+    'review_rating' as experience,
+    rating as arm,
+    arg_min(purchased_at, review_order) as ordered_at
+  from reviews_ordered
+  group by member_id, rating
+),
+
+-- A member's successful refunds numbered from the first (requested, then refund id).
+refunds_ordered as (
   select
     paid_orders.member_id,
-    'refund_reason' as experience,
-    arg_min(refunds.reason_code, (refunds.requested_at, refunds.refund_id)) as arm,
-    arg_min(paid_orders.purchased_at, (refunds.requested_at, refunds.refund_id)) as ordered_at
+    refunds.reason_code,
+    paid_orders.purchased_at,
+    row_number() over (partition by paid_orders.member_id order by refunds.requested_at, refunds.refund_id) as refund_order
   from refunds
   inner join paid_orders on paid_orders.order_id = refunds.order_id
   cross join as_of
   where refunds.status = 'success' and refunds.requested_at::date <= as_of.as_of_date
-  group by paid_orders.member_id
+),
+
+first_refunds as (
+  select
+    member_id,
+    'refund_reason' as experience,
+    arg_min(reason_code, refund_order) as arm,
+    arg_min(purchased_at, refund_order) as ordered_at
+  from refunds_ordered
+  group by member_id
 ),
 
 ordered_experiences as (

@@ -7,10 +7,17 @@ with
 
 contacts as (select * from raw.campaign_contacts),
 
-latest as (
-  select *
+ranked as (
+  select
+    *,
+    row_number() over (partition by campaign_id, member_id order by _file_id desc, _line desc) as latest_rank
   from contacts
-  qualify row_number() over (partition by campaign_id, member_id order by _file_id desc, _line desc) = 1
+),
+
+latest as (
+  select campaign_id, member_id, contacted_at, arm, delivered
+  from ranked
+  where latest_rank = 1
 ),
 
 final as (

@@ -8,10 +8,17 @@ with
 
 campaigns as (select * from raw.campaigns),
 
-latest as (
-  select *
+ranked as (
+  select
+    *,
+    row_number() over (partition by campaign_id order by _file_id desc, _line desc) as latest_rank
   from campaigns
-  qualify row_number() over (partition by campaign_id order by _file_id desc, _line desc) = 1
+),
+
+latest as (
+  select campaign_id, name, channel, sent_at, cost_per_contact, coupon_value, coupon_code, attribution_days
+  from ranked
+  where latest_rank = 1
 ),
 
 final as (

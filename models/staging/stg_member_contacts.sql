@@ -18,11 +18,19 @@ buyer_ids as (
   select member_id as buyer_id from members
 ),
 
-latest_phones as (
-  select member_id as buyer_id, trim(phone) as phone
+phones as (
+  select
+    member_id as buyer_id,
+    trim(phone) as phone,
+    row_number() over (partition by member_id order by created_at desc, _file_id desc, _line desc) as phone_rank
   from orders
   where nullif(trim(phone), '') is not null
-  qualify row_number() over (partition by member_id order by created_at desc, _file_id desc, _line desc) = 1
+),
+
+latest_phones as (
+  select buyer_id, phone
+  from phones
+  where phone_rank = 1
 ),
 
 final as (

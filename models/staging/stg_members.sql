@@ -5,10 +5,17 @@ with
 
 members as (select * from raw.members),
 
-latest as (
-  select *
+ranked as (
+  select
+    *,
+    row_number() over (partition by member_id order by _file_id desc, _line desc) as latest_rank
   from members
-  qualify row_number() over (partition by member_id order by _file_id desc, _line desc) = 1
+),
+
+latest as (
+  select member_id, joined_at, gender, birth_year, province, city, source
+  from ranked
+  where latest_rank = 1
 ),
 
 final as (

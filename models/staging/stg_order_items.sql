@@ -11,23 +11,30 @@ with
 order_items as (select * from raw.order_items),
 
 identified_lines as (
-  select *
+  select
+    *,
+    row_number() over (partition by order_id, trim(line_id) order by _file_id desc, _line desc) as latest_rank
   from order_items
   where nullif(trim(line_id), '') is not null
-  qualify row_number() over (partition by order_id, trim(line_id) order by _file_id desc, _line desc) = 1
 ),
 
 unidentified_lines as (
-  select *
+  select
+    *,
+    max(_file_id) over (partition by order_id) as latest_file_id
   from order_items
   where nullif(trim(line_id), '') is null
-  qualify _file_id = max(_file_id) over (partition by order_id)
 ),
 
+-- Two windows over the two kinds of lines: measured faster than one window over all of them.
 current_lines as (
-  select * from identified_lines
+  select order_id, line_id, product_id, product_name, category, quantity, unit_price, amount, _file_id, _line
+  from identified_lines
+  where latest_rank = 1
   union all
-  select * from unidentified_lines
+  select order_id, line_id, product_id, product_name, category, quantity, unit_price, amount, _file_id, _line
+  from unidentified_lines
+  where _file_id = latest_file_id
 ),
 
 final as (

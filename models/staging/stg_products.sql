@@ -8,7 +8,8 @@ with
 
 products as (select * from raw.products),
 
--- Empty text is no value.
+-- Empty text is no value. delivery_order numbers a product's rows from the earliest (file, then
+-- line): a single key for arg_max.
 cleaned as (
   select
     product_id,
@@ -18,20 +19,19 @@ cleaned as (
     nullif(trim(colour), '') as colour,
     nullif(trim(material), '') as material,
     nullif(trim(season), '') as season,
-    _file_id,
-    _line
+    row_number() over (partition by product_id order by _file_id, _line) as delivery_order
   from products
 ),
 
 final as (
   select
     product_id,
-    arg_max(product_name, (_file_id, _line)) filter (where product_name is not null) as product_name,
-    arg_max(category, (_file_id, _line)) filter (where category is not null) as category,
-    arg_max(style, (_file_id, _line)) filter (where style is not null) as style,
-    arg_max(colour, (_file_id, _line)) filter (where colour is not null) as colour,
-    arg_max(material, (_file_id, _line)) filter (where material is not null) as material,
-    arg_max(season, (_file_id, _line)) filter (where season is not null) as season
+    arg_max(product_name, delivery_order) filter (where product_name is not null) as product_name,
+    arg_max(category, delivery_order) filter (where category is not null) as category,
+    arg_max(style, delivery_order) filter (where style is not null) as style,
+    arg_max(colour, delivery_order) filter (where colour is not null) as colour,
+    arg_max(material, delivery_order) filter (where material is not null) as material,
+    arg_max(season, delivery_order) filter (where season is not null) as season
   from cleaned
   group by product_id
 )

@@ -16,16 +16,30 @@ refund_reasons as (select * from seeds.refund_reasons),
 
 refund_statuses as (select * from seeds.refund_statuses),
 
+-- A refund's rows numbered from the earliest (file, then line): a single key for arg_max.
+numbered as (
+  select
+    refund_id,
+    order_id,
+    requested_at,
+    finished_at,
+    amount,
+    reason,
+    status,
+    row_number() over (partition by refund_id order by _file_id, _line) as delivery_order
+  from refunds
+),
+
 latest as (
   select
     refund_id,
-    arg_max(order_id, (_file_id, _line)) as order_id,
-    arg_max(requested_at, (_file_id, _line)) as requested_at,
-    arg_max(finished_at, (_file_id, _line)) filter (where finished_at is not null) as finished_at,
-    arg_max(amount, (_file_id, _line)) as amount,
-    arg_max(trim(reason), (_file_id, _line)) filter (where nullif(trim(reason), '') is not null) as reason,
-    arg_max(trim(status), (_file_id, _line)) as status_text
-  from refunds
+    arg_max(order_id, delivery_order) as order_id,
+    arg_max(requested_at, delivery_order) as requested_at,
+    arg_max(finished_at, delivery_order) filter (where finished_at is not null) as finished_at,
+    arg_max(amount, delivery_order) as amount,
+    arg_max(trim(reason), delivery_order) filter (where nullif(trim(reason), '') is not null) as reason,
+    arg_max(trim(status), delivery_order) as status_text
+  from numbered
   group by refund_id
 ),
 

@@ -12,15 +12,28 @@ reviews as (select * from raw.reviews),
 
 review_ratings as (select * from seeds.review_ratings),
 
+-- A line's rows numbered from the earliest (file, then line): a single key for arg_max.
+numbered as (
+  select
+    order_id,
+    product_id,
+    rated_at,
+    rating,
+    has_photo,
+    review_text,
+    row_number() over (partition by order_id, product_id order by _file_id, _line) as delivery_order
+  from reviews
+),
+
 latest as (
   select
     order_id,
     product_id,
-    arg_max(rated_at, (_file_id, _line)) as rated_at,
-    arg_max(trim(rating), (_file_id, _line)) as rating_text,
-    arg_max(has_photo, (_file_id, _line)) filter (where has_photo is not null) as has_photo,
-    arg_max(trim(review_text), (_file_id, _line)) filter (where nullif(trim(review_text), '') is not null) as review_text
-  from reviews
+    arg_max(rated_at, delivery_order) as rated_at,
+    arg_max(trim(rating), delivery_order) as rating_text,
+    arg_max(has_photo, delivery_order) filter (where has_photo is not null) as has_photo,
+    arg_max(trim(review_text), delivery_order) filter (where nullif(trim(review_text), '') is not null) as review_text
+  from numbered
   group by order_id, product_id
 ),
 

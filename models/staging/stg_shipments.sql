@@ -26,30 +26,60 @@ cleaned as (
   from shipments
 ),
 
+-- A parcel's rows numbered from the earliest (file, then line): a single key for arg_max.
+numbered as (
+  select
+    order_id,
+    parcel,
+    shipped_at,
+    carrier,
+    tracking_no,
+    signed_at,
+    is_exception,
+    exception_text,
+    row_number() over (partition by order_id, parcel order by _file_id, _line) as delivery_order
+  from cleaned
+),
+
 parcels as (
   select
     order_id,
     parcel,
-    arg_max(shipped_at, (_file_id, _line)) as shipped_at,
-    arg_max(carrier, (_file_id, _line)) filter (where carrier is not null) as carrier,
-    arg_max(tracking_no, (_file_id, _line)) filter (where tracking_no is not null) as tracking_no,
-    arg_max(signed_at, (_file_id, _line)) filter (where signed_at is not null) as signed_at,
-    arg_max(is_exception, (_file_id, _line)) filter (where is_exception is not null) as is_exception,
-    arg_max(exception_text, (_file_id, _line)) filter (where exception_text is not null) as exception_text
-  from cleaned
+    arg_max(shipped_at, delivery_order) as shipped_at,
+    arg_max(carrier, delivery_order) filter (where carrier is not null) as carrier,
+    arg_max(tracking_no, delivery_order) filter (where tracking_no is not null) as tracking_no,
+    arg_max(signed_at, delivery_order) filter (where signed_at is not null) as signed_at,
+    arg_max(is_exception, delivery_order) filter (where is_exception is not null) as is_exception,
+    arg_max(exception_text, delivery_order) filter (where exception_text is not null) as exception_text
+  from numbered
   group by order_id, parcel
+),
+
+-- An order's parcels numbered by shipping (then parcel): a single key for arg_min.
+parcels_ordered as (
+  select
+    order_id,
+    parcel,
+    shipped_at,
+    carrier,
+    tracking_no,
+    signed_at,
+    is_exception,
+    exception_text,
+    row_number() over (partition by order_id order by shipped_at, parcel) as shipping_order
+  from parcels
 ),
 
 final as (
   select
     order_id,
     min(shipped_at) as shipped_at,
-    arg_min(carrier, (shipped_at, parcel)) as carrier,
-    arg_min(tracking_no, (shipped_at, parcel)) as tracking_no,
+    arg_min(carrier, shipping_order) as carrier,
+    arg_min(tracking_no, shipping_order) as tracking_no,
     case when count(signed_at) = count(*) then max(signed_at) end as signed_at,
     bool_or(coalesce(is_exception, exception_text is not null)) as is_exception,
     string_agg(distinct exception_text, '; ' order by exception_text) as exception_text
-  from parcels
+  from parcels_ordered
   group by order_id
 )
 
