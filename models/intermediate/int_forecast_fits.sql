@@ -1,10 +1,11 @@
 -- The forecast models of the latest build, one row each: BG/NBD and MBG/NBD (int_bgnbd_fit) and
--- Gamma-Gamma (int_gamma_gamma_fit), with their parameters, also worded as text (parameters), the
--- log-likelihood, the members fitted and the distinct rows they collapse to, optimizer iterations,
--- whether this build's fit converged, the status and the note. fit_model names the model that fits
--- it. A table, so that the wording's macros run at build; marts.data_forecast_fits adds the run log.
+-- Gamma-Gamma (int_gamma_gamma_fit), with their parameters, also worded as text (parameters; NULL
+-- when not fitted), the log-likelihood, the members fitted and the distinct rows they collapse to,
+-- optimizer iterations, whether this build's fit converged, the status and the note. fit_model
+-- names the model that fits it. A table, so that the wording's macros run at build;
+-- marts.data_forecast_fits adds the run log.
 -- grain: model
--- tests: not_null(fit_model, model_name, parameters, status, members)
+-- tests: not_null(fit_model, model_name, status, members)
 with
 
 bgnbd_fit as (select * from intermediate.int_bgnbd_fit),

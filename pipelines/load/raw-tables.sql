@@ -98,7 +98,7 @@ create table if not exists raw.opt_outs (
 
 -- Added later (optional): the shop's products with their attributes, a fixed set of well-known
 -- columns (other columns of the file are reported as ignored): the tag rules stay in SQL over
--- named columns, and a new attribute is a column here and a line in int_product_attributes. A
+-- named columns, and a new attribute is a column here and a part of int_product_attributes' union. A
 -- later row for a product replaces the values it gives (stg_products).
 create table if not exists raw.products (
   product_id varchar not null,

@@ -33,7 +33,6 @@ export const compatibilityFunctions: Record<string, string> = {
   any_value: 'an aggregate: any one non-null value of the group (native from PostgreSQL 16)',
   arg_max: 'an aggregate: the first argument on the row where the second is greatest',
   arg_min: 'an aggregate: the first argument on the row where the second is least',
-  array_to_string: "a list's elements joined by the separator (PostgreSQL's on an array)",
   date_diff: 'date_diff(part, start, end): the number of part boundaries (day, second, millisecond) between them',
   error: 'fails the query with the message',
   getvariable: "the build's parameter of that name, typed as the build sets it",
@@ -122,6 +121,8 @@ function constructProblems(node: Node, allowed: Set<string>): Problem[] {
       return node.class === undefined && node.alias === ''
         ? [['a subquery in from without an alias', 'PostgreSQL 15 requires one: (…) as name']]
         : [];
+    case 'PIVOT':
+      return [['pivot or unpivot', 'PostgreSQL has neither: a union all of one select per column, or a lateral values list']];
     case 'SET_OPERATION_NODE':
       return node.setop_type === 'UNION_BY_NAME' ? [['union by name', 'list the same columns in the same order in each part']] : [];
     case 'LAMBDA':
@@ -146,12 +147,7 @@ function constructProblems(node: Node, allowed: Set<string>): Problem[] {
       const type = (node.cast_type as { id: string }).id;
       if (!castTypes.has(type)) return [[`::${type.toLowerCase()}`, `cast to one of ${[...castTypes].join(', ').toLowerCase()}`]];
       return type === 'DECIMAL' && isDivision(node.child)
-        ? [
-            [
-              'a division cast to DECIMAL',
-              'divide money with money_ratio(amount, numerator, denominator): exact cents, half away from zero',
-            ],
-          ]
+        ? [['a division cast to DECIMAL', 'divide money with the macro money_ratio: exact cents, half away from zero']]
         : [];
     }
     case 'FUNCTION':
