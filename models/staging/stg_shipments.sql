@@ -29,14 +29,7 @@ cleaned as (
 -- A parcel's rows numbered from the earliest (file, then line): a single key for arg_max.
 numbered as (
   select
-    order_id,
-    parcel,
-    shipped_at,
-    carrier,
-    tracking_no,
-    signed_at,
-    is_exception,
-    exception_text,
+    cleaned.*,
     row_number() over (partition by order_id, parcel order by _file_id, _line) as delivery_order
   from cleaned
 ),
@@ -58,14 +51,7 @@ parcels as (
 -- An order's parcels numbered by shipping (then parcel): a single key for arg_min.
 parcels_ordered as (
   select
-    order_id,
-    parcel,
-    shipped_at,
-    carrier,
-    tracking_no,
-    signed_at,
-    is_exception,
-    exception_text,
+    parcels.*,
     row_number() over (partition by order_id order by shipped_at, parcel) as shipping_order
   from parcels
 ),
