@@ -25,7 +25,7 @@ final as (
     ages.x,
     ages.t_cal,
     horizons.horizon_days,
-    horizons.horizon_days::double / fit.period_days as horizon,
+    horizons.horizon_days::float8 / fit.period_days as horizon,
     fit.r,
     fit.alpha,
     fit.a,

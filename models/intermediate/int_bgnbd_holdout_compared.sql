@@ -40,8 +40,8 @@ errors as (
     count(*) as holdout_members,
     sum(holdout_occasions) as holdout_actual_occasions,
     -- Summed as DECIMAL: exact, so the same in every build (a sum of DOUBLEs depends on the order).
-    sum(expected_occasions::decimal(18, 9))::double as holdout_expected_occasions,
-    avg(abs(holdout_occasions - expected_occasions)::decimal(18, 9))::double as holdout_mae
+    sum(expected_occasions::decimal(18, 9))::float8 as holdout_expected_occasions,
+    avg(abs(holdout_occasions - expected_occasions)::decimal(18, 9))::float8 as holdout_mae
   from forecasts
   group by model
 ),
@@ -56,10 +56,10 @@ final as (
     errors.holdout_expected_occasions,
     errors.holdout_mae,
     row_number() over (
-      order by whole_history_fit.r is not null desc, errors.holdout_mae asc nulls last, fit.model = 'bgnbd' desc
+      order by whole_history_fit.r is not null desc nulls last, errors.holdout_mae asc nulls last, fit.model = 'bgnbd' desc nulls last
     ) = 1 as used_for_expected_purchases,
     row_number() over (
-      order by whole_history_fit.r is not null desc, fit.model = getvariable('p_alive_model') desc
+      order by whole_history_fit.r is not null desc nulls last, fit.model = getvariable('p_alive_model') desc nulls last
     ) = 1 as used_for_p_alive
   from fit
   left join errors on errors.model = fit.model

@@ -21,7 +21,7 @@ final as (
     ages.x,
     ages.t_cal,
     getvariable('forecast_holdout_days')::integer as horizon_days,
-    getvariable('forecast_holdout_days')::double / fit.period_days as horizon,
+    getvariable('forecast_holdout_days')::float8 / fit.period_days as horizon,
     fit.r,
     fit.alpha,
     fit.a,

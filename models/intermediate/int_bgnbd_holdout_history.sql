@@ -33,8 +33,8 @@ final as (
   select
     member_id,
     x,
-    (last_occasion_date - first_occasion_date)::double / getvariable('forecast_period_days') as t_x,
-    (calibration_end - first_occasion_date)::double / getvariable('forecast_period_days') as t_cal,
+    (last_occasion_date - first_occasion_date)::float8 / getvariable('forecast_period_days') as t_x,
+    (calibration_end - first_occasion_date)::float8 / getvariable('forecast_period_days') as t_cal,
     holdout_occasions,
     calibration_end
   from by_member

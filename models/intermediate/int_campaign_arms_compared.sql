@@ -106,8 +106,8 @@ windowed as (
 rates as (
   select
     windowed.*,
-    responders_t::double / nullif(treatment_size, 0) as response_rate_t,
-    responders_c::double / nullif(control_size, 0) as response_rate_c,
+    responders_t::float8 / nullif(treatment_size, 0) as response_rate_t,
+    responders_c::float8 / nullif(control_size, 0) as response_rate_c,
     money_ratio(attributed_revenue, 1, treatment_size) as revenue_per_member_t,
     money_ratio(control_revenue, 1, control_size) as revenue_per_member_c
   from windowed
@@ -136,14 +136,14 @@ significance as (
   select
     lifts.*,
     lift_ci_low > 0 or lift_ci_high < 0 as lift_significant,
-    (attributed_revenue + control_revenue)::double / nullif(responders_t + responders_c, 0) as revenue_per_responder,
+    (attributed_revenue + control_revenue)::float8 / nullif(responders_t + responders_c, 0) as revenue_per_responder,
     case when lift is not null then (revenue_per_member_t - revenue_per_member_c)::decimal(18, 2) end as revenue_lift,
     case
       when lift is null then null
       when responders_c > 0 and responders_c < control_size then response_rate_c
       else greatest(
-        least((responders_t + responders_c)::double / (treatment_size + control_size), 1 - 1::double / (treatment_size + control_size)),
-        1::double / (treatment_size + control_size)
+        least((responders_t + responders_c)::float8 / (treatment_size + control_size), 1 - 1::float8 / (treatment_size + control_size)),
+        1::float8 / (treatment_size + control_size)
       )
     end as mdl_response_rate
   from lifts

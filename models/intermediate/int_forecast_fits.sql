@@ -19,15 +19,15 @@ final as (
     case model when 'mbgnbd' then 'MBG/NBD' else 'BG/NBD' end as model_name,
     -- %g: r and α run to ~10⁸ where members' purchase rates hardly vary; their ratio, the mean rate, is what reads.
     'r = ' || significant_text(r, 4) || ', α = ' || significant_text(alpha, 4)
-    || ' (mean rate r/α = ' || significant_text(r::double / alpha, 4) || ' per ' || significant_text(period_days, 6) || ' days), a = '
+    || ' (mean rate r/α = ' || significant_text(r::float8 / alpha, 4) || ' per ' || significant_text(period_days, 6) || ' days), a = '
     || significant_text(a, 4) || ', b = ' || significant_text(b, 4) as parameters,
     r,
     alpha,
     a,
     b,
-    null::double as p,
-    null::double as q,
-    null::double as gamma,
+    null::float8 as p,
+    null::float8 as q,
+    null::float8 as gamma,
     log_likelihood,
     members,
     distinct_rows,
@@ -43,10 +43,10 @@ final as (
     'Gamma-Gamma' as model_name,
     -- Each to four decimals.
     'p = ' || p::decimal(38, 4)::varchar || ', q = ' || q::decimal(38, 4)::varchar || ', γ = ' || gamma::decimal(38, 4)::varchar as parameters,
-    null::double as r,
-    null::double as alpha,
-    null::double as a,
-    null::double as b,
+    null::float8 as r,
+    null::float8 as alpha,
+    null::float8 as a,
+    null::float8 as b,
     p,
     q,
     gamma,

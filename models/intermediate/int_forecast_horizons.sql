@@ -10,7 +10,7 @@ months as (
   select
     month_number,
     -- Half up, as DuckDB rounds a DOUBLE (half away from zero): month 6 ends 183 days ahead.
-    floor((365 * month_number)::double / 12 + 0.5)::integer as horizon_days
+    floor((365 * month_number)::float8 / 12 + 0.5)::integer as horizon_days
   from generate_series(1, 12) as month_numbers(month_number)
 ),
 
@@ -20,7 +20,7 @@ final as (
   select
     coalesce(months.horizon_days, short_horizon.horizon_days) as horizon_days,
     months.month_number::integer as month_number,
-    coalesce(power(1 + getvariable('annual_discount_rate'), (-months.month_number)::double / 12), 1) as discount_factor
+    coalesce(power(1 + getvariable('annual_discount_rate'), (-months.month_number)::float8 / 12), 1) as discount_factor
   from months
   full join short_horizon on short_horizon.horizon_days = months.horizon_days
 )

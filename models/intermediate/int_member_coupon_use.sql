@@ -28,13 +28,13 @@ final as (
     purchases.member_id,
     purchases.purchases,
     purchases.coupon_purchases,
-    purchases.coupon_purchases::double / purchases.purchases as coupon_share,
+    purchases.coupon_purchases::float8 / purchases.purchases as coupon_share,
     bands.band as promotion_band,
     purchases.coupon_purchases = purchases.purchases and purchases.purchases >= getvariable('coupon_only_min_purchases') as coupon_only
   from purchases
   left join bands
-    on purchases.coupon_purchases::double / purchases.purchases >= bands.min_coupon_share
-   and (bands.max_coupon_share is null or purchases.coupon_purchases::double / purchases.purchases < bands.max_coupon_share)
+    on purchases.coupon_purchases::float8 / purchases.purchases >= bands.min_coupon_share
+   and (bands.max_coupon_share is null or purchases.coupon_purchases::float8 / purchases.purchases < bands.max_coupon_share)
 )
 
 select * from final

@@ -28,13 +28,13 @@ purchase_lines as (
     orders.member_id,
     order_items.product_id,
     orders.purchased_at::date as purchase_date,
-    coalesce(order_items.unit_price, order_items.amount::double / nullif(order_items.quantity, 0)) as item_price,
+    coalesce(order_items.unit_price, order_items.amount::float8 / nullif(order_items.quantity, 0)) as item_price,
     -- In decimal to the hundredth of a fen: sums of doubles come out in a different last bit from
     -- one build to the next (the order a parallel sum meets them), and a share or a tie would too.
     (case
       when sum(order_items.amount) over order_lines > 0
-        then (orders.net_amount * order_items.amount)::double / sum(order_items.amount) over order_lines
-      else orders.net_amount::double / count(*) over order_lines
+        then (orders.net_amount * order_items.amount)::float8 / sum(order_items.amount) over order_lines
+      else orders.net_amount::float8 / count(*) over order_lines
     end)::decimal(18, 4) as net_spend
   from order_items
   inner join orders on orders.order_id = order_items.order_id

@@ -30,9 +30,9 @@ final as (
     by_member.x,
     by_member.last_occasion_date - by_member.first_occasion_date as t_x_days,
     as_of.as_of_date - by_member.first_occasion_date as t_cal_days,
-    (by_member.last_occasion_date - by_member.first_occasion_date)::double / getvariable('forecast_period_days') as t_x,
-    (as_of.as_of_date - by_member.first_occasion_date)::double / getvariable('forecast_period_days') as t_cal,
-    by_member.mean_repeat_value::double as mean_repeat_value,
+    (by_member.last_occasion_date - by_member.first_occasion_date)::float8 / getvariable('forecast_period_days') as t_x,
+    (as_of.as_of_date - by_member.first_occasion_date)::float8 / getvariable('forecast_period_days') as t_cal,
+    by_member.mean_repeat_value::float8 as mean_repeat_value,
     by_member.first_occasion_date,
     by_member.last_occasion_date,
     as_of.as_of_date

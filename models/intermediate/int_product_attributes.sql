@@ -7,7 +7,7 @@ with
 
 products as (select * from staging.stg_products),
 
-unpivoted as (
+attribute_values as (
   select product_id, 'style' as attribute, style as value from products
   union all
   select product_id, 'colour' as attribute, colour as value from products
@@ -18,7 +18,7 @@ unpivoted as (
 ),
 
 final as (
-  select product_id, attribute, value from unpivoted where value is not null
+  select product_id, attribute, value from attribute_values where value is not null
 )
 
 select * from final

@@ -35,7 +35,7 @@ latest_lines as (
     lines.product_id,
     lines.product_name,
     lines.category,
-    row_number() over (partition by lines.product_id order by lines.order_id desc, lines.line_number desc) as latest_rank
+    row_number() over (partition by lines.product_id order by lines.order_id desc nulls last, lines.line_number desc nulls last) as latest_rank
   from lines
   inner join latest_times on latest_times.product_id = lines.product_id and latest_times.ordered_at = lines.ordered_at
 ),

@@ -26,8 +26,8 @@ timed as (
     shipments.signed_at,
     shipments.carrier,
     shipments.is_exception,
-    date_diff('second', orders.paid_at, shipments.shipped_at)::double / 3600 as hours_to_ship,
-    date_diff('second', shipments.shipped_at, shipments.signed_at)::double / 3600 as hours_to_sign
+    date_diff('second', orders.paid_at, shipments.shipped_at)::float8 / 3600 as hours_to_ship,
+    date_diff('second', shipments.shipped_at, shipments.signed_at)::float8 / 3600 as hours_to_sign
   from shipments
   inner join orders on orders.order_id = shipments.order_id
   cross join as_of

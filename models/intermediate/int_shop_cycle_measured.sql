@@ -15,7 +15,7 @@ measured as (
 
 final as (
   select
-    coalesce(getvariable('shop_cycle_days'), median_interval_days::double) as shop_cycle_days, -- days
+    coalesce(getvariable('shop_cycle_days'), median_interval_days::float8) as shop_cycle_days, -- days
     case
       when getvariable('shop_cycle_days') is not null then 'parameter'
       when median_interval_days is not null then 'median interval'

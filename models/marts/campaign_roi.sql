@@ -85,11 +85,11 @@ rois as (
   select
     *,
     '每投入1元带来的销售额 ¥ revenue per ¥1 spent' as roi_unit,
-    1::double / nullif(getvariable('gross_margin'), 0) as break_even_roi,
-    case when window_complete then attributed_revenue::double / nullif(cost, 0) end as naive_roi,
-    incremental_revenue::double / nullif(cost, 0) as incremental_roi,
-    incremental_revenue_ci_low::double / nullif(cost, 0) as incremental_roi_ci_low,
-    incremental_revenue_ci_high::double / nullif(cost, 0) as incremental_roi_ci_high,
+    1::float8 / nullif(getvariable('gross_margin'), 0) as break_even_roi,
+    case when window_complete then attributed_revenue::float8 / nullif(cost, 0) end as naive_roi,
+    incremental_revenue::float8 / nullif(cost, 0) as incremental_roi,
+    incremental_revenue_ci_low::float8 / nullif(cost, 0) as incremental_roi_ci_low,
+    incremental_revenue_ci_high::float8 / nullif(cost, 0) as incremental_roi_ci_high,
     case when not lift_significant then '不显著 not significant' end as lift_note
   from costed
 ),

@@ -53,10 +53,10 @@ final as (
     attributed_revenue::decimal(18, 2) as attributed_revenue,
     roi_unit,
     break_even_roi,
-    attributed_revenue::double / nullif(cost, 0) as naive_roi,
+    attributed_revenue::float8 / nullif(cost, 0) as naive_roi,
     measured_campaigns,
     incremental_revenue::decimal(18, 2) as incremental_revenue,
-    incremental_revenue::double / nullif(measured_cost, 0) as incremental_roi
+    incremental_revenue::float8 / nullif(measured_cost, 0) as incremental_roi
   from totals
   left join code_labels on code_labels.code = totals.dimension
 )

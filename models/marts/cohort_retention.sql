@@ -67,9 +67,9 @@ final as (
     last_day(offsets.activity_month) <= as_of.as_of_date as is_complete,
     offsets.cohort_size,
     coalesce(activity.active_members, 0) as active_members,
-    coalesce(activity.active_members, 0)::double / offsets.cohort_size as active_share,
+    coalesce(activity.active_members, 0)::float8 / offsets.cohort_size as active_share,
     repurchased.repurchased_members,
-    repurchased.repurchased_members::double / offsets.cohort_size as cumulative_repurchase_share,
+    repurchased.repurchased_members::float8 / offsets.cohort_size as cumulative_repurchase_share,
     coalesce(activity.revenue, 0)::decimal(18, 2) as revenue,
     money_ratio(coalesce(activity.revenue, 0), 1, offsets.cohort_size) as revenue_per_member
   from offsets

@@ -37,7 +37,7 @@ final as (
     filters
   from exports
   left join code_labels on code_labels.code = exports.status
-  order by export_id desc
+  order by export_id desc nulls last
   limit 200
 )
 

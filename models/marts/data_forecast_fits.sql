@@ -21,7 +21,7 @@ holdout_errors as (select * from intermediate.int_bgnbd_holdout_compared),
 model_runs as (select * from ops.model_runs),
 
 builds_ranked as (
-  select model, run_id, seconds, message, row_number() over (partition by model order by run_id desc) as build_rank
+  select model, run_id, seconds, message, row_number() over (partition by model order by run_id desc nulls last) as build_rank
   from model_runs
   where status = 'succeeded' and mode is distinct from 'unchanged'
 ),

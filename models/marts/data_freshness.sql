@@ -16,7 +16,7 @@ runs as (select * from ops.runs),
 publishing_run as (
   select run_id, started_at as refreshed_at
   from runs
-  order by run_id desc
+  order by run_id desc nulls last
   limit 1
 ),
 

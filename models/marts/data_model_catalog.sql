@@ -10,7 +10,7 @@ models as (select * from ops.models),
 model_runs as (select * from ops.model_runs),
 
 builds_ranked as (
-  select model, rows, seconds, row_number() over (partition by model order by run_id desc) as build_rank
+  select model, rows, seconds, row_number() over (partition by model order by run_id desc nulls last) as build_rank
   from model_runs
   where status = 'succeeded'
 ),

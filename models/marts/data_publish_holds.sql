@@ -31,7 +31,7 @@ final as (
     recorded_at
   from publish_holds
   left join code_labels on code_labels.code = publish_holds.action
-  order by run_id desc, mart, figure, period
+  order by run_id desc nulls last, mart, figure, period
   limit 200
 )
 

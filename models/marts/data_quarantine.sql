@@ -16,7 +16,7 @@ reasons_ranked as (
     file_id,
     public_reason,
     count(*) as rows,
-    row_number() over (partition by file_id order by count(*) desc, public_reason) as reason_rank
+    row_number() over (partition by file_id order by count(*) desc nulls last, public_reason) as reason_rank
   from quarantine
   group by file_id, public_reason
 ),
@@ -26,7 +26,7 @@ reason_counts as (
 ),
 
 top_reasons as (
-  select file_id, string_agg(public_reason, '; ' order by rows desc, public_reason) as top_reasons
+  select file_id, string_agg(public_reason, '; ' order by rows desc nulls last, public_reason) as top_reasons
   from reason_counts
   group by file_id
 ),
@@ -46,7 +46,7 @@ final as (
     top_reasons.top_reasons
   from loaded_files
   left join top_reasons on top_reasons.file_id = loaded_files.file_id
-  order by loaded_files.file_id desc
+  order by loaded_files.file_id desc nulls last
   limit 200
 )
 

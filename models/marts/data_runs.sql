@@ -28,15 +28,15 @@ final as (
     coalesce(status_labels.label, runs.status) as status_label,
     -- The first line: a failure's cause; the rest (a build's log tail) names server paths and belongs to the operator.
     split_part(runs.message, chr(10), 1) as message,
-    case when runs.status in ('publishing', 'succeeded') then date_diff('millisecond', runs.started_at, publishing.publishing_at)::double / 1000 end
+    case when runs.status in ('publishing', 'succeeded') then date_diff('millisecond', runs.started_at, publishing.publishing_at)::float8 / 1000 end
       as seconds_to_publish,
-    case when runs.status <> 'publishing' then date_diff('millisecond', runs.started_at, runs.finished_at)::double / 1000 end as total_seconds
+    case when runs.status <> 'publishing' then date_diff('millisecond', runs.started_at, runs.finished_at)::float8 / 1000 end as total_seconds
   from runs
   left join publishing on publishing.run_id = runs.run_id
   left join code_labels as command_labels on command_labels.code_set = 'run_command' and command_labels.code = runs.command
   left join code_labels as status_labels
     on status_labels.code_set = 'run_status' and status_labels.code = case runs.status when 'publishing' then 'succeeded' else runs.status end
-  order by runs.run_id desc
+  order by runs.run_id desc nulls last
   limit 50
 )
 

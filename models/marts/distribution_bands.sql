@@ -15,11 +15,11 @@ member_facts as (select * from marts.member_facts),
 bands as (select * from seeds.bands where dimension <> 'p_alive'), -- forecast_p_alive_bands
 
 buyer_values as (
-  select 'recency_days' as dimension, recency_days::double as value from member_facts where occasions > 0
+  select 'recency_days' as dimension, recency_days::float8 as value from member_facts where occasions > 0
   union all
-  select 'order_value' as dimension, aov::double as value from member_facts where occasions > 0
+  select 'order_value' as dimension, aov::float8 as value from member_facts where occasions > 0
   union all
-  select 'purchase_count' as dimension, occasions::double as value from member_facts where occasions > 0
+  select 'purchase_count' as dimension, occasions::float8 as value from member_facts where occasions > 0
 ),
 
 -- What a generated label writes before a number.
@@ -62,7 +62,7 @@ cut_values as (
     positioned.smallest
   from positioned
   inner join cut_numbers
-    on positioned.position = ceil((cut_numbers.cut_number * positioned.buyers)::double / getvariable('distribution_quantile_bands'))
+    on positioned.position = ceil((cut_numbers.cut_number * positioned.buyers)::float8 / getvariable('distribution_quantile_bands'))
 ),
 
 -- Rounded half away from zero as round(value, places) rounds a DOUBLE: the value scaled to two
@@ -72,8 +72,8 @@ cut_points as (
     dimension,
     case
       when value <= 0 then 0
-      when places >= 0 then floor(value * power(10, places) + 0.5)::double / power(10, places)
-      else floor(value::double / power(10, -places) + 0.5) * power(10, -places)
+      when places >= 0 then floor(value * power(10, places) + 0.5)::float8 / power(10, places)
+      else floor(value::float8 / power(10, -places) + 0.5) * power(10, -places)
     end as cut,
     smallest
   from cut_values
@@ -153,7 +153,7 @@ banded as (
 final as (
   select
     *,
-    coalesce(members::double / nullif(sum(members) over (partition by dimension), 0), 0) as share
+    coalesce(members::float8 / nullif(sum(members) over (partition by dimension), 0), 0) as share
   from banded
 )
 

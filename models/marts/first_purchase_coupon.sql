@@ -45,7 +45,7 @@ final as (
     groups.first_purchase_label,
     groups.first_purchase_order,
     coalesce(by_group.buyers, 0) as buyers,
-    coalesce(by_group.buyers, 0)::double / nullif(sum(coalesce(by_group.buyers, 0)) over (), 0) as buyer_share,
+    coalesce(by_group.buyers, 0)::float8 / nullif(sum(coalesce(by_group.buyers, 0)) over (), 0) as buyer_share,
     coalesce(by_group.judged_buyers, 0) as judged_buyers,
     coalesce(by_group.second_purchasers, 0) as second_purchasers,
     rate_over(coalesce(by_group.second_purchasers, 0), coalesce(by_group.judged_buyers, 0)) as second_purchase_rate,

@@ -51,7 +51,7 @@ final as (
   select
     *,
     sum(members) over (partition by lifecycle_stage) as stage_members,
-    coalesce(members::double / nullif(sum(members) over (partition by lifecycle_stage), 0), 0) as share
+    coalesce(members::float8 / nullif(sum(members) over (partition by lifecycle_stage), 0), 0) as share
   from banded
 )
 

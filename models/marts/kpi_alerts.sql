@@ -20,22 +20,22 @@ figures as (
   left join complete_months on true
   cross join lateral (
     values
-      ('buyers', complete_months.buyers::double),
-      ('new_buyers', complete_months.new_buyers::double),
-      ('returning_buyers', complete_months.returning_buyers::double),
-      ('revenue', complete_months.revenue::double),
-      ('purchases', complete_months.purchases::double),
-      ('aov', complete_months.aov::double),
-      ('revenue_per_buyer', complete_months.revenue_per_buyer::double),
-      ('repurchase_rate', complete_months.repurchase_rate::double),
-      ('repurchase_rate_12m', complete_months.repurchase_rate_12m::double),
-      ('returning_buyer_share', complete_months.returning_buyer_share::double),
-      ('returning_revenue_share', complete_months.returning_revenue_share::double),
-      ('returning_revenue', complete_months.returning_revenue::double),
-      ('matured_new_buyers', complete_months.matured_new_buyers::double),
-      ('second_purchasers', complete_months.second_purchasers::double),
-      ('second_purchase_rate', complete_months.second_purchase_rate::double),
-      ('members_total', complete_months.members_total::double)
+      ('buyers', complete_months.buyers::float8),
+      ('new_buyers', complete_months.new_buyers::float8),
+      ('returning_buyers', complete_months.returning_buyers::float8),
+      ('revenue', complete_months.revenue::float8),
+      ('purchases', complete_months.purchases::float8),
+      ('aov', complete_months.aov::float8),
+      ('revenue_per_buyer', complete_months.revenue_per_buyer::float8),
+      ('repurchase_rate', complete_months.repurchase_rate::float8),
+      ('repurchase_rate_12m', complete_months.repurchase_rate_12m::float8),
+      ('returning_buyer_share', complete_months.returning_buyer_share::float8),
+      ('returning_revenue_share', complete_months.returning_revenue_share::float8),
+      ('returning_revenue', complete_months.returning_revenue::float8),
+      ('matured_new_buyers', complete_months.matured_new_buyers::float8),
+      ('second_purchasers', complete_months.second_purchasers::float8),
+      ('second_purchase_rate', complete_months.second_purchase_rate::float8),
+      ('members_total', complete_months.members_total::float8)
   ) as figure(metric, value)
 ),
 

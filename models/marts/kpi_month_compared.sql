@@ -13,7 +13,7 @@ kpi_monthly as (select * from marts.kpi_monthly),
 complete_months as (
   select
     *,
-    row_number() over (order by month desc) as recency_rank
+    row_number() over (order by month desc nulls last) as recency_rank
   from kpi_monthly
   where month_complete
 ),
@@ -30,10 +30,10 @@ final as (
     current_month.repurchase_rate,
     current_month.returning_buyer_share,
     current_month.returning_revenue_share,
-    current_month.buyers::double / nullif(previous_month.buyers, 0) - 1 as buyers_change,
-    current_month.revenue::double / nullif(previous_month.revenue, 0) - 1 as revenue_change,
-    current_month.revenue_per_buyer::double / nullif(previous_month.revenue_per_buyer, 0) - 1 as revenue_per_buyer_change,
-    current_month.aov::double / nullif(previous_month.aov, 0) - 1 as aov_change,
+    current_month.buyers::float8 / nullif(previous_month.buyers, 0) - 1 as buyers_change,
+    current_month.revenue::float8 / nullif(previous_month.revenue, 0) - 1 as revenue_change,
+    current_month.revenue_per_buyer::float8 / nullif(previous_month.revenue_per_buyer, 0) - 1 as revenue_per_buyer_change,
+    current_month.aov::float8 / nullif(previous_month.aov, 0) - 1 as aov_change,
     current_month.repurchase_rate - previous_month.repurchase_rate as repurchase_rate_change,
     current_month.returning_buyer_share - previous_month.returning_buyer_share as returning_buyer_share_change,
     current_month.returning_revenue_share - previous_month.returning_revenue_share as returning_revenue_share_change

@@ -117,7 +117,7 @@ window_spells_held as (
 ),
 
 trailing_year_repurchase as (
-  select reading_days.month, coalesce(repeating.held, 0)::double / nullif(active.held, 0) as repurchase_rate_12m
+  select reading_days.month, coalesce(repeating.held, 0)::float8 / nullif(active.held, 0) as repurchase_rate_12m
   from reading_days
   left join window_spells_held as active on active.day = reading_days.day and active.spell = 'active'
   left join window_spells_held as repeating on repeating.day = reading_days.day and repeating.spell = 'repeating'
@@ -145,14 +145,14 @@ final as (
     coalesce(orders_by_month.purchases, 0) as purchases,
     money_ratio(buyers_by_month.revenue, 1, orders_by_month.purchases) as aov, -- 笔单价
     money_ratio(buyers_by_month.revenue, 1, buyers_by_month.buyers) as revenue_per_buyer, -- 客单价
-    buyers_by_month.repeat_buyers::double / nullif(buyers_by_month.buyers, 0) as repurchase_rate, -- 月内复购率
+    buyers_by_month.repeat_buyers::float8 / nullif(buyers_by_month.buyers, 0) as repurchase_rate, -- 月内复购率
     trailing_year_repurchase.repurchase_rate_12m, -- 复购率
-    buyers_by_month.returning_buyers::double / nullif(buyers_by_month.buyers, 0) as returning_buyer_share,
-    buyers_by_month.returning_revenue::double / nullif(buyers_by_month.revenue, 0) as returning_revenue_share,
+    buyers_by_month.returning_buyers::float8 / nullif(buyers_by_month.buyers, 0) as returning_buyer_share,
+    buyers_by_month.returning_revenue::float8 / nullif(buyers_by_month.revenue, 0) as returning_revenue_share,
     coalesce(returning_revenue, 0)::decimal(18, 2) as returning_revenue,
     second_purchases.matured_new_buyers,
     second_purchases.second_purchasers,
-    second_purchases.second_purchasers::double / nullif(second_purchases.matured_new_buyers, 0) as second_purchase_rate,
+    second_purchases.second_purchasers::float8 / nullif(second_purchases.matured_new_buyers, 0) as second_purchase_rate,
     members_by_month.members_total
   from months
   cross join as_of

@@ -40,12 +40,12 @@ final as (
     as_of.as_of_date,
     buyers.buyers,
     buyers.repeat_buyers,
-    buyers.repeat_buyers::double / nullif(buyers.buyers, 0) as repeat_buyer_share, -- 复购率
+    buyers.repeat_buyers::float8 / nullif(buyers.buyers, 0) as repeat_buyer_share, -- 复购率
     buyers.revenue::decimal(18, 2) as revenue,
     money_ratio(buyers.revenue, 1, buyers.buyers) as revenue_per_buyer, -- 人均贡献
     second_purchases.matured_new_buyers,
     second_purchases.second_purchasers,
-    second_purchases.second_purchasers::double / nullif(second_purchases.matured_new_buyers, 0) as second_purchase_rate, -- 二次购买率
+    second_purchases.second_purchasers::float8 / nullif(second_purchases.matured_new_buyers, 0) as second_purchase_rate, -- 二次购买率
     as_of_month.repurchase_rate_12m
   from as_of
   cross join buyers

@@ -68,10 +68,10 @@ span_figures as (
   select
     day_spans.month,
     day_spans.span,
-    coalesce(sum(buyer_spans.revenue), 0)::double as revenue,
-    count(buyer_spans.member_id)::double as buyers,
-    count(buyer_spans.member_id) filter (where buyer_spans.occasions >= 2)::double / nullif(count(buyer_spans.member_id), 0) as repurchase_rate,
-    count(buyer_spans.member_id) filter (where buyer_spans.is_new)::double as new_buyers
+    coalesce(sum(buyer_spans.revenue), 0)::float8 as revenue,
+    count(buyer_spans.member_id)::float8 as buyers,
+    count(buyer_spans.member_id) filter (where buyer_spans.occasions >= 2)::float8 / nullif(count(buyer_spans.member_id), 0) as repurchase_rate,
+    count(buyer_spans.member_id) filter (where buyer_spans.is_new)::float8 as new_buyers
   from day_spans
   left join buyer_spans on buyer_spans.month = day_spans.month and buyer_spans.span = day_spans.span
   group by 1, 2
@@ -96,14 +96,14 @@ final as (
     code_labels.label as metric_label,
     targets.target,
     actual.figure as actual,
-    actual.figure::double / nullif(targets.target, 0) as progress,
+    actual.figure::float8 / nullif(targets.target, 0) as progress,
     target_months.month_complete,
     target_months.months_ago,
     target_months.as_of_day,
     same_days_before.figure as same_days_before,
     case
       when targets.metric = 'repurchase_rate' then actual.figure - same_days_before.figure
-      else actual.figure::double / nullif(same_days_before.figure, 0) - 1
+      else actual.figure::float8 / nullif(same_days_before.figure, 0) - 1
     end as same_days_change
   from targets
   inner join target_months on target_months.month = date_trunc('month', targets.month)

@@ -25,7 +25,7 @@ final as (
     to_labels.label as to_stage_label,
     to_stages.stage_order as to_stage_order,
     stage_moves.members,
-    stage_moves.members::double / sum(stage_moves.members) over (partition by stage_moves.month_end, stage_moves.from_stage) as share_of_from
+    stage_moves.members::float8 / sum(stage_moves.members) over (partition by stage_moves.month_end, stage_moves.from_stage) as share_of_from
   from stage_moves
   inner join stages as from_stages on from_stages.stage = stage_moves.from_stage
   inner join stages as to_stages on to_stages.stage = stage_moves.to_stage

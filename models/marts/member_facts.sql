@@ -61,7 +61,7 @@ latest_address_ranked as (
     member_id,
     province,
     city,
-    row_number() over (partition by member_id order by created_at desc, order_id desc) as address_rank
+    row_number() over (partition by member_id order by created_at desc nulls last, order_id desc nulls last) as address_rank
   from orders_to_date
   where city is not null
 ),

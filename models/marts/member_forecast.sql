@@ -99,7 +99,7 @@ scored as (
     discounted.discounted_occasions_if_alive,
     case
       when gamma_gamma_fit.p is null or gamma_gamma_fit.p * history.x + gamma_gamma_fit.q - 1 <= 0 then null
-      else ((gamma_gamma_fit.gamma + history.x * coalesce(history.mean_repeat_value, 0)) * gamma_gamma_fit.p)::double
+      else ((gamma_gamma_fit.gamma + history.x * coalesce(history.mean_repeat_value, 0)) * gamma_gamma_fit.p)::float8
         / (gamma_gamma_fit.p * history.x + gamma_gamma_fit.q - 1)
     end as occasion_value,
     nullif(
@@ -144,7 +144,7 @@ final as (
     clv_12m,
     case
       when clv_12m is not null
-        then 1 + floor((10 * (rank() over (order by clv_12m desc nulls last) - 1))::double / count(clv_12m) over ())::integer
+        then 1 + floor((10 * (rank() over (order by clv_12m desc nulls last) - 1))::float8 / count(clv_12m) over ())::integer
     end as clv_decile,
     as_of_date,
     note

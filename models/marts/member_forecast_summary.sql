@@ -43,7 +43,7 @@ grouped as (
     -- Summed as DECIMAL: exact, so the same in every build (a sum of DOUBLEs depends on the order).
     avg(p_alive::decimal(18, 15)) filter (where x > 0 or p_alive_model = 'mbgnbd') as avg_p_alive,
     avg(p_alive::decimal(18, 15)) filter (where x > 0) as avg_p_alive_repeat_buyers,
-    sum(expected_occasions_365d::decimal(18, 9))::double as expected_occasions_365d,
+    sum(expected_occasions_365d::decimal(18, 9))::float8 as expected_occasions_365d,
     sum(clv_12m) as clv_12m
   from forecast_members
   group by grouping sets ((lifecycle_stage), (segment), (member_level))
@@ -74,7 +74,7 @@ final as (
     grouped.expected_occasions_365d,
     grouped.clv_12m::decimal(18, 2) as clv_12m,
     money_ratio(grouped.clv_12m, 1, grouped.buyers) as clv_12m_per_buyer,
-    grouped.clv_12m::double / nullif(sum(grouped.clv_12m) over (partition by labels.dimension), 0) as clv_share
+    grouped.clv_12m::float8 / nullif(sum(grouped.clv_12m) over (partition by labels.dimension), 0) as clv_share
   from labels
   left join grouped on grouped.dimension = labels.dimension and grouped.group_key = labels.group_key
 )

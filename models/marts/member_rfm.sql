@@ -34,9 +34,9 @@ lookback as (
 quintiles as (
   select
     member_id,
-    1 + floor((5 * (rank() over (order by -recency_days) - 1))::double / count(*) over ())::integer as r_quintile,
-    1 + floor((5 * (rank() over (order by frequency) - 1))::double / count(*) over ())::integer as f_quintile,
-    1 + floor((5 * (rank() over (order by monetary) - 1))::double / count(*) over ())::integer as m_quintile
+    1 + floor((5 * (rank() over (order by -recency_days) - 1))::float8 / count(*) over ())::integer as r_quintile,
+    1 + floor((5 * (rank() over (order by frequency) - 1))::float8 / count(*) over ())::integer as f_quintile,
+    1 + floor((5 * (rank() over (order by monetary) - 1))::float8 / count(*) over ())::integer as m_quintile
   from lookback
   where getvariable('rfm_method') is distinct from 'thresholds'
 ),

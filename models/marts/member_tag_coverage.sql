@@ -26,7 +26,7 @@ final as (
     code_labels.code_order as attribute_order,
     tagged.tagged_members,
     buyers.buyers,
-    tagged.tagged_members::double / buyers.buyers as coverage_share
+    tagged.tagged_members::float8 / buyers.buyers as coverage_share
   from tagged
   cross join buyers
   left join code_labels on code_labels.code_set = 'tag_attribute' and code_labels.code = tagged.attribute

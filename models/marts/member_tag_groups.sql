@@ -32,8 +32,8 @@ final as (
     groups.value_order,
     coalesce(attribute_labels.label_zh, groups.attribute) || '：' || groups.value_label as group_label,
     groups.members,
-    groups.members::double / sum(groups.members) over (partition by groups.attribute) as member_share,
-    row_number() over (order by groups.members desc, groups.attribute, groups.value) as group_rank
+    groups.members::float8 / sum(groups.members) over (partition by groups.attribute) as member_share,
+    row_number() over (order by groups.members desc nulls last, groups.attribute, groups.value) as group_rank
   from groups
   left join code_labels as attribute_labels on attribute_labels.code_set = 'tag_attribute' and attribute_labels.code = groups.attribute
 )

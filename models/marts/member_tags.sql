@@ -46,9 +46,9 @@ ranked_values as (
     member_id,
     attribute,
     value,
-    net_spend::double / nullif(sum(net_spend) over (partition by member_id, attribute), 0) as spend_share,
+    net_spend::float8 / nullif(sum(net_spend) over (partition by member_id, attribute), 0) as spend_share,
     purchases,
-    row_number() over (partition by member_id, attribute order by net_spend desc, purchases desc, value) as value_rank
+    row_number() over (partition by member_id, attribute order by net_spend desc nulls last, purchases desc nulls last, value) as value_rank
   from member_values
 ),
 
@@ -97,7 +97,7 @@ price_band_tags as (
     member_bands.member_id,
     'price_band' as attribute,
     member_bands.band as value,
-    coalesce(band_spend.net_spend::double / nullif(member_bands.net_spend, 0), 0) as spend_share,
+    coalesce(band_spend.net_spend::float8 / nullif(member_bands.net_spend, 0), 0) as spend_share,
     member_bands.purchases,
     member_bands.band_order as value_order
   from member_bands
@@ -118,7 +118,7 @@ final as (
     tags.value,
     coalesce(value_labels.label, tags.value) as value_label,
     tags.value_order,
-    least(tags.spend_share, 1)::double as spend_share,
+    least(tags.spend_share, 1)::float8 as spend_share,
     tags.purchases
   from tags
   left join code_labels as attribute_labels on attribute_labels.code_set = 'tag_attribute' and attribute_labels.code = tags.attribute

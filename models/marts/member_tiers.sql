@@ -33,8 +33,8 @@ final as (
   select
     by_tier.*,
     by_tier.city_tier_zh || coalesce(' ' || code_labels.label_en, '') as city_tier_label,
-    by_tier.members::double / sum(by_tier.members) over () as member_share,
-    by_tier.buyers::double / nullif(sum(by_tier.buyers) over (), 0) as buyer_share
+    by_tier.members::float8 / sum(by_tier.members) over () as member_share,
+    by_tier.buyers::float8 / nullif(sum(by_tier.buyers) over (), 0) as buyer_share
   from by_tier
   left join code_labels on code_labels.code = by_tier.city_tier
 )

@@ -35,7 +35,7 @@ by_type as (
     buyer_type,
     count(distinct member_id) filter (where is_purchase) as buyers,
     count(*) filter (where is_purchase) as orders,
-    rate_over(sum(item_count) filter (where is_purchase), count(item_count) filter (where is_purchase))::double as items_per_order,
+    rate_over(sum(item_count) filter (where is_purchase), count(item_count) filter (where is_purchase))::float8 as items_per_order,
     rate_over(sum(net_amount) filter (where is_purchase), count(*) filter (where is_purchase))::decimal(18, 2) as aov,
     rate_over(count(*) filter (where refund_amount > 0), count(*)) as refund_rate
   from paid_orders

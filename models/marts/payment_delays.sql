@@ -19,7 +19,7 @@ paid as (
     orders.order_id,
     extract(hour from orders.created_at) as created_hour,
     orders.paid_amount,
-    date_diff('second', orders.created_at, orders.paid_at)::double / 60 as delay_minutes
+    date_diff('second', orders.created_at, orders.paid_at)::float8 / 60 as delay_minutes
   from orders
   cross join as_of
   where orders.paid_at is not null and orders.paid_at >= orders.created_at and orders.created_at::date <= as_of.as_of_date

@@ -25,7 +25,7 @@ final as (
     month,
     created_orders,
     paid_orders,
-    paid_orders::double / created_orders as payment_rate,
+    paid_orders::float8 / created_orders as payment_rate,
     getvariable('payment_rate_benchmark') as payment_rate_benchmark
   from by_month
 )

@@ -51,9 +51,9 @@ final as (
     segment_label,
     segment_order,
     buyers,
-    buyers::double / nullif((select count(*) from repeat_buyers), 0) as buyer_share,
+    buyers::float8 / nullif((select count(*) from repeat_buyers), 0) as buyer_share,
     revenue::decimal(18, 2) as revenue,
-    revenue::double / nullif((select sum(revenue) from repeat_buyers), 0) as revenue_share,
+    revenue::float8 / nullif((select sum(revenue) from repeat_buyers), 0) as revenue_share,
     money_ratio(revenue, 1, purchases) as aov
   from by_segment
 )

@@ -17,9 +17,9 @@ final as (
     hour,
     purchases,
     revenue,
-    purchases::double / sum(purchases) over () as share,
-    rank() over (order by purchases desc) as purchase_rank,
-    rank() over (order by purchases desc) <= getvariable('best_send_hours') as is_best
+    purchases::float8 / sum(purchases) over () as share,
+    rank() over (order by purchases desc nulls last) as purchase_rank,
+    rank() over (order by purchases desc nulls last) <= getvariable('best_send_hours') as is_best
   from by_hour
 )
 

@@ -71,7 +71,7 @@ matured as (
 revenue_by_count as (
   select
     least(occasions, getvariable('ladder_steps')) as step_n,
-    sum(revenue)::double / sum(sum(revenue)) over () as revenue_share_at_n
+    sum(revenue)::float8 / sum(sum(revenue)) over () as revenue_share_at_n
   from member_counts
   group by 1
 ),
@@ -92,7 +92,7 @@ final as (
     coalesce(variants.reached_next, 0) as reached_next,
     rate_over(coalesce(variants.reached_next, 0), coalesce(variants.reached_n, 0)) as conversion,
     variants.median_days_to_next, -- days
-    coalesce(revenue_by_count.revenue_share_at_n, 0)::double as revenue_share_at_n
+    coalesce(revenue_by_count.revenue_share_at_n, 0)::float8 as revenue_share_at_n
   from steps
   cross join (values ('naive'), ('matured')) as variant_names(variant)
   left join variants on variants.variant = variant_names.variant and variants.step_n = steps.step_n

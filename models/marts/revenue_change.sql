@@ -70,8 +70,8 @@ log_means as (
     *,
     case
       when decomposition_gap is not null then null
-      when revenue = base_revenue then revenue::double
-      else (revenue - base_revenue)::double / (ln(revenue) - ln(base_revenue))
+      when revenue = base_revenue then revenue::float8
+      else (revenue - base_revenue)::float8 / (ln(revenue) - ln(base_revenue))
     end as log_mean_revenue
   from compared
 ),
@@ -80,9 +80,10 @@ exact_parts as (
   select
     *,
     -- A logarithm of 0 or less fails: only a splittable month pair reaches one.
-    if(decomposition_gap is null, log_mean_revenue * ln(buyers::double / base_buyers), null) as buyers_exact,
-    if(decomposition_gap is null, log_mean_revenue * ln((purchases::double / buyers)::double / (base_purchases::double / base_buyers)), null) as purchases_per_buyer_exact,
-    if(decomposition_gap is null, log_mean_revenue * ln((revenue::double / purchases)::double / (base_revenue::double / base_purchases)), null) as aov_exact
+    case when decomposition_gap is null then log_mean_revenue * ln(buyers::float8 / base_buyers) end as buyers_exact,
+    case when decomposition_gap is null then log_mean_revenue * ln((purchases::float8 / buyers)::float8 / (base_purchases::float8 / base_buyers)) end
+      as purchases_per_buyer_exact,
+    case when decomposition_gap is null then log_mean_revenue * ln((revenue::float8 / purchases)::float8 / (base_revenue::float8 / base_purchases)) end as aov_exact
   from log_means
 ),
 
@@ -104,9 +105,9 @@ drivers as (
 parts as (
   select
     *,
-    (buyers_exact::decimal(18, 2) + if(main_driver = 'buyers', rounding_residual, 0))::decimal(18, 2) as buyers_part,
-    (purchases_per_buyer_exact::decimal(18, 2) + if(main_driver = 'purchases_per_buyer', rounding_residual, 0))::decimal(18, 2) as purchases_per_buyer_part,
-    (aov_exact::decimal(18, 2) + if(main_driver = 'aov', rounding_residual, 0))::decimal(18, 2) as aov_part
+    (buyers_exact::decimal(18, 2) + case when main_driver = 'buyers' then rounding_residual else 0 end)::decimal(18, 2) as buyers_part,
+    (purchases_per_buyer_exact::decimal(18, 2) + case when main_driver = 'purchases_per_buyer' then rounding_residual else 0 end)::decimal(18, 2) as purchases_per_buyer_part,
+    (aov_exact::decimal(18, 2) + case when main_driver = 'aov' then rounding_residual else 0 end)::decimal(18, 2) as aov_part
   from drivers
 ),
 
@@ -122,10 +123,10 @@ main_driver_parts as (
 worded as (
   select
     *,
-    if(revenue_change_amount < 0, 'down', 'up') as direction,
+    case when revenue_change_amount < 0 then 'down' else 'up' end as direction,
     case when revenue_change_amount is not null then figure_text(abs(revenue_change_amount), 'yuan') end as change_text,
     case when main_driver_amount is not null then signed_yuan_text(main_driver_amount) end as driver_text,
-    main_driver || if(main_driver_amount < 0, '_down', '_up') as driver_code
+    main_driver || case when main_driver_amount < 0 then '_down' else '_up' end as driver_code
   from main_driver_parts
 ),
 
@@ -138,19 +139,19 @@ final as (
     worded.base_month,
     worded.buyers,
     worded.base_buyers,
-    worded.buyers::double / nullif(worded.base_buyers, 0) - 1 as buyers_change,
+    worded.buyers::float8 / nullif(worded.base_buyers, 0) - 1 as buyers_change,
     worded.revenue,
     worded.base_revenue,
     worded.revenue_change_amount,
-    worded.revenue::double / nullif(worded.base_revenue, 0) - 1 as revenue_change,
+    worded.revenue::float8 / nullif(worded.base_revenue, 0) - 1 as revenue_change,
     worded.repurchase_rate,
     worded.base_repurchase_rate,
     worded.repurchase_rate - worded.base_repurchase_rate as repurchase_rate_change,
     worded.new_members,
     worded.base_new_members,
-    worded.new_members::double / nullif(worded.base_new_members, 0) - 1 as new_members_change,
-    worded.purchases::double / nullif(worded.buyers, 0) as purchases_per_buyer,
-    worded.base_purchases::double / nullif(worded.base_buyers, 0) as base_purchases_per_buyer,
+    worded.new_members::float8 / nullif(worded.base_new_members, 0) - 1 as new_members_change,
+    worded.purchases::float8 / nullif(worded.buyers, 0) as purchases_per_buyer,
+    worded.base_purchases::float8 / nullif(worded.base_buyers, 0) as base_purchases_per_buyer,
     worded.aov,
     worded.base_aov,
     worded.buyers_part,

@@ -12,11 +12,11 @@ member_rfm as (select * from marts.member_rfm),
 code_labels as (select * from intermediate.int_code_labels where code_set = 'rfm_dimension'),
 
 member_values as (
-  select 'R' as dimension, recency_days::double as value, r_score as score from member_rfm where rfm_method = 'quintile'
+  select 'R' as dimension, recency_days::float8 as value, r_score as score from member_rfm where rfm_method = 'quintile'
   union all
-  select 'F' as dimension, frequency::double as value, f_score as score from member_rfm where rfm_method = 'quintile'
+  select 'F' as dimension, frequency::float8 as value, f_score as score from member_rfm where rfm_method = 'quintile'
   union all
-  select 'M' as dimension, monetary::double as value, m_score as score from member_rfm where rfm_method = 'quintile'
+  select 'M' as dimension, monetary::float8 as value, m_score as score from member_rfm where rfm_method = 'quintile'
 ),
 
 tie_groups as (
@@ -65,13 +65,13 @@ ties as (
     swallowed.tied_score,
     any_value(swallowed.tied_value) as tied_value,
     any_value(swallowed.tied_members) as tied_members,
-    any_value(swallowed.tied_members)::double / any_value(swallowed.scored_members) as tied_share,
+    any_value(swallowed.tied_members)::float8 / any_value(swallowed.scored_members) as tied_share,
     string_agg(swallowed.dimension || swallowed.empty_score, ', ' order by swallowed.empty_score) as empty_scores,
     -- Days and purchases are whole numbers, with separators as figure_text words them.
     case
       when any_value(swallowed.tied_value) is null then null
       when swallowed.dimension = 'M' then '¥' || grouped_text(any_value(swallowed.tied_value), 2)
-      else figure_text(any_value(swallowed.tied_value)::bigint::double, 'count')
+      else figure_text(any_value(swallowed.tied_value)::bigint::float8, 'count')
     end as value_text
   from swallowed
   group by swallowed.dimension, swallowed.tied_score
@@ -85,9 +85,9 @@ final as (
     ties.tied_value,
     ties.tied_members,
     ties.tied_share,
-    ties.empty_scores || ' 无人：' || figure_text(ties.tied_members::double, 'count') || ' 位会员（' || figure_text(ties.tied_share, 'share') || '）的'
+    ties.empty_scores || ' 无人：' || figure_text(ties.tied_members::float8, 'count') || ' 位会员（' || figure_text(ties.tied_share, 'share') || '）的'
       || code_labels.label_zh || '同为 ' || ties.value_text || '，并列同一排名，都得 ' || ties.dimension || ties.tied_score || '。 '
-      || ties.empty_scores || ' empty: ' || figure_text(ties.tied_members::double, 'count') || ' members (' || figure_text(ties.tied_share, 'share')
+      || ties.empty_scores || ' empty: ' || figure_text(ties.tied_members::float8, 'count') || ' members (' || figure_text(ties.tied_share, 'share')
       || ') have the same ' || code_labels.label_en || ', ' || ties.value_text || '; tied, they share one rank and all score '
       || ties.dimension || ties.tied_score || '.' as note
   from ties

@@ -47,7 +47,7 @@ final as (
     dimension_labels.label as dimension_label,
     delivery.segment,
     coalesce(segment_labels.label, delivery.segment) as segment_label,
-    row_number() over (partition by delivery.dimension order by delivery.segment = 'unknown', delivery.shipped_orders desc, delivery.segment) as segment_order,
+    row_number() over (partition by delivery.dimension order by delivery.segment = 'unknown', delivery.shipped_orders desc nulls last, delivery.segment) as segment_order,
     delivery.shipped_orders,
     delivery.signed_orders,
     delivery.p50_hours_to_sign,

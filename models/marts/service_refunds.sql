@@ -31,7 +31,7 @@ paid_refunds as (
   select
     refunds.*,
     paid_orders.month,
-    date_diff('second', refunds.requested_at, refunds.finished_at)::double / 3600 as hours_to_finish
+    date_diff('second', refunds.requested_at, refunds.finished_at)::float8 / 3600 as hours_to_finish
   from refunds
   inner join paid_orders on paid_orders.order_id = refunds.order_id
   cross join as_of
@@ -104,7 +104,7 @@ final as (
     coalesce(segment_labels.label, reason_labels.label, products.product_name, counted.segment) as segment_label,
     case counted.dimension
       when 'reason' then coalesce(reason_labels.code_order, 99)
-      when 'product' then row_number() over (partition by counted.dimension order by counted.refunded_orders desc, counted.segment)
+      when 'product' then row_number() over (partition by counted.dimension order by counted.refunded_orders desc nulls last, counted.segment)
       when 'month' then row_number() over (partition by counted.dimension order by counted.segment)
       else 0
     end as segment_order,

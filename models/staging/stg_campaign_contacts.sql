@@ -10,7 +10,7 @@ contacts as (select * from raw.campaign_contacts),
 ranked as (
   select
     *,
-    row_number() over (partition by campaign_id, member_id order by _file_id desc, _line desc) as latest_rank
+    row_number() over (partition by campaign_id, member_id order by _file_id desc nulls last, _line desc nulls last) as latest_rank
   from contacts
 ),
 

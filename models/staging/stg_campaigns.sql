@@ -11,7 +11,7 @@ campaigns as (select * from raw.campaigns),
 ranked as (
   select
     *,
-    row_number() over (partition by campaign_id order by _file_id desc, _line desc) as latest_rank
+    row_number() over (partition by campaign_id order by _file_id desc nulls last, _line desc nulls last) as latest_rank
   from campaigns
 ),
 

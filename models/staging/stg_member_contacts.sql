@@ -22,7 +22,7 @@ phones as (
   select
     member_id as buyer_id,
     trim(phone) as phone,
-    row_number() over (partition by member_id order by created_at desc, _file_id desc, _line desc) as phone_rank
+    row_number() over (partition by member_id order by created_at desc nulls last, _file_id desc nulls last, _line desc nulls last) as phone_rank
   from orders
   where nullif(trim(phone), '') is not null
 ),

@@ -8,7 +8,7 @@ members as (select * from raw.members),
 ranked as (
   select
     *,
-    row_number() over (partition by member_id order by _file_id desc, _line desc) as latest_rank
+    row_number() over (partition by member_id order by _file_id desc nulls last, _line desc nulls last) as latest_rank
   from members
 ),
 

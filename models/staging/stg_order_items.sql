@@ -13,7 +13,7 @@ order_items as (select * from raw.order_items),
 identified_lines as (
   select
     *,
-    row_number() over (partition by order_id, trim(line_id) order by _file_id desc, _line desc) as latest_rank
+    row_number() over (partition by order_id, trim(line_id) order by _file_id desc nulls last, _line desc nulls last) as latest_rank
   from order_items
   where nullif(trim(line_id), '') is not null
 ),

@@ -24,7 +24,7 @@ status_aliases as (select * from seeds.order_status_aliases),
 ranked as (
   select
     *,
-    row_number() over (partition by order_id order by updated_at desc nulls last, _file_id desc, _line desc) as state_rank
+    row_number() over (partition by order_id order by updated_at desc nulls last, _file_id desc nulls last, _line desc nulls last) as state_rank
   from orders
 ),
 

@@ -75,7 +75,7 @@ export function audienceHeadersModel(audiences: Model[]): Model {
     ${literal(table)} as audience,
     ${literal(header.label)} as name,
     ${literal(header.channel)} as channel,
-    ${header.control}::double as control_fraction,
+    ${header.control}::float8 as control_fraction,
     ${header.cap_days}::integer as cap_days,
     ${header.cost_per_contact}::decimal(18, 4) as cost_per_contact,
     ${optional(header.coupon_code, 'varchar')} as coupon_code,
@@ -85,7 +85,7 @@ export function audienceHeadersModel(audiences: Model[]): Model {
     ${literal(file)} as file`;
   });
   const none = `  select
-    null::varchar as audience, null::varchar as name, null::varchar as channel, null::double as control_fraction,
+    null::varchar as audience, null::varchar as name, null::varchar as channel, null::float8 as control_fraction,
     null::integer as cap_days, null::decimal(18, 4) as cost_per_contact, null::varchar as coupon_code,
     null::decimal(18, 2) as coupon_value, null::varchar as guards, null::varchar as description, null::varchar as file
   where false`;

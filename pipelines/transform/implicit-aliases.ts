@@ -1,6 +1,6 @@
 import { queryPositions } from './query-positions.js';
 
-interface Token {
+export interface Token {
   text: string;
   index: number;
   /** How many brackets (round, square, curly) are open around it; a bracket counts as outside itself. */
@@ -42,7 +42,8 @@ export function implicitAliases(query: string, tree: unknown): Token[] {
   return found;
 }
 
-function tokenize(query: string): Token[] {
+/** The query's tokens (comments and blanks left out), each with its index and bracket depth. */
+export function tokenize(query: string): Token[] {
   const tokens: Token[] = [];
   let depth = 0;
   for (const match of query.matchAll(tokenPattern)) {

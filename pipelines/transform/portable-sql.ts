@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
+import { tokenize } from './implicit-aliases.js';
 import { queryPositions } from './query-positions.js';
 
 /**
@@ -31,8 +32,8 @@ const portableFunctions = new Set(
  */
 export const compatibilityFunctions: Record<string, string> = {
   any_value: 'an aggregate: any one non-null value of the group (native from PostgreSQL 16)',
-  arg_max: 'an aggregate: the first argument on the row where the second is greatest',
-  arg_min: 'an aggregate: the first argument on the row where the second is least',
+  arg_max: 'an aggregate: the first argument on the row where the second is greatest, among the rows whose first argument is not NULL',
+  arg_min: 'an aggregate: the first argument on the row where the second is least, among the rows whose first argument is not NULL',
   date_diff: 'date_diff(part, start, end): the number of part boundaries (day, second, millisecond) between them',
   error: 'fails the query with the message',
   getvariable: "the build's parameter of that name, typed as the build sets it",
@@ -63,8 +64,17 @@ const rewrites: Record<string, string> = {
   dayofweek: 'write extract(dow from x)',
   round:
     'round a DOUBLE rounds half away from zero in DuckDB and half to even in PostgreSQL: round a DECIMAL (round(x::decimal(18, 4), 2)), or floor(x + 0.5) for half up',
-  '//': 'PostgreSQL has no //: floor(x::double / y)',
+  '//': 'PostgreSQL has no //: floor(x::float8 / y)',
 };
+
+// Words DuckDB's parser turns into standard nodes (if into CASE, ifnull into COALESCE, double into
+// DOUBLE), so the query's own text is read for them: word, the token after it, and why.
+const writtenWords: Array<[word: string, next: (token: string | undefined) => boolean, construct: string, reason: string]> = [
+  ['double', (next) => next?.toLowerCase() !== 'precision', 'double', 'PostgreSQL has no type double: write float8'],
+  ['if', (next) => next === '(', 'if(…)', 'write case when … then … else … end'],
+  ['ifnull', (next) => next === '(', 'ifnull(…)', 'write coalesce(…)'],
+  ['try_cast', (next) => next === '(', 'try_cast(…)', 'PostgreSQL has no try_cast: test the text first (a CASE)'],
+];
 
 const listsAndStructs = 'lists and structs do not carry over to PostgreSQL: use rows, a join or a union';
 
@@ -93,7 +103,13 @@ export async function portabilityProblems(db: Kysely<Database>, query: string, m
   eachNode(tree.statements, (node) => {
     for (const [construct, reason, at] of constructProblems(node, allowed)) refuse((at as Node | undefined) ?? node, construct, reason);
   });
-  return problems;
+  const tokens = tokenize(query);
+  for (const [index, token] of tokens.entries()) {
+    for (const [word, next, construct, reason] of writtenWords)
+      if (token.text.toLowerCase() === word && next(tokens[index + 1]?.text))
+        problems.push({ construct, reason, line: positions.line(token.index) });
+  }
+  return problems.sort((one, other) => (one.line ?? 0) - (other.line ?? 0));
 }
 
 type Node = Record<string, unknown>;
@@ -120,6 +136,10 @@ function constructProblems(node: Node, allowed: Set<string>): Problem[] {
     case 'SUBQUERY':
       return node.class === undefined && node.alias === ''
         ? [['a subquery in from without an alias', 'PostgreSQL 15 requires one: (…) as name']]
+        : [];
+    case 'DESCENDING':
+      return node.null_order === 'ORDER_DEFAULT'
+        ? [['desc', 'NULLs sort last in DuckDB and first in PostgreSQL: write desc nulls last', node.expression]]
         : [];
     case 'PIVOT':
       return [['pivot or unpivot', 'PostgreSQL has neither: a union all of one select per column, or a lateral values list']];
@@ -162,7 +182,7 @@ function functionProblems(node: Node, allowed: Set<string>): Problem[] {
   const children = (node.children ?? []) as Node[];
   if (node.is_operator || /^[^a-z_]+$/.test(name)) {
     if (name === '/' && !castTo(children[0], 'DOUBLE'))
-      return [['a division whose dividend is not ::double', 'PostgreSQL divides integers to an integer: write x::double / nullif(y, 0)']];
+      return [['a division whose dividend is not ::float8', 'PostgreSQL divides integers to an integer: write x::float8 / nullif(y, 0)']];
     return name === '//' ? [['//', rewrites['//']!]] : [];
   }
   const withinGroup = list((node.order_bys as { orders?: unknown[] } | undefined)?.orders);
