@@ -26,13 +26,19 @@ labels as (
 ),
 
 -- The rates of arms too small to read (rate_over) are not shown, nor is a lift between them.
-shown as (
+rated as (
   select
     *,
     rate_over(responders_t, treatment_size) as shown_rate_t,
-    rate_over(responders_c, control_size) as shown_rate_c,
-    shown_rate_t is not null and shown_rate_c is not null as both_shown
+    rate_over(responders_c, control_size) as shown_rate_c
   from arms
+),
+
+shown as (
+  select
+    *,
+    shown_rate_t is not null and shown_rate_c is not null as both_shown
+  from rated
 ),
 
 final as (

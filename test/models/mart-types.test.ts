@@ -46,7 +46,7 @@ describe('mart columns', () => {
       .filter((row) => row.name.startsWith('kpi_monthly.') && !['kpi_monthly.month', 'kpi_monthly.month_complete'].includes(row.name))
       .map((row) => row.name.slice('kpi_monthly.'.length));
     const alerts = readFileSync(join(repoDir, 'models/marts/kpi_alerts.sql'), 'utf8');
-    const named = [...alerts.matchAll(/\('(\w+)', complete_months\.(\w+)::double\)/g)].filter(([, metric, column]) => metric === column);
+    const named = [...alerts.matchAll(/\('(\w+)', complete_months\.(\w+)::float8\)/g)].filter(([, metric, column]) => metric === column);
     expect(figures.length).toBeGreaterThan(10);
     expect(named.map(([, metric]) => metric).sort()).toEqual(figures.sort());
   });
