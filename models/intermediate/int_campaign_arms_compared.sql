@@ -30,35 +30,25 @@ profiles as (select * from intermediate.int_campaign_contacts_profiled),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
--- The contacts' columns that by_arm reads; grouped repeats each contact once per dimension.
+-- The contacts' columns that by_arm reads.
 contact_facts as (
   select campaign_id, member_id, arm, delivered, window_end, window_complete, responded, window_revenue, overlap_revenue, redeemed_coupon
   from responses
 ),
 
-profiled as (
-  select contact_facts.*, profiles.lifecycle_stage, profiles.rfm_segment, profiles.member_level
-  from contact_facts
-  inner join profiles on profiles.campaign_id = contact_facts.campaign_id and profiles.member_id = contact_facts.member_id
-),
-
+-- Each contact once overall and once in each dimension it is profiled on.
 grouped as (
   select contact_facts.*, 'all' as dimension, 'all' as segment from contact_facts
   union all
-  select
-    campaign_id, member_id, arm, delivered, window_end, window_complete, responded, window_revenue, overlap_revenue, redeemed_coupon,
-    'lifecycle_stage' as dimension, lifecycle_stage as segment
-  from profiled
-  union all
-  select
-    campaign_id, member_id, arm, delivered, window_end, window_complete, responded, window_revenue, overlap_revenue, redeemed_coupon,
-    'rfm_segment' as dimension, rfm_segment as segment
-  from profiled
-  union all
-  select
-    campaign_id, member_id, arm, delivered, window_end, window_complete, responded, window_revenue, overlap_revenue, redeemed_coupon,
-    'member_level' as dimension, member_level as segment
-  from profiled
+  select contact_facts.*, dimensions.dimension, dimensions.segment
+  from contact_facts
+  inner join profiles on profiles.campaign_id = contact_facts.campaign_id and profiles.member_id = contact_facts.member_id
+  cross join lateral (
+    values
+      ('lifecycle_stage', profiles.lifecycle_stage),
+      ('rfm_segment', profiles.rfm_segment),
+      ('member_level', profiles.member_level)
+  ) as dimensions(dimension, segment)
 ),
 
 by_arm as (
