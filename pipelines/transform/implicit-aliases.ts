@@ -1,3 +1,4 @@
+import { eachNode } from '../warehouse/each-node.js';
 import { queryPositions } from './query-positions.js';
 
 export interface Token {
@@ -93,13 +94,11 @@ function names(token: Token, alias: string): boolean {
 }
 
 // Every SELECT_NODE of the tree, nested ones included.
-function selectNodes(node: unknown, found: Array<Record<string, unknown>> = []): Array<Record<string, unknown>> {
-  if (Array.isArray(node)) for (const child of node) selectNodes(child, found);
-  else if (node !== null && typeof node === 'object') {
-    const record = node as Record<string, unknown>;
-    if (record.type === 'SELECT_NODE' && Array.isArray(record.select_list) && record.select_list.length > 0) found.push(record);
-    for (const child of Object.values(record)) selectNodes(child, found);
-  }
+function selectNodes(tree: unknown): Array<Record<string, unknown>> {
+  const found: Array<Record<string, unknown>> = [];
+  eachNode(tree, (node) => {
+    if (node.type === 'SELECT_NODE' && Array.isArray(node.select_list) && node.select_list.length > 0) found.push(node);
+  });
   return found;
 }
 

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { cut } from '../quoted.js';
 import type { Database } from '../warehouse/database.js';
+import { eachNode } from '../warehouse/each-node.js';
 import { implicitAliases } from './implicit-aliases.js';
 import { ModelError } from './model.js';
 import { queryPositions } from './query-positions.js';
@@ -54,15 +55,11 @@ interface BaseTable {
 }
 
 // Every relation of a schema the tree reads; CTEs and unqualified names have none.
-function baseTables(node: unknown, found: BaseTable[] = []): BaseTable[] {
-  if (Array.isArray(node)) {
-    for (const child of node) baseTables(child, found);
-  } else if (node !== null && typeof node === 'object') {
-    const record = node as Record<string, unknown>;
-    if (record.type === 'BASE_TABLE' && typeof record.schema_name === 'string' && record.schema_name !== '') {
-      found.push(record as unknown as BaseTable);
-    }
-    for (const child of Object.values(record)) baseTables(child, found);
-  }
+function baseTables(tree: unknown): BaseTable[] {
+  const found: BaseTable[] = [];
+  eachNode(tree, (node) => {
+    if (node.type === 'BASE_TABLE' && typeof node.schema_name === 'string' && node.schema_name !== '')
+      found.push(node as unknown as BaseTable);
+  });
   return found;
 }

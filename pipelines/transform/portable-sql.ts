@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../warehouse/database.js';
+import { eachNode } from '../warehouse/each-node.js';
 import { tokenize } from './implicit-aliases.js';
 import { queryPositions } from './query-positions.js';
 
@@ -188,7 +189,7 @@ function functionProblems(node: Node, allowed: Set<string>): Problem[] {
   const withinGroup = list((node.order_bys as { orders?: unknown[] } | undefined)?.orders);
   if ((name === 'quantile_cont' || name === 'quantile_disc') && withinGroup && children.length === 1) return [];
   if (name === 'round' && castTo(children[0], 'DECIMAL')) return [];
-  if (allowed.has(name) && name !== 'round') return [];
+  if (allowed.has(name)) return [];
   if (name in rewrites) return [[`${name}(…)`, rewrites[name]!]];
   if (name.startsWith('list_') || name.startsWith('array_') || name === 'struct_pack' || name === 'row')
     return [[`${name}(…)`, listsAndStructs]];
@@ -221,13 +222,4 @@ function earliestLocation(node: unknown): number | undefined {
     if (typeof at === 'number' && Number.isSafeInteger(at) && (earliest === undefined || at < earliest)) earliest = at;
   });
   return earliest;
-}
-
-/** Calls visit on every object of a json_serialize_sql tree, depth first. */
-export function eachNode(node: unknown, visit: (node: Node) => void): void {
-  if (Array.isArray(node)) for (const child of node) eachNode(child, visit);
-  else if (node !== null && typeof node === 'object') {
-    visit(node as Node);
-    for (const child of Object.values(node)) eachNode(child, visit);
-  }
 }

@@ -1,6 +1,7 @@
 import { type DuckDBInstance, StatementType } from '@duckdb/node-api';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
+import { eachNode } from './each-node.js';
 import { limitFileAccess } from './limit-file-access.js';
 import { type QueryFormat, runQuery } from './run-query.js';
 
@@ -90,14 +91,8 @@ function readsFiles(error: unknown): boolean {
 // The table functions of the statement, which is where files are read (read_text, glob, ...).
 function readingIn(tree: SqlTree): string {
   const names = new Set<string>();
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (node !== null && typeof node === 'object') {
-      const record = node as Record<string, unknown>;
-      if (record.type === 'TABLE_FUNCTION') names.add(String((record.function as { function_name?: string })?.function_name));
-      Object.values(record).forEach(visit);
-    }
-  };
-  visit(tree.statements);
+  eachNode(tree.statements, (node) => {
+    if (node.type === 'TABLE_FUNCTION') names.add(String((node.function as { function_name?: string })?.function_name));
+  });
   return names.size === 0 ? 'reading files' : `reading files (${[...names].join(', ')})`;
 }
