@@ -117,6 +117,11 @@ describe('the walkthrough of docs/models.md', () => {
     await waitFor(/dev: built in [\d.]+s; extracting .*\btop_provinces\b/, 120);
     save('reports/pages/provinces.md', files.get('reports/pages/provinces.md')!);
 
+    // The dev server serves a page only once it has seen the file: opened earlier, a busy machine's
+    // first load can be the not-found page, which no later save replaces.
+    await expect
+      .poll(async () => (await fetch(`http://localhost:${port}/provinces`).catch(() => undefined))?.status, { timeout: 120_000 })
+      .toBe(200);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
     const page = await browser.newPage();
     await page.goto(`http://localhost:${port}/provinces`, { waitUntil: 'networkidle', timeout: 180_000 });
