@@ -160,7 +160,7 @@ describe.concurrent('the report site', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 2000 } });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle' });
+    await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle', timeout: 60_000 });
     await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     await page.waitForTimeout(1000);
     await page.screenshot({ path: join(screenshotDir, `${path.replaceAll('/', '-') || 'index'}.png`), fullPage: true });
@@ -207,7 +207,7 @@ describe.concurrent('the report site', () => {
 
   it("names the shop in every page's header, not Evidence", async () => {
     const page = await browser.newPage();
-    await page.goto(`${baseUrl}/rfm`, { waitUntil: 'networkidle' });
+    await page.goto(`${baseUrl}/rfm`, { waitUntil: 'networkidle', timeout: 60_000 });
     const header = await page.locator('header').innerText();
     expect(header).toContain('示例女装店 Sample apparel shop');
     expect(await page.locator('header img[src*="wordmark"]').count()).toBe(0);
@@ -216,7 +216,7 @@ describe.concurrent('the report site', () => {
 
   it('shows the Overview headline numbers as the warehouse computes them', async () => {
     const page = await browser.newPage();
-    await page.goto(`${baseUrl}/`, { waitUntil: 'networkidle' });
+    await page.goto(`${baseUrl}/`, { waitUntil: 'networkidle', timeout: 60_000 });
     await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     const text = await page.locator('body').innerText();
     expect(text).toContain(headline.buyers!.toLocaleString('en-US'));
@@ -229,7 +229,7 @@ describe.concurrent('the report site', () => {
 
   it('opens the Overview with what changed and why, the alerts and the progress toward targets', async () => {
     const page = await browser.newPage();
-    await page.goto(`${baseUrl}/`, { waitUntil: 'networkidle' });
+    await page.goto(`${baseUrl}/`, { waitUntil: 'networkidle', timeout: 60_000 });
     await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     const text = await page.locator('body').innerText();
     // The shop's two years give both comparisons, each with its sentence, before the all-time figures.
@@ -276,7 +276,7 @@ describe.concurrent('the report site', () => {
     }
     const page = await browser.newPage();
     for (const path of ['', 'cohorts']) {
-      await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle' });
+      await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle', timeout: 60_000 });
       await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
       const picker = page.getByRole('combobox', { name: '对比月份 Month compared' });
       expect(await picker.innerText()).toContain(headline.month_text);
@@ -308,7 +308,7 @@ describe.concurrent('the report site', () => {
 
   it('shows "-" for a rate over fewer than 30 members, and says why a series or a score is empty', async () => {
     const page = await browser.newPage();
-    await page.goto(`${baseUrl}/repurchase`, { waitUntil: 'networkidle' });
+    await page.goto(`${baseUrl}/repurchase`, { waitUntil: 'networkidle', timeout: 60_000 });
     await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     // The ladder table: variant, step, reached n, went on, conversion, …
     const ladder = await page.evaluate(() =>
@@ -320,11 +320,11 @@ describe.concurrent('the report site', () => {
     expect(small.length).toBeGreaterThan(0);
     for (const cells of small) expect(cells[4]).toBe('-');
     for (const cells of ladder.filter((row) => Number(row[2]!.replaceAll(',', '')) >= 30)) expect(cells[4]).toMatch(/^\d+\.\d%$/);
-    await page.goto(`${baseUrl}/members`, { waitUntil: 'networkidle' });
+    await page.goto(`${baseUrl}/members`, { waitUntil: 'networkidle', timeout: 60_000 });
     await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     // The default level rule is cumulative, under which nobody is downgraded.
     expect(await page.locator('body').innerText()).toContain('No downgrade bars: levels count every purchase since the first');
-    await page.goto(`${baseUrl}/rfm`, { waitUntil: 'networkidle' });
+    await page.goto(`${baseUrl}/rfm`, { waitUntil: 'networkidle', timeout: 60_000 });
     await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     // Most members buy once, so their purchase counts tie and F2 (at least) holds nobody.
     expect((await page.locator('body').innerText()).replace(/\s+/g, ' ')).toMatch(
@@ -335,7 +335,7 @@ describe.concurrent('the report site', () => {
 
   it("states the key RFM segments' share of members and of revenue as the warehouse computes them", async () => {
     const page = await browser.newPage();
-    await page.goto(`${baseUrl}/rfm`, { waitUntil: 'networkidle' });
+    await page.goto(`${baseUrl}/rfm`, { waitUntil: 'networkidle', timeout: 60_000 });
     await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
     const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
@@ -351,7 +351,7 @@ describe.concurrent('the report site', () => {
     const sentence = `${asOf.slice(0, 7)} runs only to ${asOf}`;
     for (const path of ['', 'cohorts']) {
       const page = await browser.newPage();
-      await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle' });
+      await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle', timeout: 60_000 });
       await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
       const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
       if (asOf === monthEnd) expect(text).not.toContain('runs only to');
@@ -390,7 +390,7 @@ describe.concurrent('the report site', () => {
 
   it('shows each campaign with its ROI as the warehouse computes it', async () => {
     const page = await browser.newPage();
-    await page.goto(`${baseUrl}/campaigns/C01`, { waitUntil: 'networkidle' });
+    await page.goto(`${baseUrl}/campaigns/C01`, { waitUntil: 'networkidle', timeout: 60_000 });
     await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
     const text = await page.locator('body').innerText();
     expect(text).toContain(campaign.name);
