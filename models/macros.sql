@@ -60,27 +60,6 @@ create or replace temp macro old_enough_to_judge(purchase_date, as_of_date) as
 create or replace temp macro next_purchase_in_time(days_to_next) as
   days_to_next <= getvariable('maturity_days');
 
--- How many spells hold on each of the given days, by spell: spells is the name of a relation (a
--- CTE of the caller too) of spell, from_day and to_day; days, of one with a column day. A spell
--- holds from from_day up to to_day, exclusive (NULL: it still holds); one that ends by the day it
--- starts holds on none. Counted as a running sum of +1 on its first day and -1 on its end, summed
--- by day first, so that each given day joins a few thousand days, not every spell. A day before
--- every spell has no row; a spell that no longer holds has 0.
-create or replace temp macro spells_held(spells, days) as table
-  with
-  moves as (
-    select spell, from_day as day, 1 as held from query_table(spells) where to_day is null or to_day > from_day
-    union all
-    select spell, to_day as day, -1 as held from query_table(spells) where to_day > from_day
-  ),
-  moves_daily as (
-    select spell, day, sum(held) as held from moves group by spell, day
-  )
-  select given_days.day, moves_daily.spell, sum(moves_daily.held) as held
-  from query_table(days) as given_days
-  inner join moves_daily on moves_daily.day <= given_days.day
-  group by given_days.day, moves_daily.spell;
-
 -- The Wilson score interval of a proportion, successes out of trials (Wilson 1927; Newcombe 1998,
 -- "Two-sided confidence intervals for the single proportion", method 3):
 --   (x + z²/2 ∓ z √(x (n − x) / n + z²/4)) / (n + z²)

@@ -1,7 +1,7 @@
 -- Members by their lifecycle stage at each month end (to_stage) and at the month end before it
 -- (from_stage; 'entered' for members new in the snapshots since), from intermediate.
 -- int_member_stages_dated. A stage holds from its day to the member's next one, so each stage's
--- members at a month end are a count of spells (spells_held, models/macros.sql); members whose
+-- members at a month end are a count of spells (spell_moves below); members whose
 -- stage did not change between two month ends stay on the diagonal, and only the moves are
 -- counted member by member.
 -- grain: month_end, from_stage, to_stage
@@ -16,12 +16,26 @@ stage_spells as (
   select stage as spell, changed_on as from_day, valid_to as to_day from stage_days
 ),
 
-month_end_days as (
-  select month_end as day from month_ends
+-- How many spells hold at each month end (kpi_monthly and member_levels_monthly count theirs the
+-- same way). A spell holds from from_day up to to_day, exclusive (NULL: it still holds); one that
+-- ends by the day it starts holds on none. Counted as a running sum of +1 on its first day and -1
+-- on its end, summed by day first, so that each month end joins a few thousand days, not every
+-- spell. A month end before every spell has no row; a spell that no longer holds has 0.
+spell_moves as (
+  select spell, from_day as day, 1 as held from stage_spells where to_day is null or to_day > from_day
+  union all
+  select spell, to_day as day, -1 as held from stage_spells where to_day > from_day
+),
+
+spell_moves_daily as (
+  select spell, day, sum(held) as held from spell_moves group by spell, day
 ),
 
 held as (
-  select day as month_end, spell as stage, held as members from spells_held('stage_spells', 'month_end_days')
+  select month_ends.month_end, spell_moves_daily.spell as stage, sum(spell_moves_daily.held) as members
+  from month_ends
+  inner join spell_moves_daily on spell_moves_daily.day <= month_ends.month_end
+  group by month_ends.month_end, spell_moves_daily.spell
 ),
 
 -- A stage holds at a month end from the end of the month it began in, if it has not ended by

@@ -82,8 +82,9 @@ second_purchases as (
 
 -- repurchase_rate_12m at a month end e: a member counts when the latest occasion up to e is within
 -- the window (e < its day + W), and repeats when the one before it is too. An occasion is the
--- latest for e from its day to the next one's, so both are spells (spells_held, models/macros.sql)
--- read at the month ends: not every month joined with a year of occasions.
+-- latest for e from its day to the next one's, so both are spells, counted at the month ends as in
+-- intermediate.int_stage_moves_monthly (a running sum of their moves, summed by day first): not
+-- every month joined with a year of occasions.
 occasion_spans as (
   select
     occasion_number,
@@ -112,8 +113,21 @@ reading_days as (
   cross join as_of
 ),
 
+spell_moves as (
+  select spell, from_day as day, 1 as held from window_spells where to_day is null or to_day > from_day
+  union all
+  select spell, to_day as day, -1 as held from window_spells where to_day > from_day
+),
+
+spell_moves_daily as (
+  select spell, day, sum(held) as held from spell_moves group by spell, day
+),
+
 window_spells_held as (
-  select * from spells_held('window_spells', 'reading_days')
+  select reading_days.day, spell_moves_daily.spell, sum(spell_moves_daily.held) as held
+  from reading_days
+  inner join spell_moves_daily on spell_moves_daily.day <= reading_days.day
+  group by reading_days.day, spell_moves_daily.spell
 ),
 
 trailing_year_repurchase as (

@@ -25,17 +25,27 @@ lowest_level as (
 ),
 
 -- A level holds from its day to the member's next level day: each level's members at a month end
--- are a count of spells (spells_held, models/macros.sql).
+-- are a count of spells, a running sum of their moves summed by day first (as in intermediate.
+-- int_stage_moves_monthly, which says why).
 level_spells as (
   select member_level as spell, evaluated_on as from_day, valid_to as to_day from member_levels_dated
 ),
 
-month_end_days as (
-  select month_end as day from month_ends
+spell_moves as (
+  select spell, from_day as day, 1 as held from level_spells where to_day is null or to_day > from_day
+  union all
+  select spell, to_day as day, -1 as held from level_spells where to_day > from_day
+),
+
+spell_moves_daily as (
+  select spell, day, sum(held) as held from spell_moves group by spell, day
 ),
 
 held as (
-  select day as month_end, spell as member_level, held as members from spells_held('level_spells', 'month_end_days')
+  select month_ends.month_end, spell_moves_daily.spell as member_level, sum(spell_moves_daily.held) as members
+  from month_ends
+  inner join spell_moves_daily on spell_moves_daily.day <= month_ends.month_end
+  group by month_ends.month_end, spell_moves_daily.spell
 ),
 
 known as (
