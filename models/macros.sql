@@ -1,5 +1,8 @@
 -- Functions models may call, defined for the build session only (temp): a model that uses them
--- must be a table, so that readers never need them.
+-- must be a table, so that readers never need them. Bodies are portable SQL (docs/models.md), which
+-- the PostgreSQL engine writes out in place as DuckDB does; money_ratio, grouped_text,
+-- significant_text and the member level are not, and have their PostgreSQL definitions in
+-- pipelines/postgres/ (a change here is a change there).
 
 -- A member's key everywhere after staging: the salted hash of the buyer id, so that buyer ids
 -- (marketplace nicks) never reach the marts.
@@ -32,7 +35,7 @@ create or replace temp macro lifecycle_boundary(cycle_days, boundary_number) as
 -- Filtered rather than a CASE, which computes both: the median holds every value in memory.
 create or replace temp macro rfm_threshold(value) as
   coalesce(
-    median(value) filter (where getvariable('segment_threshold') = 'median'),
+    percentile_cont(0.5) within group (order by value) filter (where getvariable('segment_threshold') = 'median'),
     avg(value) filter (where getvariable('segment_threshold') is distinct from 'median')
   );
 
@@ -48,7 +51,7 @@ create or replace temp macro money_ratio(amount, numerator, denominator) as
 -- when the denominator, the members or purchases judged, is fewer than min_rate_members (empty:
 -- no threshold) or 0, so that 3 of 3 members never reads as 100%.
 create or replace temp macro rate_over(numerator, denominator) as
-  case when denominator >= coalesce(getvariable('min_rate_members'), 0) then numerator / nullif(denominator, 0) end;
+  case when denominator >= coalesce(getvariable('min_rate_members'), 0) then numerator::float8 / nullif(denominator, 0) end;
 
 -- The maturity rule (二次购买率 and every "did they come back" rate, docs/metrics.md): a purchase is
 -- old enough to judge when it is at least maturity_days before the as-of date, and was followed
@@ -67,12 +70,12 @@ create or replace temp macro next_purchase_in_time(days_to_next) as
 -- override by name (wilson_low(x, n, z := 2.576) for 99%). The bounds lie in [0, 1]; greatest/least
 -- only remove floating-point rounding at x = 0 and x = n. NULL without trials.
 create or replace temp macro wilson_low(successes, trials, z := 1.96) as
-  greatest(0, (successes + z::double * z / 2 - z::double * sqrt(successes * (trials - successes) / nullif(trials, 0) + z::double * z / 4))
-    / (trials + z::double * z));
+  greatest(0, (successes + z::float8 * z / 2 - z::float8 * sqrt(successes::float8 * (trials - successes) / nullif(trials, 0) + z::float8 * z / 4))
+    / (trials + z::float8 * z));
 
 create or replace temp macro wilson_high(successes, trials, z := 1.96) as
-  least(1, (successes + z::double * z / 2 + z::double * sqrt(successes * (trials - successes) / nullif(trials, 0) + z::double * z / 4))
-    / (trials + z::double * z));
+  least(1, (successes + z::float8 * z / 2 + z::float8 * sqrt(successes::float8 * (trials - successes) / nullif(trials, 0) + z::float8 * z / 4))
+    / (trials + z::float8 * z));
 
 -- Newcombe's hybrid score interval for the difference of two independent proportions
 -- p_t − p_c (Newcombe 1998, "Interval estimation for the difference between independent
@@ -80,17 +83,17 @@ create or replace temp macro wilson_high(successes, trials, z := 1.96) as
 --   low = d − √((p_t − l_t)² + (u_c − p_c)²),  high = d + √((u_t − p_t)² + (p_c − l_c)²).
 -- It stays within [−1, 1] and has a width when a rate is 0 or 1. NULL when an arm is empty.
 create or replace temp macro newcombe_low(successes_t, trials_t, successes_c, trials_c, z := 1.96) as
-  successes_t / nullif(trials_t, 0) - successes_c / nullif(trials_c, 0)
+  successes_t::float8 / nullif(trials_t, 0) - successes_c::float8 / nullif(trials_c, 0)
   - sqrt(
-    power(successes_t / nullif(trials_t, 0) - wilson_low(successes_t, trials_t, z := z), 2)
-    + power(wilson_high(successes_c, trials_c, z := z) - successes_c / nullif(trials_c, 0), 2)
+    power(successes_t::float8 / nullif(trials_t, 0) - wilson_low(successes_t, trials_t, z := z), 2)
+    + power(wilson_high(successes_c, trials_c, z := z) - successes_c::float8 / nullif(trials_c, 0), 2)
   );
 
 create or replace temp macro newcombe_high(successes_t, trials_t, successes_c, trials_c, z := 1.96) as
-  successes_t / nullif(trials_t, 0) - successes_c / nullif(trials_c, 0)
+  successes_t::float8 / nullif(trials_t, 0) - successes_c::float8 / nullif(trials_c, 0)
   + sqrt(
-    power(wilson_high(successes_t, trials_t, z := z) - successes_t / nullif(trials_t, 0), 2)
-    + power(successes_c / nullif(trials_c, 0) - wilson_low(successes_c, trials_c, z := z), 2)
+    power(wilson_high(successes_t, trials_t, z := z) - successes_t::float8 / nullif(trials_t, 0), 2)
+    + power(successes_c::float8 / nullif(trials_c, 0) - wilson_low(successes_c, trials_c, z := z), 2)
   );
 
 -- The minimum detectable lift of two arms: the smallest difference in response rate that arms of
@@ -99,7 +102,7 @@ create or replace temp macro newcombe_high(successes_t, trials_t, successes_c, t
 --   MDL = (z_0.975 + z_0.80) √(p (1 − p) (1/n_t + 1/n_c)),  z_0.975 = 1.959964, z_0.80 = 0.841621.
 -- n_t = 1000, n_c = 100, p = 0.05 gives 0.0640; NULL when an arm is empty.
 create or replace temp macro minimum_detectable_lift(p, n_t, n_c, z_confidence := 1.959964, z_power := 0.841621) as
-  (z_confidence + z_power) * sqrt(p * (1 - p) * (1 / nullif(n_t, 0) + 1 / nullif(n_c, 0)));
+  (z_confidence + z_power) * sqrt(p * (1 - p) * (1::float8 / nullif(n_t, 0) + 1::float8 / nullif(n_c, 0)));
 
 -- The member level (seeds/member_levels.csv) that completed purchases worth `revenue`, `purchases`
 -- of them, reach: the highest level whose revenue or count threshold either meets, as a struct of
@@ -123,17 +126,18 @@ create or replace temp macro member_level_rank(revenue, purchases) as member_lev
 create or replace temp macro bgnbd_p_alive(model, r, alpha, a, b, x, t_x, t_cal) as
   case
     when r is null then null
-    when x + (model = 'mbgnbd')::integer = 0 then 1.0::double
-    else 1 / (1 + a / (b + x + (model = 'mbgnbd')::integer - 1) * exp((r + x) * ln((alpha + t_cal) / (alpha + t_x))))
+    when x + (model = 'mbgnbd')::integer = 0 then 1.0::float8
+    else 1::float8 / (1 + a::float8 / (b + x + (model = 'mbgnbd')::integer - 1) * exp((r + x) * ln((alpha + t_cal) / (alpha + t_x))))
   end;
 
 -- Figures worded as a printed page shows them (the monthly report).
--- A change: as a ratio (▲12.5%) or in points (▲1.2 pts); '—' without a base to set it against.
+-- A change: as a ratio (▲12.5%, ▲1,250.0% past ten times) or in points (▲1.2 pts); '—' without a
+-- base to set it against.
 create or replace temp macro change_text(change, unit) as
   case
     when change is null then '—'
-    when unit = 'share' then if(change < 0, '▼', '▲') || format('{:.1f} pts', abs(change) * 100)
-    else if(change < 0, '▼', '▲') || format('{:.1f}%', abs(change) * 100)
+    when unit = 'share' then case when change < 0 then '▼' else '▲' end || grouped_text(abs(change) * 100, 1) || ' pts'
+    else case when change < 0 then '▼' else '▲' end || grouped_text(abs(change) * 100, 1) || '%'
   end;
 
 -- A number as text with thousands separators and a fixed number of decimals: 1,234.6. Models word
@@ -148,11 +152,11 @@ create or replace temp macro significant_text(value, digits) as printf('%.' || d
 create or replace temp macro figure_text(value, unit) as
   case
     when value is null then '—'
-    when unit = 'yuan' then if(value < 0, '−', '') || '¥' || grouped_text(abs(value), 0)
-    when unit = 'share' then format('{:.1f}%', value * 100)
+    when unit = 'yuan' then case when value < 0 then '−' else '' end || '¥' || grouped_text(abs(value), 0)
+    when unit = 'share' then grouped_text(value * 100, 1) || '%'
     else grouped_text(value, 0)
   end;
 
 -- A part of a change: signed, ¥ to the yuan.
 create or replace temp macro signed_yuan_text(amount) as
-  case when amount is null then '—' else if(amount < 0, '−', '+') || '¥' || grouped_text(abs(amount), 0) end;
+  case when amount is null then '—' else case when amount < 0 then '−' else '+' end || '¥' || grouped_text(abs(amount), 0) end;
