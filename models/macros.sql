@@ -2,7 +2,7 @@
 -- must be a table, so that readers never need them. Bodies are portable SQL (docs/models.md), which
 -- the PostgreSQL engine writes out in place as DuckDB does; money_ratio, grouped_text,
 -- significant_text and the member level are not, and have their PostgreSQL definitions in
--- pipelines/postgres/ (a change here is a change there).
+-- pipelines/transform/postgres/ (a change here is a change there).
 
 -- A member's key everywhere after staging: the salted hash of the buyer id, so that buyer ids
 -- (marketplace nicks) never reach the marts.

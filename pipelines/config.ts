@@ -13,6 +13,11 @@ const envSchema = z.object({
     .default('1.25GB'),
   WAREHOUSE_THREADS: z.coerce.number().int().positive().optional(),
   WAREHOUSE_MEMBER_SALT: z.string().min(8).optional(),
+  WAREHOUSE_ENGINE: z.enum(['duckdb', 'postgres']).default('duckdb'),
+  WAREHOUSE_POSTGRES_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'like postgres://user@host:5432/database')
+    .optional(),
 });
 
 export interface WarehouseConfig {
@@ -30,6 +35,9 @@ export interface WarehouseConfig {
   assertionsDir: string;
   /** Salt for member keys; when absent a random one is created once and kept in the data folder. */
   memberSalt: string | undefined;
+  /** Where the models run: DuckDB, or the PostgreSQL server at postgresUrl (docs/scale.md). */
+  engine: 'duckdb' | 'postgres';
+  postgresUrl: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, projectDir = process.cwd()): WarehouseConfig {
@@ -39,6 +47,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, projectDir = pr
     throw new Error(`invalid environment: ${problems.join('; ')}`);
   }
   const settings = parsed.data;
+  if (settings.WAREHOUSE_ENGINE === 'postgres' && !settings.WAREHOUSE_POSTGRES_URL)
+    throw new Error('invalid environment: WAREHOUSE_ENGINE=postgres needs WAREHOUSE_POSTGRES_URL (postgres://user@host:5432/database)');
   const dataDir = resolve(projectDir, settings.WAREHOUSE_DATA_DIR);
   return {
     projectDir,
@@ -53,5 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, projectDir = pr
     seedsDir: resolve(projectDir, 'seeds'),
     assertionsDir: resolve(projectDir, 'models/assertions'),
     memberSalt: settings.WAREHOUSE_MEMBER_SALT,
+    engine: settings.WAREHOUSE_ENGINE,
+    postgresUrl: settings.WAREHOUSE_POSTGRES_URL,
   };
 }

@@ -194,6 +194,9 @@ describe('the repository', () => {
       (file) =>
         file.endsWith('.sql') &&
         file !== 'models/macros.sql' &&
+        // The PostgreSQL bodies of the macros whose DuckDB body is not portable: the dual-engine
+        // test holds them to DuckDB's results, postgres-sql.test.ts to the same parameters.
+        file !== 'pipelines/transform/postgres/postgres-macros.sql' &&
         !file.startsWith('pipelines/generate/') &&
         /\bcreate\s+(or\s+replace\s+)?(temp\s+)?macro\b/i.test(read(file)),
     );

@@ -10,6 +10,7 @@ import { seedFiles } from './load-seeds.js';
 import { materializeModels } from './materialize-models.js';
 import type { Model } from './model.js';
 import { selectModels } from './order-models.js';
+import { buildOnPostgres, copyFolder } from './postgres/build-on-postgres.js';
 import { prepareSession } from './prepare-session.js';
 import { recordCatalog, recordRun } from './record-run.js';
 import { DataTestError, runDataTests } from './run-data-tests.js';
@@ -30,7 +31,10 @@ export async function buildWarehouse(db: Kysely<Database>, run: Run, options: Bu
   const { config, log } = run;
   return inSession(db, run, async (connection, hide) => {
     const { models, assertions, macros } = await prepareSession(connection, run);
-    const selected = selectModels(models, options.select ?? []);
+    if (config.engine === 'postgres' && (options.select ?? []).length > 0) log('PostgreSQL builds every model, whatever --select names');
+    const postgres =
+      config.engine === 'postgres' ? await buildOnPostgres(connection, config, config.postgresUrl!, models, macros, log) : undefined;
+    const selected = postgres ? postgres.models : selectModels(models, options.select ?? []);
     const selectedNames = new Set(selected.map((model) => model.name));
     const touched = assertions.filter((assertion) => assertion.dependsOn.some((name) => selectedNames.has(name)));
     const context: BuildContext = {
@@ -49,6 +53,7 @@ export async function buildWarehouse(db: Kysely<Database>, run: Run, options: Bu
     };
     const shadows = new BuildShadows();
     const cleanUp = async () => {
+      await postgres?.rollback();
       await dropShadows(connection);
       for (const table of context.deltas.values()) await sql.raw(`drop table if exists ${table}`).execute(connection);
     };
@@ -61,6 +66,7 @@ export async function buildWarehouse(db: Kysely<Database>, run: Run, options: Bu
       crashPoint('build:tested');
       if (!built.failure && tested.failures.length === 0) {
         const ending = performance.now();
+        await postgres?.commit();
         await connection.transaction().execute(async (trx) => {
           await recordCatalog(trx, models);
           await shadows.swap(trx);
@@ -103,8 +109,11 @@ async function inSession<T>(
 ): Promise<T> {
   const hide = (text: string) => text.replaceAll(context.memberSalt, '<member salt>');
   const seeds = seedFiles(context.config.seedsDir).map((seed) => seed.path);
-  return withFileAccessOff(db, seeds, () => db.connection().execute((connection) => work(connection, hide))).catch((error: Error) => {
-    error.message = hide(error.message);
-    throw error;
-  });
+  const directories = context.config.engine === 'postgres' ? [copyFolder(context.config)] : [];
+  return withFileAccessOff(db, seeds, () => db.connection().execute((connection) => work(connection, hide)), directories).catch(
+    (error: Error) => {
+      error.message = hide(error.message);
+      throw error;
+    },
+  );
 }

@@ -5,7 +5,7 @@ import { withDuckDBConnection } from '../warehouse/dialect/duckdb-driver.js';
 import { relationKind } from '../warehouse/relation-kind.js';
 import { identifier, literal } from '../warehouse/sql-text.js';
 import { toJsRow } from '../warehouse/to-js-value.js';
-import type { ColumnType, Row } from './computations/computation.js';
+import type { ColumnType, ComputationResult, Row } from './computations/computation.js';
 import { computations } from './computations/index.js';
 import { type Model, modelQueryError } from './model.js';
 
@@ -30,6 +30,29 @@ export async function materializeComputed(db: Kysely<Database>, model: Model, in
     });
     return { rows: reader.getRowObjects().map(toJsRow) as Row[], columns: reader.columnNames() };
   });
+  const previous = async () =>
+    (await relationKind(db, model.schema, model.table)) === 'table'
+      ? (await sql.raw<Row>(`select * from ${model.name}`).execute(db)).rows
+      : undefined;
+  const result = await runComputation(db, model, rows, columns, previous);
+  const staged = `_computed_${model.schema}_${model.table}`;
+  await writeRows(db, staged, computation.output, result.rows);
+  await sql.raw(`create or replace table ${into} as select * from ${staged}; drop table ${staged}`).execute(db);
+  return result.note;
+}
+
+/**
+ * The computation of `model` run on its query's `rows` (of `columns`), with the parameters it names
+ * (DuckDB's variables of the build session `db`) and, if it reads them, the rows `previous` gives.
+ */
+export async function runComputation(
+  db: Kysely<Database>,
+  model: Model,
+  rows: Row[],
+  columns: string[],
+  previous: () => Promise<Row[] | undefined>,
+): Promise<ComputationResult> {
+  const computation = computations[model.compute!]!;
   const missing = computation.input.filter((column) => !columns.includes(column));
   if (missing.length > 0) throw new Error(`computation ${model.compute} needs the column(s) ${missing.join(', ')} from the model's SQL`);
   const parameters: Record<string, unknown> = {};
@@ -37,15 +60,7 @@ export async function materializeComputed(db: Kysely<Database>, model: Model, in
     const { rows: values } = await sql.raw<{ value: unknown }>(`select getvariable(${literal(name)}) as value`).execute(db);
     parameters[name] = values[0]?.value ?? null;
   }
-  const previous =
-    computation.readsPrevious && (await relationKind(db, model.schema, model.table)) === 'table'
-      ? (await sql.raw<Row>(`select * from ${model.name}`).execute(db)).rows
-      : undefined;
-  const result = computation.run({ rows, parameters, previous });
-  const staged = `_computed_${model.schema}_${model.table}`;
-  await writeRows(db, staged, computation.output, result.rows);
-  await sql.raw(`create or replace table ${into} as select * from ${staged}; drop table ${staged}`).execute(db);
-  return result.note;
+  return computation.run({ rows, parameters, previous: computation.readsPrevious ? await previous() : undefined });
 }
 
 // Appended as data chunks (at most 2,048 rows each) to a temp table of the declared types.

@@ -40,13 +40,22 @@ export async function materializeModels(
           : await materializeIfChanged(db, model, context, shadows);
       const rows = model.materialized === 'view' ? null : await countRows(db, shadows.readOf(model.name));
       const seconds = (performance.now() - started) / 1000;
-      records.push({ model, status: 'succeeded', mode, changedKeys, rows, seconds, message: note });
+      const elsewhere = model.builtOnPostgres;
+      records.push({
+        model,
+        status: 'succeeded',
+        mode,
+        changedKeys,
+        rows,
+        seconds: seconds + (elsewhere?.seconds ?? 0),
+        message: note ?? elsewhere?.note ?? null,
+      });
       const how =
         model.materialized === 'incremental'
           ? mode === 'full'
             ? 'incremental, in full'
             : `${mode}, ${changedKeys!.toLocaleString('en-US')} ${model.incrementalKey} values`
-          : `${materializedText(model)}${mode === 'unchanged' ? ', unchanged' : ''}`;
+          : `${model.builtOnPostgres ? 'copied from PostgreSQL' : materializedText(model)}${mode === 'unchanged' ? ', unchanged' : ''}`;
       log(
         `[${index + 1}/${models.length}] ${model.name.padEnd(40)} ${how.padEnd(5)} ${seconds.toFixed(2).padStart(7)}s${rows === null ? '' : `  ${rows.toLocaleString('en-US')} rows`}`,
       );

@@ -33,6 +33,8 @@ export interface Model {
   dependsOn: string[];
   /** A standing audience's header (models/audiences/). */
   audience?: AudienceHeader;
+  /** A model built on PostgreSQL (postgres/build-on-postgres.ts), whose SQL here reads its rows: its time and note there. */
+  builtOnPostgres?: { seconds: number; note: string | null };
 }
 
 /**

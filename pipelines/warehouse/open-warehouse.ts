@@ -120,12 +120,17 @@ export async function openWarehouse(config: WarehouseConfig, options: OpenOption
  * that the project's SQL run in it reads the warehouse only. DuckDB cannot turn access back on, so
  * the warehouse is reopened afterwards (`db` goes on working); no other connection may be in use then.
  */
-export async function withFileAccessOff<T>(db: Kysely<Database>, paths: string[], work: () => Promise<T>): Promise<T> {
+export async function withFileAccessOff<T>(
+  db: Kysely<Database>,
+  paths: string[],
+  work: () => Promise<T>,
+  directories: string[] = [],
+): Promise<T> {
   const warehouse = warehouses.get(db);
   if (!warehouse) throw new Error('withFileAccessOff takes the db of a warehouse opened by openWarehouse');
   const { rows } = await sql<{ on: boolean }>`select current_setting('enable_external_access') as on`.execute(db);
   if (!rows[0]!.on) await warehouse.reopen();
-  await limitFileAccess(db, paths);
+  await limitFileAccess(db, paths, { directories });
   let result: T;
   try {
     result = await work();

@@ -1,0 +1,224 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import type { WarehouseConfig } from '../../config.js';
+import type { Macros } from '../../run/read-macros.js';
+import type { Database } from '../../warehouse/database.js';
+import { identifier } from '../../warehouse/sql-text.js';
+import type { ColumnType, Row } from '../computations/computation.js';
+import { computations } from '../computations/index.js';
+import { runComputation } from '../materialize-computed.js';
+import { type Model, ModelError } from '../model.js';
+import { copyFromPostgres, copyRowsToPostgres, copyToPostgres, dropRelation, readCopySql } from './copy-tables.js';
+import { type BoundVariable, toPostgresSql } from './postgres-sql.js';
+
+/** A build on PostgreSQL in its open transaction: what DuckDB builds in place of its models, then commit or roll back. */
+export interface PostgresBuild {
+  /** Every model, in order: those PostgreSQL built as tables that read its results, the others as they are. */
+  models: Model[];
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+const functionsSql = readFileSync(new URL('./postgres-functions.sql', import.meta.url), 'utf8');
+const postgresMacrosSql = readFileSync(new URL('./postgres-macros.sql', import.meta.url), 'utf8');
+
+const postgresColumnTypes: Record<ColumnType, string> = {
+  varchar: 'text',
+  boolean: 'boolean',
+  integer: 'integer',
+  bigint: 'bigint',
+  double: 'float8',
+};
+
+/**
+ * Builds the models on the PostgreSQL server at `url`, in one transaction left open: the sources
+ * they read (raw, seeds), copied from DuckDB after its checks; then each model in dependency order,
+ * in full, as a table (a view stays a view); then each result copied back as a file that DuckDB's
+ * build reads in place of the model's SQL, so that the data tests, the run log, the published
+ * marts and the site work as on DuckDB. The models that read the run log (ops) are DuckDB's own:
+ * it lives in the DuckDB file. Nothing on PostgreSQL changes until commit().
+ */
+export async function buildOnPostgres(
+  duckdb: Kysely<Database>,
+  config: WarehouseConfig,
+  url: string,
+  models: Model[],
+  macros: Macros,
+  log: (line: string) => void,
+): Promise<PostgresBuild> {
+  const onDuckDB = readersOfRunLog(models);
+  const built = models.filter((model) => !onDuckDB.has(model.name));
+  const names = new Set(models.map((model) => model.name));
+  const sources = [...new Set(built.flatMap((model) => model.dependsOn).filter((name) => !names.has(name)))].sort();
+  const folder = copyFolder(config);
+  await rm(folder, { recursive: true, force: true });
+  await mkdir(folder, { recursive: true });
+  const client = new pg.Client({ connectionString: url, application_name: 'member-warehouse', types: { getTypeParser: typeParser } });
+  await client.connect().catch((error: Error) => {
+    throw new Error(`PostgreSQL (WAREHOUSE_POSTGRES_URL): cannot connect: ${error.message}`);
+  });
+  let ended = false;
+  const end = async (statement: string) => {
+    if (ended) return;
+    ended = true;
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end().catch(() => {});
+      await rm(folder, { recursive: true, force: true });
+    }
+  };
+  try {
+    await client.query('begin');
+    // Text compares by bytes, as in DuckDB, whatever the database's collation.
+    await client.query(`set local search_path = public, duckdb_compat; set local timezone = 'UTC'`);
+    await client.query(functionsSql);
+    const native = await compatibilityNames(client);
+    const variables = await boundVariables(duckdb);
+    let started = performance.now();
+    for (const source of sources) {
+      await copyToPostgres(duckdb, client, source, folder);
+      await client.query(`analyze ${source}`);
+    }
+    log(`PostgreSQL: ${sources.length} sources copied (${((performance.now() - started) / 1000).toFixed(1)}s)`);
+    const postgresMacros = overrides(macros);
+    const copies = new Map<string, Model>();
+    for (const [index, model] of built.entries()) {
+      started = performance.now();
+      let note: string | null = null;
+      const query = toPostgresSql(model.sql, postgresMacros, native, variables);
+      await client.query(`create schema if not exists ${identifier(model.schema)}`);
+      try {
+        if (model.compute) note = await buildComputed(duckdb, client, model, query);
+        else {
+          await dropRelation(client, model.name);
+          await client.query(`create ${model.materialized === 'view' ? 'view' : 'table'} ${model.name} as\n${query}`);
+        }
+        // A new table has no statistics until autovacuum comes, after the build: without them the
+        // planner guesses the sizes of every join that reads it.
+        if (model.materialized !== 'view') await client.query(`analyze ${model.name}`);
+      } catch (error) {
+        throw new ModelError(model.file, `on PostgreSQL: ${(error as Error).message}`);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const file = join(folder, `${model.name}.csv`);
+      const columns = await copyFromPostgres(client, model.name, file);
+      // Named by its rows' digest, so that DuckDB's build sees a change of rows as a change of SQL.
+      const digest = createHash('md5')
+        .update(await readFile(file))
+        .digest('hex');
+      copies.set(model.name, {
+        ...model,
+        sql: `-- rows ${digest}, built on PostgreSQL\n${readCopySql(file, columns)}`,
+        materialized: 'table',
+        compute: undefined,
+        incrementalKey: undefined,
+        upstreamKey: undefined,
+        asOfCut: undefined,
+        dependsOn: [],
+        builtOnPostgres: { seconds, note },
+      });
+      const how = model.compute ? 'computed' : model.materialized === 'incremental' ? 'incremental, in full' : model.materialized;
+      log(`[PostgreSQL ${index + 1}/${built.length}] ${model.name.padEnd(40)} ${how.padEnd(5)} ${seconds.toFixed(2).padStart(7)}s`);
+      if (note !== null) log(`    ${note}`);
+    }
+    return {
+      models: models.map((model) => copies.get(model.name) ?? model),
+      commit: () => end('commit'),
+      rollback: () => end('rollback'),
+    };
+  } catch (error) {
+    await end('rollback').catch(() => {});
+    throw error;
+  }
+}
+
+// A computation reads numbers as numbers: bigint (20) and numeric (1700) arrive as text otherwise.
+const typeParser = ((oid: number, format: 'text' | 'binary') =>
+  oid === 20 || oid === 1700 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser;
+
+/** Where a build's copies between the engines are written: inside the data folder's temp folder. */
+export function copyFolder(config: WarehouseConfig): string {
+  return join(config.tempDirectory, 'postgres');
+}
+
+// The models that read ops (the run log), and those that read them in turn.
+function readersOfRunLog(models: Model[]): Set<string> {
+  const readers = new Set<string>();
+  for (const model of models) if (model.dependsOn.some((name) => name.startsWith('ops.') || readers.has(name))) readers.add(model.name);
+  return readers;
+}
+
+// Macros whose PostgreSQL body differs (postgres-macros.sql) in place of their DuckDB body.
+function overrides(macros: Macros): Macros {
+  const definitions = new Map(macros.definitions);
+  for (const statement of postgresMacrosSql.split(/;\s*\n/)) {
+    const name = /create\s+macro\s+([a-z_][a-z0-9_]*)/i.exec(statement)?.[1];
+    if (name) definitions.set(name.toLowerCase(), `${statement.slice(statement.search(/create\s+macro/i))};`);
+  }
+  return { ...macros, definitions };
+}
+
+async function compatibilityNames(client: pg.Client): Promise<Set<string>> {
+  const { rows } = await client.query<{ name: string }>(
+    `select distinct proname as name from pg_proc where pronamespace = 'duckdb_compat'::regnamespace`,
+  );
+  return new Set(rows.map((row) => row.name));
+}
+
+// Every variable of DuckDB's build session, typed for PostgreSQL.
+async function boundVariables(duckdb: Kysely<Database>): Promise<Map<string, BoundVariable>> {
+  const { rows: names } = await sql<{ name: string; type: string }>`select name, type from duckdb_variables()`.execute(duckdb);
+  const rows: Array<{ name: string; type: string; value: string | null }> = [];
+  // duckdb_variables() writes NULL as 'NULL'; getvariable of the name does not.
+  for (const { name, type } of names) {
+    const { rows: values } = await sql<{ value: string | null }>`select getvariable(${sql.lit(name)})::varchar as value`.execute(duckdb);
+    rows.push({ name, type, value: values[0]!.value });
+  }
+  const types: Record<string, string> = {
+    VARCHAR: 'text',
+    DOUBLE: 'float8',
+    INTEGER: 'integer',
+    BIGINT: 'bigint',
+    BOOLEAN: 'boolean',
+    DATE: 'date',
+    TIME: 'time',
+    TIMESTAMP: 'timestamp',
+  };
+  const variables = new Map<string, BoundVariable>();
+  for (const row of rows) {
+    const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(row.type);
+    const type = decimal ? `numeric(${decimal[1]}, ${decimal[2]})` : types[row.type];
+    // A variable of another type (the generator's lists) is no parameter of a model.
+    if (type) variables.set(row.name, { value: row.value, type });
+  }
+  return variables;
+}
+
+// A computed model: its query's rows through the computation, into a table of its declared types.
+async function buildComputed(duckdb: Kysely<Database>, client: pg.Client, model: Model, query: string): Promise<string | null> {
+  const { rows, fields } = await client.query<Row>(query);
+  const previous = async () =>
+    (await client.query('select to_regclass($1) as oid', [model.name])).rows[0]?.oid === null
+      ? undefined
+      : (await client.query<Row>(`select * from ${model.name}`)).rows;
+  const result = await runComputation(
+    duckdb,
+    model,
+    rows,
+    fields.map((field) => field.name),
+    previous,
+  );
+  const output = computations[model.compute!]!.output;
+  const names = Object.keys(output);
+  await dropRelation(client, model.name);
+  await client.query(
+    `create table ${model.name} (${names.map((name) => `${identifier(name)} ${postgresColumnTypes[output[name]!]}`).join(', ')})`,
+  );
+  await copyRowsToPostgres(client, model.name, names, result.rows);
+  return result.note;
+}
