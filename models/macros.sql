@@ -142,7 +142,10 @@ create or replace temp macro change_text(change, unit) as
 
 -- A number as text with thousands separators and a fixed number of decimals: 1,234.6. Models word
 -- numbers with macros, not with format or printf, whose patterns PostgreSQL writes otherwise.
-create or replace temp macro grouped_text(value, decimals) as format('{:,.' || decimals || 'f}', value);
+-- Rounded half away from zero (四舍五入: ¥1,066.50 reads ¥1,067), on the value to 6 decimals, so that
+-- a sum's binary noise (28046.499999999993 for 28046.5) rounds as the amount it stands for, and
+-- the same on PostgreSQL (format alone rounds the binary value half to even: ¥1,066).
+create or replace temp macro grouped_text(value, decimals) as format('{:,.' || decimals || 'f}', round(value::decimal(38, 6), decimals));
 
 -- A number as text with `digits` significant digits, in exponent form when very large or small
 -- (printf's %g): 4.851e+08.

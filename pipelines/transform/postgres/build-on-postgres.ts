@@ -61,24 +61,41 @@ export async function buildOnPostgres(
   await client.connect().catch((error: Error) => {
     throw new Error(`PostgreSQL (WAREHOUSE_POSTGRES_URL): cannot connect: ${error.message}`);
   });
+  // A connection lost while DuckDB works (the server restarted, an administrator's timeout) fails
+  // the next query; unhandled, it would end the process.
+  let lost: Error | undefined;
+  client.on('error', (error) => {
+    lost = error;
+  });
   let ended = false;
   const end = async (statement: string) => {
     if (ended) return;
     ended = true;
     try {
-      await client.query(statement);
+      if (lost && statement === 'commit') throw new Error(`PostgreSQL: the connection was lost before commit: ${lost.message}`);
+      if (!lost) await client.query(statement);
     } finally {
       await client.end().catch(() => {});
       await rm(folder, { recursive: true, force: true });
     }
   };
   try {
+    await refuseCollation(client);
     await client.query('begin');
-    // Text compares by bytes, as in DuckDB, whatever the database's collation.
-    await client.query(`set local search_path = public, duckdb_compat; set local timezone = 'UTC'`);
+    // What the copies and the literals rely on, whatever the server's or the database's defaults:
+    // every digit of a float8, ISO dates, backslashes as plain characters, no timeout while DuckDB
+    // tests the rows. The compatibility functions come after pg_catalog, and before public, where
+    // another role could define a function of the same name to run with the build's rights.
+    await client.query(`set local search_path = pg_catalog, duckdb_compat; set local timezone = 'UTC';
+      set local extra_float_digits = 3; set local datestyle = 'ISO, YMD'; set local intervalstyle = 'postgres';
+      set local standard_conforming_strings = on; set local client_encoding = 'UTF8';
+      set local statement_timeout = 0; set local idle_in_transaction_session_timeout = 0`);
     await client.query(functionsSql);
     const native = await compatibilityNames(client);
     const variables = await boundVariables(duckdb);
+    await client.query('create temp table build_secrets (name text, value text) on commit drop');
+    const secrets = [...variables].filter(([, variable]) => variable.secret).map(([name, variable]) => ({ name, value: variable.value }));
+    await copyRowsToPostgres(client, 'pg_temp.build_secrets', ['name', 'value'], secrets);
     let started = performance.now();
     for (const source of sources) {
       await copyToPostgres(duckdb, client, source, folder);
@@ -141,6 +158,18 @@ export async function buildOnPostgres(
 const typeParser = ((oid: number, format: 'text' | 'binary') =>
   oid === 20 || oid === 1700 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser;
 
+// Text sorts by bytes in DuckDB; under another collation names and ties would order otherwise.
+async function refuseCollation(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ collation: string }>(
+    'select datcollate as collation from pg_database where datname = current_database()',
+  );
+  const collation = rows[0]?.collation;
+  if (collation !== 'C' && collation !== 'POSIX')
+    throw new Error(
+      `PostgreSQL: the database's collation is ${collation}; create it with LC_COLLATE 'C' (createdb --locale=C --template=template0), so that text sorts as in DuckDB`,
+    );
+}
+
 /** Where a build's copies between the engines are written: inside the data folder's temp folder. */
 export function copyFolder(config: WarehouseConfig): string {
   return join(config.tempDirectory, 'postgres');
@@ -182,19 +211,24 @@ async function boundVariables(duckdb: Kysely<Database>): Promise<Map<string, Bou
   const types: Record<string, string> = {
     VARCHAR: 'text',
     DOUBLE: 'float8',
+    FLOAT: 'real',
+    TINYINT: 'smallint',
+    SMALLINT: 'smallint',
     INTEGER: 'integer',
     BIGINT: 'bigint',
+    HUGEINT: 'numeric(38, 0)',
     BOOLEAN: 'boolean',
     DATE: 'date',
     TIME: 'time',
     TIMESTAMP: 'timestamp',
+    'TIMESTAMP WITH TIME ZONE': 'timestamptz',
+    INTERVAL: 'interval',
   };
   const variables = new Map<string, BoundVariable>();
   for (const row of rows) {
     const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(row.type);
     const type = decimal ? `numeric(${decimal[1]}, ${decimal[2]})` : types[row.type];
-    // A variable of another type (the generator's lists) is no parameter of a model.
-    if (type) variables.set(row.name, { value: row.value, type });
+    variables.set(row.name, { value: row.value, type, duckdbType: row.type, secret: row.name === 'member_salt' });
   }
   return variables;
 }

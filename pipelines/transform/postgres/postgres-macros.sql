@@ -8,7 +8,7 @@ create macro money_ratio(amount, numerator, denominator) as
 
 -- DuckDB's format('{:,.Nf}') is to_char with a grouped pattern here.
 create macro grouped_text(value, decimals) as
-  to_char(round(value::numeric, decimals), 'FM999,999,999,999,999,990' || case when decimals > 0 then '.' || repeat('0', decimals) else '' end);
+  to_char(round(value::numeric(38, 6), decimals), 'FM999,999,999,999,999,990' || case when decimals > 0 then '.' || repeat('0', decimals) else '' end);
 
 -- DuckDB searches a list of structs (a correlated subquery there held every row in memory); here
 -- the seed is searched by a subquery, which PostgreSQL runs per row on a table of a few levels.

@@ -5,7 +5,11 @@ import { type Token, tokenize } from '../implicit-aliases.js';
 /** A build parameter as PostgreSQL reads it: its value as text (NULL: not set) and its PostgreSQL type. */
 export interface BoundVariable {
   value: string | null;
-  type: string;
+  /** undefined: a type the engine does not carry over (DuckDB's, named in duckdbType), which a model may not read there. */
+  type: string | undefined;
+  duckdbType: string;
+  /** Read from the session's temporary table build_secrets, never written into SQL text, which servers log (the member salt). */
+  secret?: boolean;
 }
 
 interface MacroDefinition {
@@ -73,6 +77,8 @@ function boundVariable(args: Argument[], variables: ReadonlyMap<string, BoundVar
   const variable = variables.get(name);
   // Unset, DuckDB's getvariable gives NULL.
   if (!variable) return 'null';
+  if (!variable.type) throw new Error(`getvariable('${name}') is a ${variable.duckdbType}, which the PostgreSQL engine does not bind`);
+  if (variable.secret) return `cast((select value from pg_temp.build_secrets where name = ${literal(name)}) as ${variable.type})`;
   return `cast(${variable.value === null ? 'null' : literal(variable.value)} as ${variable.type})`;
 }
 
@@ -95,11 +101,14 @@ function written(name: string, macro: MacroDefinition, args: Argument[]): string
   for (const [index, token] of body.entries()) {
     const value = values.get(token.text.toLowerCase());
     const named = body[index + 1]?.text === ':' && body[index + 2]?.text === '=';
-    if (value === undefined || named || body[index - 1]?.text === '.' || body[index + 1]?.text === '(') continue;
+    // A name after `.`, `::` or `as`, or before `(`, is a field, type, alias or function, not the parameter.
+    const after = body[index - 1]?.text.toLowerCase();
+    if (value === undefined || named || after === '.' || after === '::' || after === 'as' || body[index + 1]?.text === '(') continue;
     out += `${macro.body.slice(copied, token.index)}(${value})`;
     copied = token.index + token.text.length;
   }
-  return `(${out}${macro.body.slice(copied)})`;
+  // On a line of its own: a comment ending the body must not swallow the bracket.
+  return `(${out}${macro.body.slice(copied)}\n)`;
 }
 
 interface Argument {

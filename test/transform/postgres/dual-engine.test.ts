@@ -21,6 +21,8 @@ interface ColumnStats {
   distinct: number;
   /** Numbers: their sum; text: the sum of lengths; dates and timestamps: of epochs; booleans: the trues. */
   sum: number | null;
+  /** Text: the sum of its values' hashes. */
+  hashes: number | null;
 }
 
 // One mart's figures per column, computed the same way on either warehouse (DuckDB files both:
@@ -31,19 +33,22 @@ async function martStats(db: Kysely<Database>, mart: string): Promise<Map<string
   const stats = new Map<string, ColumnStats>();
   for (const { name, type } of columns) {
     const column = `"${name}"`;
-    const summed = /^(VARCHAR|ENUM)/.test(type)
+    const text = /^(VARCHAR|ENUM)/.test(type);
+    const summed = text
       ? `sum(length(${column}::varchar))`
       : /DATE|TIMESTAMP|TIME/.test(type)
         ? `sum(epoch(${column}))`
         : type === 'BOOLEAN'
           ? `count(*) filter (where ${column})`
           : `sum(${column})`;
-    const { rows } = await sql<{ rows: number; non_null: number; distinct: number; summed: number | null }>`
+    // Text by its values too, not only their lengths: the sum of their hashes, cut to stay exact as a double.
+    const hashed = text ? `sum(hash(${column}::varchar) % 1000003)` : 'null';
+    const { rows } = await sql<{ rows: number; non_null: number; distinct: number; summed: number | null; hashed: number | null }>`
       select count(*)::double as rows, count(${sql.raw(column)})::double as non_null,
-        count(distinct ${sql.raw(column)})::double as distinct, ${sql.raw(summed)}::double as summed
+        count(distinct ${sql.raw(column)})::double as distinct, ${sql.raw(summed)}::double as summed, ${sql.raw(hashed)}::double as hashed
       from ${sql.raw(mart)}`.execute(db);
     const row = rows[0]!;
-    stats.set(name, { type, rows: row.rows, nonNull: row.non_null, distinct: row.distinct, sum: row.summed });
+    stats.set(name, { type, rows: row.rows, nonNull: row.non_null, distinct: row.distinct, sum: row.summed, hashes: row.hashed });
   }
   return stats;
 }
@@ -100,7 +105,7 @@ describe('the models on PostgreSQL', () => {
           differences.push(`${mart}.${column}: missing`);
           continue;
         }
-        for (const figure of ['rows', 'nonNull', 'distinct', 'sum'] as const)
+        for (const figure of ['rows', 'nonNull', 'distinct', 'sum', 'hashes'] as const)
           if (!close(want[figure], got[figure]))
             differences.push(
               `${mart}.${column}: ${figure} ${want[figure]} on DuckDB, ${got[figure]} on PostgreSQL (${want.type} / ${got.type})`,

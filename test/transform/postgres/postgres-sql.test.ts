@@ -12,30 +12,47 @@ const definitions = new Map([
   ['gap', 'create or replace temp macro gap(x, n, z := 1.96) as low(x, n, z := z) - low(n, x);'],
   ['salted', "create or replace temp macro salted(id) as md5(getvariable('salt') || ':' || id);"],
   ['rows_of', 'create or replace temp macro rows_of(t) as table select * from query_table(t);'],
+  ['trail', 'create or replace temp macro trail(x) as x + 1 -- one more\n;'],
+  ['typed', 'create or replace temp macro typed(value, numeric) as value::numeric + numeric as ignored;'],
 ]);
 const macros: Macros = { sql: '', names: [...definitions.keys()], definitions };
 const variables = new Map([
-  ['salt', { value: "it's", type: 'text' }],
-  ['as_of', { value: '2026-11-20', type: 'date' }],
-  ['unset', { value: null, type: 'integer' }],
+  ['salt', { value: "it's", type: 'text', duckdbType: 'VARCHAR' }],
+  ['as_of', { value: '2026-11-20', type: 'date', duckdbType: 'DATE' }],
+  ['unset', { value: null, type: 'integer', duckdbType: 'INTEGER' }],
+  ['member_salt', { value: 'secret-salt', type: 'text', duckdbType: 'VARCHAR', secret: true }],
+  ['ladder', { value: '[0.5, 0.3]', type: undefined, duckdbType: 'DOUBLE[]' }],
 ]);
 const translate = (query: string, native: string[] = []) => toPostgresSql(query, macros, new Set(native), variables);
 
 describe('a model for PostgreSQL', () => {
   it('writes each macro out in place, its arguments bracketed, as DuckDB expands it', () => {
-    expect(translate('select share(a + 1, b) as s from t')).toBe('select ((a + 1)::float8 / nullif((b), 0)) as s from t');
+    expect(translate('select share(a + 1, b) as s from t')).toBe('select ((a + 1)::float8 / nullif((b), 0)\n) as s from t');
+    // A comment ending the body does not swallow the bracket; a name after :: or as is no parameter.
+    expect(translate('select trail(y) * 2, typed(v, 2)')).toBe('select ((y) + 1 -- one more\n) * 2, ((v)::numeric + (2) as ignored\n)');
   });
 
   it('takes named arguments and defaults, and writes out the macros a macro calls', () => {
-    expect(translate('select low(hits, tries) from t')).toBe('select ((((hits))::float8 / nullif(((tries)), 0)) - (1.96) * 0.1) from t');
+    expect(translate('select low(hits, tries) from t')).toBe(
+      'select ((((hits))::float8 / nullif(((tries)), 0)\n) - (1.96) * 0.1\n) from t',
+    );
     expect(translate('select gap(a, b, z := 2.5) from t')).toBe(
-      'select ((((((a)))::float8 / nullif((((b))), 0)) - ((2.5)) * 0.1) - (((((b)))::float8 / nullif((((a))), 0)) - (1.96) * 0.1)) from t',
+      'select ((((((a)))::float8 / nullif((((b))), 0)\n) - ((2.5)) * 0.1\n) - (((((b)))::float8 / nullif((((a))), 0)\n) - (1.96) * 0.1\n)\n) from t',
     );
   });
 
   it('binds getvariable as a typed literal, quoted; an unset one is NULL of its type, an unknown one NULL', () => {
     expect(translate("select salted(buyer_id), getvariable('as_of'), getvariable('unset'), getvariable('nothing')")).toBe(
-      "select (md5(cast('it''s' as text) || ':' || (buyer_id))), cast('2026-11-20' as date), cast(null as integer), null",
+      "select (md5(cast('it''s' as text) || ':' || (buyer_id))\n), cast('2026-11-20' as date), cast(null as integer), null",
+    );
+  });
+
+  it('reads a secret from the session, never from the text, and refuses a variable of a type it does not bind', () => {
+    expect(translate("select getvariable('member_salt')")).toBe(
+      "select cast((select value from pg_temp.build_secrets where name = 'member_salt') as text)",
+    );
+    expect(() => translate("select getvariable('ladder')")).toThrow(
+      "getvariable('ladder') is a DOUBLE[], which the PostgreSQL engine does not bind",
     );
   });
 
