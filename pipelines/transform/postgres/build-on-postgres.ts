@@ -10,6 +10,7 @@ import type { Database } from '../../warehouse/database.js';
 import { identifier } from '../../warehouse/sql-text.js';
 import type { ColumnType, Row } from '../computations/computation.js';
 import { computations } from '../computations/index.js';
+import { tokenize } from '../implicit-aliases.js';
 import { runComputation } from '../materialize-computed.js';
 import { type Model, ModelError } from '../model.js';
 import { copyFromPostgres, copyRowsToPostgres, copyToPostgres, dropRelation, readCopySql } from './copy-tables.js';
@@ -67,63 +68,73 @@ export async function buildOnPostgres(
   client.on('error', (error) => {
     lost = error;
   });
+  const relations = [...sources, ...built.map((model) => model.name)];
+  const schemas = [...new Set(relations.map((relation) => relation.split('.')[0]!))];
   let ended = false;
-  const end = async (statement: string) => {
+  const end = async (work: () => Promise<void>) => {
     if (ended) return;
     ended = true;
     try {
-      if (lost && statement === 'commit') throw new Error(`PostgreSQL: the connection was lost before commit: ${lost.message}`);
-      if (!lost) await client.query(statement);
+      if (lost) throw new Error(`PostgreSQL: the connection was lost: ${lost.message}`);
+      await work();
     } finally {
       await client.end().catch(() => {});
       await rm(folder, { recursive: true, force: true });
     }
   };
+  const dropNext = async () => {
+    for (const schema of schemas) await client.query(`drop schema if exists ${identifier(`${schema}${next}`)} cascade`);
+  };
   try {
     await refuseCollation(client);
-    await client.query('begin');
+    const { rows: locked } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [
+      'member-warehouse build',
+    ]);
+    if (!locked[0]?.locked) throw new Error('PostgreSQL: another build is running on this database (one warehouse per database)');
     // What the copies and the literals rely on, whatever the server's or the database's defaults:
     // every digit of a float8, ISO dates, backslashes as plain characters, no timeout while DuckDB
     // tests the rows. The compatibility functions come after pg_catalog, and before public, where
     // another role could define a function of the same name to run with the build's rights.
-    await client.query(`set local search_path = pg_catalog, duckdb_compat; set local timezone = 'UTC';
-      set local extra_float_digits = 3; set local datestyle = 'ISO, YMD'; set local intervalstyle = 'postgres';
-      set local standard_conforming_strings = on; set local client_encoding = 'UTF8';
-      set local statement_timeout = 0; set local idle_in_transaction_session_timeout = 0`);
+    await client.query(`set search_path = pg_catalog, duckdb_compat; set timezone = 'UTC';
+      set extra_float_digits = 3; set datestyle = 'ISO, YMD'; set intervalstyle = 'postgres';
+      set standard_conforming_strings = on; set client_encoding = 'UTF8';
+      set statement_timeout = 0; set idle_in_transaction_session_timeout = 0`);
     await client.query(functionsSql);
     const native = await compatibilityNames(client);
     const variables = await boundVariables(duckdb);
-    await client.query('create temp table build_secrets (name text, value text) on commit drop');
+    await client.query('create temp table build_secrets (name text, value text)');
     const secrets = [...variables].filter(([, variable]) => variable.secret).map(([name, variable]) => ({ name, value: variable.value }));
     await copyRowsToPostgres(client, 'pg_temp.build_secrets', ['name', 'value'], secrets);
+    // The build goes beside the tables readers use, in schemas <schema>__next (a build that died
+    // left its own), and is put in place by commit().
+    await dropNext();
+    for (const schema of schemas) await client.query(`create schema ${identifier(`${schema}${next}`)}`);
     let started = performance.now();
     for (const source of sources) {
-      await copyToPostgres(duckdb, client, source, folder);
-      await client.query(`analyze ${source}`);
+      await copyToPostgres(duckdb, client, source, nextName(source), folder);
+      await client.query(`analyze ${nextName(source)}`);
     }
     log(`PostgreSQL: ${sources.length} sources copied (${((performance.now() - started) / 1000).toFixed(1)}s)`);
     const postgresMacros = overrides(macros);
+    const renamed = new Set(relations);
     const copies = new Map<string, Model>();
     for (const [index, model] of built.entries()) {
       started = performance.now();
       let note: string | null = null;
-      const query = toPostgresSql(model.sql, postgresMacros, native, variables);
-      await client.query(`create schema if not exists ${identifier(model.schema)}`);
+      const into = nextName(model.name);
+      const query = readingNext(toPostgresSql(model.sql, postgresMacros, native, variables), renamed);
       try {
-        if (model.compute) note = await buildComputed(duckdb, client, model, query);
-        else {
-          await dropRelation(client, model.name);
-          await client.query(`create ${model.materialized === 'view' ? 'view' : 'table'} ${model.name} as\n${query}`);
-        }
+        if (model.compute) note = await buildComputed(duckdb, client, model, into, query);
+        else await client.query(`create ${model.materialized === 'view' ? 'view' : 'table'} ${into} as\n${query}`);
         // A new table has no statistics until autovacuum comes, after the build: without them the
         // planner guesses the sizes of every join that reads it.
-        if (model.materialized !== 'view') await client.query(`analyze ${model.name}`);
+        if (model.materialized !== 'view') await client.query(`analyze ${into}`);
       } catch (error) {
         throw new ModelError(model.file, `on PostgreSQL: ${(error as Error).message}`);
       }
       const seconds = (performance.now() - started) / 1000;
       const file = join(folder, `${model.name}.csv`);
-      const columns = await copyFromPostgres(client, model.name, file);
+      const columns = await copyFromPostgres(client, into, file);
       // Named by its rows' digest, so that DuckDB's build sees a change of rows as a change of SQL.
       const digest = createHash('md5')
         .update(await readFile(file))
@@ -145,11 +156,26 @@ export async function buildOnPostgres(
     }
     return {
       models: models.map((model) => copies.get(model.name) ?? model),
-      commit: () => end('commit'),
-      rollback: () => end('rollback'),
+      // One short transaction: readers see the previous tables until it commits, and wait only for it.
+      commit: () =>
+        end(async () => {
+          await client.query('begin');
+          for (const schema of schemas) await client.query(`create schema if not exists ${identifier(schema)}`);
+          for (const relation of relations) await dropRelation(client, relation);
+          for (const relation of relations) {
+            const kind = (await client.query('select relkind as kind from pg_class where oid = to_regclass($1)', [nextName(relation)]))
+              .rows[0]?.kind;
+            await client.query(
+              `alter ${kind === 'v' ? 'view' : 'table'} ${nextName(relation)} set schema ${identifier(relation.split('.')[0]!)}`,
+            );
+          }
+          await dropNext();
+          await client.query('commit');
+        }),
+      rollback: () => end(dropNext),
     };
   } catch (error) {
-    await end('rollback').catch(() => {});
+    await end(dropNext).catch(() => {});
     throw error;
   }
 }
@@ -159,14 +185,15 @@ const typeParser = ((oid: number, format: 'text' | 'binary') =>
   oid === 20 || oid === 1700 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser;
 
 // Text sorts by bytes in DuckDB; under another collation names and ties would order otherwise.
+// Asked of the database's own sorting, which a libc locale or an ICU one decides.
 async function refuseCollation(client: pg.Client): Promise<void> {
-  const { rows } = await client.query<{ collation: string }>(
-    'select datcollate as collation from pg_database where datname = current_database()',
+  const { rows } = await client.query<{ sorted: string; collation: string }>(
+    `select string_agg(letter, '' order by letter) as sorted, (select datcollate from pg_database where datname = current_database()) as collation
+     from (values ('b'), ('a'), ('_'), ('B')) as letters(letter)`,
   );
-  const collation = rows[0]?.collation;
-  if (collation !== 'C' && collation !== 'POSIX')
+  if (rows[0]?.sorted !== 'B_ab')
     throw new Error(
-      `PostgreSQL: the database's collation is ${collation}; create it with LC_COLLATE 'C' (createdb --locale=C --template=template0), so that text sorts as in DuckDB`,
+      `PostgreSQL: the database sorts B, _, a, b as ${[...(rows[0]?.sorted ?? '')].join(', ')} (collation ${rows[0]?.collation}, or an ICU locale), not by bytes as DuckDB does; create it with createdb --locale=C --template=template0 (no ICU locale)`,
     );
 }
 
@@ -233,8 +260,34 @@ async function boundVariables(duckdb: Kysely<Database>): Promise<Map<string, Bou
   return variables;
 }
 
+const next = '__next';
+const nextName = (relation: string) => relation.replace('.', `${next}.`);
+
+/**
+ * The query reading this build's relations in their schemas __next: `staging.stg_orders` is
+ * `staging__next.stg_orders` (models name relations as plain schema.table: conventions.test.ts).
+ */
+export function readingNext(query: string, relations: ReadonlySet<string>): string {
+  const tokens = tokenize(query);
+  let out = '';
+  let copied = 0;
+  for (let index = 0; index + 2 < tokens.length; index++) {
+    const [schema, dot, table] = [tokens[index]!, tokens[index + 1]!, tokens[index + 2]!];
+    if (dot.text !== '.' || tokens[index - 1]?.text === '.' || !relations.has(`${schema.text}.${table.text}`.toLowerCase())) continue;
+    out += `${query.slice(copied, schema.index)}${schema.text}${next}`;
+    copied = schema.index + schema.text.length;
+  }
+  return out + query.slice(copied);
+}
+
 // A computed model: its query's rows through the computation, into a table of its declared types.
-async function buildComputed(duckdb: Kysely<Database>, client: pg.Client, model: Model, query: string): Promise<string | null> {
+async function buildComputed(
+  duckdb: Kysely<Database>,
+  client: pg.Client,
+  model: Model,
+  into: string,
+  query: string,
+): Promise<string | null> {
   const { rows, fields } = await client.query<Row>(query);
   const previous = async () =>
     (await client.query('select to_regclass($1) as oid', [model.name])).rows[0]?.oid === null
@@ -249,10 +302,9 @@ async function buildComputed(duckdb: Kysely<Database>, client: pg.Client, model:
   );
   const output = computations[model.compute!]!.output;
   const names = Object.keys(output);
-  await dropRelation(client, model.name);
   await client.query(
-    `create table ${model.name} (${names.map((name) => `${identifier(name)} ${postgresColumnTypes[output[name]!]}`).join(', ')})`,
+    `create table ${into} (${names.map((name) => `${identifier(name)} ${postgresColumnTypes[output[name]!]}`).join(', ')})`,
   );
-  await copyRowsToPostgres(client, model.name, names, result.rows);
+  await copyRowsToPostgres(client, into, names, result.rows);
   return result.note;
 }

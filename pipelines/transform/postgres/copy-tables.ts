@@ -57,20 +57,20 @@ function mapType(type: string, rules: Array<[RegExp, (match: RegExpExecArray) =>
   throw new Error(`${relation}.${column}: no type of the other engine holds a ${type}`);
 }
 
-/**
- * DuckDB's relation as a PostgreSQL table of the same name, replaced: written by DuckDB as CSV into
- * `folder`, read by COPY. Runs in the caller's PostgreSQL transaction.
- */
-export async function copyToPostgres(duckdb: Kysely<Database>, client: pg.ClientBase, relation: string, folder: string): Promise<void> {
+/** DuckDB's relation as the new PostgreSQL table `into`: written by DuckDB as CSV into `folder`, read by COPY. */
+export async function copyToPostgres(
+  duckdb: Kysely<Database>,
+  client: pg.ClientBase,
+  relation: string,
+  into: string,
+  folder: string,
+): Promise<void> {
   const columns = (await relationColumns(duckdb, relation)) ?? [];
-  const [schema, table] = relation.split('.') as [string, string];
   const definition = columns.map((column) => `${identifier(column.name)} ${mapType(column.type, toPostgres, relation, column.name)}`);
   const file = join(folder, `${relation}.csv`);
   await sql.raw(`copy (select * from ${relation}) to ${literal(file)} (format csv, header false)`).execute(duckdb);
-  await client.query(`create schema if not exists ${identifier(schema)}`);
-  await dropRelation(client, relation);
-  await client.query(`create table ${identifier(schema)}.${identifier(table)} (${definition.join(', ')})`);
-  await pipeline(createReadStream(file), client.query(copyFrom(`copy ${relation} from stdin (format csv)`)));
+  await client.query(`create table ${into} (${definition.join(', ')})`);
+  await pipeline(createReadStream(file), client.query(copyFrom(`copy ${into} from stdin (format csv)`)));
 }
 
 /** Rows of plain values appended to a PostgreSQL table by COPY, in the order of `names`. */

@@ -164,6 +164,9 @@ describe('the models on PostgreSQL', () => {
       writeFileSync(join(config.modelsDir, 'marts/halves.sql'), mart('select n::float8 * 20 as x from staging.stg_one'));
       await expect(buildWarehouse(warehouse.db, await testRun(config, 3))).rejects.toThrow('accepted_range(x, 0, 10)');
       expect(await onBoth()).toEqual({ duckdb: [{ x: 1 }], postgres: [{ x: 1 }] });
+      // What the failed builds made beside the tables is gone.
+      const { rows: schemas } = await client.query(`select nspname from pg_namespace where nspname like '%\\_\\_next' order by 1`);
+      expect(schemas).toEqual([]);
     } finally {
       await client.end();
       await warehouse.close();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../pipelines/config.js';
 import type { Macros } from '../../../pipelines/run/read-macros.js';
+import { readingNext } from '../../../pipelines/transform/postgres/build-on-postgres.js';
 import { toPostgresSql } from '../../../pipelines/transform/postgres/postgres-sql.js';
 import { repoDir } from '../../helpers/temp-project.js';
 
@@ -66,6 +67,20 @@ describe('a model for PostgreSQL', () => {
     expect(() => translate('select * from rows_of(t)')).toThrow('rows_of is not a scalar macro');
     expect(() => translate('select getvariable(name) from t')).toThrow('getvariable takes one name in quotes');
     expect(() => translate('select share(a) from t')).toThrow('share: no value for whole');
+  });
+});
+
+describe('a build beside the tables readers use', () => {
+  it('reads the relations this build makes from their schemas __next, and nothing else', () => {
+    const relations = new Set(['staging.stg_orders', 'raw.orders']);
+    expect(
+      readingNext(
+        "select o.staging, 'staging.stg_orders' from staging.stg_orders as o join raw.orders on true join seeds.levels on true join memory.staging.stg_orders on true -- staging.stg_orders",
+        relations,
+      ),
+    ).toBe(
+      "select o.staging, 'staging.stg_orders' from staging__next.stg_orders as o join raw__next.orders on true join seeds.levels on true join memory.staging.stg_orders on true -- staging.stg_orders",
+    );
   });
 });
 
