@@ -2,7 +2,12 @@
 -- made with a coupon (an order with a coupon code), its band of seeds/promotion_bands.csv, and
 -- whether it only ever buys with a coupon (低质量客户: every purchase, at least
 -- coupon_only_min_purchases of them).
+-- A buyer's row depends only on that buyer's orders up to the as-of date, so a refresh rebuilds
+-- only the buyers with changed orders and those a new as-of date crosses.
 -- grain: member_id
+-- materialized: incremental
+-- incremental_key: member_id
+-- as_of_cut: staging.stg_orders.purchased_at <= intermediate.int_as_of_date_resolved.as_of_date
 -- tests: not_null(promotion_band, coupon_share); accepted_range(coupon_share, 0, 1)
 with
 

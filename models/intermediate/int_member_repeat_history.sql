@@ -9,19 +9,18 @@
 -- tests: not_null(x, t_x_days, t_cal_days, t_x, t_cal); accepted_range(x, 0, 1000000)
 with
 
-occasions as (select * from intermediate.int_purchase_occasions),
+summary as (select * from intermediate.int_member_occasions_summarized),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
 by_member as (
   select
     member_id,
-    count(*) - 1 as x,
-    min(occasion_date) as first_occasion_date,
-    max(occasion_date) as last_occasion_date,
-    avg(revenue) filter (where occasion_number > 1) as mean_repeat_value
-  from occasions
-  group by member_id
+    occasions - 1 as x,
+    first_occasion_date,
+    last_occasion_date,
+    mean_repeat_value
+  from summary
 ),
 
 final as (

@@ -4,7 +4,9 @@
 -- intermediate.int_member_levels_dated (completed purchases with net value above zero, cumulative
 -- or over level_window_days). Lifecycle: the first matching rule of prospect, churned (recency >
 -- churned_cycles x C), sleeping, silent, then new / returning / active by occasions (1 / 2 / 3+),
--- where C is the shop cycle.
+-- where C is the shop cycle. The purchase history and the fallback address come from the member
+-- state (int_member_occasions_summarized, int_member_latest_address), which a refresh rebuilds
+-- for the members it touches; what moves with the as-of date (recency, stage) is computed here.
 -- grain: member_id
 -- tests: not_null(member_level, member_level_zh, lifecycle_stage, lifecycle_stage_zh, occasions); relationships(lifecycle_stage, seeds.lifecycle_stages, stage); accepted_range(city_tier, 1, 6)
 with
@@ -13,9 +15,9 @@ members as (select * from staging.stg_members),
 
 members_first_seen as (select * from intermediate.int_members_first_seen),
 
-orders as (select * from staging.stg_orders),
+occasion_summary as (select * from intermediate.int_member_occasions_summarized),
 
-occasions as (select * from intermediate.int_purchase_occasions),
+latest_address as (select * from intermediate.int_member_latest_address),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
@@ -36,42 +38,6 @@ tier_names as (
 
 stages as (select * from seeds.lifecycle_stages),
 
-orders_to_date as (
-  select orders.*
-  from orders
-  cross join as_of
-  where orders.created_at::date <= as_of.as_of_date
-),
-
-occasion_summary as (
-  select
-    member_id,
-    min(occasion_at) as first_purchase_at,
-    max(occasion_at) as last_purchase_at,
-    count(*) as occasions,
-    sum(orders) as purchases,
-    sum(revenue) as revenue, -- net of refunds
-    avg(days_since_previous) as avg_interval_days
-  from occasions
-  group by member_id
-),
-
-latest_address_ranked as (
-  select
-    member_id,
-    province,
-    city,
-    row_number() over (partition by member_id order by created_at desc nulls last, order_id desc nulls last) as address_rank
-  from orders_to_date
-  where city is not null
-),
-
-latest_address as (
-  select member_id, province, city
-  from latest_address_ranked
-  where address_rank = 1
-),
-
 member_levels as (
   select member_levels_dated.*
   from member_levels_dated
@@ -81,14 +47,14 @@ member_levels as (
 combined as (
   select
     members_first_seen.member_id,
-    occasion_summary.first_purchase_at,
-    occasion_summary.last_purchase_at,
+    occasion_summary.first_occasion_at as first_purchase_at,
+    occasion_summary.last_occasion_at as last_purchase_at,
     coalesce(occasion_summary.occasions, 0) as occasions,
     coalesce(occasion_summary.purchases, 0) as purchases,
     coalesce(occasion_summary.revenue, 0)::decimal(18, 2) as revenue,
     money_ratio(occasion_summary.revenue, 1, occasion_summary.purchases) as aov, -- revenue per purchase (笔单价)
     occasion_summary.avg_interval_days,
-    as_of.as_of_date - occasion_summary.last_purchase_at::date as recency_days,
+    as_of.as_of_date - occasion_summary.last_occasion_date as recency_days,
     coalesce(member_levels.completed_revenue, 0) as completed_revenue,
     coalesce(member_levels.completed_purchases, 0) as completed_orders,
     -- A member without a completed purchase holds the lowest level.

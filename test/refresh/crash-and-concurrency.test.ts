@@ -66,7 +66,8 @@ describe('an incremental refresh', () => {
       `select count(distinct member_id) from staging.stg_orders where is_purchase and order_id in
         (select order_id from raw.orders where _file_id = (select max(file_id) from ops.loaded_files where table_name = 'orders'))`,
     );
-    // Levels are rebuilt for the members with any new order, stages with the occasions.
+    // Levels, coupon use and the latest address are rebuilt for the members with any new order,
+    // stages and the occasions' summary with the occasions.
     const orderMembers = await scalar(
       dataDir,
       `select count(distinct member_id) from staging.stg_orders where order_id in
@@ -92,8 +93,11 @@ describe('an incremental refresh', () => {
     );
     expect(modes).toBe(
       [
+        `intermediate.int_member_coupon_use incremental ${orderMembers}`,
         `intermediate.int_member_items_priced incremental ${shop.lastDayOrders}`,
+        `intermediate.int_member_latest_address incremental ${orderMembers}`,
         `intermediate.int_member_level_history incremental ${orderMembers}`,
+        `intermediate.int_member_occasions_summarized incremental ${members}`,
         `intermediate.int_member_stage_history incremental ${members}`,
         `intermediate.int_product_purchases_dated incremental ${lineMembers}`,
         `intermediate.int_purchase_occasions_numbered incremental ${members}`,
