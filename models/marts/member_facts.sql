@@ -38,6 +38,9 @@ tier_names as (
 
 stages as (select * from seeds.lifecycle_stages),
 
+-- Worked out once, not on each of the members without a completed purchase.
+lowest_level as (select member_level(0, 0) as member_level),
+
 member_levels as (
   select member_levels_dated.*
   from member_levels_dated
@@ -58,7 +61,7 @@ combined as (
     coalesce(member_levels.completed_revenue, 0) as completed_revenue,
     coalesce(member_levels.completed_purchases, 0) as completed_orders,
     -- A member without a completed purchase holds the lowest level.
-    coalesce(member_levels.member_level, member_level(0, 0)) as member_level,
+    coalesce(member_levels.member_level, lowest_level.member_level) as member_level,
     coalesce(members.province, latest_address.province) as province,
     coalesce(members.city, latest_address.city) as city,
     members.joined_at,
@@ -67,6 +70,7 @@ combined as (
   from members_first_seen
   cross join as_of
   cross join shop_cycle
+  cross join lowest_level
   left join members on members.member_id = members_first_seen.member_id
   left join occasion_summary on occasion_summary.member_id = members_first_seen.member_id
   left join latest_address on latest_address.member_id = members_first_seen.member_id

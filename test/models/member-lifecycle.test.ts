@@ -111,6 +111,47 @@ describe('marts.lifecycle_monthly', () => {
   });
 });
 
+describe('intermediate.int_member_stages_dated', () => {
+  const given = {
+    'staging.stg_orders': [order('A', '2026-04-10', 100), order('A', '2026-06-10', 100), order('B', '2026-06-12', 100), order('Q', '2026-06-02', 100)],
+    'staging.stg_members': [
+      { member_id: 'B', joined_at: '2026-06-05 09:00:00' },
+      { member_id: 'P', joined_at: '2026-03-01 09:00:00' },
+      { member_id: 'Q', joined_at: '2026-05-20 09:00:00' },
+    ],
+  };
+  const stages = async (asOfDate: string) =>
+    (
+      await runModel('intermediate.int_member_stages_dated', given, {
+        parameters: { as_of_date: asOfDate, shop_cycle_days: '30' },
+        orderBy: 'member_id, changed_on',
+      })
+    ).map((row) => [row.member_id, row.changed_on, row.valid_to, row.stage, row.previous_stage]);
+
+  it('holds the stages up to the last month end, so that a day inside the month leaves them as they were', async () => {
+    // C = 30: A, new on 10 April, is silent from 11 May (recency 31); its purchase of 10 June and
+    // the members first seen in June come after 31 May. Q, known on 20 May, is still a prospect then.
+    const may = [
+      ['A', '2026-04-10', '2026-05-11', 'new', null],
+      ['A', '2026-05-11', null, 'silent', 'new'],
+      ['P', '2026-03-01', null, 'prospect', null],
+      ['Q', '2026-05-20', null, 'prospect', null],
+    ];
+    expect(await stages('2026-06-15')).toEqual(may);
+    expect(await stages('2026-06-20')).toEqual(may);
+    expect(await stages('2026-06-30')).toEqual([
+      ['A', '2026-04-10', '2026-05-11', 'new', null],
+      ['A', '2026-05-11', '2026-06-10', 'silent', 'new'],
+      ['A', '2026-06-10', null, 'returning', 'silent'],
+      ['B', '2026-06-05', '2026-06-12', 'prospect', null],
+      ['B', '2026-06-12', null, 'new', 'prospect'],
+      ['P', '2026-03-01', null, 'prospect', null],
+      ['Q', '2026-05-20', '2026-06-02', 'prospect', null],
+      ['Q', '2026-06-02', null, 'new', 'prospect'],
+    ]);
+  });
+});
+
 describe('marts.distribution_bands', () => {
   it('puts each buyer in one band per dimension, lower bounds inclusive', async () => {
     const orders = [

@@ -99,6 +99,7 @@ describe('an incremental refresh', () => {
         `intermediate.int_member_level_history incremental ${orderMembers}`,
         `intermediate.int_member_occasions_summarized incremental ${members}`,
         `intermediate.int_member_stage_history incremental ${members}`,
+        `intermediate.int_paid_orders incremental ${shop.lastDayOrders}`,
         `intermediate.int_product_purchases_dated incremental ${lineMembers}`,
         `intermediate.int_purchase_occasions_numbered incremental ${members}`,
         `intermediate.int_purchases_keyed incremental ${shop.lastDayOrders}`,
