@@ -5,7 +5,7 @@ import { relationKind } from '../warehouse/relation-kind.js';
 import type { BuildContext, BuildMode } from './build-context.js';
 import type { BuildShadows } from './build-shadows.js';
 import { type AsOfCut, type Model, ModelError, modelQueryError } from './model.js';
-import { contentDigest, contentOf, fingerprintOf } from './model-fingerprint.js';
+import { contentAfterChange, contentDigest, contentOf, fingerprintOf } from './model-fingerprint.js';
 import { replaceRelations } from './replace-relations.js';
 
 /**
@@ -62,15 +62,18 @@ export async function materializeIncremental(
             where ${cut.column}::date > least(date '${state.as_of}', date '${asOf}') and ${cut.column}::date <= greatest(date '${state.as_of}', date '${asOf}')`,
           ]
         : [];
-    changedKeys = await rebuildChangedKeys(db, model, context, shadows, upstream, state.watermark, crossed);
-    mode = changedKeys > 0 ? 'incremental' : 'unchanged';
-    if (mode === 'unchanged') {
+    const change = await rebuildChangedKeys(db, model, context, shadows, upstream, state.watermark, crossed);
+    changedKeys = change?.keys ?? 0;
+    mode = change ? 'incremental' : 'unchanged';
+    if (change) content = await contentAfterChange(db, state.content, { table: model.name, ...change });
+    else {
       shadows.keep(model);
       content = state.content;
     }
   }
-  // Unchanged, it keeps its watermark: its state then stays as it was, and so may its readers. Its
-  // as-of date is part of its state (modelStateSql): a new one may change its rows with no new file.
+  // Its state is its rows, whichever way it was built: rows changed with no new file (an upstream
+  // as-of cut moved, back and forth) change it, and rows rebuilt as they were leave its readers be.
+  // Unchanged, it keeps its watermark too.
   const watermark = mode === 'unchanged' ? state!.watermark : context.newestFileId;
   context.states.set(model.name, content ? `rows ${content}` : `${fingerprint}:${watermark}${asOf === null ? '' : `:${asOf}`}`);
   shadows.recordState({ model: model.name, fingerprint, watermark, content, asOf });
@@ -78,7 +81,8 @@ export async function materializeIncremental(
 }
 
 // The changed keys' rows, rebuilt into `<schema>._next_<table>__rows`; the build reads the model as
-// the previous rows of the other keys and these. Returns how many keys changed.
+// the previous rows of the other keys and these. Returns how many keys changed, the rows they had
+// and have, and the relation the build reads; null when no key changed.
 async function rebuildChangedKeys(
   db: Kysely<Database>,
   model: Model,
@@ -87,7 +91,7 @@ async function rebuildChangedKeys(
   upstream: { raw: string[]; models: string[] },
   watermark: number,
   crossed: string[],
-): Promise<number> {
+): Promise<{ keys: number; removed: string; added: string; result: string } | null> {
   const key = model.incrementalKey!;
   const source = upstreamKeyOf(model);
   const keys = shadows.relation(model, '__keys');
@@ -104,7 +108,7 @@ async function rebuildChangedKeys(
   const changedKeys = (await sql<{ n: number }>`select count(*) as n from ${sql.raw(keys)}`.execute(db)).rows[0]!.n;
   if (changedKeys === 0) {
     await sql.raw(`drop table ${keys}`).execute(db);
-    return 0;
+    return null;
   }
   const inChanged = `${key} in (select ${key} from ${keys})`;
   const rows = shadows.relation(model, '__rows');
@@ -139,7 +143,7 @@ async function rebuildChangedKeys(
       drop view ${next}; drop table ${rows}; drop table ${keys};`)
       .execute(swap);
   });
-  return changedKeys;
+  return { keys: changedKeys, removed: `select * from ${model.name} where ${inChanged}`, added: `select * from ${rows}`, result: next };
 }
 
 // The model's query reading only the changed keys' rows of its upstream relations, each through a

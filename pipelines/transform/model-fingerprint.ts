@@ -89,11 +89,42 @@ export async function upstreamStates(db: Kysely<Database>, model: Model, context
  * A table's rows as one digest: its columns with their types, its row count and the sum of its
  * rows' hashes, which does not depend on their order. Equal digests mean the same rows but for a
  * hash collision, which the sum of 64-bit hashes over the whole row makes vanishingly unlikely.
+ * The count and sum stay readable, so that an incremental build can carry them forward from the
+ * rows it replaced and the rows it wrote (contentAfterChange).
  */
 export async function contentDigest(db: Kysely<Database>, relation: string): Promise<string> {
-  const { rows } = await sql<{ content: string }>`
-    select md5(concat_ws('|',
-      (select string_agg(name || ' ' || type, ',' order by cid) from ${sql.raw(`pragma_table_info(${literal(relation)})`)}),
-      (select count(*) || ':' || coalesce(sum(hash(t)), 0) from ${sql.raw(relation)} as t))) as content`.execute(db);
-  return rows[0]!.content;
+  const [columns, rows] = await Promise.all([columnsDigest(db, relation), rowsDigest(db, `select * from ${relation}`)]);
+  return `${columns}:${rows.count}:${rows.sum}`;
+}
+
+/**
+ * The digest of a table whose rows `removed` (a query) gave way to those of `added`: its previous
+ * digest with the removed rows' count and hashes taken out and the added rows' put in, so that an
+ * incremental build states its rows without reading them all. Without a previous digest to carry
+ * forward, the relation is read whole.
+ */
+export async function contentAfterChange(
+  db: Kysely<Database>,
+  previous: string | null,
+  change: { table: string; removed: string; added: string; result: string },
+): Promise<string> {
+  const match = previous === null ? null : /^([0-9a-f]{32}):(\d+):(-?\d+)$/.exec(previous);
+  if (!match) return contentDigest(db, change.result);
+  const [removed, added] = [await rowsDigest(db, change.removed), await rowsDigest(db, change.added)];
+  const count = BigInt(match[2]!) - removed.count + added.count;
+  const sum = BigInt(match[3]!) - removed.sum + added.sum;
+  return `${await columnsDigest(db, change.table)}:${count}:${sum}`;
+}
+
+async function columnsDigest(db: Kysely<Database>, relation: string): Promise<string> {
+  const { rows } = await sql<{ columns: string }>`
+    select md5(string_agg(name || ' ' || type, ',' order by cid)) as columns from ${sql.raw(`pragma_table_info(${literal(relation)})`)}`.execute(db);
+  return rows[0]!.columns;
+}
+
+async function rowsDigest(db: Kysely<Database>, query: string): Promise<{ count: bigint; sum: bigint }> {
+  const { rows } = await sql
+    .raw<{ count: string; sum: string }>(`select count(*)::varchar as count, coalesce(sum(hash(t)), 0)::varchar as sum from (${query}) as t`)
+    .execute(db);
+  return { count: BigInt(rows[0]!.count), sum: BigInt(rows[0]!.sum) };
 }

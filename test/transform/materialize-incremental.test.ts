@@ -346,6 +346,52 @@ qualify row_number() over (partition by order_id order by _file_id desc, _line d
   });
 });
 
+describe('readers of an incremental model whose rows change with no new file', () => {
+  it('follow its rows when an upstream as-of cut moves back and forth, as after a full build', async () => {
+    const models = {
+      'intermediate/int_as_of.sql':
+        "-- The as-of date.\n-- grain: as_of_date\nselect coalesce(getvariable('as_of_date'), date '2026-11-30') as as_of_date",
+      'staging/stg_orders_to_date.sql': `-- Orders up to the as-of date.
+-- grain: order_id
+-- materialized: incremental
+-- incremental_key: order_id
+-- as_of_cut: raw.orders.created_at <= intermediate.int_as_of.as_of_date
+select order_id, member_id, paid_amount
+from raw.orders cross join intermediate.int_as_of
+where created_at::date <= as_of_date
+qualify row_number() over (partition by order_id order by _file_id desc, _line desc) = 1`,
+      // Not cut itself: its rows follow the cut above through the rows it changes.
+      'intermediate/int_member_spend.sql': `-- Spend per member.
+-- grain: member_id
+-- materialized: incremental
+-- incremental_key: member_id
+select member_id, sum(paid_amount) as spent from staging.stg_orders_to_date group by member_id`,
+      'marts/shop_spend.sql': '-- The shop.\n-- grain: members\nselect count(*) as members, sum(spent) as spent from intermediate.int_member_spend',
+    };
+    const config = tempProject({ models });
+    const spentAsOf = (asOf: string, delivery?: string, fullRefresh = false) =>
+      inWarehouse(config, (db) =>
+        withRun(db, 'build', async (runId) => {
+          for (const file of delivery ? [delivery] : [])
+            await loadFile(db, join(deliveries, file), { seedsDir: config.seedsDir, parameters: await readParameters(config.seedsDir) });
+          await buildWarehouse(db, await testRun(config, runId, { parameters: { as_of_date: asOf } }), { fullRefresh });
+          const { rows } = await sql<{ spent: number | null }>`select spent::double as spent from marts.shop_spend`.execute(db);
+          return rows[0]!.spent;
+        }),
+      );
+    await spentAsOf('2026-11-02', 'orders-1.csv');
+    // o1 10 and o2 25 of 1 November, o3 5 of 2 November.
+    expect(await spentAsOf('2026-11-02', 'orders-2.csv')).toBe(40);
+    expect(await spentAsOf('2026-11-01')).toBe(35);
+    // Before any order; then back where it was. No file came in between, so a state made of what
+    // the spend was computed with and the newest file would read the same each time.
+    expect(await spentAsOf('2026-10-31')).toBeNull();
+    expect(await spentAsOf('2026-11-02')).toBe(40);
+    expect(await spentAsOf('2026-11-01')).toBe(35);
+    expect(await spentAsOf('2026-11-01', undefined, true)).toBe(35);
+  });
+});
+
 describe('table and view models', () => {
   it('are kept when nothing they read changed, and rebuilt with their readers when something did', async () => {
     const config = tempProject({
