@@ -118,13 +118,17 @@ export async function contentAfterChange(
 
 async function columnsDigest(db: Kysely<Database>, relation: string): Promise<string> {
   const { rows } = await sql<{ columns: string }>`
-    select md5(string_agg(name || ' ' || type, ',' order by cid)) as columns from ${sql.raw(`pragma_table_info(${literal(relation)})`)}`.execute(db);
+    select md5(string_agg(name || ' ' || type, ',' order by cid)) as columns from ${sql.raw(`pragma_table_info(${literal(relation)})`)}`.execute(
+    db,
+  );
   return rows[0]!.columns;
 }
 
 async function rowsDigest(db: Kysely<Database>, query: string): Promise<{ count: bigint; sum: bigint }> {
   const { rows } = await sql
-    .raw<{ count: string; sum: string }>(`select count(*)::varchar as count, coalesce(sum(hash(t)), 0)::varchar as sum from (${query}) as t`)
+    .raw<{ count: string; sum: string }>(
+      `select count(*)::varchar as count, coalesce(sum(hash(t)), 0)::varchar as sum from (${query}) as t`,
+    )
     .execute(db);
   return { count: BigInt(rows[0]!.count), sum: BigInt(rows[0]!.sum) };
 }
