@@ -113,7 +113,12 @@ describe('marts.lifecycle_monthly', () => {
 
 describe('intermediate.int_member_stages_dated', () => {
   const given = {
-    'staging.stg_orders': [order('A', '2026-04-10', 100), order('A', '2026-06-10', 100), order('B', '2026-06-12', 100), order('Q', '2026-06-02', 100)],
+    'staging.stg_orders': [
+      order('A', '2026-04-10', 100),
+      order('A', '2026-06-10', 100),
+      order('B', '2026-06-12', 100),
+      order('Q', '2026-06-02', 100),
+    ],
     'staging.stg_members': [
       { member_id: 'B', joined_at: '2026-06-05 09:00:00' },
       { member_id: 'P', joined_at: '2026-03-01 09:00:00' },

@@ -366,7 +366,8 @@ qualify row_number() over (partition by order_id order by _file_id desc, _line d
 -- materialized: incremental
 -- incremental_key: member_id
 select member_id, sum(paid_amount) as spent from staging.stg_orders_to_date group by member_id`,
-      'marts/shop_spend.sql': '-- The shop.\n-- grain: members\nselect count(*) as members, sum(spent) as spent from intermediate.int_member_spend',
+      'marts/shop_spend.sql':
+        '-- The shop.\n-- grain: members\nselect count(*) as members, sum(spent) as spent from intermediate.int_member_spend',
     };
     const config = tempProject({ models });
     const spentAsOf = (asOf: string, delivery?: string, fullRefresh = false) =>
