@@ -17,6 +17,8 @@ occasions as (select * from intermediate.int_purchase_occasions_numbered),
 
 as_of as (select * from intermediate.int_as_of_date_resolved),
 
+-- The cut of the view int_purchase_occasions, written here: an incremental model reads by key
+-- only raw tables and incremental models, whose changes can be traced.
 occasions_to_date as (
   select occasions.*
   from occasions

@@ -300,12 +300,11 @@ select member_id as buyer, count(*) as order_rows, max(paid_amount) as top_paid 
   });
 });
 
-describe('an incremental model cut at the as-of date', () => {
-  it('rebuilds only the keys whose dates the as-of date crosses, forward or back, and equals a full build', async () => {
-    const models = {
-      'intermediate/int_as_of.sql':
-        "-- The as-of date.\n-- grain: as_of_date\nselect coalesce(getvariable('as_of_date'), date '2026-11-30') as as_of_date",
-      'staging/stg_orders_to_date.sql': `-- Orders up to the as-of date, in their latest form.
+// An as-of date, and the orders up to it: an incremental model cut at the as-of date.
+const cutOrders = {
+  'intermediate/int_as_of.sql':
+    "-- The as-of date.\n-- grain: as_of_date\nselect coalesce(getvariable('as_of_date'), date '2026-11-30') as as_of_date",
+  'staging/stg_orders_to_date.sql': `-- Orders up to the as-of date, in their latest form.
 -- grain: order_id
 -- materialized: incremental
 -- incremental_key: order_id
@@ -314,24 +313,39 @@ select order_id, member_id, paid_amount
 from raw.orders cross join intermediate.int_as_of
 where created_at::date <= as_of_date
 qualify row_number() over (partition by order_id order by _file_id desc, _line desc) = 1`,
-    };
-    const config = tempProject({ models });
+};
+
+// Builds the project as of `asOf`, after loading `delivery` if given, and reads what `read` asks.
+function buildAsOfDate<T>(
+  config: WarehouseConfig,
+  asOf: string,
+  { delivery, fullRefresh = false }: { delivery?: string | undefined; fullRefresh?: boolean },
+  read: (db: Kysely<Database>, runId: number) => Promise<T>,
+) {
+  return inWarehouse(config, (db) =>
+    withRun(db, 'build', async (runId) => {
+      if (delivery)
+        await loadFile(db, join(deliveries, delivery), { seedsDir: config.seedsDir, parameters: await readParameters(config.seedsDir) });
+      await buildWarehouse(db, await testRun(config, runId, { parameters: { as_of_date: asOf } }), { fullRefresh });
+      return read(db, runId);
+    }),
+  );
+}
+
+describe('an incremental model cut at the as-of date', () => {
+  it('rebuilds only the keys whose dates the as-of date crosses, forward or back, and equals a full build', async () => {
+    const config = tempProject({ models: cutOrders });
     const buildAsOf = (asOf: string, delivery?: string, fullRefresh = false) =>
-      inWarehouse(config, (db) =>
-        withRun(db, 'build', async (runId) => {
-          for (const file of delivery ? [delivery] : [])
-            await loadFile(db, join(deliveries, file), { seedsDir: config.seedsDir, parameters: await readParameters(config.seedsDir) });
-          await buildWarehouse(db, await testRun(config, runId, { parameters: { as_of_date: asOf } }), { fullRefresh });
-          const { rows } = await sql<{ mode: string; changed_keys: number | null }>`
-            select mode, changed_keys from ops.model_runs where run_id = ${runId} and model = 'staging.stg_orders_to_date'`.execute(db);
-          const orders = await sql<{ order_id: string; paid_amount: number }>`
-            select order_id, paid_amount from staging.stg_orders_to_date order by order_id`.execute(db);
-          return {
-            mode: `${rows[0]!.mode} ${rows[0]!.changed_keys ?? ''}`.trim(),
-            orders: orders.rows.map((row) => `${row.order_id} ${row.paid_amount}`),
-          };
-        }),
-      );
+      buildAsOfDate(config, asOf, { delivery, fullRefresh }, async (db, runId) => {
+        const { rows } = await sql<{ mode: string; changed_keys: number | null }>`
+          select mode, changed_keys from ops.model_runs where run_id = ${runId} and model = 'staging.stg_orders_to_date'`.execute(db);
+        const orders = await sql<{ order_id: string; paid_amount: number }>`
+          select order_id, paid_amount from staging.stg_orders_to_date order by order_id`.execute(db);
+        return {
+          mode: `${rows[0]!.mode} ${rows[0]!.changed_keys ?? ''}`.trim(),
+          orders: orders.rows.map((row) => `${row.order_id} ${row.paid_amount}`),
+        };
+      });
     await buildAsOf('2026-11-01', 'orders-1.csv');
     // A new file: o2 paid 25, and o3 of 2 November, after the as-of date (rebuilt, and cut).
     expect(await buildAsOf('2026-11-01', 'orders-2.csv')).toEqual({ mode: 'incremental 2', orders: ['o1 10', 'o2 25'] });
@@ -349,17 +363,7 @@ qualify row_number() over (partition by order_id order by _file_id desc, _line d
 describe('readers of an incremental model whose rows change with no new file', () => {
   it('follow its rows when an upstream as-of cut moves back and forth, as after a full build', async () => {
     const models = {
-      'intermediate/int_as_of.sql':
-        "-- The as-of date.\n-- grain: as_of_date\nselect coalesce(getvariable('as_of_date'), date '2026-11-30') as as_of_date",
-      'staging/stg_orders_to_date.sql': `-- Orders up to the as-of date.
--- grain: order_id
--- materialized: incremental
--- incremental_key: order_id
--- as_of_cut: raw.orders.created_at <= intermediate.int_as_of.as_of_date
-select order_id, member_id, paid_amount
-from raw.orders cross join intermediate.int_as_of
-where created_at::date <= as_of_date
-qualify row_number() over (partition by order_id order by _file_id desc, _line desc) = 1`,
+      ...cutOrders,
       // Not cut itself: its rows follow the cut above through the rows it changes.
       'intermediate/int_member_spend.sql': `-- Spend per member.
 -- grain: member_id
@@ -371,15 +375,10 @@ select member_id, sum(paid_amount) as spent from staging.stg_orders_to_date grou
     };
     const config = tempProject({ models });
     const spentAsOf = (asOf: string, delivery?: string, fullRefresh = false) =>
-      inWarehouse(config, (db) =>
-        withRun(db, 'build', async (runId) => {
-          for (const file of delivery ? [delivery] : [])
-            await loadFile(db, join(deliveries, file), { seedsDir: config.seedsDir, parameters: await readParameters(config.seedsDir) });
-          await buildWarehouse(db, await testRun(config, runId, { parameters: { as_of_date: asOf } }), { fullRefresh });
-          const { rows } = await sql<{ spent: number | null }>`select spent::double as spent from marts.shop_spend`.execute(db);
-          return rows[0]!.spent;
-        }),
-      );
+      buildAsOfDate(config, asOf, { delivery, fullRefresh }, async (db) => {
+        const { rows } = await sql<{ spent: number | null }>`select spent::double as spent from marts.shop_spend`.execute(db);
+        return rows[0]!.spent;
+      });
     await spentAsOf('2026-11-02', 'orders-1.csv');
     // o1 10 and o2 25 of 1 November, o3 5 of 2 November.
     expect(await spentAsOf('2026-11-02', 'orders-2.csv')).toBe(40);
