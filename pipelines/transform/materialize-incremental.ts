@@ -81,8 +81,9 @@ export async function materializeIncremental(
 }
 
 // The changed keys' rows, rebuilt into `<schema>._next_<table>__rows`; the build reads the model as
-// the previous rows of the other keys and these. Returns how many keys changed, the rows they had
-// and have, and the relation the build reads; null when no key changed.
+// the previous rows of the other keys and these. Returns how many keys changed, the table of the
+// rows they had and have (the delta its readers follow), that of the rows they have, and the
+// relation the build reads; null when no key changed.
 async function rebuildChangedKeys(
   db: Kysely<Database>,
   model: Model,
@@ -91,7 +92,7 @@ async function rebuildChangedKeys(
   upstream: { raw: string[]; models: string[] },
   watermark: number,
   crossed: string[],
-): Promise<{ keys: number; removed: string; added: string; result: string } | null> {
+): Promise<{ keys: number; replaced: string; added: string; result: string } | null> {
   const key = model.incrementalKey!;
   const source = upstreamKeyOf(model);
   const keys = shadows.relation(model, '__keys');
@@ -143,7 +144,7 @@ async function rebuildChangedKeys(
       drop view ${next}; drop table ${rows}; drop table ${keys};`)
       .execute(swap);
   });
-  return { keys: changedKeys, removed: `select * from ${model.name} where ${inChanged}`, added: `select * from ${rows}`, result: next };
+  return { keys: changedKeys, replaced: delta, added: rows, result: next };
 }
 
 // The model's query reading only the changed keys' rows of its upstream relations, each through a

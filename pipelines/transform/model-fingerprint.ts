@@ -98,21 +98,23 @@ export async function contentDigest(db: Kysely<Database>, relation: string): Pro
 }
 
 /**
- * The digest of a table whose rows `removed` (a query) gave way to those of `added`: its previous
- * digest with the removed rows' count and hashes taken out and the added rows' put in, so that an
- * incremental build states its rows without reading them all. Without a previous digest to carry
- * forward, the relation is read whole.
+ * The digest of a table whose rows for some keys were replaced: its previous digest with the old
+ * rows' count and hashes taken out and the new rows' put in, so that an incremental build states
+ * its rows without reading them all. `replaced` holds the old rows and the new (the build's delta),
+ * `added` the new. Without a previous digest to carry forward, the result is read whole.
  */
 export async function contentAfterChange(
   db: Kysely<Database>,
   previous: string | null,
-  change: { table: string; removed: string; added: string; result: string },
+  change: { table: string; replaced: string; added: string; result: string },
 ): Promise<string> {
   const match = previous === null ? null : /^([0-9a-f]{32}):(\d+):(-?\d+)$/.exec(previous);
   if (!match) return contentDigest(db, change.result);
-  const [removed, added] = [await rowsDigest(db, change.removed), await rowsDigest(db, change.added)];
-  const count = BigInt(match[2]!) - removed.count + added.count;
-  const sum = BigInt(match[3]!) - removed.sum + added.sum;
+  const replaced = await rowsDigest(db, `select * from ${change.replaced}`);
+  const added = await rowsDigest(db, `select * from ${change.added}`);
+  // The old rows are the replaced ones less the new: what goes out once, what comes in twice.
+  const count = BigInt(match[2]!) - replaced.count + 2n * added.count;
+  const sum = BigInt(match[3]!) - replaced.sum + 2n * added.sum;
   return `${await columnsDigest(db, change.table)}:${count}:${sum}`;
 }
 

@@ -63,6 +63,7 @@ describe('the benchmark floor', () => {
       expect(relations).toEqual([
         'intermediate.int_as_of_date_resolved',
         'intermediate.int_member_first_purchases',
+        'intermediate.int_member_occasions_summarized',
         'intermediate.int_members_first_seen',
         'intermediate.int_purchase_occasions',
         'intermediate.int_purchase_occasions_numbered',
