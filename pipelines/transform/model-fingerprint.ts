@@ -93,8 +93,8 @@ export async function upstreamStates(db: Kysely<Database>, model: Model, context
  * rows it replaced and the rows it wrote (contentAfterChange).
  */
 export async function contentDigest(db: Kysely<Database>, relation: string): Promise<string> {
-  const [columns, rows] = await Promise.all([columnsDigest(db, relation), rowsDigest(db, `select * from ${relation}`)]);
-  return `${columns}:${rows.count}:${rows.sum}`;
+  const rows = await rowsDigest(db, `select * from ${relation}`);
+  return `${await columnsDigest(db, relation)}:${rows.count}:${rows.sum}`;
 }
 
 /**
