@@ -46,6 +46,15 @@ describe('a parameter given with --set', () => {
     expect(result.stderr).toBe("error: --set as_of_date = '2026-02-30' is not of type date: give a date that exists, as YYYY-MM-DD\n");
   });
 
+  it('is refused when it is not of its type: a date with anything after it, which DuckDB would read as the day', () => {
+    const value = "2026-01-01'; drop table marts.member_facts; --";
+    const result = runCli(['build', '--set', `as_of_date=${value}`], dataDir);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      "error: --set as_of_date = '2026-01-01'; drop table marts.member_facts; --' is not of type date: give a date that exists, as YYYY-MM-DD\n",
+    );
+  });
+
   it('is refused when it is not one of its allowed values, which the message lists', () => {
     const result = runCli(['build', '--set', 'purchase_grain=week'], dataDir);
     expect(result.status).toBe(1);

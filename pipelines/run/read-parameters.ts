@@ -119,7 +119,9 @@ async function ofTheirType(connection: DuckDBConnection, parameters: Parameter[]
     const whole = /^(tiny|small|big|huge)?int(eger|\d+)?$/i.test(type)
       ? ` and try_cast(${text} as double) = try_cast(${text} as ${type})`
       : '';
-    return `select ${literal(name)} as name where try_cast(${text} as ${type}) is not null${whole}`;
+    // DuckDB reads '2026-01-01 and anything after' as that day: a date must be the day alone.
+    const day = /^date$/i.test(type) ? ` and try_cast(${text} as date)::varchar = ${text}` : '';
+    return `select ${literal(name)} as name where try_cast(${text} as ${type}) is not null${whole}${day}`;
   });
   if (checks.length === 0) return new Set();
   const reader = await connection.runAndReadAll(checks.join(' union all ')).catch((error: Error) => {
