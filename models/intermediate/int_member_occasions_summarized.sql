@@ -31,7 +31,7 @@ final as (
     member_id,
     min(occasion_at) as first_occasion_at,
     max(occasion_at) as last_occasion_at,
-    min(occasion_date) filter (where occasion_number = 1) as first_occasion_date,
+    min(occasion_date) as first_occasion_date,
     bool_or(coupon_orders > 0) filter (where occasion_number = 1) as first_used_coupon,
     min(occasion_date) filter (where occasion_number = 2) as second_occasion_date,
     max(occasion_date) as last_occasion_date,

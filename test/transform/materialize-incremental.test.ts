@@ -384,6 +384,12 @@ select member_id, sum(paid_amount) as spent from staging.stg_orders_to_date grou
     // The digest carried forward from the rows replaced and written is the one of the whole table,
     // as a full build of the same rows finds it.
     const expectCarried = async (asOf: string, spent: number) => {
+      // The build before was incremental, so its digest was carried, not read whole.
+      const [last] = await rowsOf(
+        config,
+        "select mode from ops.model_runs where model = 'intermediate.int_member_spend' order by run_id desc limit 1",
+      );
+      expect(last!.mode).toBe('incremental');
       const carried = await spendState();
       expect(await spentAsOf(asOf, undefined, true)).toBe(spent);
       expect(await spendState()).toBe(carried);

@@ -10,8 +10,8 @@ import type { Database } from '../../warehouse/database.js';
 import { identifier } from '../../warehouse/sql-text.js';
 import type { ColumnType, Row } from '../computations/computation.js';
 import { computations } from '../computations/index.js';
-import { tokenize } from '../implicit-aliases.js';
 import { runComputation } from '../materialize-computed.js';
+import { replaceRelations } from '../replace-relations.js';
 import { type Model, ModelError } from '../model.js';
 import { copyFromPostgres, copyRowsToPostgres, copyToPostgres, dropRelation, readCopySql } from './copy-tables.js';
 import { type BoundVariable, toPostgresSql } from './postgres-sql.js';
@@ -268,16 +268,7 @@ const nextName = (relation: string) => relation.replace('.', `${next}.`);
  * `staging__next.stg_orders` (models name relations as plain schema.table: conventions.test.ts).
  */
 export function readingNext(query: string, relations: ReadonlySet<string>): string {
-  const tokens = tokenize(query);
-  let out = '';
-  let copied = 0;
-  for (let index = 0; index + 2 < tokens.length; index++) {
-    const [schema, dot, table] = [tokens[index]!, tokens[index + 1]!, tokens[index + 2]!];
-    if (dot.text !== '.' || tokens[index - 1]?.text === '.' || !relations.has(`${schema.text}.${table.text}`.toLowerCase())) continue;
-    out += `${query.slice(copied, schema.index)}${schema.text}${next}`;
-    copied = schema.index + schema.text.length;
-  }
-  return out + query.slice(copied);
+  return replaceRelations(query, new Map([...relations].map((relation) => [relation, nextName(relation)])));
 }
 
 // A computed model: its query's rows through the computation, into a table of its declared types.
