@@ -11,8 +11,8 @@ import { identifier } from '../../warehouse/sql-text.js';
 import type { ColumnType, Row } from '../computations/computation.js';
 import { computations } from '../computations/index.js';
 import { runComputation } from '../materialize-computed.js';
-import { replaceRelations } from '../replace-relations.js';
 import { type Model, ModelError } from '../model.js';
+import { replaceRelations } from '../replace-relations.js';
 import { copyFromPostgres, copyRowsToPostgres, copyToPostgres, dropRelation, readCopySql } from './copy-tables.js';
 import { type BoundVariable, toPostgresSql } from './postgres-sql.js';
 
