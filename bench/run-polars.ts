@@ -368,12 +368,18 @@ function repurchaseLadder(): Row[] {
     'step_n',
   );
   const totalRevenue = [...revenueAt.values()].reduce((sum, row) => sum + Number(row.revenue), 0);
+  const variantLabels = new Map(
+    seed('code_labels')
+      .filter((label) => label.code_set === 'ladder_variant')
+      .map((label) => [label.code, `${label.label_zh} ${label.label_en}`]),
+  );
   return Object.entries(variants).flatMap(([variant, counts]) =>
     Array.from({ length: ladderSteps }, (_, index) => {
       const step = index + 1;
       const reached = counts.get(String(step));
       return {
         variant,
+        variant_label: variantLabels.get(variant) ?? variant,
         step_n: step,
         step_label: step === ladderSteps ? `${step}+` : String(step),
         reached_n: reached?.reached_n ?? 0,
@@ -422,6 +428,7 @@ function cohortRetention(): Row[] {
         cohort_month: isoDay(dayOfMonth(cohortMonth)),
         month_offset: offset,
         activity_month: isoDay(dayOfMonth(cohortMonth + offset)),
+        is_complete: dayOfMonth(cohortMonth + offset + 1) - 1 <= asOf,
         cohort_size: size,
         active_members: active?.active_members ?? 0,
         active_share: Number(active?.active_members ?? 0) / size,
