@@ -9,7 +9,8 @@ import type { ColumnType, ComputationResult, Row } from './computations/computat
 import { computations } from './computations/index.js';
 import { type Model, modelQueryError } from './model.js';
 
-const duckdbTypes: Record<ColumnType, DuckDBType> = {
+/** The DuckDB type of each column type a computation declares. */
+export const duckdbTypes: Record<ColumnType, DuckDBType> = {
   varchar: VARCHAR,
   boolean: BOOLEAN,
   integer: INTEGER,

@@ -8,12 +8,12 @@ import type { WarehouseConfig } from '../../config.js';
 import type { Macros } from '../../run/read-macros.js';
 import type { Database } from '../../warehouse/database.js';
 import { identifier } from '../../warehouse/sql-text.js';
-import type { ColumnType, Row } from '../computations/computation.js';
+import type { Row } from '../computations/computation.js';
 import { computations } from '../computations/index.js';
-import { runComputation } from '../materialize-computed.js';
+import { duckdbTypes, runComputation } from '../materialize-computed.js';
 import { type Model, ModelError } from '../model.js';
 import { replaceRelations } from '../replace-relations.js';
-import { copyFromPostgres, copyRowsToPostgres, copyToPostgres, dropRelation, readCopySql } from './copy-tables.js';
+import { copyFromPostgres, copyRowsToPostgres, copyToPostgres, dropRelation, postgresTypeOf, readCopySql } from './copy-tables.js';
 import { type BoundVariable, toPostgresSql } from './postgres-sql.js';
 
 /** A build on PostgreSQL in its open transaction: what DuckDB builds in place of its models, then commit or roll back. */
@@ -26,14 +26,6 @@ export interface PostgresBuild {
 
 const functionsSql = readFileSync(new URL('./postgres-functions.sql', import.meta.url), 'utf8');
 const postgresMacrosSql = readFileSync(new URL('./postgres-macros.sql', import.meta.url), 'utf8');
-
-const postgresColumnTypes: Record<ColumnType, string> = {
-  varchar: 'text',
-  boolean: 'boolean',
-  integer: 'integer',
-  bigint: 'bigint',
-  double: 'float8',
-};
 
 /**
  * Builds the models on the PostgreSQL server at `url`, in one transaction left open: the sources
@@ -229,33 +221,11 @@ async function compatibilityNames(client: pg.Client): Promise<Set<string>> {
 // Every variable of DuckDB's build session, typed for PostgreSQL.
 async function boundVariables(duckdb: Kysely<Database>): Promise<Map<string, BoundVariable>> {
   const { rows: names } = await sql<{ name: string; type: string }>`select name, type from duckdb_variables()`.execute(duckdb);
-  const rows: Array<{ name: string; type: string; value: string | null }> = [];
+  const variables = new Map<string, BoundVariable>();
   // duckdb_variables() writes NULL as 'NULL'; getvariable of the name does not.
   for (const { name, type } of names) {
     const { rows: values } = await sql<{ value: string | null }>`select getvariable(${sql.lit(name)})::varchar as value`.execute(duckdb);
-    rows.push({ name, type, value: values[0]!.value });
-  }
-  const types: Record<string, string> = {
-    VARCHAR: 'text',
-    DOUBLE: 'float8',
-    FLOAT: 'real',
-    TINYINT: 'smallint',
-    SMALLINT: 'smallint',
-    INTEGER: 'integer',
-    BIGINT: 'bigint',
-    HUGEINT: 'numeric(38, 0)',
-    BOOLEAN: 'boolean',
-    DATE: 'date',
-    TIME: 'time',
-    TIMESTAMP: 'timestamp',
-    'TIMESTAMP WITH TIME ZONE': 'timestamptz',
-    INTERVAL: 'interval',
-  };
-  const variables = new Map<string, BoundVariable>();
-  for (const row of rows) {
-    const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(row.type);
-    const type = decimal ? `numeric(${decimal[1]}, ${decimal[2]})` : types[row.type];
-    variables.set(row.name, { value: row.value, type, duckdbType: row.type, secret: row.name === 'member_salt' });
+    variables.set(name, { value: values[0]!.value, type: postgresTypeOf(type), duckdbType: type, secret: name === 'member_salt' });
   }
   return variables;
 }
@@ -294,7 +264,7 @@ async function buildComputed(
   const output = computations[model.compute!]!.output;
   const names = Object.keys(output);
   await client.query(
-    `create table ${into} (${names.map((name) => `${identifier(name)} ${postgresColumnTypes[output[name]!]}`).join(', ')})`,
+    `create table ${into} (${names.map((name) => `${identifier(name)} ${postgresTypeOf(duckdbTypes[output[name]!].toString())}`).join(', ')})`,
   );
   await copyRowsToPostgres(client, into, names, result.rows);
   return result.note;

@@ -49,12 +49,23 @@ const toDuckDB: Array<[RegExp, (match: RegExpExecArray) => string]> = [
   [/^interval$/, () => 'INTERVAL'],
 ];
 
-function mapType(type: string, rules: Array<[RegExp, (match: RegExpExecArray) => string]>, relation: string, column: string): string {
+function matchType(type: string, rules: Array<[RegExp, (match: RegExpExecArray) => string]>): string | undefined {
   for (const [pattern, mapped] of rules) {
     const match = pattern.exec(type);
     if (match) return mapped(match);
   }
-  throw new Error(`${relation}.${column}: no type of the other engine holds a ${type}`);
+  return undefined;
+}
+
+/** The PostgreSQL type that holds a DuckDB type's values; undefined for one that none does (a list, a struct). */
+export function postgresTypeOf(duckdbType: string): string | undefined {
+  return matchType(duckdbType, toPostgres);
+}
+
+function mapType(type: string, rules: Array<[RegExp, (match: RegExpExecArray) => string]>, relation: string, column: string): string {
+  const mapped = matchType(type, rules);
+  if (mapped === undefined) throw new Error(`${relation}.${column}: no type of the other engine holds a ${type}`);
+  return mapped;
 }
 
 /** DuckDB's relation as the new PostgreSQL table `into`: written by DuckDB as CSV into `folder`, read by COPY. */
