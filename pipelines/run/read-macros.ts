@@ -15,12 +15,18 @@ const definition = /\bcreate\s+(?:or\s+replace\s+)?(?:temp(?:orary)?\s+)?macro\s
 
 export function readMacros(modelsDir: string): Macros {
   const sql = readFileSync(join(modelsDir, 'macros.sql'), 'utf8');
+  const definitions = macroDefinitions(sql);
+  return { sql, names: [...definitions.keys()], definitions };
+}
+
+/** Each macro a file of SQL statements defines → the text of its definition, `create … ;`. */
+export function macroDefinitions(sql: string): Map<string, string> {
   const definitions = new Map<string, string>();
   for (const match of sql.matchAll(definition)) {
     // A name defined again (create or replace) is the later definition in the session.
     definitions.set(match[1]!.toLowerCase(), sql.slice(match.index, statementEnd(sql, match.index)));
   }
-  return { sql, names: [...definitions.keys()], definitions };
+  return definitions;
 }
 
 // Just after the `;` that ends the statement starting at `from`: skipping those in quoted text and comments.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import type { WarehouseConfig } from '../../config.js';
-import type { Macros } from '../../run/read-macros.js';
+import { type Macros, macroDefinitions } from '../../run/read-macros.js';
 import type { Database } from '../../warehouse/database.js';
 import { identifier } from '../../warehouse/sql-text.js';
 import type { Row } from '../computations/computation.js';
@@ -13,7 +13,15 @@ import { computations } from '../computations/index.js';
 import { duckdbTypes, runComputation } from '../materialize-computed.js';
 import { type Model, ModelError } from '../model.js';
 import { replaceRelations } from '../replace-relations.js';
-import { copyFromPostgres, copyRowsToPostgres, copyToPostgres, dropRelation, postgresTypeOf, readCopySql } from './copy-tables.js';
+import {
+  copyFromPostgres,
+  copyRowsToPostgres,
+  copyToPostgres,
+  dropRelation,
+  postgresRelationKind,
+  postgresTypeOf,
+  readCopySql,
+} from './copy-tables.js';
 import { type BoundVariable, toPostgresSql } from './postgres-sql.js';
 
 /** A build on PostgreSQL in its open transaction: what DuckDB builds in place of its models, then commit or roll back. */
@@ -155,8 +163,7 @@ export async function buildOnPostgres(
           for (const schema of schemas) await client.query(`create schema if not exists ${identifier(schema)}`);
           for (const relation of relations) await dropRelation(client, relation);
           for (const relation of relations) {
-            const kind = (await client.query('select relkind as kind from pg_class where oid = to_regclass($1)', [nextName(relation)]))
-              .rows[0]?.kind;
+            const kind = await postgresRelationKind(client, nextName(relation));
             await client.query(
               `alter ${kind === 'v' ? 'view' : 'table'} ${nextName(relation)} set schema ${identifier(relation.split('.')[0]!)}`,
             );
@@ -203,12 +210,7 @@ function readersOfRunLog(models: Model[]): Set<string> {
 
 // Macros whose PostgreSQL body differs (postgres-macros.sql) in place of their DuckDB body.
 function overrides(macros: Macros): Macros {
-  const definitions = new Map(macros.definitions);
-  for (const statement of postgresMacrosSql.split(/;\s*\n/)) {
-    const name = /create\s+macro\s+([a-z_][a-z0-9_]*)/i.exec(statement)?.[1];
-    if (name) definitions.set(name.toLowerCase(), `${statement.slice(statement.search(/create\s+macro/i))};`);
-  }
-  return { ...macros, definitions };
+  return { ...macros, definitions: new Map([...macros.definitions, ...macroDefinitions(postgresMacrosSql)]) };
 }
 
 async function compatibilityNames(client: pg.Client): Promise<Set<string>> {

@@ -135,10 +135,15 @@ export function readCopySql(file: string, columns: Array<{ name: string; type: s
   return `select * from read_csv(${literal(file)}, columns = {${types}}, header = false, auto_detect = false, allow_quoted_nulls = false, quote = '"', escape = '"', delim = ',')`;
 }
 
+/** The relation's pg_class kind ('r' a table, 'v' a view); undefined when there is none. */
+export async function postgresRelationKind(client: pg.ClientBase, relation: string): Promise<string | undefined> {
+  const { rows } = await client.query<{ kind: string }>('select relkind as kind from pg_class where oid = to_regclass($1)', [relation]);
+  return rows[0]?.kind;
+}
+
 /** Drops the relation, table or view, if there is one, with what reads it. */
 export async function dropRelation(client: pg.ClientBase, relation: string): Promise<void> {
-  const { rows } = await client.query<{ kind: string }>('select relkind as kind from pg_class where oid = to_regclass($1)', [relation]);
-  const kind = rows[0]?.kind;
+  const kind = await postgresRelationKind(client, relation);
   if (kind === 'v') await client.query(`drop view ${relation} cascade`);
   else if (kind) await client.query(`drop table ${relation} cascade`);
 }
