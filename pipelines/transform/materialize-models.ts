@@ -56,10 +56,7 @@ export async function materializeModels(
             ? 'incremental, in full'
             : `${mode}, ${changedKeys!.toLocaleString('en-US')} ${model.incrementalKey} values`
           : `${model.builtOnPostgres ? 'copied from PostgreSQL' : materializedText(model)}${mode === 'unchanged' ? ', unchanged' : ''}`;
-      log(
-        `[${index + 1}/${models.length}] ${model.name.padEnd(40)} ${how.padEnd(5)} ${seconds.toFixed(2).padStart(7)}s${rows === null ? '' : `  ${rows.toLocaleString('en-US')} rows`}`,
-      );
-      if (note !== null) log(`    ${note}`);
+      logModelBuilt(log, { position: `${index + 1}/${models.length}`, name: model.name, how, seconds, rows, note });
       crashPoint('build:model');
     } catch (error) {
       failure = error instanceof ModelError ? error : new ModelError(model.file, (error as Error).message);
@@ -67,6 +64,24 @@ export async function materializeModels(
     }
   }
   return { records, failure };
+}
+
+/** A model's line in the build's output, `[position] name  how  seconds  rows`, then its note if it has one. */
+export function logModelBuilt(
+  log: (line: string) => void,
+  {
+    position,
+    name,
+    how,
+    seconds,
+    rows,
+    note,
+  }: { position: string; name: string; how: string; seconds: number; rows: number | null; note: string | null },
+): void {
+  log(
+    `[${position}] ${name.padEnd(40)} ${how.padEnd(5)} ${seconds.toFixed(2).padStart(7)}s${rows === null ? '' : `  ${rows.toLocaleString('en-US')} rows`}`,
+  );
+  if (note !== null) log(`    ${note}`);
 }
 
 // How the run log and the catalogue name a model's materialization: a computed model is a table

@@ -11,6 +11,7 @@ import { identifier } from '../../warehouse/sql-text.js';
 import type { Row } from '../computations/computation.js';
 import { computations } from '../computations/index.js';
 import { duckdbTypes, runComputation } from '../materialize-computed.js';
+import { logModelBuilt } from '../materialize-models.js';
 import { type Model, ModelError } from '../model.js';
 import { replaceRelations } from '../replace-relations.js';
 import {
@@ -151,8 +152,7 @@ export async function buildOnPostgres(
         builtOnPostgres: { seconds, note },
       });
       const how = model.compute ? 'computed' : model.materialized === 'incremental' ? 'incremental, in full' : model.materialized;
-      log(`[PostgreSQL ${index + 1}/${built.length}] ${model.name.padEnd(40)} ${how.padEnd(5)} ${seconds.toFixed(2).padStart(7)}s`);
-      if (note !== null) log(`    ${note}`);
+      logModelBuilt(log, { position: `PostgreSQL ${index + 1}/${built.length}`, name: model.name, how, seconds, rows: null, note });
     }
     return {
       models: models.map((model) => copies.get(model.name) ?? model),
