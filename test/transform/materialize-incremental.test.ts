@@ -50,22 +50,33 @@ async function inWarehouse<T>(config: WarehouseConfig, work: (db: Kysely<Databas
   }
 }
 
-function build(config: WarehouseConfig, delivery?: string, fullRefresh = false) {
+// Builds the project (as of `asOf` if given), after loading `delivery` if given, and reads what `read` asks.
+function buildThen<T>(
+  config: WarehouseConfig,
+  { delivery, fullRefresh = false, asOf }: { delivery?: string | undefined; fullRefresh?: boolean; asOf?: string },
+  read: (db: Kysely<Database>, runId: number) => Promise<T>,
+) {
   return inWarehouse(config, (db) =>
     withRun(db, 'build', async (runId) => {
       if (delivery)
         await loadFile(db, join(deliveries, delivery), { seedsDir: config.seedsDir, parameters: await readParameters(config.seedsDir) });
-      await buildWarehouse(db, await testRun(config, runId), { fullRefresh });
-      const modes = await sql<{ model: string; mode: string; changed_keys: number | null }>`
-        select model, mode, changed_keys from ops.model_runs where run_id = ${runId} order by model`.execute(db);
-      const totals = await sql<{
-        member_id: string;
-        orders: number;
-        spent: number;
-      }>`select * from intermediate.int_member_totals order by member_id`.execute(db);
-      return { modes: modes.rows.map((row) => `${row.model} ${row.mode} ${row.changed_keys ?? ''}`.trim()), totals: totals.rows };
+      await buildWarehouse(db, await testRun(config, runId, asOf ? { parameters: { as_of_date: asOf } } : {}), { fullRefresh });
+      return read(db, runId);
     }),
   );
+}
+
+function build(config: WarehouseConfig, delivery?: string, fullRefresh = false) {
+  return buildThen(config, { delivery, fullRefresh }, async (db, runId) => {
+    const modes = await sql<{ model: string; mode: string; changed_keys: number | null }>`
+      select model, mode, changed_keys from ops.model_runs where run_id = ${runId} order by model`.execute(db);
+    const totals = await sql<{
+      member_id: string;
+      orders: number;
+      spent: number;
+    }>`select * from intermediate.int_member_totals order by member_id`.execute(db);
+    return { modes: modes.rows.map((row) => `${row.model} ${row.mode} ${row.changed_keys ?? ''}`.trim()), totals: totals.rows };
+  });
 }
 
 const rowsOf = (config: WarehouseConfig, query: string) =>
@@ -315,28 +326,11 @@ where created_at::date <= as_of_date
 qualify row_number() over (partition by order_id order by _file_id desc, _line desc) = 1`,
 };
 
-// Builds the project as of `asOf`, after loading `delivery` if given, and reads what `read` asks.
-function buildAsOfDate<T>(
-  config: WarehouseConfig,
-  asOf: string,
-  { delivery, fullRefresh = false }: { delivery?: string | undefined; fullRefresh?: boolean },
-  read: (db: Kysely<Database>, runId: number) => Promise<T>,
-) {
-  return inWarehouse(config, (db) =>
-    withRun(db, 'build', async (runId) => {
-      if (delivery)
-        await loadFile(db, join(deliveries, delivery), { seedsDir: config.seedsDir, parameters: await readParameters(config.seedsDir) });
-      await buildWarehouse(db, await testRun(config, runId, { parameters: { as_of_date: asOf } }), { fullRefresh });
-      return read(db, runId);
-    }),
-  );
-}
-
 describe('an incremental model cut at the as-of date', () => {
   it('rebuilds only the keys whose dates the as-of date crosses, forward or back, and equals a full build', async () => {
     const config = tempProject({ models: cutOrders });
     const buildAsOf = (asOf: string, delivery?: string, fullRefresh = false) =>
-      buildAsOfDate(config, asOf, { delivery, fullRefresh }, async (db, runId) => {
+      buildThen(config, { delivery, fullRefresh, asOf }, async (db, runId) => {
         const { rows } = await sql<{ mode: string; changed_keys: number | null }>`
           select mode, changed_keys from ops.model_runs where run_id = ${runId} and model = 'staging.stg_orders_to_date'`.execute(db);
         const orders = await sql<{ order_id: string; paid_amount: number }>`
@@ -375,7 +369,7 @@ select member_id, sum(paid_amount) as spent from staging.stg_orders_to_date grou
     };
     const config = tempProject({ models });
     const spentAsOf = (asOf: string, delivery?: string, fullRefresh = false) =>
-      buildAsOfDate(config, asOf, { delivery, fullRefresh }, async (db) => {
+      buildThen(config, { delivery, fullRefresh, asOf }, async (db) => {
         const { rows } = await sql<{ spent: number | null }>`select spent::double as spent from marts.shop_spend`.execute(db);
         return rows[0]!.spent;
       });
