@@ -60,6 +60,7 @@ let alerts: Array<{ value_text: string; usual_text: string }>;
 let campaign: { name: string; naive_roi: number; response_rate_t: number };
 let breakdown: string[];
 let keySegments: { member_share: number; revenue_share: number };
+let couponBands: { coupon_only: string; high: string };
 let firstAsOf: string;
 let asOf: string;
 const siteLogs = { first: [] as string[], second: [] as string[] };
@@ -118,6 +119,10 @@ beforeAll(async () => {
     const key = await sql<typeof keySegments>`select sum(share) as member_share, sum(revenue_share) as revenue_share
       from marts.rfm_segments where segment in ('champions', 'important_to_retain')`.execute(warehouse.db);
     keySegments = key.rows[0]!;
+    const bands = await sql<typeof couponBands>`select
+        max(segment_label) filter (where segment = 'coupon_only') as coupon_only, max(segment_label) filter (where segment = 'high') as high
+      from marts.promotion_sensitivity`.execute(warehouse.db);
+    couponBands = bands.rows[0]!;
     expect(breakdown.length).toBeGreaterThanOrEqual(2);
     // The Members page's forecast sections have numbers to show: every forecast model fitted.
     const fits = await sql<{ model: string; status: string }>`select model, status from marts.data_forecast_fits order by model`.execute(
@@ -342,14 +347,27 @@ describe.concurrent('the report site', () => {
     expect(text).toContain(
       `Champions and important-to-retain members are ${pct(keySegments.member_share)} of them and bring ${pct(keySegments.revenue_share)} of their revenue`,
     );
+    // The share is of the scored buyers in Chinese too, not of every member.
+    expect(text).toContain(`重要价值和重要保持客户占这些成交会员的 ${pct(keySegments.member_share)}`);
     await page.close();
   });
 
-  it('leaves the partial as-of month out of the trend charts and the cohort cells, and says so', async () => {
+  it('says in its row that the coupon-only buyers are counted under the high coupon share too', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/behaviour`, { waitUntil: 'networkidle', timeout: 60_000 });
+    await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });
+    const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+    // Its members are in both rows, so the table's shares add up to more than 100%.
+    expect(couponBands.coupon_only).toContain(`also counted under ${couponBands.high.split(' ').at(-1)}`);
+    expect(text).toContain(couponBands.coupon_only);
+    await page.close();
+  });
+
+  it('leaves the partial as-of month out of the trend charts, the cohort cells and the shipping figures, and says so', async () => {
     // The as-of month is partial unless the as-of date is its last day.
     const monthEnd = new Date(Date.UTC(Number(asOf.slice(0, 4)), Number(asOf.slice(5, 7)), 0)).toISOString().slice(0, 10);
     const sentence = `${asOf.slice(0, 7)} runs only to ${asOf}`;
-    for (const path of ['', 'cohorts']) {
+    for (const path of ['', 'cohorts', 'service']) {
       const page = await browser.newPage();
       await page.goto(`${baseUrl}/${path}`, { waitUntil: 'networkidle', timeout: 60_000 });
       await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 60_000 });

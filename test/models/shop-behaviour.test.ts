@@ -176,7 +176,12 @@ describe('promotion sensitivity (促销敏感度)', () => {
       ['high', 1, 1 / 3, 30, 30 / 250, 10],
       ['coupon_only', 1, 1 / 3, 30, 30 / 250, 10],
     ]);
-    expect(rows.map((row) => row.segment_label)).toEqual(['低 low', '中 medium', '高 high', '只用券（低质量客户） coupon only']);
+    expect(rows.map((row) => row.segment_label)).toEqual([
+      '低 low',
+      '中 medium',
+      '高 high',
+      '只用券（低质量客户，亦计入高） coupon only (also counted under high)',
+    ]);
   });
 
   // As of 2026-06-30, maturity 30 days: a first purchase on or before 05-31 is judged.
